@@ -1,0 +1,1 @@
+"""Domain tests are plain Python: no database, no Django settings needed."""
