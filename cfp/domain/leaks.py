@@ -7,9 +7,9 @@ marker for reviewers. A chair who disagrees with a finding marks its span as ign
 `redact_text` then leaves it in place.
 
 Matching works on a folded copy of the text: NFKD, combining marks dropped, case-folded, plus a
-few letters NFKD does not decompose (ł, ø, ß, ı...). An index map takes folded offsets back to
-the original text, so "JOSÉ" in the text matches the speaker "Jose" and the span still covers the
-accented original.
+few letters NFKD does not decompose (ł, ø, ß, the dotless i...). An index map takes folded
+offsets back to the original text, so "JOSÉ" in the text matches the speaker "Jose" and the span
+still covers the accented original.
 
 Design decisions maintainers should know before changing the rules:
 
@@ -38,6 +38,7 @@ static patterns are module-level.
 from __future__ import annotations
 
 import enum
+import itertools
 import re
 import unicodedata
 from collections.abc import Collection, Iterable, Sequence
@@ -133,7 +134,7 @@ def explain(kind: FindingKind) -> str:
 
 # Letters that NFKD leaves alone but that people type without the diacritic.
 _SPECIAL_FOLDS = {
-    "ı": "i",
+    "\u0131": "i",  # dotless i
     "ø": "o",
     "æ": "ae",
     "œ": "oe",
@@ -144,11 +145,11 @@ _SPECIAL_FOLDS = {
     "þ": "th",
     "ħ": "h",
     "ŀ": "l",
-    "’": "'",
-    "‘": "'",
-    "ʼ": "'",
-    "‐": "-",
-    "‑": "-",
+    "\u2019": "'",  # right single quotation mark, the usual typographic apostrophe
+    "\u2018": "'",
+    "\u02bc": "'",  # modifier letter apostrophe
+    "\u2010": "-",  # hyphen
+    "\u2011": "-",  # non-breaking hyphen
 }
 
 # German and Scandinavian spellings without the letter: "Fötsch" is also written "Foetsch".
@@ -265,9 +266,14 @@ class _Folded:
 # --------------------------------------------------------------------------------------------
 # Word lists. Kept small on purpose: they only decide whether a lone name part is evidence.
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Ordinary words (English first, a few from the other languages of Python conferences) that are
 # also given names or surnames. Lone matches of these would mostly hit the word, not the person.
-_COMMON_WORDS = frozenset(
+_COMMON_WORDS = _words(
     """
     a an and are as at be but by for from has have he her his how i if in is it its me my no not
     of on or our she so than that the their them then there these they this to up us we what
@@ -312,11 +318,11 @@ _COMMON_WORDS = frozenset(
 
     blanco blanc bueno campos cruz flores leon luna paz ramos rosa santos vega petit grand roux
     klein lang lange koch fuchs vogel jung alt berg stein hahn braun schwarz weiss
-    """.split()
+    """
 )
 
 # Given names common enough that a lone mention is more likely someone else (or an example user).
-_COMMON_GIVEN_NAMES = frozenset(
+_COMMON_GIVEN_NAMES = _words(
     """
     aaron adam adrian alan albert alex alexander alice alicia amanda amy andrea andreas andrew
     andy angela ann anna anne anthony antonio ashley barbara ben benjamin bob brian carlos carol
@@ -329,31 +335,29 @@ _COMMON_GIVEN_NAMES = frozenset(
     william ali mohamed mohammed muhammad ahmed wei jun li ming kim anton jan marco pedro pablo
     miguel manuel javier jorge francisco pierre jean michel marie sebastian stefan thomas alessandro
     giuseppe francesco luca andrea
-    """.split()
+    """
 )
 
-_HONORIFICS = frozenset(
-    "dr dra prof mr mrs ms mx sir phd jr sr ii iii iv md msc bsc mba eng ing".split()
-)
-_PARTICLES = frozenset(
+_HONORIFICS = _words("dr dra prof mr mrs ms mx sir phd jr sr ii iii iv md msc bsc mba eng ing")
+_PARTICLES = _words(
     "de la le les du des da di del della dos das do van von der den ten ter zu y e el al bin ibn "
-    "st mac".split()
+    "st mac"
 )
 
 # Affiliation values that say nothing about who the speaker is.
-_NON_IDENTIFYING_AFFILIATIONS = frozenset(
+_NON_IDENTIFYING_AFFILIATIONS = _words(
     """
     none n/a na independent freelance freelancer self self-employed selfemployed student
     retired unemployed unaffiliated personal private individual consultant contractor
     university company startup home
-    """.split()
+    """
 )
 
-_LEGAL_SUFFIXES = frozenset(
+_LEGAL_SUFFIXES = _words(
     """
     inc incorporated ltd limited llc llp plc gmbh ag kg ug sa sas sarl srl spa bv nv ab oy as
     aps asa kk corp corporation co company pty pvt sl sro
-    """.split()
+    """
 )
 # The suffixes also taken along after an affiliation in the text: not ordinary words ("as").
 _TEXT_LEGAL_SUFFIXES = _LEGAL_SUFFIXES - {"as", "co", "company", "ab", "sl", "sa", "ag", "ug"}
@@ -366,8 +370,8 @@ _NAME_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _RUN_GAP = re.compile(r"[\s.\-_]{0,4}")
 _INTRO = re.compile(
-    r"(?:\bmy name is|\bi'm|\bi am|\bim|\bcall me|\bme llamo|\bje m'appelle|\bje suis|\bich bin"
-    r"|\bmi chiamo|\bsono)\s+$"
+    r"(?:(?:\bmy name is|\bi'm|\bi am|\bcall me|\bme llamo|\bje m'appelle|\bje suis|\bich bin"
+    r"|\bmi chiamo|\bsono)\s+|(?:我是|我叫|私は|僕は|저는)\s*)$"
 )
 
 
@@ -379,6 +383,8 @@ class _Part:
     strong: bool  # flagged on its own
     particle: bool  # "van", "de": joins a run only before another part
     initial: bool
+    word: bool  # an ordinary word ("Grace", "Miller"), as opposed to a common given name
+    surname: bool
 
 
 def _name_tokens(name: str) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
@@ -390,7 +396,7 @@ def _name_tokens(name: str) -> tuple[list[tuple[int, str]], list[tuple[int, str]
     """
     tokens: list[tuple[int, str]] = []
     extras: list[tuple[int, str]] = []
-    for chunk in name.replace("’", "'").split():
+    for chunk in name.replace("\u2019", "'").split():
         pieces = _NAME_TOKEN.findall(chunk)
         if len(pieces) > 1 and "-" in chunk:
             extras.append((len(tokens), "".join(pieces)))
@@ -441,6 +447,8 @@ def _speaker_parts(name: str) -> dict[str, _Part]:
                 strong=strong or (previous is not None and previous.strong),
                 particle=folded in _PARTICLES,
                 initial=_letter_count(folded) == 1,
+                word=folded in _COMMON_WORDS,
+                surname=folded == surname,
             )
     return parts
 
@@ -463,7 +471,8 @@ def _word_pattern(word: str) -> re.Pattern[str]:
     """`word` where it stands alone; anywhere for scripts written without spaces."""
     if _is_unspaced(word):
         return re.compile(re.escape(word))
-    return re.compile(rf"(?<![^\W_]){re.escape(word)}(?![^\W_])")
+    # "Don" must not match "don't", but "Doe" must match "Doe's".
+    return re.compile(rf"(?<![^\W_]){re.escape(word)}(?![^\W_])(?!'(?!s\b)[^\W_])")
 
 
 # A name part found in the folded text: start, end and the variant that matched.
@@ -491,7 +500,7 @@ def _word_hits(text: str, words: Iterable[str]) -> list[_Hit]:
 
 
 def _is_in_order(indices: Sequence[int]) -> bool:
-    return len(indices) >= 2 and all(a < b for a, b in zip(indices, indices[1:], strict=False))
+    return len(indices) >= 2 and all(a < b for a, b in itertools.pairwise(indices))
 
 
 def _name_candidates(
@@ -529,7 +538,7 @@ def _run_span(folded: _Folded, parts: dict[str, _Part], run: list[_Hit]) -> tupl
     chosen = [i for i, keep in enumerate(included) if keep]
     strong = any(infos[i].strong for i in chosen)
     substantial = [i for i in chosen if not infos[i].initial and not infos[i].particle]
-    if not chosen or (not strong and not in_order and len(substantial) < 2):
+    if not substantial or (not strong and not in_order and len(substantial) < 2):
         return _introduced_name(folded, run[0], infos[0], capitalised[0])
     return run[chosen[0]][0], run[chosen[-1]][1]
 
@@ -559,7 +568,7 @@ _OBFUSCATED_AT = re.compile(r"[\[(] ?at ?[\])]")
 _HANDLE = re.compile(r"(?<![\w@./:+`-])@(\w(?:[\w.-]*\w)?)(@(?:[\w-]+\.)+[a-z]{2,24})?")
 
 # Decorators, annotations, doc-comment tags and chat keywords that look like handles.
-_NOT_HANDLES = frozenset(
+_NOT_HANDLES = _words(
     """
     property staticmethod classmethod abstractmethod abstractproperty dataclass dataclasses
     cached_property lru_cache cache wraps contextmanager asynccontextmanager overload override
@@ -579,12 +588,13 @@ _NOT_HANDLES = frozenset(
     test before after beforeeach aftereach autowired component service entity table column id
     override deprecated functionalinterface
     here channel everyone all
-    """.split()
+    """
 )
 
 _HANDLE_DOMAIN_TAIL = re.compile(r"\.(?:social|com|org|net|io|dev|me|app|xyz|bsky|team)$")
 
-_URL = re.compile(r"(?:\b(?:https?|ftp)://|(?<![\w.@/-])www\.)[^\s<>\"'`\[\]{}|\\^]+")
+# Any scheme, so pip's "git+https://" and "git+git://" requirement lines count too.
+_URL = re.compile(r"(?:\b[a-z][a-z0-9+.-]{1,15}://|(?<![\w.@/-])www\.)[^\s<>\"'`\[\]{}|\\^]+")
 
 _BARE_TLDS = (
     "com|org|net|io|dev|me|co|info|blog|ai|app|xyz|tech|site|page|ninja|rocks|codes|social|"
@@ -600,26 +610,37 @@ _TLD_HINT = re.compile(rf"\.(?:{_BARE_TLDS})\b")
 _TRAILING_PUNCTUATION = ".,;:!?*_'\""
 
 # Hosts where the first path segment names a person (or an organisation that may be theirs).
-_PROFILE_HOSTS = frozenset(
+_PROFILE_HOSTS = _words(
     """
     github.com gist.github.com gitlab.com bitbucket.org codeberg.org sr.ht twitter.com x.com
+    wiki.github.com raw.githubusercontent.com gist.githubusercontent.com
     mobile.twitter.com linkedin.com speakerdeck.com slideshare.net bsky.app medium.com dev.to
     keybase.io about.me linktr.ee slides.com instagram.com facebook.com fb.com threads.net
     mastodon.social fosstodon.org hachyderm.io kaggle.com huggingface.co hashnode.com
     stackoverflow.com reddit.com pypi.org youtube.com
-    """.split()
+    """
+)
+# Subdomains of personal-page hosts that belong to the company, not to a user.
+_SITE_HOSTS = _words(
+    """
+    docs.github.com api.github.com help.github.com education.github.com pages.github.com
+    blog.github.com resources.github.com skills.github.com support.github.com status.github.com
+    desktop.github.com cli.github.com partner.github.com lab.github.com training.github.com
+    guides.github.com developer.github.com enterprise.github.com
+    """
 )
 # First path segments on those hosts that are site pages, not people.
-_SITE_PATHS = frozenset(
+_SITE_PATHS = _words(
     """
     about features pricing search explore topics trending marketplace login signup join settings
     home hashtag i intent share watch playlist results feed jobs help docs blog legal privacy
     terms tos policies embed shorts p project simple packages search questions
-    """.split()
+    """
 )
 # Hosts whose subdomains belong to one person: jdoe.github.io, jdoe.wordpress.com.
 _PERSONAL_SUBDOMAIN_HOSTS = (
     ".github.io",
+    ".github.com",  # GitHub Pages before 2013; GitHub's own subdomains are listed below
     ".gitlab.io",
     ".wordpress.com",
     ".blogspot.com",
@@ -642,7 +663,7 @@ def _trim_url(url: str) -> str:
 
 
 def _url_host_and_path(url: str) -> tuple[str, str]:
-    body = re.sub(r"^[a-z]+://", "", url, flags=re.IGNORECASE)
+    body = re.sub(r"^[a-z][a-z0-9+.-]*://", "", url, flags=re.IGNORECASE)
     host, _, path = body.partition("/")
     host = host.split("@")[-1].split(":")[0].lower()
     host = host.removeprefix("www.")
@@ -658,8 +679,6 @@ def _is_profile_link(host: str, path: str) -> bool:
     segments = [s for s in path.split("/") if s]
     if segments and segments[0].startswith("@") and len(segments[0]) > 1:
         return True  # Mastodon and other fediverse servers, medium.com/@user, youtube.com/@user
-    if any(host.endswith(suffix) for suffix in _PERSONAL_SUBDOMAIN_HOSTS):
-        return True
     if host == "bsky.app":
         return len(segments) >= 2 and segments[0] == "profile"
     if host in _PROFILE_HOSTS or host.removeprefix("m.") in _PROFILE_HOSTS:
@@ -668,22 +687,24 @@ def _is_profile_link(host: str, path: str) -> bool:
         if host in {"stackoverflow.com", "reddit.com", "pypi.org"}:
             return bool(segments) and segments[0] in {"users", "user", "u"}
         return bool(segments) and segments[0].lower() not in _SITE_PATHS
-    return False
+    if host in _SITE_HOSTS:
+        return False
+    return any(host.endswith(suffix) for suffix in _PERSONAL_SUBDOMAIN_HOSTS)
 
 
 @dataclass(frozen=True, slots=True)
 class _UrlNames:
     """What makes a URL personal for these speakers."""
 
-    long_parts: tuple[str, ...]  # matched anywhere in the URL
-    short_parts: tuple[str, ...]  # matched only between non-letters
+    anywhere: tuple[str, ...]  # name parts matched anywhere in the URL
+    delimited: tuple[str, ...]  # matched only between non-letters: "/ann/" but not "/announce"
     own_links: tuple[str, ...]  # normalised host+path prefixes
     own_hosts: tuple[str, ...]  # personal sites: any page on them
 
 
 def _url_names(speakers: Sequence[SpeakerIdentity], usernames: Iterable[str]) -> _UrlNames:
-    long_parts: set[str] = set(usernames)
-    short_parts: set[str] = set()
+    anywhere: set[str] = set(usernames)
+    delimited: set[str] = set()
     own_links: set[str] = set()
     own_hosts: set[str] = set()
     for speaker in speakers:
@@ -694,8 +715,14 @@ def _url_names(speakers: Sequence[SpeakerIdentity], usernames: Iterable[str]) ->
             by_index.setdefault(part.index, []).append(bare)
             if part.particle:
                 particles.add(part.index)
-            if part.strong:
-                (long_parts if len(bare) >= 4 else short_parts).add(bare)
+            if part.strong and len(bare) >= 4:
+                anywhere.add(bare)
+            elif part.strong or (not part.word and not part.initial and len(bare) >= 3):
+                # A common given name is evidence in a URL only as a whole segment: "/emma/".
+                delimited.add(bare)
+            elif part.word and part.surname and len(bare) >= 5:
+                # An ordinary-word surname inside a host name, as in "codemiller.com".
+                anywhere.add(bare)
         ordered = [by_index[i] for i in sorted(by_index) if i not in particles]
         if len(ordered) >= 2:
             # Handles join names: janedoe, jdoe, jane-doe, janed.
@@ -703,7 +730,7 @@ def _url_names(speakers: Sequence[SpeakerIdentity], usernames: Iterable[str]) ->
                 for last in ordered[-1]:
                     for joined in (first + last, first[0] + last, first + last[0], last + first):
                         if len(joined) >= 4:
-                            long_parts.add(joined)
+                            anywhere.add(joined)
         for link in speaker.links:
             normalised = _normalise_link(link)
             if not normalised:
@@ -713,8 +740,8 @@ def _url_names(speakers: Sequence[SpeakerIdentity], usernames: Iterable[str]) ->
             if not _is_profile_link(host, path) and host not in _PROFILE_HOSTS:
                 own_hosts.add(host)
     return _UrlNames(
-        long_parts=tuple(p for p in long_parts if p),
-        short_parts=tuple(p for p in short_parts if p),
+        anywhere=tuple(p for p in anywhere if p),
+        delimited=tuple(p for p in delimited if p),
         own_links=tuple(own_links),
         own_hosts=tuple(own_hosts),
     )
@@ -749,11 +776,11 @@ def _url_is_personal(url: str, names: _UrlNames) -> bool:
             return True
     if any(host == own or host.endswith("." + own) for own in names.own_hosts):
         return True
-    if any(part in url for part in names.long_parts):
+    if any(part in url for part in names.anywhere):
         return True
     return any(
-        part in url and re.search(rf"(?<![a-z]){re.escape(part)}(?![a-z])", url)
-        for part in names.short_parts
+        part in url and re.search(rf"(?<![^\W\d_]){re.escape(part)}(?![^\W\d_])", url)
+        for part in names.delimited
     )
 
 
@@ -892,14 +919,18 @@ _PHRASE_RULES: dict[str, dict[str, tuple[str, ...]]] = {
             r"name is\b",
         ),
         "object": (
-            r"(?:team|colleagues|group|lab|department|squad|manager) (?:at|in|from)\b",
+            r"(?:team|colleagues|group|lab|department|squad|manager) at\b",
             r"(?:own )?(?:open[- ]source )?(?:library|libraries|package|module|framework|book)\b",
         ),
-        "needs": (r"(?:project|tool|app|team)\b",),
+        "needs": (
+            r"(?:team|colleagues|group|lab|department) (?:in|from)\b",
+            r"(?:project|tool|app|team)\b",
+        ),
     },
     "our ": {
         "plain": (_EMPLOYER,),
-        "object": (r"(?:team|colleagues|group|lab|department|squad) (?:at|in|from)\b",),
+        "object": (r"(?:team|colleagues|group|lab|department|squad) at\b",),
+        "needs": (r"(?:team|colleagues|group|lab|department) (?:in|from)\b",),
     },
     "at ": {
         "plain": (r"(?:my|our) (?:company|job|work|employer|startup|workplace|day job|office)\b",),
@@ -949,7 +980,14 @@ _PHRASE_RULES: dict[str, dict[str, tuple[str, ...]]] = {
         "needs": (rf"ve {_MADE_LOOSELY}", r"m (?:a|an|the) [a-z -]{3,40}? at\b"),
     },
     "as ": {"object": (rf"(?:the |a |an |one of the )?{_ROLE} (?:of|behind)\b",)},
-    "we ": {"needs": (r"at\b",)},
+    "we ": {
+        "needs": (
+            r"at\b",
+            r"(?:built|created|developed|wrote|maintain|open[- ]sourced|released)\b",
+            rf"have {_MADE_LOOSELY}",
+        ),
+    },
+    "we've ": {"needs": (_MADE_LOOSELY, _MADE)},
     "here ": {"needs": (r"at\b",)},
     "trabajo ": {"object": (r"(?:en|para)\b",)},
     "je travaille ": {"object": (r"(?:chez|pour)\b",)},
@@ -966,8 +1004,11 @@ _PHRASE_PATTERNS = tuple(
     for lead, groups in _PHRASE_RULES.items()
 )
 _OBJECT_WORD = r"""[`"'*_]*[A-Z0-9](?:[\w&'+-]|\.(?=\w))*[`"'*_]*"""
+# Project names are often lower case but shaped like identifiers: e2xgrader, pypy.js, my_lib.
+# Hyphens are left out: "one-off" and "in-house" are far more common than "dh-virtualenv".
+_IDENTIFIER = r"[a-z][a-z0-9]*(?:[_.][a-z0-9]+|\d[a-z0-9]*)+\b"
 _PROPER_NOUN_RUN = re.compile(
-    rf"[ \t]+(?:the[ \t]+)?(?!I\b){_OBJECT_WORD}"
+    rf"[ \t]+(?:the[ \t]+)?(?:(?!I\b){_OBJECT_WORD}|{_IDENTIFIER})"
     rf"(?:[ \t]+(?:(?:of|de|and|&|for)[ \t]+)?(?!I\b){_OBJECT_WORD}){{0,4}}"
 )
 _CODE_OBJECT = re.compile(r"[ \t]+(?:the[ \t]+)?(?:`[^`\n]{1,60}`|\*\*[^*\n]{1,60}\*\*)")
