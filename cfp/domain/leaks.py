@@ -471,8 +471,8 @@ def _word_pattern(word: str) -> re.Pattern[str]:
     """`word` where it stands alone; anywhere for scripts written without spaces."""
     if _is_unspaced(word):
         return re.compile(re.escape(word))
-    # "Don" must not match "don't", but "Doe" must match "Doe's".
-    return re.compile(rf"(?<![^\W_]){re.escape(word)}(?![^\W_])(?!'(?!s\b)[^\W_])")
+    # "Don" must not match "don't", but "Doe" must match "Doe's" and "D'Arcy" "D'Arcy".
+    return re.compile(rf"(?<![^\W_]){re.escape(word)}(?![^\W_])(?!'(?:t|ll|re|ve|d|m)(?![^\W_]))")
 
 
 # A name part found in the folded text: start, end and the variant that matched.
@@ -869,7 +869,8 @@ def _affiliation_pattern(affiliation: str) -> str | None:
     if len(core) < 3 or {core, "".join(words)} & _NON_IDENTIFYING_AFFILIATIONS:
         return None
     joined = r"[\s.,&-]*".join(re.escape(w) for w in words)
-    suffix = rf"(?:[\s.,]+(?:{'|'.join(sorted(_TEXT_LEGAL_SUFFIXES))})\b\.?)*"
+    # The suffix, never a period after it: that is more often the end of the sentence.
+    suffix = rf"(?:[\s.,]+(?:{'|'.join(sorted(_TEXT_LEGAL_SUFFIXES))})\b)*"
     return rf"(?<![^\W_]){joined}(?![^\W_]){suffix}"
 
 
@@ -913,12 +914,12 @@ _PHRASE_RULES: dict[str, dict[str, tuple[str, ...]]] = {
             _EMPLOYER,
             r"(?:previous|last|earlier|first|other|past) (?:talks?|presentations?|keynotes?"
             r"|tutorials?|workshops?|blog ?posts?|articles?|papers?)\b",
-            r"(?:talk|presentation|keynote|tutorial|workshop) (?:last year|at|from|in)\b",
             r"(?:personal )?(?:blog|website|web site|homepage|home page|podcast|youtube|channel"
             r"|newsletter|twitter|github|mastodon|linkedin|thesis|phd|dissertation)\b",
             r"name is\b",
         ),
         "object": (
+            r"(?:talk|presentation|keynote|tutorial|workshop) (?:last year(?: at| in)?|at|from)\b",
             r"(?:team|colleagues|group|lab|department|squad|manager) at\b",
             r"(?:own )?(?:open[- ]source )?(?:library|libraries|package|module|framework|book)\b",
         ),
