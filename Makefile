@@ -1,0 +1,65 @@
+# The two commands a new user needs: `make demo` and `make test`. Everything else is optional.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+VENV := .venv
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+PY := $(VENV)/bin/python
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON := $(shell command -v $(PYTHON))
+
+.PHONY: demo test lint types contracts check pytest bench loadtest audit clean help
+
+help:
+	@echo "make demo   - install, migrate, seed a demo call and serve it on http://127.0.0.1:8000"
+	@echo "make test   - install if needed, then lint, types, import contracts, checks and tests"
+	@echo "make bench  - performance benchmarks (prints a table)"
+	@echo "make audit  - bandit and pip-audit"
+
+# uv installs the exact versions in uv.lock in seconds; it lives in its own small venv so that
+# `uv sync` never removes itself from the project environment.
+$(UV):
+	@$(PYTHON) -m venv $(TOOLS)
+	@$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: uv.lock pyproject.toml | $(UV)
+	@$(UV) sync --frozen --quiet
+	@touch $@
+
+install: $(VENV)/.synced
+
+demo: install
+	@$(PY) scripts/port_free.py 127.0.0.1 8000
+	@$(PY) manage.py migrate --noinput -v 0
+	@$(PY) manage.py seed_demo
+	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C stops)."
+	@DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000 --noreload
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+types: install
+	$(VENV)/bin/mypy .
+
+contracts: install
+	$(VENV)/bin/lint-imports
+
+check: install
+	$(PY) manage.py check --fail-level WARNING
+	$(PY) manage.py makemigrations --check --dry-run
+
+pytest: install
+	$(PY) -m pytest
+
+test: lint types contracts check pytest
+
+bench: install
+	$(PY) bench/run_all.py
+
+audit: install
+	$(PY) scripts/audit.py
+
+clean:
+	rm -rf $(VENV) $(TOOLS) var .mypy_cache .ruff_cache .pytest_cache

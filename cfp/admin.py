@@ -1,0 +1,51 @@
+"""Staff configure calls here. The admin is internal and outside the no-ORM-in-templates rule."""
+
+from django.contrib import admin
+
+from cfp import models
+
+
+class FormatInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = models.Format
+    extra = 0
+
+
+class TrackInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = models.Track
+    extra = 0
+
+
+class CriterionInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = models.Criterion
+    extra = 0
+
+
+class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = models.Membership
+    extra = 0
+    raw_id_fields = ["user"]
+
+
+@admin.register(models.Call)
+class CallAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["name", "slug", "opens_at", "closes_at"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [FormatInline, TrackInline, CriterionInline, MembershipInline]
+
+
+@admin.register(models.Proposal)
+class ProposalAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["code", "title", "call", "state", "submitted_at"]
+    list_filter = ["call", "state"]
+    search_fields = ["code", "title"]
+    raw_id_fields = ["owner"]
+    readonly_fields = ["redacted", "findings"]
+
+
+@admin.register(models.AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["created_at", "call", "action", "actor"]
+    list_filter = ["call", "action"]
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False

@@ -1,0 +1,42 @@
+"""Attach the current person (a frozen dataclass) to each request, built on first use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.functional import SimpleLazyObject
+
+from cfp import queries
+
+
+def _build(request: HttpRequest) -> queries.Person:
+    user = request.user
+    if not user.is_authenticated:
+        return queries.ANONYMOUS
+    return queries.person(
+        user_id=user.pk,
+        username=user.get_username(),
+        first_name=getattr(user, "first_name", ""),
+        is_staff=bool(getattr(user, "is_staff", False)),
+    )
+
+
+class PersonMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.person = SimpleLazyObject(lambda: _build(request))  # type: ignore[attr-defined]
+        return self.get_response(request)
+
+    def process_template_response(
+        self, request: HttpRequest, response: TemplateResponse
+    ) -> TemplateResponse:
+        # Django's own views (log-in, password reset) render after this hook; build the person
+        # now so no query runs while their templates render.
+        person = getattr(request, "person", None)
+        if person is not None:
+            bool(person)
+        return response

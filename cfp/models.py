@@ -1,0 +1,310 @@
+"""Tables of the call for proposals: calls, their configuration, people and proposals.
+
+No business logic here: services.py writes, queries.py reads.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Level(models.TextChoices):
+    BEGINNER = "beginner", _("Beginner")
+    INTERMEDIATE = "intermediate", _("Intermediate")
+    ADVANCED = "advanced", _("Advanced")
+
+
+class Role(models.TextChoices):
+    CHAIR = "chair", _("Chair")
+    REVIEWER = "reviewer", _("Reviewer")
+
+
+class Call(models.Model):
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    opens_at = models.DateTimeField()
+    closes_at = models.DateTimeField()
+    review_deadline_at = models.DateTimeField(null=True, blank=True)
+    languages = models.JSONField(default=list, blank=True, help_text=_("Accepted talk languages."))
+    reviews_per_proposal = models.PositiveSmallIntegerField(default=3)
+    chairs_blind = models.BooleanField(
+        default=True, help_text=_("Chairs see redacted text until they reveal identities.")
+    )
+    identities_revealed_at = models.DateTimeField(null=True, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-opens_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=F("opens_at")), name="call_closes_after_opening"
+            ),
+            models.CheckConstraint(
+                condition=Q(reviews_per_proposal__gte=1), name="call_needs_one_review"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Format(models.Model):
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="formats")
+    slug = models.SlugField(max_length=60)
+    name = models.CharField(max_length=100)
+    duration_minutes = models.PositiveSmallIntegerField(default=30)
+    slots = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["call", "slug"], name="format_slug_per_call")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Track(models.Model):
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="tracks")
+    slug = models.SlugField(max_length=60)
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["call", "slug"], name="track_slug_per_call")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Criterion(models.Model):
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="criteria")
+    slug = models.SlugField(max_length=60)
+    name = models.CharField(max_length=100)
+    guidance = models.TextField(blank=True)
+    minimum = models.SmallIntegerField(default=1)
+    maximum = models.SmallIntegerField(default=5)
+    weight = models.FloatField(default=1.0)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "slug"]
+        constraints = [
+            models.UniqueConstraint(fields=["call", "slug"], name="criterion_slug_per_call"),
+            models.CheckConstraint(
+                condition=Q(maximum__gt=F("minimum")), name="criterion_max_above_min"
+            ),
+            models.CheckConstraint(condition=Q(weight__gt=0), name="criterion_weight_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A person's role in one call: a chair of call A has no rights in call B."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["call", "user", "role"], name="one_role_row_per_person")
+        ]
+
+
+class Speaker(models.Model):
+    """A person who speaks: a signed-up user's profile, or an imported speaker without account.
+
+    Name, bio, affiliation and links are speaker identity (PRODUCT.md data class 2); the
+    first-time, English and mentoring answers are programme attributes (class 3). Reviewers never
+    see either.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="speaker",
+    )
+    name = models.CharField(max_length=200)
+    email = models.EmailField(max_length=254)
+    bio = models.TextField(blank=True)
+    affiliation = models.CharField(max_length=200, blank=True)
+    links = models.JSONField(default=list, blank=True)
+    region = models.CharField(max_length=100, blank=True)
+    spoken_before = models.BooleanField(null=True, blank=True)
+    english_additional = models.BooleanField(null=True, blank=True)
+    wants_mentor = models.BooleanField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["email"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProposalState(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Proposal(models.Model):
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="proposals")
+    code = models.CharField(max_length=12, unique=True)
+    # NULL, not "", so the partial unique constraints ignore rows without one.
+    external_id = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="proposals",
+    )
+    # Guards against double submits: the form carries a random token, unique per owner.
+    submission_token = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    state = models.CharField(
+        max_length=20, choices=ProposalState.choices, default=ProposalState.SUBMITTED
+    )
+    title = models.CharField(max_length=250)
+    abstract = models.TextField()
+    description = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+    format = models.ForeignKey(Format, on_delete=models.PROTECT, related_name="proposals")
+    track = models.ForeignKey(
+        Track, on_delete=models.SET_NULL, null=True, blank=True, related_name="proposals"
+    )
+    level = models.CharField(max_length=20, choices=Level.choices, default=Level.INTERMEDIATE)
+    language = models.CharField(max_length=10, default="en")
+    version = models.PositiveIntegerField(default=1)
+    # What reviewers receive: the reviewer-visible fields after the leak scanner, computed when
+    # the text is saved so that review pages never scan on the read path.
+    redacted = models.JSONField(default=dict, blank=True)
+    findings = models.JSONField(default=list, blank=True)
+    reopened_until = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["submitted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="external_id_unique_per_call",
+            ),
+            models.UniqueConstraint(
+                fields=["owner", "submission_token"],
+                condition=Q(submission_token__isnull=False),
+                name="one_proposal_per_submission_token",
+            ),
+        ]
+        indexes = [models.Index(fields=["call", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.title}"
+
+
+class ProposalSpeaker(models.Model):
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="speaker_links")
+    speaker = models.ForeignKey(Speaker, on_delete=models.CASCADE, related_name="proposal_links")
+    position = models.PositiveSmallIntegerField(default=0)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "speaker"], name="speaker_once_per_proposal"
+            )
+        ]
+
+
+class ProposalVersion(models.Model):
+    """The text as it was at each save; reviews record which version they scored."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=250)
+    abstract = models.TextField()
+    description = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "number"], name="one_row_per_version")
+        ]
+
+
+class CoSpeakerInvite(models.Model):
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="invites")
+    email = models.EmailField()
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+
+class FalsePositive(models.Model):
+    """A chair's ruling that a scanner finding is not an identity leak."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="false_positives")
+    field = models.CharField(max_length=40)
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    text = models.CharField(max_length=500)
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    marked_at = models.DateTimeField()
+
+
+class AuditEvent(models.Model):
+    """Who did what, when: decisions, reveals, reopenings, role changes."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="audit_events")
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.CASCADE, null=True, blank=True, related_name="audit_events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    action = models.CharField(max_length=60)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["call", "created_at"])]
+
+
+class EmailOutbox(models.Model):
+    """One row per e-mail we promised to send; its unique key makes sending exactly-once.
+
+    A task sends the rows with ``sent_at`` empty and stamps them; a retried or duplicated task
+    finds them stamped and sends nothing.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    to = models.EmailField()
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)

@@ -1,0 +1,13 @@
+"""Celery entry points for the cfp app."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+from cfp import services
+
+
+@shared_task(name="cfp.send_email", acks_late=True, reject_on_worker_lost=True)
+def send_email(outbox_id: int) -> bool:
+    return services.send_email(outbox_id=outbox_id, now=timezone.now())

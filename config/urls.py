@@ -1,0 +1,49 @@
+"""The URL map. PRODUCT.md lists these addresses as a stable interface."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django_ratelimit.decorators import ratelimit
+
+from cfp import forms as cfp_forms
+from cfp import views as cfp_views
+
+login_view = ratelimit(key="ip", rate="20/m", method="POST", block=True)(
+    auth_views.LoginView.as_view()
+)
+reset_view = ratelimit(key="ip", rate="5/h", method="POST", block=True)(
+    auth_views.PasswordResetView.as_view(form_class=cfp_forms.PlainPasswordResetForm)
+)
+
+urlpatterns = [
+    path("", cfp_views.home, name="home"),
+    path("accounts/login/", login_view, name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/signup/", cfp_views.signup, name="signup"),
+    path("accounts/verify/<str:token>/", cfp_views.verify_email, name="verify_email"),
+    path("accounts/password_reset/", reset_view, name="password_reset"),
+    path(
+        "accounts/password_reset/done/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("me/profile/", cfp_views.profile, name="profile"),
+    path("calls/", include("cfp.urls")),
+    path("", include("reviews.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "common.views.bad_request"
+handler403 = "common.views.forbidden"
+handler404 = "common.views.not_found"
+handler500 = "common.views.server_error"

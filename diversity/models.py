@@ -1,0 +1,1 @@
+"""Self-identification lives here, in its own tables, apart from review data."""

@@ -1,0 +1,34 @@
+"""Access checks for per-call roles. A person without the role gets 404: existence stays hidden."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, Concatenate, ParamSpec
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+from reviews import queries
+
+P = ParamSpec("P")
+View = Callable[Concatenate[HttpRequest, queries.CallAccess, P], HttpResponse]
+
+
+def role_required(
+    role: str,
+) -> Callable[[View[P]], Callable[Concatenate[HttpRequest, str, P], HttpResponse]]:
+    def decorator(view: View[P]) -> Callable[Concatenate[HttpRequest, str, P], HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, slug: str, *args: P.args, **kwargs: P.kwargs) -> Any:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            access = queries.call_access(user_id=request.user.pk, slug=slug, role=role)
+            if access is None:
+                raise Http404(_("No such page."))
+            return view(request, access, *args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator

@@ -1,0 +1,200 @@
+"""Tables of reviewing, aggregation and curation. No business logic here."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from cfp.models import Call, Proposal
+
+
+class ReviewerSettings(models.Model):
+    """What a reviewer told us when accepting the invitation to one call."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="reviewer_settings")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    languages = models.JSONField(default=list, blank=True)
+    tracks = models.JSONField(default=list, blank=True)
+    max_load = models.PositiveIntegerField(null=True, blank=True)
+    last_reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["call", "user"], name="reviewer_settings_once")
+        ]
+
+
+class Invitation(models.Model):
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+
+class Conflict(models.Model):
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="conflicts")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "reviewer"], name="conflict_once")
+        ]
+
+
+class Assignment(models.Model):
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="assignments")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "reviewer"], name="assignment_once")
+        ]
+        indexes = [models.Index(fields=["reviewer", "proposal"])]
+
+
+class Review(models.Model):
+    """One reviewer's scores on one proposal: exactly one row per pair."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews"
+    )
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="reviews")
+    scores = models.JSONField(default=dict, blank=True)
+    # The weighted score on the common 0..10 scale, kept so lists sort without recomputing.
+    score = models.FloatField(null=True, blank=True)
+    confidence = models.PositiveSmallIntegerField(null=True, blank=True)
+    comment = models.TextField(blank=True, help_text=_("Note for the committee."))
+    feedback = models.TextField(blank=True, help_text=_("Feedback for the speaker."))
+    abstained = models.BooleanField(default=False)
+    abstain_reason = models.CharField(max_length=300, blank=True)
+    proposal_version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "reviewer"], name="one_review_per_pair"),
+            models.CheckConstraint(
+                condition=Q(confidence__isnull=True) | Q(confidence__gte=1, confidence__lte=5),
+                name="confidence_one_to_five",
+            ),
+        ]
+        indexes = [models.Index(fields=["call", "updated_at"])]
+
+
+class RunState(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class AggregationRun(models.Model):
+    """One aggregation of a call: the snapshot's key, state and failure reason."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="aggregation_runs")
+    state = models.CharField(max_length=20, choices=RunState.choices, default=RunState.PENDING)
+    requested_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # The newest review the snapshot saw: reviews newer than this make it stale.
+    inputs_until = models.DateTimeField(null=True, blank=True)
+    review_count = models.PositiveIntegerField(default=0)
+    alpha = models.FloatField(null=True, blank=True)
+    alpha_per_track = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # Saves in a burst coalesce into the one waiting run.
+            models.UniqueConstraint(
+                fields=["call"],
+                condition=Q(state="pending"),
+                name="one_pending_run_per_call",
+            )
+        ]
+        indexes = [models.Index(fields=["call", "state", "-finished_at"])]
+
+
+class ProposalScore(models.Model):
+    run = models.ForeignKey(AggregationRun, on_delete=models.CASCADE, related_name="scores")
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="scores")
+    review_count = models.PositiveIntegerField(default=0)
+    mean = models.FloatField(null=True)
+    median = models.FloatField(null=True)
+    weighted_total = models.FloatField(null=True)
+    std = models.FloatField(null=True)
+    spread = models.FloatField(null=True)
+    calibrated = models.FloatField(null=True)
+    low = models.FloatField(null=True)
+    high = models.FloatField(null=True)
+    rank = models.PositiveIntegerField(null=True)
+    p_in_slots = models.FloatField(null=True)
+    flags = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "proposal"], name="one_score_per_run")
+        ]
+        indexes = [models.Index(fields=["run", "rank"])]
+
+
+class ReviewerScore(models.Model):
+    run = models.ForeignKey(AggregationRun, on_delete=models.CASCADE, related_name="reviewers")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    review_count = models.PositiveIntegerField(default=0)
+    assigned = models.PositiveIntegerField(default=0)
+    mean_given = models.FloatField(null=True)
+    offset = models.FloatField(null=True)
+    offset_low = models.FloatField(null=True)
+    offset_high = models.FloatField(null=True)
+
+
+class DecisionStatus(models.TextChoices):
+    UNDECIDED = "undecided", _("Undecided")
+    ACCEPTED = "accepted", _("Accepted")
+    WAITLISTED = "waitlisted", _("Waitlisted")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Decision(models.Model):
+    proposal = models.OneToOneField(Proposal, on_delete=models.CASCADE, related_name="decision")
+    status = models.CharField(
+        max_length=20, choices=DecisionStatus.choices, default=DecisionStatus.UNDECIDED
+    )
+    # Optimistic concurrency: a change names the version it saw.
+    version = models.PositiveIntegerField(default=0)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+
+class DecisionChange(models.Model):
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="decision_log")
+    from_status = models.CharField(max_length=20, choices=DecisionStatus.choices)
+    to_status = models.CharField(max_length=20, choices=DecisionStatus.choices)
+    reason = models.CharField(max_length=40, blank=True)
+    note = models.TextField(blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]

@@ -1,0 +1,511 @@
+"""The read side of reviewing and curation. Returns frozen dataclasses, never ORM objects."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+
+from cfp import models as cfp_models
+from cfp import queries as cfp_queries
+from reviews import filters, models
+from reviews.domain import scoring
+
+# --- access ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CallAccess:
+    call_id: int
+    slug: str
+    name: str
+    role: str
+    reviews_per_proposal: int
+    chairs_blind: bool
+    identities_revealed: bool
+
+
+def call_access(*, user_id: int, slug: str, role: str) -> CallAccess | None:
+    row = (
+        cfp_models.Membership.objects.filter(
+            user_id=user_id, call__slug=slug, role=role, call__archived_at__isnull=True
+        )
+        .select_related("call")
+        .first()
+    )
+    if row is None:
+        return None
+    c = row.call
+    return CallAccess(
+        call_id=c.pk,
+        slug=c.slug,
+        name=c.name,
+        role=row.role,
+        reviews_per_proposal=c.reviews_per_proposal,
+        chairs_blind=c.chairs_blind,
+        identities_revealed=c.identities_revealed_at is not None,
+    )
+
+
+# --- reviewer queue -------------------------------------------------------------------------
+
+
+class QueueStatus:
+    TODO = "todo"
+    DONE = "done"
+    ABSTAINED = "abstained"
+    CHANGED = "changed"
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    code: str
+    title: str
+    format_name: str
+    track_name: str
+    language: str
+    level: str
+    status: str
+    score: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Queue:
+    rows: tuple[QueueRow, ...]
+    done: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def _assigned(*, call_id: int, reviewer_id: int) -> QuerySet[models.Assignment]:
+    my_review = models.Review.objects.filter(
+        proposal_id=OuterRef("proposal_id"), reviewer_id=reviewer_id
+    )
+    return (
+        models.Assignment.objects.filter(
+            reviewer_id=reviewer_id,
+            proposal__call_id=call_id,
+            proposal__state=cfp_models.ProposalState.SUBMITTED,
+        )
+        .select_related("proposal__format", "proposal__track")
+        .annotate(
+            review_version=Subquery(my_review.values("proposal_version")[:1]),
+            review_abstained=Subquery(my_review.values("abstained")[:1]),
+            review_score=Subquery(my_review.values("score")[:1]),
+        )
+    )
+
+
+def _status(a: models.Assignment) -> str:
+    version = getattr(a, "review_version", None)
+    if version is None:
+        return QueueStatus.TODO
+    if getattr(a, "review_abstained", False):
+        return QueueStatus.ABSTAINED
+    if version < a.proposal.version:
+        return QueueStatus.CHANGED
+    return QueueStatus.DONE
+
+
+def review_queue(
+    *,
+    call_id: int,
+    reviewer_id: int,
+    track: str = "",
+    format: str = "",
+    language: str = "",
+    status: str = "",
+) -> Queue:
+    """The reviewer's assigned proposals, to-do first; counts ignore the filters."""
+    qs = _assigned(call_id=call_id, reviewer_id=reviewer_id)
+    rows = [
+        QueueRow(
+            code=a.proposal.code,
+            title=a.proposal.redacted.get("title", "") or "",
+            format_name=a.proposal.format.name,
+            track_name=a.proposal.track.name if a.proposal.track else "",
+            language=a.proposal.language,
+            level=a.proposal.level,
+            status=_status(a),
+            score=getattr(a, "review_score", None),
+        )
+        for a in filters.QueueFilter(
+            {"track": track, "format": format, "language": language}, queryset=qs
+        ).qs.order_by("proposal__submitted_at", "proposal__code")
+    ]
+    done = sum(1 for r in rows if r.status in (QueueStatus.DONE, QueueStatus.ABSTAINED))
+    total = len(rows)
+    if not (track or format or language):
+        counts = (done, total)
+    else:
+        everything = list(_assigned(call_id=call_id, reviewer_id=reviewer_id))
+        counts = (
+            sum(1 for a in everything if _status(a) in (QueueStatus.DONE, QueueStatus.ABSTAINED)),
+            len(everything),
+        )
+    order = {QueueStatus.TODO: 0, QueueStatus.CHANGED: 1, QueueStatus.ABSTAINED: 2}
+    rows.sort(key=lambda r: order.get(r.status, 3))
+    if status:
+        rows = [r for r in rows if r.status == status]
+    return Queue(rows=tuple(rows), done=counts[0], total=counts[1])
+
+
+# --- scoring screen -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MyReview:
+    scores: dict[str, int]
+    confidence: int | None
+    comment: str
+    feedback: str
+    abstained: bool
+    abstain_reason: str
+    proposal_version: int
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringTarget:
+    """What the reviewer may see of a proposal: redacted text only, never speaker data."""
+
+    proposal_id: int
+    code: str
+    version: int
+    title: str
+    abstract: str
+    description: str
+    notes: str
+    format_name: str
+    track_name: str
+    language: str
+    level: str
+
+
+def scoring_target(*, call_id: int, reviewer_id: int, code: str) -> ScoringTarget | None:
+    a = (
+        models.Assignment.objects.filter(
+            reviewer_id=reviewer_id,
+            proposal__code=code,
+            proposal__call_id=call_id,
+            proposal__state=cfp_models.ProposalState.SUBMITTED,
+        )
+        .select_related("proposal__format", "proposal__track")
+        .first()
+    )
+    if a is None:
+        return None
+    p = a.proposal
+    red = p.redacted or {}
+    return ScoringTarget(
+        proposal_id=p.pk,
+        code=p.code,
+        version=p.version,
+        title=red.get("title", ""),
+        abstract=red.get("abstract", ""),
+        description=red.get("description", ""),
+        notes=red.get("notes", ""),
+        format_name=p.format.name,
+        track_name=p.track.name if p.track else "",
+        language=p.language,
+        level=p.level,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreTarget:
+    """The least a save needs: found in one query joining role, assignment and proposal."""
+
+    call_id: int
+    proposal_id: int
+    version: int
+
+
+def score_target(*, slug: str, reviewer_id: int, code: str) -> ScoreTarget | None:
+    is_reviewer = cfp_models.Membership.objects.filter(
+        call_id=OuterRef("proposal__call_id"),
+        user_id=reviewer_id,
+        role=cfp_models.Role.REVIEWER,
+    )
+    row = (
+        models.Assignment.objects.filter(
+            reviewer_id=reviewer_id,
+            proposal__code=code,
+            proposal__call__slug=slug,
+            proposal__call__archived_at__isnull=True,
+            proposal__state=cfp_models.ProposalState.SUBMITTED,
+        )
+        .filter(Exists(is_reviewer))
+        .values("proposal_id", "proposal__call_id", "proposal__version")
+        .first()
+    )
+    if row is None:
+        return None
+    return ScoreTarget(
+        call_id=row["proposal__call_id"],
+        proposal_id=row["proposal_id"],
+        version=row["proposal__version"],
+    )
+
+
+def criteria(*, call_id: int) -> tuple[cfp_queries.CriterionRow, ...]:
+    return tuple(
+        cfp_queries.CriterionRow(
+            slug=c.slug,
+            name=c.name,
+            guidance=c.guidance,
+            minimum=c.minimum,
+            maximum=c.maximum,
+            weight=c.weight,
+        )
+        for c in cfp_models.Criterion.objects.filter(call_id=call_id)
+    )
+
+
+def scoring_criteria(*, call_id: int) -> tuple[scoring.Criterion, ...]:
+    return tuple(
+        scoring.Criterion(
+            slug=c.slug, weight=c.weight, minimum=float(c.minimum), maximum=float(c.maximum)
+        )
+        for c in criteria(call_id=call_id)
+    )
+
+
+def my_review(*, proposal_id: int, reviewer_id: int) -> MyReview | None:
+    r = models.Review.objects.filter(proposal_id=proposal_id, reviewer_id=reviewer_id).first()
+    if r is None:
+        return None
+    return MyReview(
+        scores={k: int(v) for k, v in (r.scores or {}).items()},
+        confidence=r.confidence,
+        comment=r.comment,
+        feedback=r.feedback,
+        abstained=r.abstained,
+        abstain_reason=r.abstain_reason,
+        proposal_version=r.proposal_version,
+        updated_at=r.updated_at,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class VersionText:
+    number: int
+    title: str
+    abstract: str
+    description: str
+    notes: str
+
+
+def version_text(*, proposal_id: int, number: int) -> VersionText | None:
+    """An older version's text, for "what changed since my review" (raw: caller redacts)."""
+    v = cfp_models.ProposalVersion.objects.filter(proposal_id=proposal_id, number=number).first()
+    if v is None:
+        return None
+    return VersionText(
+        number=v.number,
+        title=v.title,
+        abstract=v.abstract,
+        description=v.description,
+        notes=v.notes,
+    )
+
+
+def next_todo(*, call_id: int, reviewer_id: int, after_code: str, track: str = "") -> str | None:
+    """The next proposal to review within the reviewer's current filter, or None."""
+    queue = review_queue(call_id=call_id, reviewer_id=reviewer_id, track=track)
+    todo = [r.code for r in queue.rows if r.status in (QueueStatus.TODO, QueueStatus.CHANGED)]
+    others = [c for c in todo if c != after_code]
+    return others[0] if others else None
+
+
+# --- aggregation snapshot -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    id: int
+    state: str
+    requested_at: dt.datetime
+    finished_at: dt.datetime | None
+    inputs_until: dt.datetime | None
+    error: str
+    alpha: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotState:
+    current: RunInfo | None
+    latest: RunInfo | None
+    stale: bool
+    busy: bool
+
+
+def _run_info(r: models.AggregationRun | None) -> RunInfo | None:
+    if r is None:
+        return None
+    return RunInfo(
+        id=r.pk,
+        state=r.state,
+        requested_at=r.requested_at,
+        finished_at=r.finished_at,
+        inputs_until=r.inputs_until,
+        error=r.error,
+        alpha=r.alpha,
+    )
+
+
+def snapshot_state(*, call_id: int) -> SnapshotState:
+    runs = list(models.AggregationRun.objects.filter(call_id=call_id).order_by("-id")[:20])
+    current = next((r for r in runs if r.state == models.RunState.DONE), None)
+    latest = runs[0] if runs else None
+    newest_review = (
+        models.Review.objects.filter(call_id=call_id)
+        .order_by("-updated_at")
+        .values_list("updated_at", flat=True)
+        .first()
+    )
+    stale = newest_review is not None and (
+        current is None or current.inputs_until is None or newest_review > current.inputs_until
+    )
+    busy = any(r.state in (models.RunState.PENDING, models.RunState.RUNNING) for r in runs)
+    return SnapshotState(
+        current=_run_info(current), latest=_run_info(latest), stale=stale, busy=busy
+    )
+
+
+def current_run_id(*, call_id: int) -> int | None:
+    return (
+        models.AggregationRun.objects.filter(call_id=call_id, state=models.RunState.DONE)
+        .order_by("-finished_at", "-id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RankedRow:
+    code: str
+    external_id: str
+    title: str
+    format_name: str
+    track_name: str
+    language: str
+    level: str
+    decision: str
+    review_count: int
+    mean: float | None
+    median: float | None
+    calibrated: float | None
+    low: float | None
+    high: float | None
+    rank: int | None
+    p_in_slots: float | None
+    flags: tuple[str, ...]
+
+
+def ranked_queryset(*, call_id: int, run_id: int | None) -> QuerySet[cfp_models.Proposal]:
+    score = models.ProposalScore.objects.filter(run_id=run_id, proposal_id=OuterRef("pk"))
+    decision = models.Decision.objects.filter(proposal_id=OuterRef("pk"))
+    return (
+        cfp_models.Proposal.objects.filter(
+            call_id=call_id, state=cfp_models.ProposalState.SUBMITTED
+        )
+        .select_related("format", "track")
+        .annotate(
+            s_count=Subquery(score.values("review_count")[:1]),
+            s_mean=Subquery(score.values("mean")[:1]),
+            s_median=Subquery(score.values("median")[:1]),
+            s_cal=Subquery(score.values("calibrated")[:1]),
+            s_low=Subquery(score.values("low")[:1]),
+            s_high=Subquery(score.values("high")[:1]),
+            s_rank=Subquery(score.values("rank")[:1]),
+            s_p=Subquery(score.values("p_in_slots")[:1]),
+            s_flags=Subquery(score.values("flags")[:1]),
+            d_status=Subquery(decision.values("status")[:1]),
+        )
+        .order_by(F("s_rank").asc(nulls_last=True), "code")
+    )
+
+
+def _ranked_row(p: cfp_models.Proposal, *, blind: bool) -> RankedRow:
+    flags = getattr(p, "s_flags", None) or []
+    if isinstance(flags, str):  # SQLite returns JSON from a subquery as text
+        import json
+
+        flags = json.loads(flags)
+    return RankedRow(
+        code=p.code,
+        external_id=p.external_id or "",
+        title=(p.redacted or {}).get("title", "") if blind else p.title,
+        format_name=p.format.name,
+        track_name=p.track.name if p.track else "",
+        language=p.language,
+        level=p.level,
+        decision=getattr(p, "d_status", None) or models.DecisionStatus.UNDECIDED,
+        review_count=getattr(p, "s_count", None) or 0,
+        mean=getattr(p, "s_mean", None),
+        median=getattr(p, "s_median", None),
+        calibrated=getattr(p, "s_cal", None),
+        low=getattr(p, "s_low", None),
+        high=getattr(p, "s_high", None),
+        rank=getattr(p, "s_rank", None),
+        p_in_slots=getattr(p, "s_p", None),
+        flags=tuple(flags),
+    )
+
+
+def ranking(
+    *, call_id: int, blind: bool, offset: int = 0, limit: int = 50
+) -> tuple[tuple[RankedRow, ...], int]:
+    run_id = current_run_id(call_id=call_id)
+    qs = ranked_queryset(call_id=call_id, run_id=run_id)
+    total = qs.count()
+    rows = tuple(_ranked_row(p, blind=blind) for p in qs[offset : offset + limit])
+    return rows, total
+
+
+def iter_ranking(*, call_id: int, blind: bool) -> Iterator[RankedRow]:
+    """Every ranked proposal, streamed in chunks for exports."""
+    run_id = current_run_id(call_id=call_id)
+    for p in ranked_queryset(call_id=call_id, run_id=run_id).iterator(chunk_size=2000):
+        yield _ranked_row(p, blind=blind)
+
+
+@dataclass(frozen=True, slots=True)
+class ChairStats:
+    proposals: int
+    withdrawn: int
+    reviews_done: int
+    reviews_required: int
+    reviewers: int
+
+
+def chair_stats(*, call_id: int, reviews_per_proposal: int) -> ChairStats:
+    counts = cfp_models.Proposal.objects.filter(call_id=call_id).aggregate(
+        live=_count(Q(state=cfp_models.ProposalState.SUBMITTED)),
+        withdrawn=_count(Q(state=cfp_models.ProposalState.WITHDRAWN)),
+    )
+    done = models.Review.objects.filter(
+        call_id=call_id, proposal__state=cfp_models.ProposalState.SUBMITTED
+    ).count()
+    reviewers = cfp_models.Membership.objects.filter(
+        call_id=call_id, role=cfp_models.Role.REVIEWER
+    ).count()
+    return ChairStats(
+        proposals=counts["live"] or 0,
+        withdrawn=counts["withdrawn"] or 0,
+        reviews_done=done,
+        reviews_required=(counts["live"] or 0) * reviews_per_proposal,
+        reviewers=reviewers,
+    )
+
+
+def _count(condition: Q) -> object:
+    from django.db.models import Count
+
+    return Count("id", filter=condition)

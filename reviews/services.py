@@ -1,0 +1,398 @@
+"""The write side of reviewing, aggregation and curation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Count, Max
+from django.utils.translation import gettext as _
+
+from cfp import models as cfp_models
+from common.queue import enqueue_on_commit
+from reviews import models
+from reviews.domain import assignment as assignment_domain
+from reviews.domain import scoring
+
+log = logging.getLogger(__name__)
+
+
+class UnableToScore(Exception):
+    """The review cannot be saved; the message says why, for the reviewer."""
+
+
+class UnableToAssign(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewData:
+    scores: Mapping[str, int]
+    confidence: int | None = None
+    comment: str = ""
+    feedback: str = ""
+    abstained: bool = False
+    abstain_reason: str = ""
+
+
+def request_aggregation(*, call_id: int, now: dt.datetime) -> None:
+    """Make sure one run is waiting for this call, and wake a worker after commit.
+
+    Saves in a burst coalesce: the partial unique index admits one pending run per call, so the
+    insert is a no-op while one waits.
+    """
+    models.AggregationRun.objects.bulk_create(
+        [models.AggregationRun(call_id=call_id, requested_at=now)], ignore_conflicts=True
+    )
+    enqueue_on_commit("reviews.aggregate_call", call_id)
+
+
+@transaction.atomic
+def score_proposal(
+    *,
+    call_id: int,
+    proposal_id: int,
+    proposal_version: int,
+    reviewer_id: int,
+    criteria: tuple[scoring.Criterion, ...],
+    data: ReviewData,
+    now: dt.datetime,
+) -> None:
+    """Upsert the one review of (reviewer, proposal): double clicks and retries leave one row."""
+    if not data.abstained:
+        expected = {c.slug for c in criteria}
+        if set(data.scores) != expected:
+            raise UnableToScore(_("Give a score for every criterion, or abstain."))
+        for c in criteria:
+            if not c.minimum <= data.scores[c.slug] <= c.maximum:
+                raise UnableToScore(
+                    _("%(name)s must be between %(lo)s and %(hi)s.")
+                    % {"name": c.slug, "lo": int(c.minimum), "hi": int(c.maximum)}
+                )
+    score = (
+        None
+        if data.abstained
+        else scoring.review_score(
+            scores={k: float(v) for k, v in data.scores.items()}, criteria=criteria
+        )
+    )
+    models.Review.objects.bulk_create(
+        [
+            models.Review(
+                call_id=call_id,
+                proposal_id=proposal_id,
+                reviewer_id=reviewer_id,
+                scores={} if data.abstained else dict(data.scores),
+                score=score,
+                confidence=None if data.abstained else data.confidence,
+                comment=data.comment,
+                feedback=data.feedback,
+                abstained=data.abstained,
+                abstain_reason=data.abstain_reason if data.abstained else "",
+                proposal_version=proposal_version,
+                created_at=now,
+                updated_at=now,
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["proposal", "reviewer"],
+        update_fields=[
+            "scores",
+            "score",
+            "confidence",
+            "comment",
+            "feedback",
+            "abstained",
+            "abstain_reason",
+            "proposal_version",
+            "updated_at",
+        ],
+    )
+    request_aggregation(call_id=call_id, now=now)
+
+
+# --- aggregation ----------------------------------------------------------------------------
+
+
+def _progress_key(call_id: int) -> str:
+    return f"aggregation-progress:{call_id}"
+
+
+def aggregation_progress(*, call_id: int) -> str:
+    value = cache.get(_progress_key(call_id))
+    return str(value) if value else ""
+
+
+def _claim_run(*, call_id: int, now: dt.datetime) -> int | None:
+    """Take the oldest waiting run, or one left running by a worker that died."""
+    with transaction.atomic():
+        cfp_models.Call.objects.select_for_update().filter(pk=call_id).exists()
+        run = (
+            models.AggregationRun.objects.filter(
+                call_id=call_id, state__in=[models.RunState.PENDING, models.RunState.RUNNING]
+            )
+            .order_by("requested_at", "id")
+            .first()
+        )
+        if run is None:
+            return None
+        if run.state == models.RunState.PENDING:
+            run.state = models.RunState.RUNNING
+            run.started_at = now
+            run.save(update_fields=["state", "started_at"])
+        return run.pk
+
+
+def _inputs(
+    call_id: int,
+) -> tuple[
+    cfp_models.Call,
+    tuple[scoring.Criterion, ...],
+    list[scoring.ProposalInput],
+    list[scoring.ReviewInput],
+    dict[str, int],
+    dt.datetime | None,
+]:
+    call = cfp_models.Call.objects.get(pk=call_id)
+    criteria = tuple(
+        scoring.Criterion(
+            slug=c.slug, weight=c.weight, minimum=float(c.minimum), maximum=float(c.maximum)
+        )
+        for c in cfp_models.Criterion.objects.filter(call_id=call_id)
+    )
+    proposals = [
+        scoring.ProposalInput(key=str(pk), track=str(track or ""))
+        for pk, track in cfp_models.Proposal.objects.filter(
+            call_id=call_id, state=cfp_models.ProposalState.SUBMITTED
+        ).values_list("pk", "track_id")
+    ]
+    live = {p.key for p in proposals}
+    reviews = [
+        scoring.ReviewInput(
+            proposal=str(pid),
+            reviewer=str(rid),
+            scores={k: float(v) for k, v in scores.items()},
+            confidence=conf,
+        )
+        for pid, rid, scores, conf in models.Review.objects.filter(
+            call_id=call_id, abstained=False
+        ).values_list("proposal_id", "reviewer_id", "scores", "confidence")
+        if str(pid) in live
+    ]
+    assigned = {
+        str(row["reviewer_id"]): row["n"]
+        for row in models.Assignment.objects.filter(proposal__call_id=call_id)
+        .values("reviewer_id")
+        .annotate(n=Count("id"))
+    }
+    until = models.Review.objects.filter(call_id=call_id).aggregate(m=Max("updated_at"))["m"]
+    return call, criteria, proposals, reviews, assigned, until
+
+
+def _total_slots(call_id: int) -> int:
+    slots = sum(cfp_models.Format.objects.filter(call_id=call_id).values_list("slots", flat=True))
+    return max(int(slots), 1)
+
+
+def run_aggregation(*, call_id: int, now: dt.datetime) -> int | None:
+    """Compute the call's snapshot; returns the run id, or None when nothing was waiting.
+
+    Safe to run twice or concurrently: the writing step re-checks the run under the call's row
+    lock, so one snapshot is written per run, and the same inputs give the same numbers.
+    """
+    run_id = _claim_run(call_id=call_id, now=now)
+    if run_id is None:
+        return None
+    cache.set(_progress_key(call_id), _("Reading reviews…"), 600)
+    try:
+        call, criteria, proposals, reviews, assigned, until = _inputs(call_id)
+        cache.set(_progress_key(call_id), _("Fitting the reviewer model…"), 600)
+        result = scoring.aggregate(
+            criteria=criteria,
+            proposals=proposals,
+            reviews=reviews,
+            slots=_total_slots(call_id),
+            required_reviews=call.reviews_per_proposal,
+            assigned=assigned,
+            seed=call_id,
+        )
+    except Exception as exc:
+        log.exception("aggregation of call %s failed", call_id)
+        models.AggregationRun.objects.filter(pk=run_id).update(
+            state=models.RunState.FAILED, finished_at=now, error=f"{type(exc).__name__}: {exc}"
+        )
+        cache.delete(_progress_key(call_id))
+        raise
+    cache.set(_progress_key(call_id), _("Saving the snapshot…"), 600)
+    with transaction.atomic():
+        cfp_models.Call.objects.select_for_update().filter(pk=call_id).exists()
+        run = models.AggregationRun.objects.filter(pk=run_id).first()
+        if run is None or run.state != models.RunState.RUNNING:
+            return run_id
+        models.ProposalScore.objects.filter(run=run).delete()
+        models.ProposalScore.objects.bulk_create(
+            [
+                models.ProposalScore(
+                    run=run,
+                    proposal_id=int(p.key),
+                    review_count=p.review_count,
+                    mean=p.mean,
+                    median=p.median,
+                    weighted_total=p.weighted_total,
+                    std=p.std,
+                    spread=p.spread,
+                    calibrated=p.calibrated,
+                    low=p.low,
+                    high=p.high,
+                    rank=p.rank,
+                    p_in_slots=p.p_in_slots,
+                    flags=list(p.flags),
+                )
+                for p in result.proposals
+            ],
+            batch_size=2000,
+        )
+        models.ReviewerScore.objects.bulk_create(
+            [
+                models.ReviewerScore(
+                    run=run,
+                    reviewer_id=int(r.key),
+                    review_count=r.review_count,
+                    assigned=r.assigned,
+                    mean_given=r.mean_given,
+                    offset=r.offset,
+                    offset_low=r.offset_low,
+                    offset_high=r.offset_high,
+                )
+                for r in result.reviewers
+            ],
+            batch_size=2000,
+        )
+        run.state = models.RunState.DONE
+        run.finished_at = now
+        run.inputs_until = until
+        run.review_count = len(reviews)
+        run.alpha = result.agreement.alpha
+        run.alpha_per_track = dict(result.agreement.per_track)
+        run.save()
+        # Keep the two newest snapshots' rows; older runs stay as history without rows.
+        older = list(
+            models.AggregationRun.objects.filter(call_id=call_id, state=models.RunState.DONE)
+            .order_by("-finished_at", "-id")
+            .values_list("pk", flat=True)[2:]
+        )
+        if older:
+            models.ProposalScore.objects.filter(run_id__in=older).delete()
+            models.ReviewerScore.objects.filter(run_id__in=older).delete()
+    cache.delete(_progress_key(call_id))
+    return run_id
+
+
+# --- assignment -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentOutcome:
+    created: int
+    shortfalls: tuple[assignment_domain.Shortfall, ...]
+
+
+def _domain(email: str) -> str:
+    return email.rsplit("@", 1)[-1].lower() if "@" in email else ""
+
+
+@transaction.atomic
+def assign_reviewers(
+    *, call_id: int, per_proposal: int | None, actor_id: int | None, now: dt.datetime
+) -> AssignmentOutcome:
+    call = cfp_models.Call.objects.select_for_update().get(pk=call_id)
+    k = per_proposal or call.reviews_per_proposal
+    if k < 1:
+        raise UnableToAssign(_("Each proposal needs at least one reviewer."))
+    reviewer_ids = list(
+        cfp_models.Membership.objects.filter(
+            call_id=call_id, role=cfp_models.Role.REVIEWER, user__is_active=True
+        ).values_list("user_id", flat=True)
+    )
+    settings_by_user = {
+        s.user_id: s for s in models.ReviewerSettings.objects.filter(call_id=call_id)
+    }
+    from django.contrib.auth import get_user_model
+
+    users = {u.pk: u for u in get_user_model().objects.filter(pk__in=reviewer_ids)}
+    speakers = {
+        s.user_id: s
+        for s in cfp_models.Speaker.objects.filter(user_id__in=reviewer_ids)
+        if s.user_id is not None
+    }
+    conflicts: dict[int, set[str]] = {}
+    for pid, rid in models.Conflict.objects.filter(proposal__call_id=call_id).values_list(
+        "proposal_id", "reviewer_id"
+    ):
+        conflicts.setdefault(rid, set()).add(str(pid))
+    all_languages = frozenset(call.languages or ["en"])
+    reviewers = []
+    for uid in reviewer_ids:
+        st = settings_by_user.get(uid)
+        user = users[uid]
+        sp = speakers.get(uid)
+        reviewers.append(
+            assignment_domain.ReviewerProfile(
+                key=str(uid),
+                languages=frozenset(st.languages) if st and st.languages else all_languages,
+                tracks=frozenset(st.tracks) if st and st.tracks else frozenset(),
+                max_load=st.max_load if st else None,
+                email=getattr(user, "email", "") or "",
+                affiliation=sp.affiliation if sp else "",
+                conflicts=frozenset(conflicts.get(uid, set())),
+            )
+        )
+    proposals = []
+    qs = (
+        cfp_models.Proposal.objects.filter(
+            call_id=call_id, state=cfp_models.ProposalState.SUBMITTED
+        )
+        .select_related("track")
+        .prefetch_related("speaker_links__speaker")
+    )
+    for p in qs:
+        proposals.append(
+            assignment_domain.ProposalProfile(
+                key=str(p.pk),
+                language=p.language,
+                track=p.track.slug if p.track else "",
+                speaker_emails=tuple(link.speaker.email for link in p.speaker_links.all()),
+                speaker_affiliations=tuple(
+                    link.speaker.affiliation for link in p.speaker_links.all()
+                ),
+            )
+        )
+    existing = [
+        (str(pid), str(rid))
+        for pid, rid in models.Assignment.objects.filter(proposal__call_id=call_id).values_list(
+            "proposal_id", "reviewer_id"
+        )
+    ]
+    plan = assignment_domain.assign(
+        proposals=proposals, reviewers=reviewers, per_proposal=k, existing=existing
+    )
+    models.Assignment.objects.bulk_create(
+        [
+            models.Assignment(proposal_id=int(p), reviewer_id=int(r), created_at=now)
+            for p, r in plan.new
+        ],
+        ignore_conflicts=True,
+        batch_size=2000,
+    )
+    cfp_models.AuditEvent.objects.create(
+        call=call,
+        actor_id=actor_id,
+        action="reviewers.assigned",
+        data={"created": len(plan.new), "short": len(plan.shortfalls), "per_proposal": k},
+        created_at=now,
+    )
+    return AssignmentOutcome(created=len(plan.new), shortfalls=plan.shortfalls)

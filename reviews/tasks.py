@@ -1,0 +1,13 @@
+"""Celery entry points: ids in, one service call, nothing else. Safe to run twice."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+from reviews import services
+
+
+@shared_task(name="reviews.aggregate_call", acks_late=True, reject_on_worker_lost=True)
+def aggregate_call(call_id: int) -> int | None:
+    return services.run_aggregation(call_id=call_id, now=timezone.now())

@@ -1,0 +1,342 @@
+"""Reviewer and chair views: check access, parse, one service call, query, render."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cfp import queries as cfp_queries
+from cfp.domain import markdown
+from common.csvsafe import neutralise
+from common.render import page, user_id
+from reviews import forms, queries, services
+from reviews.access import role_required
+from reviews.domain import scoring
+
+CHAIR = "chair"
+REVIEWER = "reviewer"
+
+
+def _call(slug: str) -> cfp_queries.CallSummary:
+    call = cfp_queries.call_summary(slug=slug)
+    if call is None:  # pragma: no cover - access already proved the call exists
+        raise Http404
+    return call
+
+
+# --- reviewer -------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD"])
+@role_required(REVIEWER)
+def queue(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
+    call = _call(access.slug)
+    filter_form = forms.QueueFilterForm(request.GET, call=call)
+    f = filter_form.values()
+    q = queries.review_queue(call_id=access.call_id, reviewer_id=user_id(request), **f)
+    query_string = urlencode({k: v for k, v in f.items() if v})
+    return page(
+        request,
+        "reviews/queue.html",
+        {
+            "call": call,
+            "queue": q,
+            "filter_form": filter_form,
+            "query_string": query_string,
+            "track": f["track"],
+        },
+        partial="queue",
+    )
+
+
+def _screen_context(
+    *,
+    request: HttpRequest,
+    access: queries.CallAccess,
+    target: queries.ScoringTarget,
+    form: forms.ReviewForm,
+    saved: bool = False,
+    track: str = "",
+) -> dict[str, object]:
+    mine = queries.my_review(proposal_id=target.proposal_id, reviewer_id=user_id(request))
+    changed = mine is not None and mine.proposal_version < target.version
+    next_code = queries.next_todo(
+        call_id=access.call_id, reviewer_id=user_id(request), after_code=target.code, track=track
+    )
+    fields = [
+        {
+            "slug": c.slug,
+            "name": c.name,
+            "guidance": c.guidance,
+            "choices": c.choices,
+            "field": form[f"score_{c.slug}"],
+            "value": str(form[f"score_{c.slug}"].value() or ""),
+        }
+        for c in form.criteria
+    ]
+    return {
+        "call": _call(access.slug),
+        "target": target,
+        "abstract_html": markdown.render_plain(text=target.abstract),
+        "description_html": markdown.render_markdown(text=target.description),
+        "notes_html": markdown.render_plain(text=target.notes),
+        "form": form,
+        "criteria_fields": fields,
+        "mine": mine,
+        "changed": changed,
+        "next_code": next_code or "",
+        "saved": saved,
+        "track": track,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(REVIEWER)
+def screen(request: HttpRequest, access: queries.CallAccess, code: str) -> HttpResponse:
+    track = request.GET.get("track", "")[:60]
+    if request.method == "POST":
+        return _save(request, access, code, track)
+    target = queries.scoring_target(call_id=access.call_id, reviewer_id=user_id(request), code=code)
+    if target is None:
+        raise Http404(_("No such proposal in your queue."))
+    crit = queries.criteria(call_id=access.call_id)
+    mine = queries.my_review(proposal_id=target.proposal_id, reviewer_id=user_id(request))
+    initial: dict[str, object] = {}
+    if mine is not None:
+        initial = {f"score_{k}": v for k, v in mine.scores.items()}
+        initial.update(
+            confidence=mine.confidence,
+            comment=mine.comment,
+            feedback=mine.feedback,
+            abstain_reason=mine.abstain_reason,
+        )
+    form = forms.ReviewForm(criteria=crit, initial=initial)
+    return page(
+        request,
+        "reviews/screen.html",
+        _screen_context(request=request, access=access, target=target, form=form, track=track),
+        partial="review-form",
+    )
+
+
+def _save(request: HttpRequest, access: queries.CallAccess, code: str, track: str) -> HttpResponse:
+    target = queries.score_target(slug=access.slug, reviewer_id=user_id(request), code=code)
+    if target is None:
+        raise Http404(_("No such proposal in your queue."))
+    crit = queries.criteria(call_id=target.call_id)
+    form = forms.ReviewForm(request.POST, criteria=crit)
+    if form.is_valid():
+        try:
+            services.score_proposal(
+                call_id=target.call_id,
+                proposal_id=target.proposal_id,
+                proposal_version=target.version,
+                reviewer_id=user_id(request),
+                criteria=tuple(
+                    scoring.Criterion(
+                        slug=c.slug,
+                        weight=c.weight,
+                        minimum=float(c.minimum),
+                        maximum=float(c.maximum),
+                    )
+                    for c in crit
+                ),
+                data=form.data_object(),
+                now=timezone.now(),
+            )
+        except services.UnableToScore as exc:
+            form.add_error(None, str(exc))
+        else:
+            next_code = request.POST.get("next_code", "")[:12]
+            suffix = f"?{urlencode({'track': track})}" if track else ""
+            if form.cleaned_data.get("action") == "next":
+                url = (
+                    reverse("reviews:screen", kwargs={"slug": access.slug, "code": next_code})
+                    if next_code.isalnum()
+                    else reverse("reviews:queue", kwargs={"slug": access.slug})
+                ) + suffix
+                if request.htmx:  # type: ignore[attr-defined]
+                    return HttpResponse(status=204, headers={"HX-Location": url})
+                return redirect(url)
+            if request.htmx:  # type: ignore[attr-defined]
+                return page(
+                    request,
+                    "reviews/screen.html",
+                    {"saved": True, "saved_at": timezone.now()},
+                    partial="saved",
+                )
+            messages.success(request, _("Your review is saved."))
+            return redirect(
+                reverse("reviews:screen", kwargs={"slug": access.slug, "code": code}) + suffix
+            )
+    full = queries.scoring_target(call_id=access.call_id, reviewer_id=user_id(request), code=code)
+    if full is None:  # pragma: no cover - withdrawn between the two reads
+        raise Http404
+    return page(
+        request,
+        "reviews/screen.html",
+        _screen_context(request=request, access=access, target=full, form=form, track=track),
+        partial="review-form",
+        # htmx swaps only 2xx answers: send the form back with its errors in place of itself.
+        status=200 if request.htmx else 400,  # type: ignore[attr-defined]
+        headers={"HX-Retarget": "#review-form", "HX-Reswap": "outerHTML"}
+        if request.htmx  # type: ignore[attr-defined]
+        else None,
+    )
+
+
+# --- chair ----------------------------------------------------------------------------------
+
+
+def _dashboard_context(access: queries.CallAccess) -> dict[str, object]:
+    call = _call(access.slug)
+    stats = queries.chair_stats(
+        call_id=access.call_id, reviews_per_proposal=access.reviews_per_proposal
+    )
+    rows, total = queries.ranking(
+        call_id=access.call_id, blind=not call.chairs_see_identities, limit=50
+    )
+    return {
+        "call": call,
+        "stats": stats,
+        "rows": rows,
+        "total": total,
+        "snapshot": queries.snapshot_state(call_id=access.call_id),
+        "progress": services.aggregation_progress(call_id=access.call_id),
+    }
+
+
+@require_http_methods(["GET", "HEAD"])
+@role_required(CHAIR)
+def dashboard(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
+    return page(request, "reviews/dashboard.html", _dashboard_context(access))
+
+
+@require_http_methods(["GET", "HEAD"])
+@role_required(CHAIR)
+def aggregation_status(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
+    return _aggregation_partial(request, access)
+
+
+def _aggregation_partial(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
+    return page(
+        request,
+        "reviews/dashboard.html",
+        {
+            "call": _call(access.slug),
+            "snapshot": queries.snapshot_state(call_id=access.call_id),
+            "progress": services.aggregation_progress(call_id=access.call_id),
+        },
+        partial="aggregation",
+    )
+
+
+@require_POST
+@role_required(CHAIR)
+def aggregate(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
+    services.request_aggregation(call_id=access.call_id, now=timezone.now())
+    if request.htmx:  # type: ignore[attr-defined]
+        return _aggregation_partial(request, access)
+    messages.success(request, _("Aggregation started. The numbers refresh when it is done."))
+    return redirect("reviews:dashboard", slug=access.slug)
+
+
+@require_POST
+@role_required(CHAIR)
+def assign(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
+    form = forms.AssignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Reviews per proposal must be a number from 1 to 20."))
+        return redirect("reviews:dashboard", slug=access.slug)
+    outcome = services.assign_reviewers(
+        call_id=access.call_id,
+        per_proposal=form.cleaned_data.get("per_proposal"),
+        actor_id=user_id(request),
+        now=timezone.now(),
+    )
+    messages.success(request, _("%(n)s new assignments.") % {"n": outcome.created})
+    for s in outcome.shortfalls[:10]:
+        messages.warning(
+            request,
+            _("A proposal got %(got)s of %(wanted)s reviewers: %(why)s")
+            % {"got": s.got, "wanted": s.wanted, "why": "; ".join(s.reasons)},
+        )
+    if len(outcome.shortfalls) > 10:
+        messages.warning(
+            request,
+            _("%(n)s more proposals are short of reviewers.") % {"n": len(outcome.shortfalls) - 10},
+        )
+    return redirect("reviews:dashboard", slug=access.slug)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+EXPORT_COLUMNS = (
+    "rank",
+    "code",
+    "external_id",
+    "title",
+    "format",
+    "track",
+    "language",
+    "decision",
+    "reviews",
+    "mean",
+    "median",
+    "calibrated",
+    "interval_low",
+    "interval_high",
+    "p_in_slots",
+    "flags",
+)
+
+
+def _export_rows(call_id: int, blind: bool) -> Iterator[list[object]]:
+    yield list(EXPORT_COLUMNS)
+    for r in queries.iter_ranking(call_id=call_id, blind=blind):
+        yield [
+            neutralise(v)
+            for v in (
+                r.rank,
+                r.code,
+                r.external_id,
+                r.title,
+                r.format_name,
+                r.track_name,
+                r.language,
+                r.decision,
+                r.review_count,
+                r.mean,
+                r.median,
+                r.calibrated,
+                r.low,
+                r.high,
+                r.p_in_slots,
+                " ".join(r.flags),
+            )
+        ]
+
+
+@require_http_methods(["GET", "HEAD"])
+@role_required(CHAIR)
+def export_csv(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
+    call = _call(access.slug)
+    writer = csv.writer(_Echo())
+    rows = (
+        writer.writerow(row) for row in _export_rows(access.call_id, not call.chairs_see_identities)
+    )
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{access.slug}-proposals.csv"'
+    return response  # type: ignore[return-value]

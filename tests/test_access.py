@@ -1,0 +1,170 @@
+"""One table of every URL × role × method × (plain, htmx) with the expected status.
+
+A URL pattern missing from the table fails the suite: new pages are denied until someone decides
+who may see them. Non-members get 404, not 403, so a call's or proposal's existence is not revealed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.http import HttpRequest, HttpResponse
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests import factories
+
+ROLES = ("anonymous", "submitter", "other_submitter", "reviewer", "chair", "other_chair", "staff")
+ALL = dict.fromkeys(ROLES)
+
+
+def everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(ROLES, status)
+
+
+def signed_in(status: int, *, anonymous: int = 302) -> dict[str, int]:
+    return {**everyone(status), "anonymous": anonymous}
+
+
+def only(roles: tuple[str, ...], status: int, *, anonymous: int = 302) -> dict[str, int]:
+    out = everyone(404)
+    out["anonymous"] = anonymous
+    for role in roles:
+        out[role] = status
+    return out
+
+
+# name -> method -> role -> status; "HX" entries override the plain answer for htmx requests.
+TABLE: dict[str, dict[str, dict[str, int]]] = {
+    "home": {"GET": everyone(200), "POST": everyone(405)},
+    "login": {"GET": everyone(200), "POST": everyone(200)},
+    "logout": {"GET": everyone(405), "POST": everyone(302)},
+    "signup": {"GET": everyone(200), "POST": everyone(400)},
+    "verify_email": {"GET": everyone(400), "POST": everyone(405)},
+    "password_reset": {"GET": everyone(200), "POST": everyone(200)},
+    "password_reset_done": {"GET": everyone(200), "POST": everyone(405)},
+    "password_reset_confirm": {"GET": everyone(200), "POST": everyone(200)},
+    "password_reset_complete": {"GET": everyone(200), "POST": everyone(405)},
+    "profile": {"GET": signed_in(200), "POST": signed_in(400)},
+    "cfp:call": {"GET": everyone(200), "POST": everyone(405)},
+    "cfp:submit": {"GET": signed_in(200), "POST": signed_in(400)},
+    "cfp:scan": {"GET": signed_in(405), "POST": signed_in(200)},
+    "cfp:mine": {"GET": signed_in(200), "POST": signed_in(405)},
+    "cfp:mine_detail": {"GET": only(("submitter",), 200), "POST": only(("submitter",), 400)},
+    "reviews:queue": {"GET": only(("reviewer",), 200), "POST": everyone(405)},
+    "reviews:screen": {
+        "GET": only(("reviewer",), 200),
+        "POST": only(("reviewer",), 400),
+        "HX POST": only(("reviewer",), 200),
+    },
+    "reviews:dashboard": {"GET": only(("chair",), 200), "POST": everyone(405)},
+    "reviews:aggregation_status": {"GET": only(("chair",), 200), "POST": everyone(405)},
+    "reviews:aggregate": {
+        "GET": everyone(405),
+        "POST": only(("chair",), 302),
+        "HX POST": only(("chair",), 200),
+    },
+    "reviews:assign": {"GET": everyone(405), "POST": only(("chair",), 302)},
+    "reviews:export_csv": {"GET": only(("chair",), 200), "POST": everyone(405)},
+    # The admin is Django's: staff only, everyone else is sent to its log-in page.
+    "admin:*": {"GET": {**everyone(302), "staff": 200}},
+}
+
+
+def _names(resolver: URLResolver, prefix: str = "") -> list[tuple[str, URLPattern]]:
+    out: list[tuple[str, URLPattern]] = []
+    for p in resolver.url_patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{p.namespace}:" if p.namespace else ""
+            if p.namespace == "admin":
+                out.append(("admin:*", p))  # type: ignore[arg-type]
+                continue
+            out.extend(_names(p, prefix + ns))
+        elif p.name:
+            out.append((prefix + p.name, p))
+        else:
+            out.append((prefix + f"<unnamed {p.pattern}>", p))
+    return out
+
+
+def test_every_url_pattern_is_in_the_access_table() -> None:
+    names = {name for name, _p in _names(get_resolver())}
+
+    missing = names - set(TABLE)
+    stale = set(TABLE) - names
+
+    assert not missing, f"URLs without a row in the access table: {sorted(missing)}"
+    assert not stale, f"rows for URLs that no longer exist: {sorted(stale)}"
+
+
+def test_a_planted_url_without_a_row_fails_the_completeness_check(settings: Any) -> None:
+    from django.urls import clear_url_caches, path
+
+    import config.urls
+
+    def planted_view(request: HttpRequest) -> HttpResponse:
+        return HttpResponse()
+
+    planted = [*config.urls.urlpatterns, path("planted/", planted_view, name="planted")]
+    module = type("M", (), {"urlpatterns": planted})
+    settings.ROOT_URLCONF = module
+    clear_url_caches()
+    try:
+        names = {name for name, _p in _names(get_resolver(module))}  # type: ignore[arg-type]
+        assert "planted" in names - set(TABLE)
+    finally:
+        clear_url_caches()
+
+
+def _url(name: str, w: factories.World) -> str:
+    from django.urls import reverse
+
+    if name == "admin:*":
+        return "/admin/"
+    kwargs: dict[str, str] = {}
+    pattern = dict(_names(get_resolver()))[name]
+    params = set(pattern.pattern.converters) if hasattr(pattern.pattern, "converters") else set()
+    if "slug" in params:
+        kwargs["slug"] = w.call.slug
+    if "code" in params:
+        kwargs["code"] = w.proposal.code
+    if "token" in params:
+        kwargs["token"] = "not-a-valid-token"
+    if "uidb64" in params:
+        kwargs["uidb64"] = "MQ"
+    return reverse(name, kwargs=kwargs)
+
+
+CASES = [
+    (name, method, htmx)
+    for name, rows in TABLE.items()
+    for method in ("GET", "POST")
+    if method in rows
+    for htmx in (False, True)
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "method", "htmx"),
+    CASES,
+    ids=[f"{n}-{m}-{'hx' if h else 'plain'}" for n, m, h in CASES],
+)
+def test_access_table(name: str, method: str, htmx: bool) -> None:
+    w = factories.world()
+    url = _url(name, w)
+    rows = TABLE[name]
+    expected_by_role = rows[f"HX {method}"] if htmx and f"HX {method}" in rows else rows[method]
+    failures = []
+    for role in ROLES:
+        client = Client()
+        if role != "anonymous":
+            client.force_login(w.users[role])
+        headers = {"HX-Request": "true"} if htmx else {}
+        response = client.generic(method, url, headers=headers)
+        if response.status_code != expected_by_role[role]:
+            failures.append(
+                f"{role}: expected {expected_by_role[role]}, got {response.status_code}"
+            )
+    assert not failures, f"{method} {url} ({'htmx' if htmx else 'plain'}):\n" + "\n".join(failures)
