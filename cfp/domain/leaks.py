@@ -31,8 +31,10 @@ Design decisions maintainers should know before changing the rules:
 - Overlapping candidates are merged into their union, named after the longest (then the most
   specific) member, so redaction can never leave half a name behind.
 
-Everything is compiled per call of `scan`: the speakers differ between proposals, and the
-static patterns are module-level.
+Speed: the static patterns are compiled once, at import. Per call, each speaker's name parts
+are first looked for with a plain substring test, and only parts present in the text get a
+(cached) word-boundary regex; phrases are found by their leading word, a literal search. The
+whole real-talk corpus (8,966 abstracts) scans in about 1.5 s of CPU; see bench/leak_scanner.py.
 """
 
 from __future__ import annotations
@@ -460,10 +462,6 @@ def distinctive_parts(*, name: str) -> tuple[str, ...]:
     on which parts count, without re-implementing the rules.
     """
     return tuple(sorted(v for v, part in _speaker_parts(name).items() if part.strong))
-
-
-def _alternation(words: Iterable[str]) -> str:
-    return "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
 
 
 @lru_cache(maxsize=16384)
@@ -898,6 +896,7 @@ _BE_ROLE = rf"(?:the |a |an |one of the )?{_ROLE} (?:of|to|on|behind|for)\b"
 _WORKING = r"(?:currently |now |also )?(?:working|interning) (?:at|for)\b"
 _MADE = r"(?:co-?)?(?:maintained|created|authored|founded|invented)\b"
 _MADE_LOOSELY = r"(?:joined|written|built|developed|designed|started)\b"
+_TALK = r"(?:talks?|presentations?|keynotes?|tutorials?|workshops?)\b"
 _EMPLOYER = r"(?:company|companies|employer|startup|organi[sz]ation|workplace|day job|current job"
 _EMPLOYER += r"|clients?)\b"
 
@@ -937,8 +936,13 @@ _PHRASE_RULES: dict[str, dict[str, tuple[str, ...]]] = {
         "plain": (r"(?:my|our) (?:company|job|work|employer|startup|workplace|day job|office)\b",),
     },
     "where i work": {"plain": (r"\b",)},
-    "last year": {"plain": (r",? i (?:gave|spoke|talked|presented)\b",)},
-    "previous year": {"plain": (r",? i (?:gave|spoke|talked|presented)\b",)},
+    "last year": {
+        "plain": (r",? (?:i|we) (?:gave|spoke|talked|presented)\b", rf"'s {_TALK}"),
+        "needs": (r" at\b",),  # "last year at PyCon"
+    },
+    "previous year": {"plain": (r",? (?:i|we) (?:gave|spoke|talked|presented)\b", rf"'s {_TALK}")},
+    "talk i gave": {"plain": (r"\b",)},
+    "talk we gave": {"plain": (r"\b",)},
     "as i ": {
         "plain": (
             r"(?:said|mentioned|showed|presented|explained|discussed|argued)"
@@ -952,7 +956,10 @@ _PHRASE_RULES: dict[str, dict[str, tuple[str, ...]]] = {
         )
     },
     "i ": {
-        "plain": (r"(?:gave|presented|spoke|talked)(?: a talk)? (?:at|in) (?:last|previous)\b",),
+        "plain": (
+            r"(?:gave|presented|spoke|talked)(?: a talk)? (?:at|in) (?:last|previous)\b",
+            rf"(?:gave|presented) (?:a|this|the same|my) {_TALK}",
+        ),
         "object": (
             rf"(?:am )?{_WORKING}",
             r"work(?:ed)? (?:at|for)\b",

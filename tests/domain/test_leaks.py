@@ -346,6 +346,9 @@ def test_non_identifying_affiliations_are_ignored(affiliation: str) -> None:
         "my blog",
         "my previous talk",
         "I'm a core developer of",
+        "last year's talk",
+        "talk I gave",
+        "I gave a talk",
     ],
 )
 def test_self_identifying_phrases_are_flagged(phrase: str) -> None:
@@ -364,6 +367,8 @@ def test_self_identifying_phrases_are_flagged(phrase: str) -> None:
         ("I created `fastparse` in 2019.", "I created `fastparse`"),
         ("Here at Initech, we ship daily.", "Here at Initech"),
         ("I am a data engineer at Initech.", "I am a data engineer at Initech"),
+        ("Last year at PyCon Lithuania we met.", "Last year at PyCon Lithuania"),
+        ("We built e2xgrader for this.", "We built e2xgrader"),
     ],
 )
 def test_phrase_takes_along_the_name_that_follows(text: str, expected: str) -> None:
