@@ -154,7 +154,7 @@ _SPECIAL_FOLDS = {
     "\u2011": "-",  # non-breaking hyphen
 }
 
-# German and Scandinavian spellings without the letter: "Fötsch" is also written "Foetsch".
+# German and Scandinavian spellings without the letter: "Gröber" is also written "Groeber".
 _TRANSLITERATIONS = str.maketrans(
     {"ä": "ae", "ö": "oe", "ü": "ue", "ø": "oe", "å": "aa", "æ": "ae", "ß": "ss"}
 )
@@ -393,8 +393,8 @@ def _name_tokens(name: str) -> tuple[list[tuple[int, str]], list[tuple[int, str]
     """The name's parts in their original spelling, with their position, and extra spellings.
 
     Quotes, brackets and punctuation go; honorifics stay (the caller knows them). The extras are
-    joined compounds ("Soo-bin" is also written "Soobin") and, for a single-token name, which is
-    often a handle such as "IanMLewis", its camel-case pieces.
+    joined compounds ("Ji-woo" is also written "Jiwoo") and, for a single-token name, which is
+    often a handle such as "JaneQDoe", its camel-case pieces.
     """
     tokens: list[tuple[int, str]] = []
     extras: list[tuple[int, str]] = []
@@ -1012,8 +1012,8 @@ _PHRASE_PATTERNS = tuple(
     for lead, groups in _PHRASE_RULES.items()
 )
 _OBJECT_WORD = r"""[`"'*_]*[A-Z0-9](?:[\w&'+-]|\.(?=\w))*[`"'*_]*"""
-# Project names are often lower case but shaped like identifiers: e2xgrader, pypy.js, my_lib.
-# Hyphens are left out: "one-off" and "in-house" are far more common than "dh-virtualenv".
+# Project names are often lower case but shaped like identifiers: f2xparse, parse.js, my_lib.
+# Hyphens are left out: "one-off" and "in-house" are far more common than "py-widgets".
 _IDENTIFIER = r"[a-z][a-z0-9]*(?:[_.][a-z0-9]+|\d[a-z0-9]*)+\b"
 _PROPER_NOUN_RUN = re.compile(
     rf"[ \t]+(?:the[ \t]+)?(?:(?!I\b){_OBJECT_WORD}|{_IDENTIFIER})"

@@ -47,7 +47,7 @@ def test_distinctive_surname_alone_is_flagged() -> None:
         ("Jose Nunez", "Talk by JOSÉ NÚÑEZ about parsers.", "JOSÉ NÚÑEZ"),
         ("Łukasz Wróbel", "lukasz wrobel shows the way", "lukasz wrobel"),
         ("Søren Ødegård", "soren odegard shows the way", "soren odegard"),
-        ("Jürgen Fötsch", "Slides by Juergen Foetsch.", "Juergen Foetsch"),
+        ("Jürgen Gröber", "Slides by Juergen Groeber.", "Juergen Groeber"),
     ],
 )
 def test_names_match_without_accents_or_case(speaker_name: str, text: str, expected: str) -> None:
@@ -131,7 +131,7 @@ def test_lone_common_given_name_is_not_flagged() -> None:
 
 
 def test_common_given_name_is_flagged_when_it_is_the_surname() -> None:
-    assert flagged("John's slides.", SpeakerIdentity(name="Elton John")) == ["John"]
+    assert flagged("John's slides.", SpeakerIdentity(name="Aled John")) == ["John"]
 
 
 @pytest.mark.parametrize("intro", ["Hi, I'm John", "Hello, my name is John", "I am John"])
@@ -144,28 +144,28 @@ def test_common_given_name_after_an_introduction_is_flagged(intro: str) -> None:
 
 
 def test_particles_join_the_surname() -> None:
-    speaker = SpeakerIdentity(name="Guido van Rossum")
+    speaker = SpeakerIdentity(name="Pieter van Oosterwijk")
 
-    assert flagged("Ask van Rossum.", speaker) == ["van Rossum"]
+    assert flagged("Ask van Oosterwijk.", speaker) == ["van Oosterwijk"]
 
 
 def test_particles_alone_are_not_flagged() -> None:
-    speaker = SpeakerIdentity(name="Teresa de la Torreblanca")
+    speaker = SpeakerIdentity(name="Lucía de la Fuentecilla")
 
     assert flagged("La casa de la playa es grande.", speaker) == []
 
 
 def test_joined_form_of_a_hyphenated_given_name_is_flagged() -> None:
-    speaker = SpeakerIdentity(name="Kim Soo-bin")
+    speaker = SpeakerIdentity(name="Park Ji-woo")
 
-    assert flagged("I am Kim Soobin, a backend developer.", speaker) == ["Kim Soobin"]
+    assert flagged("Hello, Park Jiwoo here.", speaker) == ["Park Jiwoo"]
 
 
 @pytest.mark.parametrize(
     ("speaker_name", "text", "expected"),
     [
         ("山田太郎", "私は山田太郎です。", "山田太郎"),
-        ("Роман Иманкулов", "Доклад Иманкулова и Иманкулов.", "Иманкулов"),
+        ("Олег Малинович", "Доклад: Малинович и кэш.", "Малинович"),
     ],
 )
 def test_names_in_other_scripts_are_flagged(speaker_name: str, text: str, expected: str) -> None:
@@ -368,7 +368,7 @@ def test_self_identifying_phrases_are_flagged(phrase: str) -> None:
         ("Here at Initech, we ship daily.", "Here at Initech"),
         ("I am a data engineer at Initech.", "I am a data engineer at Initech"),
         ("Last year at PyCon Lithuania we met.", "Last year at PyCon Lithuania"),
-        ("We built e2xgrader for this.", "We built e2xgrader"),
+        ("We built f2xparse for this.", "We built f2xparse"),
     ],
 )
 def test_phrase_takes_along_the_name_that_follows(text: str, expected: str) -> None:
