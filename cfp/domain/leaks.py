@@ -20,8 +20,8 @@ Design decisions maintainers should know before changing the rules:
   is not in `_COMMON_WORDS` (ordinary words such as "Will", "Grace", "Young") or, unless it is the
   surname, in `_COMMON_GIVEN_NAMES` ("John"). A distinctive part is flagged on its own; the others
   only as part of a run of adjacent name parts: the name in order (case-insensitive) or
-  capitalised beside another part ("Grace Hopper", "Hopper, Grace" is not a run), or after "I'm" /
-  "my name is".
+  capitalised beside another part ("Grace Hopper", or surname first: "Hopper, Grace"), or after
+  "I'm" / "my name is".
 - Any email address and any @handle is flagged, not only the speakers' own: they are rarely
   needed to judge a talk and the cost of a false positive is one marker.
 - Links are flagged when they point to a personal profile (GitHub, GitLab, Twitter/X, LinkedIn,
@@ -371,6 +371,7 @@ _TEXT_LEGAL_SUFFIXES = _LEGAL_SUFFIXES - {"as", "co", "company", "ab", "sl", "sa
 _NAME_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _RUN_GAP = re.compile(r"[\s.\-_]{0,4}")
+_SURNAME_FIRST_GAP = re.compile(r", ?")
 _INTRO = re.compile(
     r"(?:(?:\bmy name is|\bi'm|\bi am|\bcall me|\bme llamo|\bje m'appelle|\bje suis|\bich bin"
     r"|\bmi chiamo|\bsono)\s+|(?:我是|我叫|私は|僕は|저는)\s*)$"
@@ -506,7 +507,7 @@ def _name_candidates(
 ) -> Iterable[tuple[int, int, FindingKind]]:
     runs: list[list[_Hit]] = []
     for hit in _word_hits(folded.text, parts):
-        if runs and _RUN_GAP.fullmatch(folded.text, runs[-1][-1][1], hit[0]):
+        if runs and _joins(folded.text, parts, runs[-1][-1], hit):
             runs[-1].append(hit)
         else:
             runs.append([hit])
@@ -514,6 +515,18 @@ def _name_candidates(
         span = _run_span(folded, parts, run)
         if span is not None:
             yield (*folded.span(*span), FindingKind.NAME)
+
+
+def _joins(text: str, parts: dict[str, _Part], previous: _Hit, hit: _Hit) -> bool:
+    """Whether `hit` continues the run that ends with `previous`."""
+    if _RUN_GAP.fullmatch(text, previous[1], hit[0]):
+        return True
+    # Surname first, as in citations and lists: "Doe, Jane".
+    return (
+        parts[previous[2]].surname
+        and parts[hit[2]].index < parts[previous[2]].index
+        and _SURNAME_FIRST_GAP.fullmatch(text, previous[1], hit[0]) is not None
+    )
 
 
 def _run_span(folded: _Folded, parts: dict[str, _Part], run: list[_Hit]) -> tuple[int, int] | None:

@@ -117,13 +117,18 @@ def test_common_words_in_names_are_not_flagged_alone(text: str) -> None:
     [
         ("Presented by Will May and friends.", "Will May"),
         ("presented by will may and friends.", "will may"),  # the full name, in order
-        ("Presented by May, Will.", None),  # a comma separates, this is not a run
+        ("Presented by May, Will.", "May, Will"),  # surname first, as in citations
+        ("Thanks to Will, May and the team.", None),  # given name first: a list, not a name
     ],
 )
 def test_common_word_names_match_as_a_run(text: str, expected: str | None) -> None:
     found = flagged(text, SpeakerIdentity(name="Will May"))
 
     assert found == ([expected] if expected else [])
+
+
+def test_surname_first_takes_along_the_given_name() -> None:
+    assert flagged("Cited as Doe, Jane (2021).", JANE) == ["Doe, Jane"]
 
 
 def test_lone_common_given_name_is_not_flagged() -> None:
