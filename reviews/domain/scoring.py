@@ -61,6 +61,7 @@ MIN_CONFIDENCE = 1
 MAX_CONFIDENCE = 5
 SCALE = 10.0
 
+_RANK_DECIMALS = 9
 INTERVAL_LEVEL = 0.90
 _Z = NormalDist().inv_cdf(0.5 + INTERVAL_LEVEL / 2)
 
@@ -747,8 +748,11 @@ def aggregate(
         offset[r_used] = fit.offset_mean
         offset_var[r_used] = np.diag(fit.offset_cov)
 
+    # Rounding first makes "equal up to floating-point noise" a tie, so identical evidence is
+    # ordered by key rather than by the last bit of a sum.
+    rank_score = np.round(calibrated, _RANK_DECIMALS)
     ranked = sorted(
-        (i for i in range(n_p) if stats.count[i]), key=lambda i: (-calibrated[i], keys[i])
+        (i for i in range(n_p) if stats.count[i]), key=lambda i: (-rank_score[i], keys[i])
     )
     rank = {i: position for position, i in enumerate(ranked, start=1)}
     proposal_rows = [
