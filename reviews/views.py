@@ -64,10 +64,10 @@ def _screen_context(
     access: queries.CallAccess,
     target: queries.ScoringTarget,
     form: forms.ReviewForm,
+    mine: queries.MyReview | None,
     saved: bool = False,
     track: str = "",
 ) -> dict[str, object]:
-    mine = queries.my_review(proposal_id=target.proposal_id, reviewer_id=user_id(request))
     changed = mine is not None and mine.proposal_version < target.version
     next_code = queries.next_todo(
         call_id=access.call_id, reviewer_id=user_id(request), after_code=target.code, track=track
@@ -84,7 +84,8 @@ def _screen_context(
         for c in form.criteria
     ]
     return {
-        "call": _call(access.slug),
+        # The screen needs only the call's name and slug, which the access check already read.
+        "call": access,
         "target": target,
         "abstract_html": markdown.render_plain(text=target.abstract),
         "description_html": markdown.render_markdown(text=target.description),
@@ -100,11 +101,16 @@ def _screen_context(
 
 
 @require_http_methods(["GET", "POST"])
+def screen(request: HttpRequest, slug: str, code: str) -> HttpResponse:
+    if request.method == "POST" and request.user.is_authenticated:
+        # The save path checks role, assignment and proposal in one query (budget: 6 a save).
+        return _save(request, slug, code, request.GET.get("track", "")[:60])
+    return _screen_get(request, slug, code)
+
+
 @role_required(REVIEWER)
-def screen(request: HttpRequest, access: queries.CallAccess, code: str) -> HttpResponse:
+def _screen_get(request: HttpRequest, access: queries.CallAccess, code: str) -> HttpResponse:
     track = request.GET.get("track", "")[:60]
-    if request.method == "POST":
-        return _save(request, access, code, track)
     target = queries.scoring_target(call_id=access.call_id, reviewer_id=user_id(request), code=code)
     if target is None:
         raise Http404(_("No such proposal in your queue."))
@@ -123,13 +129,15 @@ def screen(request: HttpRequest, access: queries.CallAccess, code: str) -> HttpR
     return page(
         request,
         "reviews/screen.html",
-        _screen_context(request=request, access=access, target=target, form=form, track=track),
+        _screen_context(
+            request=request, access=access, target=target, form=form, mine=mine, track=track
+        ),
         partial="review-form",
     )
 
 
-def _save(request: HttpRequest, access: queries.CallAccess, code: str, track: str) -> HttpResponse:
-    target = queries.score_target(slug=access.slug, reviewer_id=user_id(request), code=code)
+def _save(request: HttpRequest, slug: str, code: str, track: str) -> HttpResponse:
+    target = queries.score_target(slug=slug, reviewer_id=user_id(request), code=code)
     if target is None:
         raise Http404(_("No such proposal in your queue."))
     crit = queries.criteria(call_id=target.call_id)
@@ -160,9 +168,9 @@ def _save(request: HttpRequest, access: queries.CallAccess, code: str, track: st
             suffix = f"?{urlencode({'track': track})}" if track else ""
             if form.cleaned_data.get("action") == "next":
                 url = (
-                    reverse("reviews:screen", kwargs={"slug": access.slug, "code": next_code})
+                    reverse("reviews:screen", kwargs={"slug": slug, "code": next_code})
                     if next_code.isalnum()
-                    else reverse("reviews:queue", kwargs={"slug": access.slug})
+                    else reverse("reviews:queue", kwargs={"slug": slug})
                 ) + suffix
                 if request.htmx:  # type: ignore[attr-defined]
                     return HttpResponse(status=204, headers={"HX-Location": url})
@@ -175,16 +183,24 @@ def _save(request: HttpRequest, access: queries.CallAccess, code: str, track: st
                     partial="saved",
                 )
             messages.success(request, _("Your review is saved."))
-            return redirect(
-                reverse("reviews:screen", kwargs={"slug": access.slug, "code": code}) + suffix
-            )
+            return redirect(reverse("reviews:screen", kwargs={"slug": slug, "code": code}) + suffix)
+    access = queries.call_access(user_id=user_id(request), slug=slug, role=REVIEWER)
+    if access is None:  # pragma: no cover - the role was just checked by score_target
+        raise Http404
     full = queries.scoring_target(call_id=access.call_id, reviewer_id=user_id(request), code=code)
     if full is None:  # pragma: no cover - withdrawn between the two reads
         raise Http404
     return page(
         request,
         "reviews/screen.html",
-        _screen_context(request=request, access=access, target=full, form=form, track=track),
+        _screen_context(
+            request=request,
+            access=access,
+            target=full,
+            form=form,
+            mine=queries.my_review(proposal_id=full.proposal_id, reviewer_id=user_id(request)),
+            track=track,
+        ),
         partial="review-form",
         # htmx swaps only 2xx answers: send the form back with its errors in place of itself.
         status=200 if request.htmx else 400,  # type: ignore[attr-defined]

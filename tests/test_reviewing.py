@@ -1,0 +1,196 @@
+"""The reviewer's queue and scoring screen: anonymity, upsert, validation and query budgets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from reviews import models as review_models
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+CANARY_NAME = "Zebulon Quagmire-Fitzwilliam"
+CANARY_EMAIL = "zq.canary@canary-mail.example"
+
+
+def _setup(n: int) -> tuple[Client, Any, list[Any]]:
+    c = factories.call("pycon")
+    reviewer = factories.user("rita")
+    factories.member(c, reviewer, "reviewer")
+    proposals = []
+    for i in range(n):
+        owner = factories.user(f"speaker{i}", first_name=CANARY_NAME, email=CANARY_EMAIL)
+        p = factories.proposal(
+            c,
+            owner,
+            title=f"Talk {i}",
+            abstract=f"I am {CANARY_NAME}, mail me at {CANARY_EMAIL}.",
+            speaker_name=CANARY_NAME,
+            speaker_email=CANARY_EMAIL,
+        )
+        factories.assign(p, reviewer)
+        proposals.append(p)
+    client = Client()
+    client.force_login(reviewer)
+    return client, c, proposals
+
+
+def _score(client: Client, c: Any, code: str, **extra: str) -> Any:
+    data = {"score_relevance": "4", "score_clarity": "3", "confidence": "4", "action": "save"}
+    data.update(extra)
+    return client.post(reverse("reviews:screen", args=[c.slug, code]), data)
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+@pytest.mark.parametrize("htmx", [False, True])
+def test_queue_runs_a_fixed_number_of_queries(
+    rows: int, htmx: bool, assert_queries: Callable[[int], Any]
+) -> None:
+    client, c, _ = _setup(rows)
+    headers = {"HX-Request": "true"} if htmx else {}
+
+    # session, user, role, call+formats+tracks+criteria (4), queue; full page adds the nav.
+    with assert_queries(8 if htmx else 9):
+        response = client.get(reverse("reviews:queue", args=[c.slug]), headers=headers)
+
+    assert response.status_code == 200
+    assert response.content.decode().count('class="status-todo"') == rows
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+@pytest.mark.parametrize("htmx", [False, True])
+def test_scoring_screen_runs_a_fixed_number_of_queries(
+    rows: int, htmx: bool, assert_queries: Callable[[int], Any]
+) -> None:
+    client, c, proposals = _setup(rows)
+    headers = {"HX-Request": "true"} if htmx else {}
+
+    # session, user, role, assignment+proposal, criteria, my review, next to-do; full page adds
+    # the navigation.
+    with assert_queries(7 if htmx else 8):
+        response = client.get(
+            reverse("reviews:screen", args=[c.slug, proposals[0].code]), headers=headers
+        )
+
+    assert response.status_code == 200
+
+
+def test_saving_a_score_takes_at_most_six_queries(assert_queries: Callable[[int], Any]) -> None:
+    client, c, proposals = _setup(3)
+
+    # session, user, role+assignment+proposal, criteria, review upsert, pending-run insert.
+    with assert_queries(6):
+        response = client.post(
+            reverse("reviews:screen", args=[c.slug, proposals[0].code]),
+            {"score_relevance": "4", "score_clarity": "3", "confidence": "4", "action": "save"},
+            headers={"HX-Request": "true"},
+        )
+
+    assert response.status_code == 200
+    assert "Saved." in response.content.decode()
+
+
+def test_a_double_submitted_score_leaves_one_review() -> None:
+    client, c, proposals = _setup(1)
+
+    _score(client, c, proposals[0].code)
+    _score(client, c, proposals[0].code, score_relevance="5")
+
+    reviews = review_models.Review.objects.filter(proposal=proposals[0])
+    assert reviews.count() == 1
+    assert reviews.get().scores == {"relevance": 5, "clarity": 3}
+
+
+def test_a_missing_score_comes_back_with_the_typed_note_kept() -> None:
+    client, c, proposals = _setup(1)
+
+    response = _score(
+        client, c, proposals[0].code, score_clarity="", comment="A thoughtful note I typed"
+    )
+
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Choose a score for Clarity" in body
+    assert "A thoughtful note I typed" in body
+    assert not review_models.Review.objects.exists()
+
+
+def test_a_score_outside_the_scale_is_refused() -> None:
+    client, c, proposals = _setup(1)
+
+    response = _score(client, c, proposals[0].code, score_relevance="9")
+
+    assert response.status_code == 400
+    assert not review_models.Review.objects.exists()
+
+
+def test_abstaining_needs_a_reason_and_is_recorded_apart_from_scores() -> None:
+    client, c, proposals = _setup(1)
+    url = reverse("reviews:screen", args=[c.slug, proposals[0].code])
+
+    refused = client.post(url, {"action": "abstain"})
+    accepted = client.post(url, {"action": "abstain", "abstain_reason": "I know this project"})
+
+    assert refused.status_code == 400
+    assert accepted.status_code == 302
+    review = review_models.Review.objects.get()
+    assert review.abstained is True
+    assert review.scores == {}
+
+
+def test_save_and_next_over_htmx_points_to_the_next_todo_proposal() -> None:
+    client, c, proposals = _setup(2)
+    screen = client.get(reverse("reviews:screen", args=[c.slug, proposals[0].code]))
+    next_code = proposals[1].code
+    assert f'name="next_code" value="{next_code}"' in screen.content.decode()
+
+    response = client.post(
+        reverse("reviews:screen", args=[c.slug, proposals[0].code]),
+        {"score_relevance": "4", "score_clarity": "3", "action": "next", "next_code": next_code},
+        headers={"HX-Request": "true"},
+    )
+
+    assert response.status_code == 204
+    assert response["HX-Location"] == reverse("reviews:screen", args=[c.slug, next_code])
+
+
+def test_reviewer_pages_never_show_the_speakers_name_or_email() -> None:
+    client, c, proposals = _setup(2)
+    urls = [reverse("reviews:queue", args=[c.slug])] + [
+        reverse("reviews:screen", args=[c.slug, p.code]) for p in proposals
+    ]
+
+    bodies = [client.get(url).content.decode() for url in urls]
+    bodies.append(_score(client, c, proposals[0].code, score_clarity="").content.decode())
+
+    for body in bodies:
+        assert CANARY_NAME not in body
+        assert "Quagmire" not in body
+        assert CANARY_EMAIL not in body
+
+
+def test_a_reviewer_cannot_open_a_proposal_not_assigned_to_them() -> None:
+    client, c, _ = _setup(1)
+    stranger = factories.proposal(c, factories.user("zed"), title="Not yours")
+
+    response = client.get(reverse("reviews:screen", args=[c.slug, stranger.code]))
+
+    assert response.status_code == 404
+
+
+def test_a_saved_review_enqueues_aggregation_and_a_snapshot_appears(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    client, c, proposals = _setup(2)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _score(client, c, proposals[0].code)
+
+    run = review_models.AggregationRun.objects.get(call=c)
+    assert run.state == review_models.RunState.DONE
+    assert review_models.ProposalScore.objects.filter(run=run).count() == 2
