@@ -182,7 +182,8 @@ class Proposal(models.Model):
     abstract = models.TextField()
     description = models.TextField(blank=True)
     notes = models.TextField(blank=True)
-    format = models.ForeignKey(Format, on_delete=models.PROTECT, related_name="proposals")
+    # RESTRICT, not PROTECT: deleting a whole call may take its formats and proposals together.
+    format = models.ForeignKey(Format, on_delete=models.RESTRICT, related_name="proposals")
     track = models.ForeignKey(
         Track, on_delete=models.SET_NULL, null=True, blank=True, related_name="proposals"
     )

@@ -509,3 +509,7 @@ def _count(condition: Q) -> object:
     from django.db.models import Count
 
     return Count("id", filter=condition)
+
+
+def call_id_for_slug(*, slug: str) -> int | None:
+    return cfp_models.Call.objects.filter(slug=slug).values_list("pk", flat=True).first()

@@ -39,7 +39,7 @@ class ReviewData:
     abstain_reason: str = ""
 
 
-def request_aggregation(*, call_id: int, now: dt.datetime) -> None:
+def request_aggregation(*, call_id: int, now: dt.datetime, enqueue: bool = True) -> None:
     """Make sure one run is waiting for this call, and wake a worker after commit.
 
     Saves in a burst coalesce: the partial unique index admits one pending run per call, so the
@@ -48,7 +48,8 @@ def request_aggregation(*, call_id: int, now: dt.datetime) -> None:
     models.AggregationRun.objects.bulk_create(
         [models.AggregationRun(call_id=call_id, requested_at=now)], ignore_conflicts=True
     )
-    enqueue_on_commit("reviews.aggregate_call", call_id)
+    if enqueue:
+        enqueue_on_commit("reviews.aggregate_call", call_id)
 
 
 @transaction.atomic
