@@ -50,8 +50,11 @@ check: install
 	$(PY) manage.py check --fail-level WARNING
 	$(PY) manage.py makemigrations --check --dry-run
 
+# The default tier runs on both cores; the services and browser tiers run on their own because
+# they start a Celery worker and a live server (exit code 5 means no test was selected).
 pytest: install
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 -m "not services and not browser"
+	@$(PY) -m pytest -m "services or browser"; rc=$$?; if [ $$rc -eq 5 ]; then echo "no services or browser tests collected"; exit 0; fi; exit $$rc
 
 test: lint types contracts check pytest
 
