@@ -226,7 +226,7 @@ def _string(
 
 
 def _unknown_keys(data: dict[str, Any], allowed: frozenset[str], prefix: str) -> list[str]:
-    return [f'unknown key {prefix}"{key}"' for key in data if key not in allowed]
+    return [f'{prefix}unknown key "{key}"' for key in data if key not in allowed]
 
 
 def _speaker(raw: Any, position: int, problems: _Problems) -> SpeakerLine | None:
