@@ -352,26 +352,27 @@ def assign_reviewers(
                 conflicts=frozenset(conflicts.get(uid, set())),
             )
         )
-    proposals = []
-    qs = (
-        cfp_models.Proposal.objects.filter(
+    # One query for every speaker of the call (a prefetch would build an IN list of every
+    # proposal id, which SQLite refuses at conference scale).
+    emails: dict[int, list[str]] = {}
+    affiliations: dict[int, list[str]] = {}
+    for pid, email, affiliation in cfp_models.ProposalSpeaker.objects.filter(
+        proposal__call_id=call_id
+    ).values_list("proposal_id", "speaker__email", "speaker__affiliation"):
+        emails.setdefault(pid, []).append(email)
+        affiliations.setdefault(pid, []).append(affiliation)
+    proposals = [
+        assignment_domain.ProposalProfile(
+            key=str(pid),
+            language=language,
+            track=track or "",
+            speaker_emails=tuple(emails.get(pid, ())),
+            speaker_affiliations=tuple(affiliations.get(pid, ())),
+        )
+        for pid, language, track in cfp_models.Proposal.objects.filter(
             call_id=call_id, state=cfp_models.ProposalState.SUBMITTED
-        )
-        .select_related("track")
-        .prefetch_related("speaker_links__speaker")
-    )
-    for p in qs:
-        proposals.append(
-            assignment_domain.ProposalProfile(
-                key=str(p.pk),
-                language=p.language,
-                track=p.track.slug if p.track else "",
-                speaker_emails=tuple(link.speaker.email for link in p.speaker_links.all()),
-                speaker_affiliations=tuple(
-                    link.speaker.affiliation for link in p.speaker_links.all()
-                ),
-            )
-        )
+        ).values_list("pk", "language", "track__slug")
+    ]
     existing = [
         (str(pid), str(rid))
         for pid, rid in models.Assignment.objects.filter(proposal__call_id=call_id).values_list(
