@@ -39,7 +39,9 @@ urlpatterns = [
     ),
     path("me/profile/", cfp_views.profile, name="profile"),
     path("calls/", include("cfp.urls")),
-    path("", include("reviews.urls")),
+    path("review/", include("reviews.urls")),
+    path("chair/", include("reviews.chair_urls")),
+    path("", include("diversity.urls")),
     path("admin/", admin.site.urls),
 ]
 

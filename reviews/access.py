@@ -10,7 +10,11 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
+from cfp import queries as cfp_queries
 from reviews import queries
+
+CHAIR = "chair"
+REVIEWER = "reviewer"
 
 P = ParamSpec("P")
 View = Callable[Concatenate[HttpRequest, queries.CallAccess, P], HttpResponse]
@@ -32,3 +36,10 @@ def role_required(
         return wrapped  # type: ignore[return-value]
 
     return decorator
+
+
+def call_or_404(slug: str) -> cfp_queries.CallSummary:
+    call = cfp_queries.call_summary(slug=slug)
+    if call is None:  # pragma: no cover - access already proved the call exists
+        raise Http404
+    return call

@@ -13,63 +13,10 @@ from django.http import HttpRequest, HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests import factories
+from tests import access, factories
+from tests.access import ROLES
 
-ROLES = ("anonymous", "submitter", "other_submitter", "reviewer", "chair", "other_chair", "staff")
-ALL = dict.fromkeys(ROLES)
-
-
-def everyone(status: int) -> dict[str, int]:
-    return dict.fromkeys(ROLES, status)
-
-
-def signed_in(status: int, *, anonymous: int = 302) -> dict[str, int]:
-    return {**everyone(status), "anonymous": anonymous}
-
-
-def only(roles: tuple[str, ...], status: int, *, anonymous: int = 302) -> dict[str, int]:
-    out = everyone(404)
-    out["anonymous"] = anonymous
-    for role in roles:
-        out[role] = status
-    return out
-
-
-# name -> method -> role -> status; "HX" entries override the plain answer for htmx requests.
-TABLE: dict[str, dict[str, dict[str, int]]] = {
-    "home": {"GET": everyone(200), "POST": everyone(405)},
-    "login": {"GET": everyone(200), "POST": everyone(200)},
-    "logout": {"GET": everyone(405), "POST": everyone(302)},
-    "signup": {"GET": everyone(200), "POST": everyone(400)},
-    "verify_email": {"GET": everyone(400), "POST": everyone(405)},
-    "password_reset": {"GET": everyone(200), "POST": everyone(200)},
-    "password_reset_done": {"GET": everyone(200), "POST": everyone(405)},
-    "password_reset_confirm": {"GET": everyone(200), "POST": everyone(200)},
-    "password_reset_complete": {"GET": everyone(200), "POST": everyone(405)},
-    "profile": {"GET": signed_in(200), "POST": signed_in(400)},
-    "cfp:call": {"GET": everyone(200), "POST": everyone(405)},
-    "cfp:submit": {"GET": signed_in(200), "POST": signed_in(400)},
-    "cfp:scan": {"GET": signed_in(405), "POST": signed_in(200)},
-    "cfp:mine": {"GET": signed_in(200), "POST": signed_in(405)},
-    "cfp:mine_detail": {"GET": only(("submitter",), 200), "POST": only(("submitter",), 400)},
-    "reviews:queue": {"GET": only(("reviewer",), 200), "POST": everyone(405)},
-    "reviews:screen": {
-        "GET": only(("reviewer",), 200),
-        "POST": only(("reviewer",), 400),
-        "HX POST": only(("reviewer",), 200),
-    },
-    "reviews:dashboard": {"GET": only(("chair",), 200), "POST": everyone(405)},
-    "reviews:aggregation_status": {"GET": only(("chair",), 200), "POST": everyone(405)},
-    "reviews:aggregate": {
-        "GET": everyone(405),
-        "POST": only(("chair",), 302),
-        "HX POST": only(("chair",), 200),
-    },
-    "reviews:assign": {"GET": everyone(405), "POST": only(("chair",), 302)},
-    "reviews:export_csv": {"GET": only(("chair",), 200), "POST": everyone(405)},
-    # The admin is Django's: staff only, everyone else is sent to its log-in page.
-    "admin:*": {"GET": {**everyone(302), "staff": 200}},
-}
+TABLE = access.merged()
 
 
 def _names(resolver: URLResolver, prefix: str = "") -> list[tuple[str, URLPattern]]:

@@ -1,0 +1,20 @@
+"""Rows for the start page, accounts, the speaker profile and the admin."""
+
+from __future__ import annotations
+
+from tests.access import everyone, signed_in
+
+ROWS: dict[str, dict[str, dict[str, int]]] = {
+    "home": {"GET": everyone(200), "POST": everyone(405)},
+    "login": {"GET": everyone(200), "POST": everyone(200)},
+    "logout": {"GET": everyone(405), "POST": everyone(302)},
+    "signup": {"GET": everyone(200), "POST": everyone(400)},
+    "verify_email": {"GET": everyone(400), "POST": everyone(405)},
+    "password_reset": {"GET": everyone(200), "POST": everyone(200)},
+    "password_reset_done": {"GET": everyone(200), "POST": everyone(405)},
+    "password_reset_confirm": {"GET": everyone(200), "POST": everyone(200)},
+    "password_reset_complete": {"GET": everyone(200), "POST": everyone(405)},
+    "profile": {"GET": signed_in(200), "POST": signed_in(400)},
+    # The admin is Django's: staff only, everyone else is sent to its log-in page.
+    "admin:*": {"GET": {**everyone(302), "staff": 200}},
+}
