@@ -195,6 +195,11 @@ class Proposal(models.Model):
     redacted = models.JSONField(default=dict, blank=True)
     findings = models.JSONField(default=list, blank=True)
     reopened_until = models.DateTimeField(null=True, blank=True)
+    # What the speaker is told, written by the reviews app when chairs send decisions; kept here
+    # so the submitter's pages read it without the cfp app depending on reviews.
+    published_decision = models.CharField(max_length=20, blank=True)
+    published_feedback = models.JSONField(default=list, blank=True)
+    decision_sent_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 

@@ -41,6 +41,7 @@ urlpatterns = [
     path("calls/", include("cfp.urls")),
     path("review/", include("reviews.urls")),
     path("chair/", include("reviews.chair_urls")),
+    path("chair/", include("reviews.curation_urls")),
     path("", include("diversity.urls")),
     path("admin/", admin.site.urls),
 ]

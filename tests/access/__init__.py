@@ -26,10 +26,10 @@ def only(roles: tuple[str, ...], status: int, *, anonymous: int = 302) -> dict[s
 
 
 def merged() -> dict[str, dict[str, dict[str, int]]]:
-    from tests.access import accounts, cfp, chair, diversity, reviewer
+    from tests.access import accounts, cfp, chair, curation, diversity, reviewer
 
     table: dict[str, dict[str, dict[str, int]]] = {}
-    for module in (accounts, cfp, reviewer, chair, diversity):
+    for module in (accounts, cfp, reviewer, chair, curation, diversity):
         overlap = set(table) & set(module.ROWS)
         assert not overlap, f"rows defined twice: {sorted(overlap)}"
         table.update(module.ROWS)
