@@ -30,7 +30,9 @@ def page(
     ``partial`` names the ``{% partialdef %}`` sent back to htmx requests; a plain request
     always gets the whole page so every control works without JavaScript.
     """
-    is_htmx = bool(getattr(request, "htmx", False))
+    # An htmx request that targets the whole main region (HX-Location navigation, boosted links)
+    # gets the full page, as a plain request would.
+    is_htmx = bool(getattr(request, "htmx", False)) and request.headers.get("HX-Target") != "main"
     name = f"{template}#{partial}" if partial and is_htmx else template
     if not (partial and is_htmx):
         # The navigation needs the current person; build it before queries are switched off.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -159,7 +161,9 @@ def _save(request: HttpRequest, slug: str, code: str, track: str) -> HttpRespons
                     else reverse("reviews:queue", kwargs={"slug": slug})
                 ) + suffix
                 if request.htmx:  # type: ignore[attr-defined]
-                    return HttpResponse(status=204, headers={"HX-Location": url})
+                    # Swap the whole main region (the server sends the full page for it).
+                    location = json.dumps({"path": url, "target": "#main", "select": "#main"})
+                    return HttpResponse(status=204, headers={"HX-Location": location})
                 return redirect(url)
             if request.htmx:  # type: ignore[attr-defined]
                 return page(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -156,7 +157,9 @@ def test_save_and_next_over_htmx_points_to_the_next_todo_proposal() -> None:
     )
 
     assert response.status_code == 204
-    assert response["HX-Location"] == reverse("reviews:screen", args=[c.slug, next_code])
+    location = json.loads(response["HX-Location"])
+    assert location["path"] == reverse("reviews:screen", args=[c.slug, next_code])
+    assert location["target"] == "#main"
 
 
 def test_reviewer_pages_never_show_the_speakers_name_or_email() -> None:
