@@ -1,0 +1,271 @@
+"""Import reviews from JSON Lines: the write side behind ``manage.py import_reviews``.
+
+For chairs who bring scores from a spreadsheet or an earlier round. One JSON object a line:
+``{"proposal": external_id or code, "reviewer": log-in, "scores": {criterion slug: number},
+"confidence": int?, "comment": str?}``; unknown keys are refused. Like the proposal import, every
+line is checked first and a file with any bad line imports nothing (unless ``skip_invalid``);
+the writes happen in one transaction. Re-importing the same file changes nothing: a review is
+keyed by (proposal, reviewer), and a line whose values equal the stored review is not written.
+
+An imported reviewer must already be a reviewer of the call (invite them first): a log-in alone
+grants nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from cfp import models as cfp_models
+from cfp.importing import LineError, UnableToImport, read_lines
+from reviews import models, services
+from reviews.domain import scoring
+
+KEYS = frozenset({"proposal", "reviewer", "scores", "confidence", "comment"})
+MAX_ERRORS = 1_000
+
+__all__ = ["ReviewImportResult", "UnableToImport", "import_reviews"]
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewLine:
+    line: int
+    proposal: str
+    reviewer: str
+    scores: dict[str, int | float]
+    confidence: int | None
+    comment: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewImportResult:
+    created: int
+    updated: int
+    unchanged: int
+    skipped: tuple[LineError, ...] = ()
+
+
+def _parse(number: int, text: str) -> ReviewLine | LineError:
+    def fail(reason: str) -> LineError:
+        return LineError(line=number, reason=reason)
+
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return fail(f"not valid JSON ({exc.msg} at column {exc.colno})")
+    if not isinstance(data, dict):
+        return fail("a line must be a JSON object")
+    unknown = sorted(set(data) - KEYS)
+    if unknown:
+        return fail(f'unknown key "{unknown[0]}"')
+    for key in ("proposal", "reviewer", "scores"):
+        if key not in data:
+            return fail(f'"{key}" is missing')
+    if not isinstance(data["proposal"], str) or not data["proposal"].strip():
+        return fail('"proposal" must be a non-empty string (an external id or a code)')
+    if not isinstance(data["reviewer"], str) or not data["reviewer"].strip():
+        return fail('"reviewer" must be a non-empty string (a log-in)')
+    scores = data["scores"]
+    if not isinstance(scores, dict) or not scores:
+        return fail('"scores" must be an object of criterion slug to number')
+    for slug, value in scores.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return fail(f'score "{slug}" must be a number')
+    confidence = data.get("confidence")
+    if confidence is not None and (
+        isinstance(confidence, bool) or not isinstance(confidence, int) or not 1 <= confidence <= 5
+    ):
+        return fail('"confidence" must be a whole number from 1 to 5')
+    comment = data.get("comment", "")
+    if not isinstance(comment, str):
+        return fail('"comment" must be a string')
+    if "\x00" in comment:
+        return fail('"comment" contains a NUL character')
+    return ReviewLine(
+        line=number,
+        proposal=data["proposal"].strip(),
+        reviewer=data["reviewer"].strip(),
+        scores=dict(scores),
+        confidence=confidence,
+        comment=comment,
+    )
+
+
+def import_reviews(
+    *, path: Path, call_slug: str, now: dt.datetime, skip_invalid: bool = False
+) -> ReviewImportResult:
+    call = cfp_models.Call.objects.filter(slug=call_slug).first()
+    if call is None:
+        raise UnableToImport(f"No call with the slug {call_slug!r}.")
+    criteria = tuple(
+        scoring.Criterion(
+            slug=c.slug, weight=c.weight, minimum=float(c.minimum), maximum=float(c.maximum)
+        )
+        for c in cfp_models.Criterion.objects.filter(call=call)
+    )
+    by_slug = {c.slug: c for c in criteria}
+    proposals: dict[str, tuple[int, int]] = {}
+    for pk, code, external_id, version in cfp_models.Proposal.objects.filter(call=call).values_list(
+        "pk", "code", "external_id", "version"
+    ):
+        proposals[code] = (pk, version)
+        if external_id:
+            proposals[external_id] = (pk, version)
+    reviewer_ids = dict(
+        get_user_model()
+        .objects.filter(
+            memberships__call=call, memberships__role=cfp_models.Role.REVIEWER, is_active=True
+        )
+        .values_list("username", "pk")
+    )
+
+    good: list[ReviewLine] = []
+    errors: list[LineError] = []
+    seen: dict[tuple[str, str], int] = {}
+    for item in read_lines(path=path):
+        if len(errors) >= MAX_ERRORS:
+            break
+        if isinstance(item, LineError):
+            errors.append(item)
+            continue
+        parsed = _parse(*item)
+        if isinstance(parsed, LineError):
+            errors.append(parsed)
+            continue
+        problem = _check(parsed, proposals, reviewer_ids, by_slug)
+        key = (parsed.proposal, parsed.reviewer)
+        if problem is None and key in seen:
+            problem = f"the same proposal and reviewer as line {seen[key]}"
+        if problem is not None:
+            errors.append(LineError(line=parsed.line, reason=problem))
+            continue
+        seen[key] = parsed.line
+        good.append(parsed)
+    if errors and not skip_invalid:
+        shown = "; ".join(str(e) for e in errors[:3])
+        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+        raise UnableToImport(
+            f"{len(errors)} bad line(s), nothing imported: {shown}{more}", errors=errors
+        )
+    return _write(
+        call_id=call.pk,
+        lines=good,
+        proposals=proposals,
+        reviewer_ids=reviewer_ids,
+        criteria=criteria,
+        now=now,
+        skipped=tuple(errors),
+    )
+
+
+def _check(
+    line: ReviewLine,
+    proposals: dict[str, tuple[int, int]],
+    reviewer_ids: dict[str, int],
+    criteria: dict[str, scoring.Criterion],
+) -> str | None:
+    if line.proposal not in proposals:
+        return f'no proposal "{line.proposal}" in this call (use its external id or code)'
+    if line.reviewer not in reviewer_ids:
+        return f'"{line.reviewer}" is not a reviewer of this call'
+    unknown = sorted(set(line.scores) - set(criteria))
+    if unknown:
+        return f'unknown criterion "{unknown[0]}" (this call has: {", ".join(sorted(criteria))})'
+    missing = sorted(set(criteria) - set(line.scores))
+    if missing:
+        return f'criterion "{missing[0]}" has no score'
+    for slug, value in line.scores.items():
+        c = criteria[slug]
+        if not c.minimum <= value <= c.maximum or value != int(value):
+            return (
+                f'score "{slug}" must be a whole number from {int(c.minimum)} to {int(c.maximum)}'
+            )
+    return None
+
+
+@transaction.atomic
+def _write(
+    *,
+    call_id: int,
+    lines: Sequence[ReviewLine],
+    proposals: dict[str, tuple[int, int]],
+    reviewer_ids: dict[str, int],
+    criteria: tuple[scoring.Criterion, ...],
+    now: dt.datetime,
+    skipped: tuple[LineError, ...],
+) -> ReviewImportResult:
+    existing: dict[tuple[int, int], Any] = {
+        (r.proposal_id, r.reviewer_id): r for r in models.Review.objects.filter(call_id=call_id)
+    }
+    to_create = []
+    to_update = []
+    unchanged = 0
+    for line in lines:
+        proposal_id, version = proposals[line.proposal]
+        reviewer_id = reviewer_ids[line.reviewer]
+        scores = {k: int(v) for k, v in line.scores.items()}
+        score = scoring.review_score(
+            scores={k: float(v) for k, v in scores.items()}, criteria=criteria
+        )
+        current = existing.get((proposal_id, reviewer_id))
+        if current is None:
+            to_create.append(
+                models.Review(
+                    call_id=call_id,
+                    proposal_id=proposal_id,
+                    reviewer_id=reviewer_id,
+                    scores=scores,
+                    score=score,
+                    confidence=line.confidence,
+                    comment=line.comment,
+                    proposal_version=version,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        elif (
+            current.scores == scores
+            and current.confidence == line.confidence
+            and current.comment == line.comment
+            and not current.abstained
+        ):
+            unchanged += 1
+        else:
+            current.scores, current.score = scores, score
+            current.confidence, current.comment = line.confidence, line.comment
+            current.abstained, current.abstain_reason = False, ""
+            current.updated_at = now
+            to_update.append(current)
+    models.Review.objects.bulk_create(to_create, batch_size=2000)
+    models.Review.objects.bulk_update(
+        to_update,
+        ["scores", "score", "confidence", "comment", "abstained", "abstain_reason", "updated_at"],
+        batch_size=2000,
+    )
+    # Imported reviews count as assigned work, so progress and completion read right.
+    models.Assignment.objects.bulk_create(
+        [
+            models.Assignment(proposal_id=r.proposal_id, reviewer_id=r.reviewer_id, created_at=now)
+            for r in to_create
+        ],
+        ignore_conflicts=True,
+        batch_size=2000,
+    )
+    if to_create or to_update:
+        cfp_models.AuditEvent.objects.create(
+            call_id=call_id,
+            action="reviews.imported",
+            data={"created": len(to_create), "updated": len(to_update)},
+            created_at=now,
+        )
+        services.request_aggregation(call_id=call_id, now=now)
+    return ReviewImportResult(
+        created=len(to_create), updated=len(to_update), unchanged=unchanged, skipped=skipped
+    )
