@@ -187,14 +187,52 @@ class Decision(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
 
 
+class DepartureReason(models.TextChoices):
+    """Why a decision departs from the calibrated order (required once identities are known)."""
+
+    FIRST_TIME = "first_time", _("First-time speaker")
+    TOPIC_BALANCE = "topic_balance", _("Topic balance")
+    LANGUAGE_DIVERSITY = "language_diversity", _("Language diversity")
+    SPEAKER_AVAILABILITY = "speaker_availability", _("Speaker availability")
+    DUPLICATE_TOPIC = "duplicate_topic", _("Duplicate topic")
+    OTHER = "other", _("Other (say why)")
+
+
 class DecisionChange(models.Model):
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="decision_log")
     from_status = models.CharField(max_length=20, choices=DecisionStatus.choices)
     to_status = models.CharField(max_length=20, choices=DecisionStatus.choices)
-    reason = models.CharField(max_length=40, blank=True)
+    reason = models.CharField(max_length=40, blank=True, choices=DepartureReason.choices)
     note = models.TextField(blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
     created_at = models.DateTimeField()
+    # Facts at the moment of the change: the snapshot moves on, the record must not.
+    rank = models.PositiveIntegerField(null=True, blank=True)
+    departure = models.BooleanField(default=False)
+    identities_known = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["created_at", "id"]
+
+
+class DecisionTemplate(models.Model):
+    """A call's e-mail for one outcome; placeholders are filled by reviews.domain.curation."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="decision_templates")
+    status = models.CharField(max_length=20, choices=DecisionStatus.choices)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    include_feedback = models.BooleanField(default=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["call", "status"], name="one_template_per_outcome"),
+            models.CheckConstraint(
+                condition=Q(status__in=["accepted", "waitlisted", "rejected"]),
+                name="template_for_a_sent_outcome",
+            ),
+        ]
