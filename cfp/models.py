@@ -35,6 +35,8 @@ class Call(models.Model):
         default=True, help_text=_("Chairs see redacted text until they reveal identities.")
     )
     identities_revealed_at = models.DateTimeField(null=True, blank=True)
+    # The zone chairs think in: dates are stored in UTC and shown and entered in this zone.
+    timezone = models.CharField(max_length=64, default="UTC")
     archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -260,12 +262,99 @@ class ProposalVersion(models.Model):
 
 
 class CoSpeakerInvite(models.Model):
+    """A one-time link to join a proposal as a speaker; only the token's hash is stored."""
+
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="invites")
     email = models.EmailField()
     token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class QuestionKind(models.TextChoices):
+    SHORT_TEXT = "short_text", _("Short text")
+    LONG_TEXT = "long_text", _("Long text")
+    NUMBER = "number", _("Number")
+    URL = "url", _("Web address")
+    YES_NO = "yes_no", _("Yes or no")
+    CHOOSE_ONE = "choose_one", _("Choose one")
+    CHOOSE_MANY = "choose_many", _("Choose any")
+
+
+class QuestionTarget(models.TextChoices):
+    PROPOSAL = "proposal", _("Once per proposal")
+    SPEAKER = "speaker", _("Each speaker")
+
+
+class QuestionVisibility(models.TextChoices):
+    REVIEWERS = "reviewers", _("Reviewers (after the leak scanner)")
+    CHAIRS = "chairs", _("Chairs only")
+
+
+class Question(models.Model):
+    """A chair's own question on the submission form."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="questions")
+    label = models.CharField(max_length=300)
+    help_text = models.CharField(max_length=500, blank=True)
+    kind = models.CharField(max_length=20, choices=QuestionKind.choices)
+    choices = models.JSONField(default=list, blank=True)
+    target = models.CharField(
+        max_length=20, choices=QuestionTarget.choices, default=QuestionTarget.PROPOSAL
+    )
+    required = models.BooleanField(default=False)
+    visibility = models.CharField(
+        max_length=20, choices=QuestionVisibility.choices, default=QuestionVisibility.CHAIRS
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+
+class Answer(models.Model):
+    """One answer: per proposal (speaker empty) or per speaker on a proposal."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="answers")
+    speaker = models.ForeignKey(
+        Speaker, on_delete=models.CASCADE, null=True, blank=True, related_name="answers"
+    )
+    value = models.JSONField(null=True, blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question", "proposal"],
+                condition=Q(speaker__isnull=True),
+                name="one_answer_per_proposal",
+            ),
+            models.UniqueConstraint(
+                fields=["question", "proposal", "speaker"],
+                condition=Q(speaker__isnull=False),
+                name="one_answer_per_speaker",
+            ),
+        ]
 
 
 class FalsePositive(models.Model):
