@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "cfp.middleware.PersonMiddleware",
     "common.middleware.PrivatePagesMiddleware",
+    # Turns a blocked request into RATELIMIT_VIEW's 429 page instead of a bare 403.
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 # The admin gets `user` from config.admin.Site instead of the auth context processor, which the
