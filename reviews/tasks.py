@@ -5,9 +5,14 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
-from reviews import services
+from reviews import curation, services
 
 
 @shared_task(name="reviews.aggregate_call", acks_late=True, reject_on_worker_lost=True)
 def aggregate_call(call_id: int) -> int | None:
     return services.run_aggregation(call_id=call_id, now=timezone.now())
+
+
+@shared_task(name="reviews.send_decisions", acks_late=True, reject_on_worker_lost=True)
+def send_decisions(call_id: int) -> int:
+    return curation.send_decisions(call_id=call_id, now=timezone.now()).queued

@@ -1,0 +1,96 @@
+"""Input parsing for the chairs' curation pages: decisions, reveal, e-mail templates, preview."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from reviews import curation, curation_queries, models
+
+
+def _clean_text(value: str) -> str:
+    if "\x00" in value:
+        raise ValidationError(_("The text contains a NUL character; remove it and try again."))
+    return value.strip()
+
+
+class DecisionForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Decision"), choices=models.DecisionStatus.choices, widget=forms.RadioSelect
+    )
+    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    reason = forms.ChoiceField(
+        label=_("Reason (needed when the decision departs from the calibrated order)"),
+        choices=[("", _("— none —")), *models.DepartureReason.choices],
+        required=False,
+    )
+    note = forms.CharField(
+        label=_("Note (required for “other”)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    next = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
+
+    def clean_note(self) -> str:
+        return _clean_text(self.cleaned_data["note"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("reason") == models.DepartureReason.OTHER and not data.get("note"):
+            self.add_error("note", _("Say why in the note when the reason is “other”."))
+        return data
+
+
+class RevealForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_(
+            "I understand that every chair of this call will see speakers' names, contact "
+            "details and programme attributes from now on, and that this cannot be undone."
+        ),
+        error_messages={"required": _("Tick the box to confirm.")},
+    )
+
+
+class DecisionTemplateForm(forms.Form):
+    subject = forms.CharField(label=_("Subject"), max_length=300)
+    body = forms.CharField(label=_("Message"), max_length=20000, widget=forms.Textarea)
+    include_feedback = forms.BooleanField(
+        label=_("Include the reviewers' feedback for the speaker (anonymous)"), required=False
+    )
+
+    def __init__(self, *args: Any, status: str, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", status)
+        super().__init__(*args, **kwargs)
+        self.status = status
+        self.status_label = curation_queries.status_label(status)
+
+    def clean_subject(self) -> str:
+        subject = " ".join(_clean_text(self.cleaned_data["subject"]).split())
+        for message in curation.template_errors(subject):
+            self.add_error("subject", message)
+        return subject
+
+    def clean_body(self) -> str:
+        body = _clean_text(self.cleaned_data["body"])
+        for message in curation.template_errors(body):
+            self.add_error("body", message)
+        return body
+
+
+class PreviewForm(forms.Form):
+    code = forms.CharField(label=_("Proposal code"), max_length=12, required=False)
+    status = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            ("", _("Its current decision")),
+            *[(s, curation_queries.status_label(s)) for s in curation_queries.SENT_STATUSES],
+        ],
+        required=False,
+    )
+
+    def clean_code(self) -> str:
+        return "".join(ch for ch in self.cleaned_data["code"] if ch.isalnum()).upper()
