@@ -45,6 +45,7 @@ from heavy to light reviewers (balance); a last pass improves track matches at e
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import types
 import unicodedata
@@ -244,12 +245,19 @@ class _State:
     spare_at: list[int] = field(default_factory=list)
     spare_all: int = 0
     lowest: int = 0
+    # reviewer -> bitmask of reviewers who could take one of their new proposals. Searches walk
+    # this reviewer graph; caching it (and recomputing only reviewers marked stale) is what keeps
+    # thousands of repair searches cheap.
+    reach_cache: list[int] = field(default_factory=list)
+    stale: int = 0
 
     def __post_init__(self) -> None:
         self.spare_at = [0] * (len(self.on) + max(self.loads, default=0) + 2)
         for r in range(len(self.loads)):
             self._enter(r)
         self.lowest = 0
+        self.reach_cache = [0] * len(self.loads)
+        self.stale = (1 << len(self.loads)) - 1
 
     def _leave(self, r: int) -> None:
         bit = 1 << r
@@ -271,6 +279,8 @@ class _State:
         self._enter(r)
         self.on[p] |= bit
         self.new_of[r][p] = None
+        # Everyone on p now has one fewer possible taker for it.
+        self.stale |= self.on[p]
 
     def take(self, p: int, r: int) -> None:
         del self.new_of[r][p]
@@ -278,9 +288,20 @@ class _State:
         self._leave(r)
         self.loads[r] -= 1
         self._enter(r)
+        self.stale |= self.on[p] | 1 << r
 
     def available(self, p: int) -> int:
         return self.eligible[p] & ~self.on[p]
+
+    def reach(self, r: int) -> int:
+        if self.stale >> r & 1:
+            eligible, on = self.eligible, self.on
+            mask = 0
+            for p in self.new_of[r]:
+                mask |= eligible[p] & ~on[p]
+            self.reach_cache[r] = mask
+            self.stale &= ~(1 << r)
+        return self.reach_cache[r]
 
     def spare_up_to(self, level: int) -> int:
         mask = 0
@@ -291,54 +312,56 @@ class _State:
     def least_loaded(self, mask: int) -> int:
         return min(_bits(mask), key=lambda r: (self.loads[r], r))
 
-    def move_along(self, path: list[tuple[int, int, int]]) -> None:
-        """Apply (giver, proposal, receiver) steps; giver -1 means a fresh slot is filled."""
-        for giver, p, receiver in path:
+    def hand_over(self, chain: list[int], *, first: int = -1) -> None:
+        """Move work along `chain` of reviewers: each passes one new proposal to the next.
+
+        With `first` >= 0 the chain starts by seating chain[0] on that proposal (a slot is
+        filled); otherwise chain[0] gives one away and the last reviewer ends one load higher.
+        Proposals are chosen before anything moves, so every step is checked against the same
+        state the search saw.
+        """
+        steps: list[tuple[int, int, int]] = []
+        if first >= 0:
+            steps.append((-1, first, chain[0]))
+        for giver, taker in itertools.pairwise(chain):
+            bit = 1 << taker
+            p = next(p for p in self.new_of[giver] if self.available(p) & bit)
+            steps.append((giver, p, taker))
+        for giver, p, taker in steps:
             if giver >= 0:
                 self.take(p, giver)
-            self.give(p, receiver)
-
-
-def _trace(parent: dict[int, tuple[int, int]], end: int) -> list[tuple[int, int, int]]:
-    path: list[tuple[int, int, int]] = []
-    node = end
-    while node in parent:
-        giver, p = parent[node]
-        path.append((giver, p, node))
-        node = giver
-    path.reverse()
-    return path
+            self.give(p, taker)
 
 
 def _search(
-    state: _State,
-    *,
-    frontier: list[int],
-    parent: dict[int, tuple[int, int]],
-    visited: int,
-    targets: int,
-) -> tuple[list[tuple[int, int, int]] | None, int]:
+    state: _State, *, frontier: list[int], visited: int, targets: int
+) -> tuple[list[int] | None, int]:
     """Breadth-first search for a chain of hand-overs from `frontier` to a reviewer in `targets`.
 
     From reviewer r the chain may continue to any reviewer who could take one of r's *new*
-    proposals. Returns the path (or None) and the visited mask.
+    proposals. Returns the chain of reviewers, first to last (or None), and the visited mask.
     """
+    parent: dict[int, int] = {}
     while frontier:
         following: list[int] = []
         for r in frontier:
-            for p in state.new_of[r]:
-                candidates = state.available(p) & ~visited
-                if not candidates:
-                    continue
-                hit = candidates & targets
-                if hit:
-                    end = state.least_loaded(hit)
-                    parent[end] = (r, p)
-                    return _trace(parent, end), visited
-                visited |= candidates
-                for r2 in _bits(candidates):
-                    parent[r2] = (r, p)
-                    following.append(r2)
+            candidates = state.reach(r) & ~visited
+            if not candidates:
+                continue
+            hit = candidates & targets
+            if hit:
+                node = state.least_loaded(hit)
+                chain = [node]
+                parent[node] = r
+                while node in parent:
+                    node = parent[node]
+                    chain.append(node)
+                chain.reverse()
+                return chain, visited
+            visited |= candidates
+            for r2 in _bits(candidates):
+                parent[r2] = r
+                following.append(r2)
         frontier = following
     return None, visited
 
@@ -541,18 +564,13 @@ def _fill_gaps(state: _State, *, order: list[int], missing: Callable[[int], int]
             if direct:
                 state.give(p, state.least_loaded(direct))
                 continue
-            parent = dict.fromkeys(_bits(start), (-1, p))
-            path, visited = _search(
-                state,
-                frontier=list(_bits(start)),
-                parent=parent,
-                visited=start | dead,
-                targets=state.spare_all,
+            chain, visited = _search(
+                state, frontier=list(_bits(start)), visited=start | dead, targets=state.spare_all
             )
-            if path is None:
+            if chain is None:
                 dead |= visited
                 break
-            state.move_along(path)
+            state.hand_over(chain, first=p)
 
 
 def _balance(state: _State) -> None:
@@ -574,10 +592,10 @@ def _balance(state: _State) -> None:
             visited = 0
             for r in sources:
                 visited |= 1 << r
-            path, _ = _search(state, frontier=sources, parent={}, visited=visited, targets=targets)
-            if path is None:
+            chain, _ = _search(state, frontier=sources, visited=visited, targets=targets)
+            if chain is None:
                 break
-            state.move_along(path)
+            state.hand_over(chain)
 
 
 def _prefer_tracks(state: _State, *, track_mask: list[int], offset: list[int]) -> None:
