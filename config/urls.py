@@ -7,6 +7,7 @@ from django_ratelimit.decorators import ratelimit
 
 from cfp import forms as cfp_forms
 from cfp import views as cfp_views
+from common import views as common_views
 
 login_view = ratelimit(key="ip", rate="20/m", method="POST", block=True)(
     auth_views.LoginView.as_view()
@@ -41,8 +42,10 @@ urlpatterns = [
     path("calls/", include("cfp.urls")),
     path("review/", include("reviews.urls")),
     path("chair/", include("reviews.chair_urls")),
+    path("chair/", include("reviews.invitation_urls")),
     path("chair/", include("reviews.curation_urls")),
     path("", include("diversity.urls")),
+    path("healthz", common_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]
 

@@ -6,6 +6,7 @@ from tests.access import everyone, signed_in
 
 ROWS: dict[str, dict[str, dict[str, int]]] = {
     "home": {"GET": everyone(200), "POST": everyone(405)},
+    "healthz": {"GET": everyone(200), "POST": everyone(405)},
     "login": {"GET": everyone(200), "POST": everyone(200)},
     "logout": {"GET": everyone(405), "POST": everyone(302)},
     "signup": {"GET": everyone(200), "POST": everyone(400)},
