@@ -5,13 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce
 
 from cfp import models as cfp_models
 from cfp import queries as cfp_queries
+from cfp.domain import leaks
 from reviews import filters, models
-from reviews.domain import scoring
+from reviews.domain import scoring, textdiff
 
 # --- access ---------------------------------------------------------------------------------
 
@@ -513,3 +517,245 @@ def _count(condition: Q) -> object:
 
 def call_id_for_slug(*, slug: str) -> int | None:
     return cfp_models.Call.objects.filter(slug=slug).values_list("pk", flat=True).first()
+
+
+# --- reviewer side: filtered queue, changes since my review, reviewers and invitations -------
+
+QUEUE_FIELD_NAMES = ("track", "format", "language", "status", "ordering")
+
+
+def reviewer_queue(
+    *,
+    call_id: int,
+    reviewer_id: int,
+    track: str = "",
+    format: str = "",
+    language: str = "",
+    status: str = "",
+    ordering: str = "",
+) -> Queue:
+    """The reviewer's assigned proposals under the queue's filters and ordering.
+
+    Without an ordering, proposals that need work come first. The progress counts ignore the
+    filters: they describe the whole queue.
+    """
+    qs = _assigned(call_id=call_id, reviewer_id=reviewer_id).annotate(
+        r_title=KT("proposal__redacted__title")
+    )
+    data = {"track": track, "format": format, "language": language, "ordering": ordering}
+    filtered = filters.QueueFilter(data, queryset=qs).qs
+    if not ordering:
+        filtered = filtered.order_by("proposal__submitted_at", "proposal__code")
+    assignments = list(filtered)
+    if track or format or language:
+        everything = [_status(a) for a in _assigned(call_id=call_id, reviewer_id=reviewer_id)]
+    else:
+        everything = [_status(a) for a in assignments]
+    rows = [
+        QueueRow(
+            code=a.proposal.code,
+            title=a.proposal.redacted.get("title", "") or "",
+            format_name=a.proposal.format.name,
+            track_name=a.proposal.track.name if a.proposal.track else "",
+            language=a.proposal.language,
+            level=a.proposal.level,
+            status=_status(a),
+            score=getattr(a, "review_score", None),
+        )
+        for a in assignments
+    ]
+    if not ordering:
+        order = {QueueStatus.TODO: 0, QueueStatus.CHANGED: 1, QueueStatus.ABSTAINED: 2}
+        rows.sort(key=lambda r: order.get(r.status, 3))
+    if status:
+        rows = [r for r in rows if r.status == status]
+    finished = (QueueStatus.DONE, QueueStatus.ABSTAINED)
+    return Queue(
+        rows=tuple(rows),
+        done=sum(1 for s in everything if s in finished),
+        total=len(everything),
+    )
+
+
+def next_in_queue(*, queue: Queue, after_code: str, status: str = "") -> str | None:
+    """The proposal after `after_code` in the queue as filtered and ordered, wrapping round.
+
+    Only proposals that still need work count, unless the reviewer is walking through the ones
+    they finished (a "done" or "abstained" filter).
+    """
+    rows = list(queue.rows)
+    index = next((i for i, r in enumerate(rows) if r.code == after_code), -1)
+    ordered = rows[index + 1 :] + rows[:index] if index >= 0 else rows
+    if status not in (QueueStatus.DONE, QueueStatus.ABSTAINED):
+        ordered = [r for r in ordered if r.status in (QueueStatus.TODO, QueueStatus.CHANGED)]
+    return ordered[0].code if ordered else None
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    """One reviewer-visible field that changed, as a word diff of redacted texts."""
+
+    field: str
+    segments: tuple[textdiff.Segment, ...]
+
+
+REDACTED_FIELDS = ("title", "abstract", "description", "notes")
+
+
+def changes_since(
+    *, proposal_id: int, number: int, current: dict[str, str]
+) -> tuple[FieldChange, ...]:
+    """What changed between version `number` and `current` (the proposal's redacted text).
+
+    Old versions are stored as the speaker typed them: they are redacted here, with the
+    proposal's speakers, before anything is compared, so the diff never shows an identity.
+    """
+    old = cfp_models.ProposalVersion.objects.filter(proposal_id=proposal_id, number=number).first()
+    if old is None:
+        return ()
+    speakers = [
+        leaks.SpeakerIdentity(
+            name=name or "",
+            email=email or "",
+            affiliation=affiliation or "",
+            links=tuple(links or ()),
+        )
+        for name, email, affiliation, links in cfp_models.ProposalSpeaker.objects.filter(
+            proposal_id=proposal_id
+        ).values_list("speaker__name", "speaker__email", "speaker__affiliation", "speaker__links")
+    ]
+    out = []
+    for field in REDACTED_FIELDS:
+        before = leaks.redact_text(text=getattr(old, field) or "", speakers=speakers)
+        segments = textdiff.word_diff(old=before, new=current.get(field, "") or "")
+        if textdiff.changed(segments):
+            out.append(FieldChange(field=field, segments=textdiff.collapse(segments)))
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewerRow:
+    user_id: int
+    name: str
+    email: str
+    languages: tuple[str, ...]
+    tracks: tuple[str, ...]
+    max_load: int | None
+    assigned: int
+    done: int
+
+
+@dataclass(frozen=True, slots=True)
+class InvitationRow:
+    email: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    expired: bool
+
+
+def _count_of(qs: QuerySet[Any], column: str) -> Any:
+    return Coalesce(Subquery(qs.values(column).annotate(n=Count("pk")).values("n")[:1]), 0)
+
+
+def call_reviewers(*, call_id: int) -> tuple[ReviewerRow, ...]:
+    """The call's reviewers with what they told us and their assigned and finished counts."""
+    live = cfp_models.ProposalState.SUBMITTED
+    assigned = models.Assignment.objects.filter(
+        reviewer_id=OuterRef("user_id"), proposal__call_id=call_id, proposal__state=live
+    )
+    done = models.Review.objects.filter(
+        reviewer_id=OuterRef("user_id"), call_id=call_id, proposal__state=live
+    )
+    rows = list(
+        cfp_models.Membership.objects.filter(call_id=call_id, role=cfp_models.Role.REVIEWER)
+        .select_related("user")
+        .annotate(
+            n_assigned=_count_of(assigned, "reviewer_id"), n_done=_count_of(done, "reviewer_id")
+        )
+        .order_by("user__first_name", "user__username", "user_id")
+    )
+    chosen = {
+        user_id: (languages or [], tracks or [], max_load)
+        for user_id, languages, tracks, max_load in models.ReviewerSettings.objects.filter(
+            call_id=call_id
+        ).values_list("user_id", "languages", "tracks", "max_load")
+    }
+    track_names = dict(cfp_models.Track.objects.filter(call_id=call_id).values_list("slug", "name"))
+    out = []
+    for m in rows:
+        languages, tracks, max_load = chosen.get(m.user_id, ([], [], None))
+        out.append(
+            ReviewerRow(
+                user_id=m.user_id,
+                name=m.user.first_name or m.user.get_username(),
+                email=m.user.email,
+                languages=tuple(str(x) for x in languages),
+                tracks=tuple(track_names.get(str(t), str(t)) for t in tracks),
+                max_load=max_load,
+                assigned=getattr(m, "n_assigned", 0) or 0,
+                done=getattr(m, "n_done", 0) or 0,
+            )
+        )
+    return tuple(out)
+
+
+def open_invitations(
+    *, call_id: int, now: dt.datetime, limit: int = 200
+) -> tuple[InvitationRow, ...]:
+    """Invitations nobody accepted yet, newest first; expired ones stay listed, marked."""
+    return tuple(
+        InvitationRow(
+            email=email, created_at=created_at, expires_at=expires_at, expired=expires_at <= now
+        )
+        for email, created_at, expires_at in models.Invitation.objects.filter(
+            call_id=call_id, accepted_at__isnull=True
+        )
+        .order_by("-created_at", "-id")
+        .values_list("email", "created_at", "expires_at")[:limit]
+    )
+
+
+class InvitationStatus:
+    VALID = "valid"
+    EXPIRED = "expired"
+    USED = "used"
+
+
+@dataclass(frozen=True, slots=True)
+class InvitationState:
+    """What an invitation link leads to. The token itself is never read back."""
+
+    call_slug: str
+    call_name: str
+    status: str
+    accepted_by_id: int | None
+    languages: tuple[str, ...]
+    tracks: tuple[tuple[str, str], ...]
+
+
+def invitation_state(*, slug: str, token_hash: str, now: dt.datetime) -> InvitationState | None:
+    inv = (
+        models.Invitation.objects.filter(
+            call__slug=slug, call__archived_at__isnull=True, token_hash=token_hash
+        )
+        .select_related("call")
+        .first()
+    )
+    if inv is None:
+        return None
+    if inv.accepted_at is not None:
+        status = InvitationStatus.USED
+    elif inv.expires_at <= now:
+        status = InvitationStatus.EXPIRED
+    else:
+        status = InvitationStatus.VALID
+    return InvitationState(
+        call_slug=inv.call.slug,
+        call_name=inv.call.name,
+        status=status,
+        accepted_by_id=inv.accepted_by_id,
+        languages=tuple(inv.call.languages or ()),
+        tracks=tuple(
+            cfp_models.Track.objects.filter(call_id=inv.call_id).values_list("slug", "name")
+        ),
+    )

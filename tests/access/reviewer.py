@@ -1,4 +1,4 @@
-"""Rows for the reviewer's pages (/review/…)."""
+"""Rows for the reviewer's pages (/review/…) and the chair's reviewers page (/chair/…/reviewers/)."""
 
 from __future__ import annotations
 
@@ -10,5 +10,15 @@ ROWS: dict[str, dict[str, dict[str, int]]] = {
         "GET": only(("reviewer",), 200),
         "POST": only(("reviewer",), 400),
         "HX POST": only(("reviewer",), 200),
+    },
+    # An empty reason is fine: the reviewer steps back and is sent on to the queue.
+    "reviews:recuse": {"GET": everyone(405), "POST": only(("reviewer",), 302)},
+    # The table opens it with a token that matches no invitation: nobody gets anything.
+    "reviews:accept_invitation": {"GET": everyone(404), "POST": everyone(404)},
+    "reviewers:list": {
+        "GET": only(("chair",), 200),
+        # An empty form: the error comes back on the page (400) or in the fragment (200).
+        "POST": only(("chair",), 400),
+        "HX POST": only(("chair",), 200),
     },
 }

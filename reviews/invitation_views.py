@@ -1,0 +1,179 @@
+"""Reviewer invitations: the chair's reviewers page and the accept link from the e-mail."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods
+
+from cfp import services as cfp_services
+from common.render import page, user_id
+from reviews import forms, invitations, queries
+from reviews.access import CHAIR, role_required
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@role_required(CHAIR)
+def reviewers(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
+    """Who reviews this call, how far they are, who is invited; POST invites more people."""
+    now = timezone.now()
+    status = 200
+    notice = ""
+    if request.method == "POST":
+        form = forms.InviteForm(request.POST)
+        if form.is_valid():
+            try:
+                outcome = invitations.invite_reviewers(
+                    call_id=access.call_id,
+                    emails=form.cleaned_data["emails"],
+                    invited_by_id=user_id(request),
+                    accept_url=request.build_absolute_uri(
+                        reverse(
+                            "reviews:accept_invitation",
+                            kwargs={"slug": access.slug, "token": "TOKEN"},
+                        )
+                    ),
+                    now=now,
+                )
+            except invitations.UnableToInvite as exc:
+                form.add_error("emails", str(exc))
+            else:
+                notice = _outcome_message(outcome)
+                if not request.htmx:  # type: ignore[attr-defined]
+                    messages.success(request, notice)
+                    return redirect("reviewers:list", slug=access.slug)
+                form = forms.InviteForm()
+        if form.errors:
+            # htmx swaps only 2xx answers; the fragment carries the errors and the typed text.
+            status = 200 if request.htmx else 400  # type: ignore[attr-defined]
+    else:
+        form = forms.InviteForm()
+    response = page(
+        request,
+        "reviews/invite_reviewers.html",
+        {
+            "call": access,
+            "form": form,
+            "notice": notice,
+            "reviewers": queries.call_reviewers(call_id=access.call_id),
+            "invitations": queries.open_invitations(call_id=access.call_id, now=now),
+        },
+        partial="invitations",
+        status=status,
+    )
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _outcome_message(outcome: invitations.InviteOutcome) -> str:
+    parts = []
+    if outcome.invited:
+        parts.append(
+            ngettext(
+                "Invitation sent to %(n)s person.",
+                "Invitations sent to %(n)s people.",
+                len(outcome.invited),
+            )
+            % {"n": len(outcome.invited)}
+        )
+    if outcome.already_reviewers:
+        parts.append(
+            _("Already reviewers, not invited again: %(who)s")
+            % {"who": ", ".join(outcome.already_reviewers)}
+        )
+    return " ".join(parts)
+
+
+def _problem(request: HttpRequest, state: queries.InvitationState | None) -> HttpResponse:
+    if state is None:
+        message = _(
+            "This invitation link is not valid. Check that you opened the whole link from the "
+            "e-mail, or ask the chairs for a new one."
+        )
+        status = 404
+    elif state.status == queries.InvitationStatus.USED:
+        message = _("This invitation link was used already. Ask the chairs for a new one.")
+        status = 410
+    else:
+        message = _("This invitation link has expired. Ask the chairs for a new one.")
+        status = 410
+    return page(
+        request, "reviews/invite_accept.html", {"problem": message, "state": state}, status=status
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def accept(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """The link from the e-mail: sign in (or up), say what you can review, and join the call."""
+    now = timezone.now()
+    state = queries.invitation_state(
+        slug=slug, token_hash=cfp_services.token_hash(token[:200]), now=now
+    )
+    if state is not None and state.status == queries.InvitationStatus.USED:
+        if request.user.is_authenticated and state.accepted_by_id == request.user.pk:
+            messages.info(request, _("You accepted this invitation already."))
+            return redirect("reviews:queue", slug=state.call_slug)
+    if state is None or state.status != queries.InvitationStatus.VALID:
+        return _problem(request, state)
+    here = request.path
+    if not request.user.is_authenticated:
+        if request.method == "POST":
+            return redirect_to_login(here)
+        return page(
+            request,
+            "reviews/invite_accept.html",
+            {
+                "state": state,
+                "login_url": f"{reverse('login')}?{urlencode({'next': here})}",
+                "signup_url": f"{reverse('signup')}?{urlencode({'next': here})}",
+            },
+        )
+    status = 200
+    if request.method == "POST":
+        form = forms.AcceptInvitationForm(
+            request.POST, languages=state.languages, tracks=state.tracks
+        )
+        if form.is_valid():
+            try:
+                invitations.accept_invitation(
+                    slug=slug,
+                    token=token,
+                    user_id=user_id(request),
+                    languages=form.cleaned_data["languages"],
+                    tracks=form.cleaned_data["tracks"],
+                    max_load=form.cleaned_data["max_load"],
+                    now=now,
+                )
+            except invitations.UnableToAccept as exc:
+                if exc.reason != "input":  # pragma: no cover - used or expired since the read
+                    return page(
+                        request, "reviews/invite_accept.html", {"problem": str(exc)}, status=410
+                    )
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("Welcome to the committee of %(call)s. Your queue fills once the chairs "
+                      "assign proposals.")
+                    % {"call": state.call_name},
+                )
+                return redirect("reviews:queue", slug=state.call_slug)
+        status = 400
+    else:
+        form = forms.AcceptInvitationForm(
+            languages=state.languages,
+            tracks=state.tracks,
+            initial={"languages": list(state.languages)},
+        )
+    return page(
+        request, "reviews/invite_accept.html", {"state": state, "form": form}, status=status
+    )

@@ -1,0 +1,188 @@
+"""Inviting reviewers to a call: the write side.
+
+A chair invites by e-mail. The message carries a random token; only its SHA-256 is stored, so a
+leaked database does not hand out working links. A link works once, until it expires, and grants
+the reviewer role in the one call it was made for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from cfp import models as cfp_models
+from cfp import services as cfp_services
+from reviews import models
+
+MAX_EMAILS = 50
+MAX_LOAD = 500
+
+
+class UnableToInvite(Exception):
+    """The invitations cannot be sent; the message is for the chair."""
+
+
+class UnableToAccept(Exception):
+    """The link does not grant the role; ``reason`` is "unknown", "expired" or "used"."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class InviteOutcome:
+    invited: tuple[str, ...]
+    already_reviewers: tuple[str, ...]
+
+
+def _fmt(when: dt.datetime) -> str:
+    return when.strftime("%Y-%m-%d %H:%M %Z")
+
+
+@transaction.atomic
+def invite_reviewers(
+    *,
+    call_id: int,
+    emails: Sequence[str],
+    invited_by_id: int | None,
+    accept_url: str,
+    now: dt.datetime,
+) -> InviteOutcome:
+    """Send each address a single-use link; a new link replaces one still waiting.
+
+    ``accept_url`` is the absolute address of the accept page with ``TOKEN`` where the token goes.
+    People who are reviewers of the call already are skipped and reported.
+    """
+    if "TOKEN" not in accept_url:
+        raise ValueError("accept_url needs a TOKEN placeholder")  # pragma: no cover
+    wanted = list(dict.fromkeys(e.strip().lower() for e in emails if e.strip()))
+    if not wanted:
+        raise UnableToInvite(_("Give at least one e-mail address."))
+    if len(wanted) > MAX_EMAILS:
+        raise UnableToInvite(_("Invite at most %(n)s people at a time.") % {"n": MAX_EMAILS})
+    call = cfp_models.Call.objects.get(pk=call_id)
+    members = {
+        e.lower()
+        for e in get_user_model()
+        .objects.filter(memberships__call_id=call_id, memberships__role=cfp_models.Role.REVIEWER)
+        .values_list("email", flat=True)
+    }
+    invited: list[str] = []
+    skipped: list[str] = []
+    expires_at = now + dt.timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
+    for email in wanted:
+        if email in members:
+            skipped.append(email)
+            continue
+        # The newest link is the one that works: an earlier one may have gone astray.
+        models.Invitation.objects.filter(
+            call_id=call_id, email__iexact=email, accepted_at__isnull=True, expires_at__gt=now
+        ).update(expires_at=now)
+        token = cfp_services.new_token()
+        invitation = models.Invitation.objects.create(
+            call_id=call_id,
+            email=email,
+            token_hash=cfp_services.token_hash(token),
+            invited_by_id=invited_by_id,
+            created_at=now,
+            expires_at=expires_at,
+        )
+        cfp_services.queue_email(
+            key=f"reviewer-invitation:{invitation.pk}",
+            to=email,
+            subject=_("You are invited to review for %(call)s") % {"call": call.name},
+            body=_(
+                "The committee of %(call)s invites you to review talk proposals.\n\n"
+                "Proposals are anonymised: you will not see who wrote them.\n\n"
+                "Open this link to accept (log in or create an account first if you need to):\n"
+                "%(url)s\n\n"
+                "The link works once and expires at %(expires)s. If you did not expect this "
+                "message, ignore it."
+            )
+            % {
+                "call": call.name,
+                "url": accept_url.replace("TOKEN", token),
+                "expires": _fmt(expires_at),
+            },
+            now=now,
+        )
+        invited.append(email)
+    if invited:
+        cfp_models.AuditEvent.objects.create(
+            call_id=call_id,
+            actor_id=invited_by_id,
+            action="reviewers.invited",
+            data={"count": len(invited)},
+            created_at=now,
+        )
+    return InviteOutcome(invited=tuple(invited), already_reviewers=tuple(skipped))
+
+
+@transaction.atomic
+def accept_invitation(
+    *,
+    slug: str,
+    token: str,
+    user_id: int,
+    languages: Sequence[str],
+    tracks: Sequence[str],
+    max_load: int | None,
+    now: dt.datetime,
+) -> None:
+    """Use the link once: make the person a reviewer of its call and keep their preferences.
+
+    The row lock makes two clicks (or two people with the same link) race safely: the second
+    finds the invitation used.
+    """
+    invitation = (
+        models.Invitation.objects.select_for_update()
+        .filter(
+            call__slug=slug,
+            call__archived_at__isnull=True,
+            token_hash=cfp_services.token_hash(token),
+        )
+        .select_related("call")
+        .first()
+    )
+    if invitation is None:
+        raise UnableToAccept(_("This invitation link is not valid."), reason="unknown")
+    if invitation.accepted_at is not None:
+        raise UnableToAccept(
+            _("This invitation link was used already. Ask the chairs for a new one."),
+            reason="used",
+        )
+    if invitation.expires_at <= now:
+        raise UnableToAccept(
+            _("This invitation link has expired. Ask the chairs for a new one."),
+            reason="expired",
+        )
+    call = invitation.call
+    offered_tracks = set(cfp_models.Track.objects.filter(call=call).values_list("slug", flat=True))
+    if not set(languages) <= set(call.languages or ()) or not set(tracks) <= offered_tracks:
+        raise UnableToAccept(_("Choose among this call's languages and tracks."), reason="input")
+    if max_load is not None and not 1 <= max_load <= MAX_LOAD:
+        raise UnableToAccept(
+            _("The most proposals you review must be between 1 and %(n)s.") % {"n": MAX_LOAD},
+            reason="input",
+        )
+    invitation.accepted_at = now
+    invitation.accepted_by_id = user_id
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    cfp_models.Membership.objects.get_or_create(
+        call=call, user_id=user_id, role=cfp_models.Role.REVIEWER
+    )
+    models.ReviewerSettings.objects.update_or_create(
+        call=call,
+        user_id=user_id,
+        defaults={"languages": list(languages), "tracks": list(tracks), "max_load": max_load},
+    )
+    cfp_models.AuditEvent.objects.create(
+        call=call, actor_id=user_id, action="reviewers.joined", data={}, created_at=now
+    )
