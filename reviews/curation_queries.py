@@ -554,6 +554,8 @@ def displacement(*, call_id: int, run_id: int | None, blind: bool) -> Displaceme
                 english_additional=m.english_additional and not blind,
             )
             for m in report.moves
+            # Proposals that kept their place outside the programme are not part of the story.
+            if m.status == rules.ACCEPTED or m.places
         ),
         accepted=report.accepted,
         moved_up=report.moved_up,
@@ -779,7 +781,7 @@ def call_name(*, call_id: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class SendSummary:
-    decided: dict[str, int]
+    decided: tuple[tuple[str, int], ...]  # (outcome's label, proposals)
     undecided: int
     sent: int
 
@@ -793,10 +795,12 @@ def send_summary(*, call_id: int) -> SendSummary:
         sent=Count("pk", filter=Q(decision_sent_at__isnull=False)),
         **{str(status): Count("pk", filter=Q(decision__status=status)) for status in SENT_STATUSES},
     )
-    decided = {str(status): int(counts[str(status)] or 0) for status in SENT_STATUSES}
+    decided = tuple(
+        (status_label(status), int(counts[str(status)] or 0)) for status in SENT_STATUSES
+    )
     return SendSummary(
         decided=decided,
-        undecided=int(counts["total"] or 0) - sum(decided.values()),
+        undecided=int(counts["total"] or 0) - sum(n for _label, n in decided),
         sent=int(counts["sent"] or 0),
     )
 
