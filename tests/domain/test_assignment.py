@@ -647,7 +647,7 @@ def plan_for(pool: dict[str, Any]) -> assignment.AssignmentPlan:
     return assignment.assign(**pool)
 
 
-PROPERTY = settings(max_examples=300, deadline=None)
+PROPERTY = settings(max_examples=200, deadline=None)
 
 
 @PROPERTY
