@@ -159,13 +159,17 @@ class PublishedReport:
     """What the next report must be consistent with. Holds no answer of anybody.
 
     `stage_sets` records which stages each unit key was in (chairs know this anyway); `tables`
-    the published self-identification tables. Store it with `as_dict` and read it back with
-    `from_dict`.
+    the published self-identification tables; `answered`, per question, the keys of the units
+    that had answered it. The last is what the strict attacker of `suppression` is assumed to
+    know; the audit of the next snapshot needs it to be as strong as that attacker. It says
+    nothing about what anybody answered, but it is still about people: keep it with the
+    self-identification data, never show it. Store with `as_dict`, read back with `from_dict`.
     """
 
     k: int
     stage_sets: Mapping[str, frozenset[Stage]]
     tables: Mapping[str, PublishedTable]
+    answered: Mapping[str, frozenset[str]]
 
     def totals(self) -> dict[Stage, int]:
         return _totals(self.stage_sets.values())
@@ -190,6 +194,7 @@ class PublishedReport:
                 }
                 for slug, table in self.tables.items()
             },
+            "answered": {slug: sorted(keys) for slug, keys in self.answered.items()},
         }
 
     @classmethod
@@ -217,6 +222,10 @@ class PublishedReport:
                     ),
                 )
                 for slug, table in data["tables"].items()
+            },
+            answered={
+                str(slug): frozenset(str(key) for key in keys)
+                for slug, keys in data["answered"].items()
             },
         )
 
@@ -266,8 +275,6 @@ def build_report(
             f"k changed from {previous.k} to {k}: the snapshots of a series share k; "
             "start a new series (previous=None) to change it"
         )
-    changed_answers = {slug: frozenset(keys) for slug, keys in (answers_changed or {}).items()}
-
     stage_sets = {unit.key: unit.stages for unit in units}
     totals = _totals(stage_sets.values())
     by_stages: dict[frozenset[Stage], list[Unit]] = {}
@@ -275,6 +282,13 @@ def build_report(
         by_stages.setdefault(unit.stages, []).append(unit)
 
     protected = [d for d in dimensions if d.protected]
+    answered = {
+        d.slug: frozenset(u.key for u in units if u.values.get(d.slug, NOT_ANSWERED))
+        for d in protected
+    }
+    changed_answers = _changed_answers(
+        previous=previous, declared=answers_changed or {}, answered=answered, now=stage_sets
+    )
     mode = _mode(previous=previous, stage_sets=stage_sets, changed_answers=changed_answers, k=k)
     tables: dict[str, PublishedTable] = {}
     table_totals: dict[str, dict[Stage, int]] = {}
@@ -340,8 +354,31 @@ def build_report(
     if mode == "held" and previous is not None:
         snapshot = previous
     else:
-        snapshot = PublishedReport(k=k, stage_sets=stage_sets, tables=tables)
+        snapshot = PublishedReport(k=k, stage_sets=stage_sets, tables=tables, answered=answered)
     return FunnelReport(dimensions=tuple(reports), snapshot=snapshot, held=mode == "held")
+
+
+def _changed_answers(
+    *,
+    previous: PublishedReport | None,
+    declared: Mapping[str, Set[str]],
+    answered: Mapping[str, frozenset[str]],
+    now: Mapping[str, frozenset[Stage]],
+) -> dict[str, frozenset[str]]:
+    """Declared changes plus every unit whose answered / not answered status flipped.
+
+    A flip is a change whether or not the caller declared it (consent withdrawn, answers added);
+    only a change from one answer to another needs declaring.
+    """
+    changed = {slug: frozenset(keys) for slug, keys in declared.items()}
+    if previous is None:
+        return changed
+    both = previous.stage_sets.keys() & now.keys()
+    for slug, keys in answered.items():
+        if slug in previous.answered:
+            flipped = (previous.answered[slug] ^ keys) & both
+            changed[slug] = changed.get(slug, frozenset()) | flipped
+    return changed
 
 
 def _mode(
@@ -376,7 +413,13 @@ def _protect(
 ) -> PublishedTable:
     old = previous.tables.get(dimension.slug) if previous is not None else None
     if previous is None or old is None:
-        flows = suppression.flows_for_snapshot(unit.stages for unit in units)
+        rows_now = (
+            _rows_known(dimension.values, unit.values.get(dimension.slug, NOT_ANSWERED))
+            for unit in units
+        )
+        flows = suppression.flows_for_snapshot(
+            (unit.stages, rows) for unit, rows in zip(units, rows_now, strict=True)
+        )
         previous_table = None
     else:
         flows = _flows(dimension=dimension, units=units, previous=previous, changed=changed)
@@ -421,28 +464,47 @@ def _flows(
     previous: PublishedReport,
     changed: frozenset[str],
 ) -> tuple[suppression.Flow, ...]:
-    """Group units by what the attacker knows of them across the two snapshots."""
-    answered_now = frozenset(dimension.values)
-    groups: Counter[
-        tuple[frozenset[str] | None, frozenset[str] | None, bool, frozenset[str] | None]
+    """Group units by what the attacker knows of them across the two snapshots.
+
+    Stage sets then and now, whether the answer may have changed, and whether they had answered
+    then and answer now (the strict attacker's knowledge; the loose audit drops it).
+    """
+    old = previous.tables[dimension.slug]
+    answered_then = previous.answered.get(dimension.slug)
+    old_values = tuple(row for row in old.rows if row != NOT_ANSWERED)
+    Key = tuple[
+        frozenset[str] | None,
+        frozenset[str] | None,
+        bool,
+        frozenset[str] | None,
+        frozenset[str] | None,
     ]
-    groups = Counter()
+    groups: Counter[Key] = Counter()
     current = {unit.key: unit for unit in units}
     for key in previous.stage_sets.keys() | current.keys():
         before: frozenset[str] | None = previous.stage_sets.get(key)
         unit = current.get(key)
-        after: frozenset[str] | None = unit.stages if unit is not None else None
+        after: frozenset[str] | None = None
+        rows_now: frozenset[str] | None = None
+        if unit is not None:
+            after = unit.stages
+            rows_now = _rows_known(dimension.values, unit.values.get(dimension.slug, NOT_ANSWERED))
+        rows_then: frozenset[str] | None = None
+        if before is not None and answered_then is not None:
+            rows_then = _rows_known(old_values, "x" if key in answered_then else NOT_ANSWERED)
         moved = before is not None and unit is not None and key in changed
-        rows: frozenset[str] | None = None
-        if moved and unit is not None:
-            # Whoever knows that this person changed an answer knows whether they answer now.
-            answered = unit.values.get(dimension.slug, NOT_ANSWERED) != NOT_ANSWERED
-            rows = answered_now if answered else frozenset({NOT_ANSWERED})
-        groups[(before, after, moved, rows)] += 1
+        groups[(before, after, moved, rows_now, rows_then)] += 1
     return tuple(
-        suppression.Flow(before=b, after=a, answers_changed=m, size=n, after_rows=r)
-        for (b, a, m, r), n in sorted(groups.items(), key=lambda item: repr(item[0]))
+        suppression.Flow(
+            before=b, after=a, answers_changed=m, size=n, after_rows=now, before_rows=then
+        )
+        for (b, a, m, now, then), n in sorted(groups.items(), key=lambda item: repr(item[0]))
     )
+
+
+def _rows_known(values: Sequence[str], answer: str) -> frozenset[str]:
+    """The rows a unit can be in for someone who knows only whether it answered."""
+    return frozenset(values) if answer != NOT_ANSWERED else frozenset({NOT_ANSWERED})
 
 
 def _withheld(dimension: Dimension) -> PublishedTable:

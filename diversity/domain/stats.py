@@ -103,7 +103,10 @@ def wilson_interval(
     centre = (phat + z * z / (2.0 * trials)) / denominator
     half = z * math.sqrt(phat * (1.0 - phat) / trials + z * z / (4.0 * trials * trials))
     half /= denominator
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    # At 0 or all successes the bound is exactly 0 or 1; rounding must not push the share outside.
+    low = 0.0 if successes == 0 else max(0.0, min(phat, centre - half))
+    high = 1.0 if successes == trials else min(1.0, max(phat, centre + half))
+    return (low, high)
 
 
 def percent(share: float) -> str:

@@ -12,12 +12,15 @@ The attacker is a chair (or anyone who sees reports). They know:
 * which stages each unit is in: who submitted, who is above the cut, who was accepted or
   waitlisted. Chairs make those decisions, so for the attack we assume they know them exactly. In
   the linear program this means the number of units with each *set* of stages is known;
+* possibly, who answered a question at all (a speaker may say "I withdrew my answers" or "I
+  skipped that form"). We audit against both attackers, the one who knows every unit's
+  answered / not answered status in every snapshot ("strict") and the one who knows none
+  ("loose"): a partner cell in the "not answered" row fools only the second;
 * between two snapshots: exactly which units arrived, left or moved between stages, and which
-  units changed their answers (for instance a known person who withdrew consent), and that a unit
-  whose answer is now "not answered" after a change has withdrawn it.
+  units changed their answers (for instance a known person who withdrew consent).
 
-They do not know anybody's answer. They may combine all of the above linearly and solve: for a
-hidden cell, the smallest and largest values consistent with everything they know. That is exactly
+They do not know anybody's actual answer. They may combine all of the above linearly and solve:
+for a hidden cell, the smallest and largest values consistent with everything they know. That is
 what `protect_table` computes (`scipy.optimize.linprog`, one minimisation and one maximisation per
 hidden cell), with integer rounding of the bounds. Other dimensions add nothing: the reports
 publish no cross-tabulation, and tables of different questions only share the stage counts, which
@@ -27,12 +30,15 @@ What a published table guarantees
 ----------------------------------
 1. Every published count is 0 or at least k (k >= 5, default 10). Counts 1..k-1 are hidden
    ("primary suppression").
-2. Every hidden cell, primary or complementary, has a feasible interval of width at least
-   min(k, W), where W is the width it would have if every cell of the current table were hidden.
-   With one snapshot W is the stage total, so a hidden cell in a stage with at least k units can
-   only be placed somewhere in a range of k or more values; in a smaller stage it could be
-   anything from 0 to the stage total. Cells are hidden until this holds ("complementary
-   suppression"): the result is checked, not assumed.
+2. Against each attacker, every hidden cell, primary or complementary, has a feasible interval
+   of width at least min(k, W), where W is the width it would have for that attacker if every
+   cell of the current table were hidden. With one snapshot W is the stage total for the loose
+   attacker and the number of units in that stage who answered for the strict one, so a hidden
+   cell in a stage with at least k units can only be placed somewhere in a range of k or more
+   values; in a smaller stage it could be anything from 0 to the stage total. (The strict
+   attacker can count "not answered" exactly: W = 0 there, nothing to protect against them.)
+   Cells are hidden until this holds ("complementary suppression"): the result is checked, not
+   assumed.
 3. With a previous snapshot, (2) holds for the hidden cells of *both* snapshots against the union
    of their published cells and the coupling of the two populations described above. W is then the
    width with every current cell hidden; when the earlier report and public facts already pin a
@@ -101,8 +107,8 @@ class Flow:
     `before` / `after` are the stage sets (columns) of these units in the previous snapshot and
     now; None means absent from that snapshot (a new or a withdrawn unit). When
     `answers_changed` is False and the unit is in both snapshots, its answer is the same in both.
-    `after_rows` restricts which answers these units can have now, when the attacker knows that
-    (e.g. consent withdrawn: not answered); None means any answer.
+    `after_rows` / `before_rows` restrict which answers these units can have now / had then,
+    when the attacker may know it (whether they answered at all); None means any answer.
     """
 
     before: frozenset[str] | None
@@ -110,6 +116,7 @@ class Flow:
     answers_changed: bool
     size: int
     after_rows: frozenset[str] | None = None
+    before_rows: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         if self.size < 0:
@@ -134,15 +141,22 @@ class Protection:
     ranges: Mapping[CellKey, tuple[int, int]] = field(default_factory=dict)
 
 
-def flows_for_snapshot(stage_sets: Iterable[frozenset[str]]) -> tuple[Flow, ...]:
-    """The flows of a single snapshot: one per distinct stage set, nothing known about before."""
-    counts: dict[frozenset[str], int] = {}
-    for stages in stage_sets:
-        counts[stages] = counts.get(stages, 0) + 1
+def flows_for_snapshot(
+    units: Iterable[tuple[frozenset[str], frozenset[str] | None]],
+) -> tuple[Flow, ...]:
+    """The flows of a single snapshot from (stage set, rows the unit may be in) pairs."""
+    counts: dict[tuple[frozenset[str], frozenset[str] | None], int] = {}
+    for key in units:
+        counts[key] = counts.get(key, 0) + 1
     return tuple(
-        Flow(before=None, after=stages, answers_changed=False, size=size)
-        for stages, size in sorted(counts.items(), key=lambda item: sorted(item[0]))
+        Flow(before=None, after=stages, answers_changed=False, size=size, after_rows=rows)
+        for (stages, rows), size in sorted(counts.items(), key=lambda item: repr(item[0]))
     )
+
+
+Item = tuple[str, str, CellKey]
+"""(attacker model, snapshot, cell): model "strict" knows the flows' row limits, "loose" does
+not; snapshot "new" is the table being published, "old" the previous one."""
 
 
 def protect_table(
@@ -158,8 +172,11 @@ def protect_table(
     """Choose the cells to hide so that guarantees (1)-(3) of the module docstring hold.
 
     `counts` is the exact current table and must agree with `flows` (each column sums to the
-    number of units whose current stage set contains it). `preferred_complements` are rows whose
-    cells we would rather hide when a partner is needed (typically "not answered").
+    number of units whose current stage set contains it). Row limits in the flows
+    (`after_rows`, `before_rows`) are knowledge the attacker may or may not have, so every hidden
+    cell is audited twice: against the attacker who knows them ("strict") and the one who does
+    not ("loose"); W in the guarantee is taken per attacker. `preferred_complements` are rows
+    whose cells we would rather hide when a partner is needed (typically "not answered").
     Raises InconsistentSnapshot when `previous` and `flows` cannot explain `counts`.
     """
     check_k(k)
@@ -168,71 +185,99 @@ def protect_table(
     if missing:
         raise ValueError(f"counts is missing cells, e.g. {missing[0]}")
     old_rows = tuple(previous.rows) if previous is not None else ()
-    model = _Model(
-        rows=tuple(dict.fromkeys([*rows, *old_rows])),
-        columns=tuple(columns),
-        flows=flows,
-        new_rows=frozenset(rows),
-        old_rows=frozenset(old_rows),
+
+    def make_model(limits: bool) -> _Model:
+        return _Model(
+            rows=tuple(dict.fromkeys([*rows, *old_rows])),
+            columns=tuple(columns),
+            flows=flows,
+            new_rows=frozenset(rows),
+            old_rows=frozenset(old_rows),
+            limits=limits,
+        )
+
+    models = {"strict": make_model(True)}
+    if any(f.after_rows is not None or f.before_rows is not None for f in flows):
+        models["loose"] = make_model(False)
+    old_cells = dict(previous.cells) if previous is not None else {}
+    old_hidden = [c for c, v in old_cells.items() if v is None and c in models["strict"].old_terms]
+    old_fixed = {
+        name: [
+            (m.old_terms[c], v) for c, v in old_cells.items() if v is not None and c in m.old_terms
+        ]
+        for name, m in models.items()
+    }
+    # A cell nobody can be in for any attacker is a structural zero: hiding it hides nothing.
+    hideable = {cell for cell in cells if any(m.new_terms[cell] for m in models.values())}
+
+    # First program: the truth (the attacker's model must admit it, otherwise the model is wrong,
+    # e.g. an undeclared change, and its verdicts would mean nothing) and W, the width of every
+    # cell with every current cell hidden, for each attacker.
+    strict = models["strict"]
+    truth = _System(
+        strict, [*old_fixed["strict"], *((strict.new_terms[c], counts[c]) for c in cells)]
     )
-    old_fixed: list[tuple[list[int], int]] = []
-    old_hidden: list[CellKey] = []
-    if previous is not None:
-        for cell, value in previous.cells.items():
-            if cell not in model.old_terms:
-                continue
-            if value is None:
-                if model.old_terms[cell]:
-                    old_hidden.append(cell)
-            else:
-                old_fixed.append((model.old_terms[cell], value))
-    # One feasibility check up front: the truth must satisfy the attacker's model, otherwise the
-    # model is wrong (an undeclared change) and its verdicts would mean nothing.
-    truth = _Solver(model, [*old_fixed, *((model.new_terms[c], counts[c]) for c in cells)])
+    bases = {name: _System(m, old_fixed[name]) for name, m in models.items()}
+    all_items = [
+        (name, side, cell)
+        for name in models
+        for side, cell in [*(("new", c) for c in cells), *(("old", c) for c in old_hidden)]
+    ]
     try:
-        truth.check_feasible()
+        if previous is None:
+            _intervals([(truth, [])])
+            base_width = {item: _lone_width(item, flows) for item in all_items}
+        else:
+            found = _intervals(
+                [(truth, [])] + [(bases[i[0]], models[i[0]].terms(i)) for i in all_items]
+            )
+            base_width = {
+                i: high - low for i, (low, high) in zip(all_items, found[1:], strict=True)
+            }
     except InconsistentSnapshot:
         if previous is not None:
             raise
         raise ValueError("counts do not add up to the stage totals given by flows") from None
+    # A cell the strict attacker can count even when everything is hidden (e.g. "not answered",
+    # for someone who knows who answered) is useless as a partner against that attacker.
+    countable = frozenset(c for c in cells if base_width[("strict", "new", c)] == 0)
 
     hidden = {cell for cell in cells if 1 <= counts[cell] < k}
-    if previous is not None:
-        # Keeping last time's hidden cells hidden means the two patterns agree wherever possible,
-        # which leaves less for a differencing attack to work with.
-        hidden |= {
-            cell
-            for cell in cells
-            if cell in old_hidden and model.new_terms[cell] and cell in counts
-        }
-    pending: list[tuple[str, CellKey]] = [("new", cell) for cell in cells if cell in hidden]
-    pending += [("old", cell) for cell in old_hidden]
-    base_solver: _Solver | None = None
-    base_widths: dict[tuple[str, CellKey], int] = {}
+    # Keeping last time's hidden cells hidden means the two patterns agree wherever possible,
+    # which leaves less for a differencing attack to work with.
+    hidden |= {cell for cell in old_hidden if cell in hideable}
+    hidden |= _column_partners(
+        rows=rows,
+        columns=columns,
+        counts=counts,
+        hidden=hidden,
+        hideable=hideable,
+        countable=countable,
+        preferred=preferred_complements,
+        k=k,
+    )
 
-    def required(items: Sequence[tuple[str, CellKey]]) -> dict[tuple[str, CellKey], int]:
-        """min(k, W) per item, W being the width with every current cell hidden."""
-        nonlocal base_solver
-        unknown = [item for item in items if item not in base_widths]
-        if unknown:
-            if base_solver is None:
-                base_solver = _Solver(model, old_fixed)
-            found = base_solver.intervals([model.terms(item) for item in unknown])
-            for item, (low, high) in zip(unknown, found, strict=True):
-                base_widths[item] = high - low
-        return {item: min(k, base_widths[item]) for item in items}
+    def items_for(new: Iterable[CellKey], old: Iterable[CellKey]) -> list[Item]:
+        chosen = [*(("new", c) for c in new), *(("old", c) for c in old)]
+        return [(name, side, cell) for name in models for side, cell in chosen]
 
+    pending = items_for(sorted(hidden), old_hidden)
     while pending:
-        fixed = [*old_fixed]
-        fixed += [(model.new_terms[c], counts[c]) for c in cells if c not in hidden]
-        solver = _Solver(model, fixed)
-        widths = [high - low for low, high in solver.intervals([model.terms(i) for i in pending])]
-        narrow = [item for item, width in zip(pending, widths, strict=True) if width < k]
-        needed = required(narrow)
+        systems = {
+            name: _System(
+                model,
+                [
+                    *old_fixed[name],
+                    *((model.new_terms[c], counts[c]) for c in cells if c not in hidden),
+                ],
+            )
+            for name, model in models.items()
+        }
+        found = _intervals([(systems[i[0]], models[i[0]].terms(i)) for i in pending])
         failing = [
             item
-            for item, width in zip(pending, widths, strict=True)
-            if width < k and width < needed[item]
+            for item, (low, high) in zip(pending, found, strict=True)
+            if high - low < min(k, base_width[item])
         ]
         if not failing:
             break
@@ -240,14 +285,14 @@ def protect_table(
             failing=failing,
             cells=cells,
             counts=counts,
-            hidden=hidden,
-            has_terms={cell: bool(model.new_terms[cell]) for cell in cells},
+            candidates=hideable - hidden,
+            countable=countable,
             preferred=preferred_complements,
         )
         if not added:
             break  # everything that could be hidden is hidden; (2)/(3) hold by definition of W
         hidden |= added
-        pending = [*failing, *(("new", cell) for cell in sorted(added))]
+        pending = [*failing, *items_for(sorted(added), ())]
 
     ranges = _standalone_ranges(
         rows=tuple(rows), columns=tuple(columns), flows=flows, counts=counts, hidden=hidden
@@ -255,13 +300,76 @@ def protect_table(
     return Protection(hidden=frozenset(hidden), ranges=ranges)
 
 
-def _complements(
+def _lone_width(item: Item, flows: Sequence[Flow]) -> int:
+    """W of a cell of a single snapshot, in closed form.
+
+    With every cell hidden, each flow's units can be spread over its allowed rows at will: the
+    cell can hold all units of the flows that include its column and allow its row, and must
+    hold those whose only allowed row is its row.
+    """
+    name, _, (row, column) = item
+    most = least = 0
+    for flow in flows:
+        if flow.after is None or column not in flow.after:
+            continue
+        allowed = flow.after_rows if name == "strict" else None
+        if allowed is None or row in allowed:
+            most += flow.size
+            if allowed is not None and allowed == {row}:
+                least += flow.size
+    return most - least
+
+
+def _column_partners(
     *,
-    failing: Sequence[tuple[str, CellKey]],
-    cells: Sequence[CellKey],
+    rows: Sequence[str],
+    columns: Sequence[str],
     counts: Mapping[CellKey, int],
     hidden: Set[CellKey],
-    has_terms: Mapping[CellKey, bool],
+    hideable: Set[CellKey],
+    countable: Set[CellKey],
+    preferred: Set[str],
+    k: int,
+) -> set[CellKey]:
+    """Partners the audit would ask for anyway, found by arithmetic instead of linear programs.
+
+    Within a column the hidden cells add up to a known number, so each needs partners until the
+    hidden cells together hold min(k, column total) units, counting only cells each attacker
+    cannot count for itself. The audit still checks everything; this only saves rounds.
+    """
+    added: set[CellKey] = set()
+    for column in columns:
+        for usable in (
+            [r for r in rows if (r, column) not in countable],  # against the strict attacker
+            list(rows),  # against the loose one
+        ):
+            total = sum(counts[(r, column)] for r in usable)
+            while True:
+                inside = [r for r in usable if (r, column) in hidden or (r, column) in added]
+                held = sum(counts[(r, column)] for r in inside)
+                if not inside or (held >= min(k, total) and len(inside) >= 2) or held == total:
+                    break
+                spare = [
+                    r
+                    for r in usable
+                    if r not in inside and (r, column) in hideable and counts[(r, column)] > 0
+                ]
+                if not spare:
+                    break
+                choice = min(
+                    spare, key=lambda r: (0 if r in preferred else 1, counts[(r, column)], r)
+                )
+                added.add((choice, column))
+    return added
+
+
+def _complements(
+    *,
+    failing: Sequence[Item],
+    cells: Sequence[CellKey],
+    counts: Mapping[CellKey, int],
+    candidates: Set[CellKey],
+    countable: Set[CellKey],
     preferred: Set[str],
 ) -> set[CellKey]:
     """One more hidden cell per failing cell, cheapest first; at most one per column a round.
@@ -270,20 +378,25 @@ def _complements(
     row has people elsewhere; failing that, the same row breaks the stage-nesting bounds; last
     resort, anything. Small counts and "not answered" cost the chair the least information.
     """
-    candidates = [cell for cell in cells if cell not in hidden and has_terms[cell]]
     row_total: dict[str, int] = {}
     for (row, _), value in counts.items():
         row_total[row] = row_total.get(row, 0) + value
     added: set[CellKey] = set()
     touched_columns: set[str] = set()
-    for side, (row, column) in failing:
+    for name, side, (row, column) in failing:
         if column in touched_columns:
             continue
         if side == "old" and (row, column) in candidates and (row, column) not in added:
             added.add((row, column))
             touched_columns.add(column)
             continue
-        pool = [cell for cell in candidates if cell not in added]
+        pool = [
+            cell
+            for cell in cells
+            if cell in candidates
+            and cell not in added
+            and not (name == "strict" and cell in countable)
+        ]
 
         def cost(cell: CellKey, row: str = row, column: str = column) -> tuple[int, int, int]:
             r, c = cell
@@ -315,8 +428,9 @@ def _standalone_ranges(
 ) -> dict[CellKey, tuple[int, int]]:
     """Intervals derivable from this table alone (plus stage counts), safe to print beside it.
 
-    Deliberately without the previous snapshot or the declared changes: answer changes are
-    private, so printing bounds that used them would publish something new.
+    Deliberately without row limits, the previous snapshot or the declared changes: who answered
+    and who changed an answer are private, so printing bounds that used them would publish
+    something new.
     """
     if not hidden:
         return {}
@@ -332,16 +446,19 @@ def _standalone_ranges(
         ],
         new_rows=frozenset(rows),
         old_rows=frozenset(),
+        limits=False,
     )
-    fixed = [
-        (model.new_terms[(row, column)], counts[(row, column)])
-        for row in rows
-        for column in columns
-        if (row, column) not in hidden
-    ]
-    solver = _Solver(model, fixed)
+    system = _System(
+        model,
+        [
+            (model.new_terms[(row, column)], counts[(row, column)])
+            for row in rows
+            for column in columns
+            if (row, column) not in hidden
+        ],
+    )
     ordered = sorted(hidden)
-    found = solver.intervals([model.new_terms[cell] for cell in ordered])
+    found = _intervals([(system, model.new_terms[cell]) for cell in ordered])
     return dict(zip(ordered, found, strict=True))
 
 
@@ -349,7 +466,8 @@ class _Model:
     """The attacker's unknowns: how many units of each flow have each answer, then and now.
 
     A unit whose answer did not change contributes one unknown to both snapshots; that shared
-    unknown is the whole coupling between two snapshots.
+    unknown is the whole coupling between two snapshots. With `limits`, the flows' row limits
+    apply (the attacker knows who answered); without, any unit may have any answer.
     """
 
     def __init__(
@@ -360,6 +478,7 @@ class _Model:
         flows: Sequence[Flow],
         new_rows: frozenset[str],
         old_rows: frozenset[str],
+        limits: bool,
     ) -> None:
         self.size = 0
         self.sums: list[tuple[list[int], int]] = []
@@ -368,22 +487,26 @@ class _Model:
         for flow in flows:
             if flow.size == 0:
                 continue
-            allowed_now = new_rows if flow.after_rows is None else new_rows & flow.after_rows
+            now = new_rows
+            then = old_rows
+            if limits and flow.after_rows is not None:
+                now = now & flow.after_rows
+            if limits and flow.before_rows is not None:
+                then = then & flow.before_rows
             if flow.before is not None and flow.after is not None and not flow.answers_changed:
-                shared = [row for row in rows if row in allowed_now and row in old_rows]
-                family = self._family(shared, flow.size)
+                family = self._family([r for r in rows if r in now and r in then], flow.size)
                 self._attach(self.new_terms, family, flow.after)
                 self._attach(self.old_terms, family, flow.before)
                 continue
             if flow.after is not None:
-                now = [row for row in rows if row in allowed_now]
-                self._attach(self.new_terms, self._family(now, flow.size), flow.after)
+                family = self._family([r for r in rows if r in now], flow.size)
+                self._attach(self.new_terms, family, flow.after)
             if flow.before is not None:
-                then = [row for row in rows if row in old_rows]
-                self._attach(self.old_terms, self._family(then, flow.size), flow.before)
+                family = self._family([r for r in rows if r in then], flow.size)
+                self._attach(self.old_terms, family, flow.before)
 
-    def terms(self, item: tuple[str, CellKey]) -> list[int]:
-        side, cell = item
+    def terms(self, item: Item) -> list[int]:
+        _, side, cell = item
         return self.new_terms[cell] if side == "new" else self.old_terms[cell]
 
     def _family(self, rows: Sequence[str], size: int) -> dict[str, int]:
@@ -403,14 +526,8 @@ class _Model:
                     terms[(row, column)].append(index)
 
 
-class _Solver:
-    """Min and max of cells under a fixed set of equalities, all unknowns non-negative.
-
-    Many cells are solved in one call: the program holds two independent copies of the unknowns
-    per cell, one maximising the cell and one minimising it. The copies share no constraint, so
-    an optimum of the sum is an optimum of every copy; one call replaces 2 x cells calls, whose
-    cost is almost all set-up.
-    """
+class _System:
+    """Equalities over non-negative unknowns: the flow sizes plus the cells taken as known."""
 
     def __init__(self, model: _Model, fixed: Iterable[tuple[Sequence[int], int]]) -> None:
         rows: list[tuple[Sequence[int], int]] = list(model.sums)
@@ -428,43 +545,54 @@ class _Solver:
             self.b_eq[i] = value
         self.a_eq = sparse.csr_matrix(a_eq)
 
-    def check_feasible(self) -> None:
-        self._solve(np.zeros(self.size), copies=1)
 
-    def interval(self, terms: Sequence[int]) -> tuple[int, int]:
-        return self.intervals([terms])[0]
+def _intervals(requests: Sequence[tuple[_System, Sequence[int]]]) -> list[tuple[int, int]]:
+    """Min and max of each requested sum of unknowns, each under its own system, in one call.
 
-    def intervals(self, cells: Sequence[Sequence[int]]) -> list[tuple[int, int]]:
-        if self.impossible:
-            raise InconsistentSnapshot(_MISMATCH)
-        if not cells:
-            return []
-        n = self.size
-        objective = np.zeros(2 * n * len(cells))
-        for i, terms in enumerate(cells):
-            # Copy 2i maximises the cell (minimise minus it), copy 2i + 1 minimises it.
-            np.add.at(objective, [2 * i * n + t for t in terms], -1.0)
-            np.add.at(objective, [(2 * i + 1) * n + t for t in terms], 1.0)
-        solution = self._solve(objective, copies=2 * len(cells))
-        result: list[tuple[int, int]] = []
-        for i, terms in enumerate(cells):
-            index = list(terms)
-            high = float(solution[2 * i * n : (2 * i + 1) * n][index].sum()) if index else 0.0
-            low = float(solution[(2 * i + 1) * n : (2 * i + 2) * n][index].sum()) if index else 0.0
-            result.append((math.ceil(low - _EPS), math.floor(high + _EPS)))
-        return result
-
-    def _solve(self, objective: np.ndarray, *, copies: int) -> np.ndarray:
-        if self.impossible:
-            raise InconsistentSnapshot(_MISMATCH)
-        a_eq = sparse.kron(sparse.identity(copies, format="csr"), self.a_eq, format="csr")
-        b_eq = np.tile(self.b_eq, copies)
-        result = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
-        if result.status == 2:
-            raise InconsistentSnapshot(_MISMATCH)
-        if result.status != 0:
-            raise RuntimeError(f"the suppression audit's linear program failed: {result.message}")
-        return np.asarray(result.x, dtype=float)
+    The program holds two independent copies of its system per request, one maximising the sum
+    and one minimising it. The copies share no constraint, so an optimum of the total is an
+    optimum of every copy; one call replaces 2 x requests calls, whose cost is mostly set-up.
+    An empty sum just asks whether its system is feasible. Bounds are rounded inwards to
+    integers (counts are whole numbers).
+    """
+    if not requests:
+        return []
+    if any(system.impossible for system, _ in requests):
+        raise InconsistentSnapshot(_MISMATCH)
+    blocks: list[sparse.csr_matrix] = []
+    rights: list[np.ndarray] = []
+    objective: list[np.ndarray] = []
+    offsets: list[int] = []
+    at = 0
+    for system, terms in requests:
+        for sign in (-1.0, 1.0):  # maximise (minimise minus the sum), then minimise
+            piece = np.zeros(system.size)
+            np.add.at(piece, list(terms), sign)
+            blocks.append(system.a_eq)
+            rights.append(system.b_eq)
+            objective.append(piece)
+            offsets.append(at)
+            at += system.size
+    result = linprog(
+        np.concatenate(objective),
+        A_eq=sparse.block_diag(blocks, format="csr"),
+        b_eq=np.concatenate(rights),
+        bounds=(0, None),
+        method="highs",
+    )
+    if result.status == 2:
+        raise InconsistentSnapshot(_MISMATCH)
+    if result.status != 0:
+        raise RuntimeError(f"the suppression audit's linear program failed: {result.message}")
+    solution = np.asarray(result.x, dtype=float)
+    found: list[tuple[int, int]] = []
+    for i, (system, terms) in enumerate(requests):
+        index = list(terms)
+        high_at, low_at = offsets[2 * i], offsets[2 * i + 1]
+        high = float(solution[high_at : high_at + system.size][index].sum()) if index else 0.0
+        low = float(solution[low_at : low_at + system.size][index].sum()) if index else 0.0
+        found.append((math.ceil(low - _EPS), math.floor(high + _EPS)))
+    return found
 
 
 _MISMATCH = (
