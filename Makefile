@@ -61,6 +61,10 @@ test: lint types contracts check pytest
 bench: install
 	$(PY) bench/run_all.py
 
+# Needs PostgreSQL and Redis on loopback (DATABASE_URL / REDIS_URL, started as in .ci/run).
+loadtest: install
+	$(PY) bench/loadtest.py
+
 audit: install
 	$(PY) scripts/audit.py
 

@@ -1,0 +1,388 @@
+"""``make loadtest``: the production stack under 50 reviewers and 20 submitters for 60 s.
+
+Starts gunicorn (4 workers), a Celery worker, on PostgreSQL and Redis on loopback (DATABASE_URL
+and REDIS_URL, defaulting to this machine's servers), against a fresh database seeded with a
+call. Simulated reviewers log in, open their queue, filter it over htmx, open scoring screens
+and save scores through the htmx endpoint with the CSRF token; submitters edit their proposal.
+Prints throughput and p50/p95/p99 per endpoint, the errors, checks that every acknowledged save
+is in the database, and compares throughput with a trivial view (/healthz) on the same stack, so
+the figure carries over to another machine. Goal: 0 errors, p95 ≤ 150 ms, 0 lost saves.
+
+    python bench/loadtest.py [--seconds 60] [--reviewers 50] [--submitters 20] [--proposals 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+BIN = Path(PY).parent
+HOST = "127.0.0.1"
+PORT = 8765
+BASE = f"http://{HOST}:{PORT}"
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+NEXT_CODE = re.compile(r'name="next_code" value="([A-Z0-9]*)"')
+QUEUE_LINK = re.compile(r'href="/review/[^/]+/([A-Z0-9]{6})/')
+
+
+def _env(db_name: str) -> dict[str, str]:
+    base_db = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    db_url = base_db.rsplit("/", 1)[0] + "/" + db_name
+    return {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14"),
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "ALLOWED_HOSTS": HOST,
+        "RATELIMIT_ENABLE": "0",
+        "DATABASE_CONN_MAX_AGE": "60",
+        "LOG_LEVEL": "ERROR",
+    }
+
+
+def _prepare(
+    env: dict[str, str], *, proposals: int, reviewers: int, submitters: int
+) -> dict[str, Any]:
+    import psycopg
+
+    admin_url = env["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
+    db_name = env["DATABASE_URL"].rsplit("/", 1)[1]
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{db_name}"')
+    subprocess.run([PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    script = f"""
+import json
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from cfp import services as cfp_services
+from reviews import seed
+r = seed.seed_demo(slug="load", proposals={proposals}, reviewers={reviewers}, seed=11, now=timezone.now())
+users = [dict(username=u.username, password=u.password, role=u.role) for u in r.users]
+User = get_user_model()
+codes = []
+for i in range({submitters}):
+    u = User.objects.create_user(username=f"load-submitter{{i}}", email=f"s{{i}}@example.org",
+                                 password="load-submitter-pass", first_name=f"Submitter {{i}}")
+    code = cfp_services.submit_proposal(call_slug="load", owner=u, data=cfp_services.ProposalData(
+        title=f"Load talk {{i}}", abstract="An abstract about testing.", format_slug="talk"),
+        token=f"load-{{i}}", now=timezone.now())
+    users.append(dict(username=u.username, password="load-submitter-pass", role="submitter", code=code))
+print("JSON" + json.dumps(users))
+"""
+    out = subprocess.run(
+        [PY, "manage.py", "shell", "-c", script],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    import json
+
+    return {"users": json.loads(out.split("JSON", 1)[1])}
+
+
+class Stats:
+    def __init__(self) -> None:
+        self.times: dict[str, list[float]] = defaultdict(list)
+        self.errors: dict[str, list[str]] = defaultdict(list)
+        self.acknowledged: dict[tuple[str, str], dict[str, str]] = {}
+
+    async def call(
+        self,
+        client: httpx.AsyncClient,
+        name: str,
+        method: str,
+        url: str,
+        ok: tuple[int, ...],
+        **kwargs: Any,
+    ) -> httpx.Response | None:
+        start = time.perf_counter()
+        try:
+            response = await client.request(method, url, **kwargs)
+        except httpx.HTTPError as exc:
+            self.errors[name].append(f"{type(exc).__name__}: {exc}")
+            return None
+        self.times[name].append((time.perf_counter() - start) * 1000)
+        if response.status_code not in ok:
+            self.errors[name].append(f"HTTP {response.status_code}")
+            return None
+        return response
+
+
+async def _login(client: httpx.AsyncClient, stats: Stats, username: str, password: str) -> bool:
+    page = await stats.call(client, "GET login", "GET", "/accounts/login/", (200,))
+    if page is None:
+        return False
+    token = CSRF_INPUT.search(page.text)
+    done = await stats.call(
+        client,
+        "POST login",
+        "POST",
+        "/accounts/login/",
+        (302,),
+        data={
+            "username": username,
+            "password": password,
+            "csrfmiddlewaretoken": token.group(1) if token else "",
+        },
+    )
+    return done is not None
+
+
+async def reviewer(user: dict[str, str], stats: Stats, until: float, criteria: list[str]) -> None:
+    rng = random.Random(user["username"])
+    async with httpx.AsyncClient(base_url=BASE, timeout=30) as client:
+        if not await _login(client, stats, user["username"], user["password"]):
+            return
+        queue = await stats.call(client, "GET queue", "GET", "/review/load/", (200,))
+        codes = QUEUE_LINK.findall(queue.text) if queue else []
+        while time.monotonic() < until and codes:
+            await stats.call(
+                client,
+                "GET queue (htmx filter)",
+                "GET",
+                "/review/load/?language=en",
+                (200,),
+                headers={"HX-Request": "true"},
+            )
+            code = rng.choice(codes)
+            screen = await stats.call(client, "GET screen", "GET", f"/review/load/{code}/", (200,))
+            if screen is None:
+                continue
+            token = client.cookies.get("csrftoken", "")
+            scores = {f"score_{c}": str(rng.randint(1, 5)) for c in criteria}
+            saved = await stats.call(
+                client,
+                "POST score (htmx)",
+                "POST",
+                f"/review/load/{code}/",
+                (200,),
+                data={**scores, "confidence": str(rng.randint(1, 5)), "action": "save"},
+                headers={"HX-Request": "true", "X-CSRFToken": token},
+            )
+            if saved is not None and "Saved." in saved.text:
+                stats.acknowledged[(user["username"], code)] = scores
+
+
+async def submitter(user: dict[str, str], stats: Stats, until: float) -> None:
+    async with httpx.AsyncClient(base_url=BASE, timeout=30) as client:
+        if not await _login(client, stats, user["username"], user["password"]):
+            return
+        url = f"/calls/load/mine/{user['code']}/"
+        n = 0
+        while time.monotonic() < until:
+            page = await stats.call(client, "GET my proposal", "GET", url, (200,))
+            if page is None:
+                await asyncio.sleep(0.5)
+                continue
+            n += 1
+            token = CSRF_INPUT.search(page.text)
+            await stats.call(
+                client,
+                "POST my proposal",
+                "POST",
+                url,
+                (302,),
+                data={
+                    "title": f"Load talk, revision {n}",
+                    "abstract": "An abstract about testing.",
+                    "format": "talk",
+                    "level": "intermediate",
+                    "language": "en",
+                    "track": "",
+                    "csrfmiddlewaretoken": token.group(1) if token else "",
+                },
+            )
+            await asyncio.sleep(1.0)
+
+
+async def baseline(stats: Stats, until: float, clients: int) -> None:
+    async def one() -> None:
+        async with httpx.AsyncClient(base_url=BASE, timeout=30) as client:
+            while time.monotonic() < until:
+                await stats.call(client, "GET /healthz", "GET", "/healthz", (200,))
+
+    await asyncio.gather(*(one() for _ in range(clients)))
+
+
+def _percentile(values: list[float], q: int) -> float:
+    return (
+        statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+        if len(values) > 1
+        else values[0]
+    )
+
+
+def _table(stats: Stats, seconds: float) -> tuple[int, float]:
+    print(
+        f"{'endpoint':<26} {'n':>6} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6}"
+    )
+    worst = 0.0
+    total = 0
+    for name, values in sorted(stats.times.items()):
+        p95 = _percentile(values, 95)
+        worst = max(worst, p95) if name != "GET /healthz" else worst
+        total += len(values)
+        print(
+            f"{name:<26} {len(values):>6} {len(values) / seconds:>7.1f} {_percentile(values, 50):>8.1f} "
+            f"{p95:>8.1f} {_percentile(values, 99):>8.1f} {len(stats.errors.get(name, [])):>6}"
+        )
+    return total, worst
+
+
+def _check_saves(env: dict[str, str], acknowledged: dict[tuple[str, str], dict[str, str]]) -> int:
+    import json
+
+    script = """
+import json, sys
+from reviews.models import Review
+rows = {(r.reviewer.username, r.proposal.code): r.scores for r in Review.objects.filter(call__slug="load").select_related("reviewer", "proposal")}
+print("JSON" + json.dumps([[k[0], k[1], v] for k, v in rows.items()]))
+"""
+    out = subprocess.run(
+        [PY, "manage.py", "shell", "-c", script],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    stored = {(u, c): s for u, c, s in json.loads(out.split("JSON", 1)[1])}
+    lost = 0
+    for key, scores in acknowledged.items():
+        row = stored.get(key)
+        expected = {k.removeprefix("score_"): int(v) for k, v in scores.items()}
+        if row != expected:
+            lost += 1
+    return lost
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--reviewers", type=int, default=50)
+    parser.add_argument("--submitters", type=int, default=20)
+    parser.add_argument("--proposals", type=int, default=2000)
+    parser.add_argument("--web-workers", type=int, default=4)
+    args = parser.parse_args(argv)
+    env = _env("talkreview_load")
+    print(
+        f"Preparing a call with {args.proposals} proposals on {env['DATABASE_URL']} …", flush=True
+    )
+    data = _prepare(
+        env, proposals=args.proposals, reviewers=args.reviewers, submitters=args.submitters
+    )
+    reviewers = [u for u in data["users"] if u["role"] == "reviewer"][: args.reviewers]
+    submitters = [u for u in data["users"] if u["role"] == "submitter" and "code" in u]
+    criteria = ["relevance", "clarity", "originality"]
+    logs = ROOT / "var" / "loadtest"
+    logs.mkdir(parents=True, exist_ok=True)
+    web = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "config.wsgi",
+            "-w",
+            str(args.web_workers),
+            "--preload",
+            "-b",
+            f"{HOST}:{PORT}",
+            "--access-logfile",
+            "-",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=(logs / "gunicorn.log").open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    worker = subprocess.Popen(
+        [str(BIN / "celery"), "-A", "config", "worker", "-c", "1", "--loglevel", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        stdout=(logs / "worker.log").open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{BASE}/healthz", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        else:
+            print("gunicorn did not start; see var/loadtest/gunicorn.log")
+            return 1
+
+        base_stats = Stats()
+        asyncio.run(baseline(base_stats, time.monotonic() + 10, clients=args.reviewers))
+        base_rps = len(base_stats.times["GET /healthz"]) / 10
+
+        stats = Stats()
+        start = time.monotonic()
+        until = start + args.seconds
+
+        async def run_all() -> None:
+            await asyncio.gather(
+                *(reviewer(u, stats, until, criteria) for u in reviewers),
+                *(submitter(u, stats, until) for u in submitters),
+            )
+
+        asyncio.run(run_all())
+        elapsed = time.monotonic() - start
+    finally:
+        for proc in (web, worker):
+            os.killpg(proc.pid, signal.SIGTERM)
+        for proc in (web, worker):
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+
+    print(
+        f"\n{len(reviewers)} reviewers and {len(submitters)} submitters for {elapsed:.0f} s, "
+        f"{args.web_workers} gunicorn workers, PostgreSQL + Redis + 1 Celery worker on loopback\n"
+    )
+    total, worst_p95 = _table(stats, elapsed)
+    errors = sum(len(v) for v in stats.errors.values())
+    lost = _check_saves(env, stats.acknowledged)
+    rps = total / elapsed
+    print(
+        f"\nthroughput {rps:.1f} req/s; trivial view alone {base_rps:.1f} req/s "
+        f"(ratio {rps / base_rps:.2f})"
+    )
+    print(f"errors: {errors}; acknowledged saves: {len(stats.acknowledged)}; lost saves: {lost}")
+    for name, errs in stats.errors.items():
+        print(f"  {name}: {sorted(set(errs))[:5]}")
+    ok = errors == 0 and lost == 0 and worst_p95 <= 150
+    print(
+        f"goal (0 errors, p95 ≤ 150 ms on every endpoint, 0 lost saves): {'PASS' if ok else 'FAIL'}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
