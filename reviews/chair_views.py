@@ -1,51 +1,80 @@
-"""Chair views: dashboard, aggregation controls, assignment and exports."""
+"""Chair views: dashboard, reminders, aggregation controls, assignment, shortlist and exports."""
 
 from __future__ import annotations
 
-import csv
+import tempfile
 from collections.abc import Iterator
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from common.csvsafe import neutralise
 from common.render import page, user_id
-from reviews import forms, queries, services
+from reviews import chair_queries, exports, forms, queries, services
 from reviews.access import CHAIR, role_required
-from reviews.access import call_or_404 as _call
+
+# The dashboard previews the top of the ranking; the shortlist page has all of it.
+TOP_ROWS = 50
 
 
-def _dashboard_context(access: queries.CallAccess) -> dict[str, object]:
-    call = _call(access.slug)
-    stats = queries.chair_stats(
-        call_id=access.call_id, reviews_per_proposal=access.reviews_per_proposal
-    )
-    rows, total = queries.ranking(
-        call_id=access.call_id, blind=not call.chairs_see_identities, limit=50
-    )
-    return {
-        "call": call,
-        "stats": stats,
-        "rows": rows,
-        "total": total,
-        "snapshot": queries.snapshot_state(call_id=access.call_id),
-        "progress": services.aggregation_progress(call_id=access.call_id),
-    }
+def _blind(access: queries.CallAccess) -> bool:
+    """Chairs see redacted titles and no programme attributes until identities are revealed."""
+    return access.chairs_blind and not access.identities_revealed
+
+
+def _partial(request: HttpRequest, name: str) -> str | None:
+    # htmx restoring history after "back" needs the whole page, not the fragment.
+    htmx = getattr(request, "htmx", None)
+    if htmx and htmx.history_restore_request:
+        return None
+    return name
+
+
+# --- dashboard ------------------------------------------------------------------------------
 
 
 @require_http_methods(["GET", "HEAD"])
 @role_required(CHAIR)
 def dashboard(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
-    return page(request, "reviews/dashboard.html", _dashboard_context(access))
+    return _dashboard(request, access)
+
+
+def _dashboard(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
+    snapshot = queries.snapshot_state(call_id=access.call_id)
+    context = {
+        # The page needs the call's name, slug and reviews per proposal: the access check
+        # read them already.
+        "call": access,
+        "progress": chair_queries.call_progress(
+            call_id=access.call_id, reviews_per_proposal=access.reviews_per_proposal
+        ),
+        "chart": chair_queries.submissions_chart(call_id=access.call_id),
+        "reviewers": chair_queries.reviewer_progress(
+            call_id=access.call_id, today=timezone.localdate()
+        ),
+        "snapshot": snapshot,
+        "computing": services.aggregation_progress(call_id=access.call_id),
+        "rows": chair_queries.top_rows(
+            call_id=access.call_id,
+            run_id=snapshot.current.id if snapshot.current else None,
+            blind=_blind(access),
+            limit=TOP_ROWS,
+        ),
+        "top": TOP_ROWS,
+    }
+    return page(request, "reviews/dashboard.html", context)
 
 
 @require_http_methods(["GET", "HEAD"])
 @role_required(CHAIR)
 def aggregation_status(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
+    if not request.htmx:  # type: ignore[attr-defined]
+        # Only htmx polls this address; a plain visit gets the whole dashboard.
+        return _dashboard(request, access)
     return _aggregation_partial(request, access)
 
 
@@ -54,9 +83,9 @@ def _aggregation_partial(request: HttpRequest, access: queries.CallAccess) -> Ht
         request,
         "reviews/dashboard.html",
         {
-            "call": _call(access.slug),
+            "call": access,
             "snapshot": queries.snapshot_state(call_id=access.call_id),
-            "progress": services.aggregation_progress(call_id=access.call_id),
+            "computing": services.aggregation_progress(call_id=access.call_id),
         },
         partial="aggregation",
     )
@@ -100,65 +129,137 @@ def assign(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
     return redirect("chair:dashboard", slug=access.slug)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-EXPORT_COLUMNS = (
-    "rank",
-    "code",
-    "external_id",
-    "title",
-    "format",
-    "track",
-    "language",
-    "decision",
-    "reviews",
-    "mean",
-    "median",
-    "calibrated",
-    "interval_low",
-    "interval_high",
-    "p_in_slots",
-    "flags",
-)
-
-
-def _export_rows(call_id: int, blind: bool) -> Iterator[list[object]]:
-    yield list(EXPORT_COLUMNS)
-    for r in queries.iter_ranking(call_id=call_id, blind=blind):
-        yield [
-            neutralise(v)
-            for v in (
-                r.rank,
-                r.code,
-                r.external_id,
-                r.title,
-                r.format_name,
-                r.track_name,
-                r.language,
-                r.decision,
-                r.review_count,
-                r.mean,
-                r.median,
-                r.calibrated,
-                r.low,
-                r.high,
-                r.p_in_slots,
-                " ".join(r.flags),
+@require_POST
+@role_required(CHAIR)
+def remind(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
+    """Send one reviewer a reminder e-mail (at most one a day per reviewer)."""
+    form = forms.ReminderForm(request.POST)
+    level, text = messages.ERROR, _("Choose a reviewer to remind.")
+    if form.is_valid():
+        try:
+            outcome = services.request_reminder(
+                call_id=access.call_id,
+                reviewer_id=form.cleaned_data["reviewer"],
+                queue_url=request.build_absolute_uri(reverse("reviews:queue", args=[access.slug])),
+                now=timezone.now(),
             )
-        ]
+        except services.UnableToRemind as exc:
+            text = str(exc)
+        else:
+            level = messages.SUCCESS
+            text = _("A reminder is on its way to %(name)s (%(n)s open reviews).") % {
+                "name": outcome.name,
+                "n": outcome.open,
+            }
+    if request.htmx:  # type: ignore[attr-defined]
+        return page(
+            request,
+            "reviews/dashboard.html",
+            {
+                "call": access,
+                "reviewers": chair_queries.reviewer_progress(
+                    call_id=access.call_id, today=timezone.localdate()
+                ),
+                "notice": text,
+                "notice_ok": level == messages.SUCCESS,
+            },
+            partial="reviewers",
+        )
+    messages.add_message(request, level, text)
+    return redirect(reverse("chair:dashboard", args=[access.slug]) + "#reviewers")
+
+
+# --- ranking and shortlist ------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD"])
+@role_required(CHAIR)
+def shortlist(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
+    blind = _blind(access)
+    frame = chair_queries.shortlist_frame(call_id=access.call_id)
+    form = forms.ShortlistForm(
+        request.GET,
+        formats=tuple((f.slug, f.name) for f in frame.formats),
+        tracks=tuple((t.slug, t.name) for t in frame.tracks),
+        languages=frame.languages,
+        levels=chair_queries.LEVEL_CHOICES,
+        decisions=chair_queries.DECISION_CHOICES,
+        programme=not blind,
+    )
+    sort = form.sort_order()
+    result = chair_queries.shortlist_page(
+        call_id=access.call_id,
+        frame=frame,
+        blind=blind,
+        filters_data=form.filters(),
+        sort=sort,
+        page=forms.page_number(request.GET.get("page")),
+        per_page=form.rows_per_page(),
+    )
+    return page(
+        request,
+        "reviews/shortlist.html",
+        {
+            "call": access,
+            "blind": blind,
+            "frame": frame,
+            "form": form,
+            "sort": sort,
+            "result": result,
+        },
+        partial=_partial(request, "results"),
+    )
+
+
+# --- exports --------------------------------------------------------------------------------
+
+
+def _filename(access: queries.CallAccess, kind: str) -> str:
+    return f"{access.slug}-shortlist.{kind}"
+
+
+def _rows(access: queries.CallAccess) -> tuple[tuple[str, ...], Iterator[dict[str, object]]]:
+    revealed = not _blind(access)
+    return (
+        exports.columns(revealed=revealed),
+        exports.shortlist_rows(call_id=access.call_id, revealed=revealed),
+    )
 
 
 @require_http_methods(["GET", "HEAD"])
 @role_required(CHAIR)
 def export_csv(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
-    call = _call(access.slug)
-    writer = csv.writer(_Echo())
-    rows = (
-        writer.writerow(row) for row in _export_rows(access.call_id, not call.chairs_see_identities)
+    header, rows = _rows(access)
+    response = StreamingHttpResponse(
+        exports.csv_chunks(header=header, rows=rows), content_type=exports.CONTENT_TYPES["csv"]
     )
-    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{access.slug}-proposals.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{_filename(access, "csv")}"'
     return response  # type: ignore[return-value]
+
+
+@require_http_methods(["GET", "HEAD"])
+@role_required(CHAIR)
+def export_json(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
+    header, rows = _rows(access)
+    response = StreamingHttpResponse(
+        exports.json_chunks(header=header, rows=rows), content_type=exports.CONTENT_TYPES["json"]
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_filename(access, "json")}"'
+    return response  # type: ignore[return-value]
+
+
+@require_http_methods(["GET", "HEAD"])
+@role_required(CHAIR)
+def export_xlsx(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
+    # A workbook is a zip file with a directory at its end, so it cannot be streamed as it is
+    # written: write it to an unnamed temporary file (constant memory) and stream that.
+    header, rows = _rows(access)
+    target = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+    exports.write_xlsx(header=header, rows=rows, target=target)
+    target.seek(0)
+    return FileResponse(  # type: ignore[return-value]
+        target,
+        as_attachment=True,
+        filename=_filename(access, "xlsx"),
+        content_type=exports.CONTENT_TYPES["xlsx"],
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from cfp import models as cfp_models
 from reviews import models
@@ -52,3 +53,86 @@ class RankingFilter(django_filters.FilterSet):
     class Meta:
         model = cfp_models.Proposal
         fields: list[str] = []
+
+
+# --- the chair's ranking and shortlist --------------------------------------------------------
+
+# Filters on programme attributes (PRODUCT.md data class 3) read speaker rows, so they are for
+# chairs only, and only once identities are revealed: chair_queries drops them while blind.
+PROGRAMME_FILTERS = ("first_time", "wants_mentor", "english_additional")
+# Flags as the aggregation writes them (docs/scoring-model.md), plus "near the cut".
+SHORTLIST_FLAGS = ("under_reviewed", "high_disagreement", "low_confidence", "near_cut")
+
+
+def _any_speaker(**speaker: object) -> Exists:
+    return Exists(
+        cfp_models.ProposalSpeaker.objects.filter(
+            proposal_id=OuterRef("pk"), **{f"speaker__{k}": v for k, v in speaker.items()}
+        )
+    )
+
+
+class ShortlistFilter(django_filters.FilterSet):
+    """Filters over ``chair_queries.shortlist_queryset`` (which annotates ``sc`` and ``d_status``).
+
+    Values arrive already parsed by ``forms.ShortlistForm``.
+    """
+
+    track = django_filters.CharFilter(field_name="track__slug")
+    format = django_filters.CharFilter(field_name="format__slug")
+    language = django_filters.CharFilter(field_name="language")
+    level = django_filters.CharFilter(field_name="level")
+    decision = django_filters.CharFilter(method="filter_decision")
+    flag = django_filters.CharFilter(method="filter_flag")
+    score_min = django_filters.NumberFilter(field_name="sc__calibrated", lookup_expr="gte")
+    score_max = django_filters.NumberFilter(field_name="sc__calibrated", lookup_expr="lte")
+    first_time = django_filters.BooleanFilter(method="filter_first_time")
+    wants_mentor = django_filters.BooleanFilter(method="filter_wants_mentor")
+    english_additional = django_filters.BooleanFilter(method="filter_english_additional")
+
+    class Meta:
+        model = cfp_models.Proposal
+        fields: list[str] = []
+
+    def filter_decision(
+        self, qs: QuerySet[cfp_models.Proposal], name: str, value: str
+    ) -> QuerySet[cfp_models.Proposal]:
+        if value == models.DecisionStatus.UNDECIDED:
+            return qs.filter(Q(decision__isnull=True) | Q(decision__status=value))
+        return qs.filter(decision__status=value)
+
+    def filter_flag(
+        self, qs: QuerySet[cfp_models.Proposal], name: str, value: str
+    ) -> QuerySet[cfp_models.Proposal]:
+        if value == "near_cut":
+            # ``sc`` is the score of the current snapshot (a FilteredRelation of the queryset).
+            return qs.filter(**{"sc__p_in_slots__gte": 0.2, "sc__p_in_slots__lte": 0.8})
+        if value not in SHORTLIST_FLAGS:
+            return qs.none()
+        # The flags are a JSON list of fixed words; matching the quoted word works on every
+        # backend (SQLite has no JSON "contains").
+        return qs.filter(**{"sc__flags__icontains": f'"{value}"'})
+
+    def filter_first_time(
+        self, qs: QuerySet[cfp_models.Proposal], name: str, value: bool | None
+    ) -> QuerySet[cfp_models.Proposal]:
+        return self._speaker(qs, value, spoken_before=False)
+
+    def filter_wants_mentor(
+        self, qs: QuerySet[cfp_models.Proposal], name: str, value: bool | None
+    ) -> QuerySet[cfp_models.Proposal]:
+        return self._speaker(qs, value, wants_mentor=True)
+
+    def filter_english_additional(
+        self, qs: QuerySet[cfp_models.Proposal], name: str, value: bool | None
+    ) -> QuerySet[cfp_models.Proposal]:
+        return self._speaker(qs, value, english_additional=True)
+
+    @staticmethod
+    def _speaker(
+        qs: QuerySet[cfp_models.Proposal], value: bool | None, **speaker: object
+    ) -> QuerySet[cfp_models.Proposal]:
+        if value is None:
+            return qs
+        found = _any_speaker(**speaker)
+        return qs.filter(found if value else ~found)

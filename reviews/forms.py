@@ -245,3 +245,141 @@ class AcceptInvitationForm(forms.Form):
 
 class AssignForm(forms.Form):
     per_proposal = forms.IntegerField(min_value=1, max_value=20, required=False)
+
+
+# --- the chair's ranking and shortlist --------------------------------------------------------
+
+SHORTLIST_SORTS = [
+    ("rank", _("Rank (calibrated order)")),
+    ("calibrated", _("Calibrated score, highest first")),
+    ("mean", _("Mean score, highest first")),
+    ("reviews", _("Fewest reviews first")),
+    ("disagreement", _("Most disagreement first")),
+]
+SHORTLIST_FLAGS = [
+    ("", _("Any flag")),
+    ("near_cut", _("Near the cut")),
+    ("under_reviewed", _("Under-reviewed")),
+    ("high_disagreement", _("High disagreement")),
+    ("low_confidence", _("Low confidence")),
+]
+PER_PAGE_CHOICES = (25, 50, 100, 250)
+DEFAULT_PER_PAGE = 50
+YES_NO = [("", _("Either")), ("yes", _("Yes")), ("no", _("No"))]
+# Programme attributes: only offered once identities are revealed.
+PROGRAMME_FIELDS = {
+    "first_time": _("First-time speaker"),
+    "wants_mentor": _("Wants a mentor"),
+    "english_additional": _("English as an additional language"),
+}
+
+
+def page_number(raw: object) -> int:
+    """A page number from the query string; never an error.
+
+    Text that is not a positive whole number means the first page; a number past the last page
+    (however long) is clamped to the last page by the query.
+    """
+    text = str(raw or "").strip()
+    if not text.isdigit():
+        return 1
+    return max(1, int(text[:10]) if len(text) <= 10 else 10**10)
+
+
+def per_page(raw: object) -> int:
+    text = str(raw or "").strip()
+    return int(text) if text in {str(n) for n in PER_PAGE_CHOICES} else DEFAULT_PER_PAGE
+
+
+class ShortlistForm(forms.Form):
+    """The shortlist's filters and sort order from the query string.
+
+    An invalid value gets a message on its field and that filter alone is ignored; the others
+    still apply. The page number and page size never fail: see :func:`page_number`.
+    """
+
+    track = forms.ChoiceField(label=_("Track"), required=False)
+    format = forms.ChoiceField(label=_("Format"), required=False)
+    language = forms.ChoiceField(label=_("Language"), required=False)
+    level = forms.ChoiceField(label=_("Level"), required=False)
+    decision = forms.ChoiceField(label=_("Decision"), required=False)
+    flag = forms.ChoiceField(label=_("Flag"), required=False, choices=SHORTLIST_FLAGS)
+    score_min = forms.FloatField(
+        label=_("Calibrated score from"), required=False, min_value=0, max_value=10
+    )
+    score_max = forms.FloatField(
+        label=_("Calibrated score to"), required=False, min_value=0, max_value=10
+    )
+    sort = forms.ChoiceField(label=_("Order"), required=False, choices=SHORTLIST_SORTS)
+    # Not validated as a choice: any other value silently means the default page size.
+    per_page = forms.CharField(
+        label=_("Rows a page"),
+        required=False,
+        widget=forms.Select(choices=[(str(n), str(n)) for n in PER_PAGE_CHOICES]),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        formats: tuple[tuple[str, str], ...],
+        tracks: tuple[tuple[str, str], ...],
+        languages: tuple[str, ...],
+        levels: tuple[tuple[str, object], ...],
+        decisions: tuple[tuple[str, object], ...],
+        programme: bool,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if self.is_bound:
+            # Show the page size in use, even when the query string asked for another one.
+            data: dict[str, Any] = {key: self.data.get(key) for key in self.data}
+            data["per_page"] = str(per_page(data.get("per_page")))
+            self.data = data
+        fields: dict[str, Any] = self.fields
+        fields["track"].choices = [("", _("Any track")), *tracks]
+        fields["format"].choices = [("", _("Any format")), *formats]
+        fields["language"].choices = [("", _("Any language"))] + [
+            (code, language_name(code)) for code in languages
+        ]
+        fields["level"].choices = [("", _("Any level")), *levels]
+        fields["decision"].choices = [("", _("Any decision")), *decisions]
+        if programme:
+            for name, label in PROGRAMME_FIELDS.items():
+                fields[name] = forms.ChoiceField(label=label, required=False, choices=YES_NO)
+
+    def clean_per_page(self) -> int:
+        return per_page(self.cleaned_data.get("per_page"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        low, high = data.get("score_min"), data.get("score_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("score_max", _("The upper score must not be below the lower one."))
+        return data
+
+    def filters(self) -> dict[str, object]:
+        """The valid filters, ready for ``filters.ShortlistFilter``."""
+        self.is_valid()
+        cleaned = getattr(self, "cleaned_data", {})
+        out: dict[str, object] = {}
+        for name in ("track", "format", "language", "level", "decision", "flag"):
+            if cleaned.get(name):
+                out[name] = cleaned[name]
+        for name in ("score_min", "score_max"):
+            if cleaned.get(name) is not None:
+                out[name] = cleaned[name]
+        for name in PROGRAMME_FIELDS:
+            if cleaned.get(name) in ("yes", "no"):
+                out[name] = cleaned[name] == "yes"
+        return out
+
+    def sort_order(self) -> str:
+        self.is_valid()
+        return str(getattr(self, "cleaned_data", {}).get("sort") or "rank")
+
+    def rows_per_page(self) -> int:
+        return per_page(self.data.get("per_page"))
+
+
+class ReminderForm(forms.Form):
+    reviewer = forms.IntegerField(min_value=1, max_value=2**31 - 1)

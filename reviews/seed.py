@@ -65,8 +65,17 @@ def seed_demo(
     now: dt.datetime,
     aggregate: bool = True,
     reviewed_share: float = 0.8,
+    per_proposal: int = 3,
+    decisions: bool = True,
 ) -> SeedResult:
-    """Create (or recreate) the demo call ``slug`` with people, proposals and reviews."""
+    """Create (or recreate) the demo call ``slug`` with people, proposals and reviews.
+
+    ``per_proposal`` reviewers are assigned to each proposal and ``reviewed_share`` of those
+    assignments get a review (10,000 proposals × 5 × 1.0 gives the benchmarks' 50,000 reviews).
+    With ``decisions`` the demo chair has already accepted the best few proposals of each format
+    (by mean review score), waitlisted some and rejected some, so the shortlist and its exports
+    have rows from the start.
+    """
     rng = random.Random(seed)
     cfp_models.Call.objects.filter(slug=slug).delete()
     call = cfp_models.Call.objects.create(
@@ -80,7 +89,7 @@ def seed_demo(
         closes_at=now + dt.timedelta(days=14),
         review_deadline_at=now + dt.timedelta(days=28),
         languages=["en", "es"],
-        reviews_per_proposal=3,
+        reviews_per_proposal=per_proposal,
         chairs_blind=True,
     )
     formats = {
@@ -278,6 +287,10 @@ def seed_demo(
             )
         )
     models.Review.objects.bulk_create(reviews, batch_size=5000)
+    if decisions:
+        _seed_decisions(
+            created=created, reviews=reviews, formats=formats, chair_id=chair.pk, now=now
+        )
     if aggregate:
         models.AggregationRun.objects.create(call=call, requested_at=now)
         transaction.on_commit(lambda: review_services.run_aggregation(call_id=call.pk, now=now))
@@ -287,4 +300,56 @@ def seed_demo(
         users=tuple(logins),
         proposals=len(created),
         reviews=len(reviews),
+    )
+
+
+def _seed_decisions(
+    *,
+    created: list[cfp_models.Proposal],
+    reviews: list[models.Review],
+    formats: dict[str, cfp_models.Format],
+    chair_id: int,
+    now: dt.datetime,
+) -> None:
+    """The demo chair's first decisions: per format, the best half of the slots accepted and
+    the next two waitlisted; the two weakest proposals of the call rejected."""
+    totals: dict[int, list[float]] = {}
+    for r in reviews:
+        if r.score is not None:
+            totals.setdefault(r.proposal_id, []).append(r.score)
+    mean = {pid: sum(v) / len(v) for pid, v in totals.items()}
+    reviewed = sorted((p for p in created if p.pk in mean), key=lambda p: (-mean[p.pk], p.code))
+    status: dict[int, str] = {}
+    for fmt in formats.values():
+        mine = [p for p in reviewed if p.format_id == fmt.pk]
+        accept = max(1, fmt.slots // 2)
+        for p in mine[:accept]:
+            status[p.pk] = models.DecisionStatus.ACCEPTED
+        for p in mine[accept : accept + 2]:
+            status[p.pk] = models.DecisionStatus.WAITLISTED
+    for p in [p for p in reviewed if p.pk not in status][-2:]:
+        status[p.pk] = models.DecisionStatus.REJECTED
+    decided_at = now - dt.timedelta(hours=1)
+    models.Decision.objects.bulk_create(
+        [
+            models.Decision(
+                proposal_id=pid, status=s, version=1, decided_by_id=chair_id, decided_at=decided_at
+            )
+            for pid, s in status.items()
+        ],
+        batch_size=2000,
+    )
+    models.DecisionChange.objects.bulk_create(
+        [
+            models.DecisionChange(
+                proposal_id=pid,
+                from_status=models.DecisionStatus.UNDECIDED,
+                to_status=s,
+                note="Demo: decided by the review scores.",
+                actor_id=chair_id,
+                created_at=decided_at,
+            )
+            for pid, s in status.items()
+        ],
+        batch_size=2000,
     )

@@ -16,3 +16,11 @@ def aggregate_call(call_id: int) -> int | None:
 @shared_task(name="reviews.send_decisions", acks_late=True, reject_on_worker_lost=True)
 def send_decisions(call_id: int) -> int:
     return curation.send_decisions(call_id=call_id, now=timezone.now()).queued
+
+
+@shared_task(name="reviews.send_reminder", acks_late=True, reject_on_worker_lost=True)
+def send_reminder(call_id: int, reviewer_id: int, queue_url: str) -> bool:
+    # The queue's address comes from the chair's request: a worker does not know the site's host.
+    return services.send_reminder(
+        call_id=call_id, reviewer_id=reviewer_id, queue_url=queue_url, now=timezone.now()
+    )

@@ -13,5 +13,15 @@ ROWS: dict[str, dict[str, dict[str, int]]] = {
         "HX POST": only(("chair",), 200),
     },
     "chair:assign": {"GET": everyone(405), "POST": only(("chair",), 302)},
+    # Without a reviewer in the form: the plain answer redirects with a message, htmx gets the
+    # reviewers fragment with it.
+    "chair:remind": {
+        "GET": everyone(405),
+        "POST": only(("chair",), 302),
+        "HX POST": only(("chair",), 200),
+    },
+    "chair:shortlist": {"GET": only(("chair",), 200), "POST": everyone(405)},
     "chair:export_csv": {"GET": only(("chair",), 200), "POST": everyone(405)},
+    "chair:export_xlsx": {"GET": only(("chair",), 200), "POST": everyone(405)},
+    "chair:export_json": {"GET": only(("chair",), 200), "POST": everyone(405)},
 }
