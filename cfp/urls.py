@@ -10,4 +10,6 @@ urlpatterns = [
     path("<slug:slug>/scan/", views.scan_preview, name="scan"),
     path("<slug:slug>/mine/", views.mine, name="mine"),
     path("<slug:slug>/mine/<str:code>/", views.mine_detail, name="mine_detail"),
+    path("<slug:slug>/mine/<str:code>/speakers/", views.speakers, name="speakers"),
+    path("<slug:slug>/join/<str:token>/", views.join, name="join"),
 ]

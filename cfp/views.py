@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import login
@@ -12,6 +14,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
@@ -67,8 +70,9 @@ def _proposal_initial(p: queries.ProposalDetail) -> dict[str, str]:
 def submit(request: HttpRequest, slug: str) -> HttpResponse:
     call = _call_or_404(slug)
     now = timezone.now()
+    questions = queries.call_questions(call_slug=slug)
     if request.method == "POST":
-        form = forms.ProposalForm(request.POST, call=call)
+        form = forms.ProposalForm(request.POST, call=call, questions=questions)
         if form.is_valid():
             try:
                 code = services.submit_proposal(
@@ -85,12 +89,20 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
                 return redirect("cfp:mine_detail", slug=slug, code=code)
         status = 400
     else:
-        form = forms.ProposalForm(call=call, initial={"token": secrets.token_hex(16)})
+        form = forms.ProposalForm(
+            call=call, questions=questions, initial={"token": secrets.token_hex(16)}
+        )
         status = 200
     return page(
         request,
         "cfp/proposal_form.html",
-        {"call": call, "form": form, "is_open": call.is_open(now), "proposal": None},
+        {
+            "call": call,
+            "form": form,
+            "is_open": call.is_open(now),
+            "proposal": None,
+            "findings": (),
+        },
         status=status,
     )
 
@@ -103,16 +115,64 @@ def mine(request: HttpRequest, slug: str) -> HttpResponse:
     return page(request, "cfp/mine.html", {"call": call, "proposals": rows})
 
 
+def _mine_or_404(request: HttpRequest, slug: str, code: str) -> queries.ProposalDetail:
+    proposal = queries.owned_proposal(user_id=user_id(request), call_slug=slug, code=code)
+    if proposal is None:
+        raise Http404(_("No such proposal."))
+    return proposal
+
+
+def _detail_page(
+    request: HttpRequest,
+    *,
+    call: queries.CallSummary,
+    proposal: queries.ProposalDetail,
+    questions: tuple[queries.QuestionRow, ...],
+    form: forms.ProposalForm | None = None,
+    speaker_form: forms.SpeakerActionForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    now = timezone.now()
+    if form is None:
+        initial: dict[str, Any] = _proposal_initial(proposal)
+        if questions:
+            stored = queries.my_answers(proposal_id=proposal.id, user_id=user_id(request))
+            initial.update(forms.answers_initial(questions, stored))
+        form = forms.ProposalForm(call=call, questions=questions, initial=initial)
+    is_open = call.is_open(now) or bool(
+        proposal.reopened_until and call.opens_at <= now < proposal.reopened_until
+    )
+    return page(
+        request,
+        "cfp/proposal_form.html",
+        {
+            "call": call,
+            "form": form,
+            "proposal": proposal,
+            "is_open": is_open,
+            "reopened": is_open and not call.is_open(now),
+            "findings": _findings_view(proposal.findings, queries.field_labels(questions)),
+            "invites": queries.proposal_invites(proposal_id=proposal.id, now=now)
+            if proposal.is_owner
+            else (),
+            "speaker_form": speaker_form or forms.SpeakerActionForm(initial={"action": "invite"}),
+            "feedback_html": tuple(
+                markdown.render_plain(text=item) for item in proposal.published_feedback
+            ),
+        },
+        status=status,
+    )
+
+
 @login_required
 @ratelimit(key="user_or_ip", rate="60/h", method="POST", block=True)
 @require_http_methods(["GET", "POST"])
 def mine_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
+    """Read, edit (owner and co-speakers) or withdraw (owner) a proposal; read its decision."""
     call = _call_or_404(slug)
-    proposal = queries.owned_proposal(user_id=user_id(request), call_slug=slug, code=code)
-    if proposal is None:
-        raise Http404(_("No such proposal."))
+    proposal = _mine_or_404(request, slug, code)
+    questions = queries.call_questions(call_slug=slug)
     now = timezone.now()
-    status = 200
     if request.method == "POST" and request.POST.get("action") == "withdraw":
         try:
             services.withdraw_proposal(call_slug=slug, code=code, user_id=user_id(request), now=now)
@@ -121,41 +181,145 @@ def mine_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
         else:
             messages.success(request, _("Your proposal was withdrawn."))
         return redirect("cfp:mine_detail", slug=slug, code=code)
-    if request.method == "POST":
-        form = forms.ProposalForm(request.POST, call=call)
-        if form.is_valid():
-            try:
-                services.update_proposal(
-                    call_slug=slug,
-                    code=code,
-                    user_id=user_id(request),
-                    data=form.data_object(),
-                    now=now,
-                )
-            except services.UnableToSubmit as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(request, _("Saved."))
-                return redirect("cfp:mine_detail", slug=slug, code=code)
-        status = 400
-    else:
-        form = forms.ProposalForm(call=call, initial=_proposal_initial(proposal))
-    return page(
-        request,
-        "cfp/proposal_form.html",
-        {
-            "call": call,
-            "form": form,
-            "proposal": proposal,
-            "is_open": call.is_open(now)
-            or bool(proposal.reopened_until and now < proposal.reopened_until),
-            "findings": _findings_view(proposal.findings),
-        },
-        status=status,
+    if request.method != "POST":
+        return _detail_page(request, call=call, proposal=proposal, questions=questions)
+    form = forms.ProposalForm(request.POST, call=call, questions=questions)
+    if form.is_valid():
+        try:
+            services.update_proposal(
+                call_slug=slug,
+                code=code,
+                user_id=user_id(request),
+                data=form.data_object(),
+                now=now,
+            )
+        except services.UnableToSubmit as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("cfp:mine_detail", slug=slug, code=code)
+    return _detail_page(
+        request, call=call, proposal=proposal, questions=questions, form=form, status=400
     )
 
 
-def _findings_view(findings: tuple[dict[str, object], ...]) -> tuple[dict[str, str], ...]:
+@login_required
+@ratelimit(key="user_or_ip", rate="30/h", method="POST", block=True)
+@require_POST
+def speakers(request: HttpRequest, slug: str, code: str) -> HttpResponse:
+    """The owner invites a co-speaker by e-mail, withdraws an invitation or removes a speaker."""
+    call = _call_or_404(slug)
+    proposal = _mine_or_404(request, slug, code)
+    if not proposal.is_owner:
+        messages.error(request, _("Only the proposal's owner can change who speaks on it."))
+        return redirect("cfp:mine_detail", slug=slug, code=code)
+    form = forms.SpeakerActionForm(request.POST)
+    if form.is_valid():
+        try:
+            done = _change_speakers(request, slug, code, form.cleaned_data)
+        except services.UnableToChangeSpeakers as exc:
+            field = "email" if form.cleaned_data["action"] == "invite" else None
+            form.add_error(field, str(exc))
+        else:
+            messages.success(request, done)
+            return redirect(reverse("cfp:mine_detail", args=[slug, code]) + "#speakers")
+    return _detail_page(
+        request,
+        call=call,
+        proposal=proposal,
+        questions=queries.call_questions(call_slug=slug),
+        speaker_form=form,
+        status=400,
+    )
+
+
+def _change_speakers(request: HttpRequest, slug: str, code: str, d: dict[str, Any]) -> str:
+    """The one service call of the speakers view, by action; returns the success message."""
+    now = timezone.now()
+    if d["action"] == "invite":
+        services.invite_co_speaker(
+            call_slug=slug,
+            code=code,
+            owner_id=user_id(request),
+            email=d["email"],
+            join_url=request.build_absolute_uri(
+                reverse("cfp:join", kwargs={"slug": slug, "token": "TOKEN"})
+            ),
+            now=now,
+        )
+        return _("We e-mailed an invitation to %(email)s.") % {"email": d["email"]}
+    if d["action"] == "revoke":
+        services.revoke_co_speaker_invite(
+            call_slug=slug, code=code, owner_id=user_id(request), invite_id=d["invite"], now=now
+        )
+        return _("The invitation link no longer works.")
+    services.remove_co_speaker(
+        call_slug=slug, code=code, owner_id=user_id(request), link_id=d["speaker"], now=now
+    )
+    return _("The speaker was removed from this proposal.")
+
+
+@ratelimit(key="user_or_ip", rate="30/h", method="POST", block=True)
+@require_http_methods(["GET", "HEAD", "POST"])
+def join(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """A co-speaker's one-time link: log in (or sign up), then confirm."""
+    if not request.user.is_authenticated:
+        return redirect(reverse("login") + "?" + urlencode({"next": request.get_full_path()}))
+    now = timezone.now()
+    if request.method == "POST":
+        try:
+            code = services.accept_co_speaker_invite(
+                call_slug=slug,
+                token=token,
+                user=request.user,
+                now=now,
+            )
+        except services.UnableToJoin as exc:
+            return _join_error(request, str(exc))
+        messages.success(request, _("You are now a speaker on this proposal."))
+        return redirect("cfp:mine_detail", slug=slug, code=code)
+    preview = queries.invite_preview(
+        call_slug=slug, token_hash=services.token_hash(token), viewer_id=user_id(request), now=now
+    )
+    if preview is None:
+        return _join_error(request, str(services.INVALID_INVITE))
+    if preview.accepted_by_viewer:
+        return redirect("cfp:mine_detail", slug=slug, code=preview.code)
+    problem = services.invite_problem(
+        state=preview.state,
+        accepted_at=preview.accepted_at,
+        expires_at=preview.expires_at,
+        zone=preview.timezone,
+    )
+    if problem:
+        return _join_error(request, problem)
+    return page(request, "cfp/join.html", {"invite": preview})
+
+
+def _join_error(request: HttpRequest, message: str) -> HttpResponse:
+    return page(
+        request,
+        "error.html",
+        {"title": _("This invitation link cannot be used"), "message": message},
+        status=400,
+    )
+
+
+KIND_NAMES = {
+    leaks.FindingKind.NAME: _lazy("name"),
+    leaks.FindingKind.EMAIL: _lazy("e-mail"),
+    leaks.FindingKind.HANDLE: _lazy("handle"),
+    leaks.FindingKind.LINK: _lazy("link"),
+    leaks.FindingKind.AFFILIATION: _lazy("affiliation"),
+    leaks.FindingKind.PHRASE: _lazy("about you"),
+}
+
+
+def _findings_view(
+    findings: tuple[dict[str, object], ...] | list[dict[str, object]],
+    labels: dict[str, str] | None = None,
+) -> tuple[dict[str, str], ...]:
+    labels = labels if labels is not None else queries.field_labels(())
     out = []
     for f in findings:
         if f.get("ignored"):
@@ -163,8 +327,8 @@ def _findings_view(findings: tuple[dict[str, object], ...]) -> tuple[dict[str, s
         kind = leaks.FindingKind(str(f["kind"]))
         out.append(
             {
-                "field": str(f["field"]),
-                "kind": str(kind),
+                "field": queries.field_label(labels, str(f["field"])),
+                "kind": str(KIND_NAMES.get(kind, kind)),
                 "text": str(f["text"]),
                 "explanation": leaks.explain(kind),
             }
@@ -177,37 +341,48 @@ def _findings_view(findings: tuple[dict[str, object], ...]) -> tuple[dict[str, s
 def scan_preview(request: HttpRequest, slug: str) -> HttpResponse:
     """The live leak check while a speaker types (htmx, debounced)."""
     _call_or_404(slug)
-    form = forms.ScanForm(request.POST)
+    questions = queries.call_questions(call_slug=slug)
+    form = forms.ScanForm(request.POST, questions=questions)
+    found: tuple[dict[str, object], ...] = ()
+    if form.is_valid():
+        identities = _identities_for_scan(request, slug, form.cleaned_data.get("code", ""))
+        _redacted, raw = services.scan_fields(fields=form.texts(), speakers=identities)
+        found = tuple(raw)
+    # Only the findings box changes, with or without htmx.
+    return page(
+        request,
+        "cfp/proposal_form.html#findings",
+        {"findings": _findings_view(found, queries.field_labels(questions)), "checked": True},
+    )
+
+
+def _identities_for_scan(request: HttpRequest, slug: str, code: str) -> list[leaks.SpeakerIdentity]:
+    """Every speaker of the proposal being edited, or the person typing a new one."""
+    if code:
+        proposal = queries.owned_proposal(user_id=user_id(request), call_slug=slug, code=code)
+        if proposal is not None and proposal.speakers:
+            return [
+                leaks.SpeakerIdentity(
+                    name=s.name, email=s.email, affiliation=s.affiliation, links=s.links
+                )
+                for s in proposal.speakers
+            ]
     profile = queries.speaker_profile(user_id=user_id(request))
-    identities = []
     if profile is not None:
-        identities.append(
+        return [
             leaks.SpeakerIdentity(
                 name=profile.name,
                 email=profile.email,
                 affiliation=profile.affiliation,
                 links=profile.links,
             )
+        ]
+    return [
+        leaks.SpeakerIdentity(
+            name=request.user.first_name or "",  # type: ignore[union-attr]
+            email=request.user.email or "",  # type: ignore[union-attr]
         )
-    else:
-        identities.append(
-            leaks.SpeakerIdentity(
-                name=request.user.first_name or "",  # type: ignore[union-attr]
-                email=request.user.email or "",  # type: ignore[union-attr]
-            )
-        )
-    found: tuple[dict[str, object], ...] = ()
-    if form.is_valid():
-        _redacted, raw = services.scan_fields(
-            fields={k: v for k, v in form.cleaned_data.items() if v}, speakers=identities
-        )
-        found = tuple(raw)
-    # Only the findings box changes, with or without htmx.
-    return page(
-        request,
-        "cfp/proposal_form.html#findings",
-        {"findings": _findings_view(found), "checked": True},
-    )
+    ]
 
 
 @login_required
@@ -249,14 +424,17 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = forms.SignUpForm(request.POST)
         if form.is_valid():
+            verify_url = request.build_absolute_uri(
+                reverse("verify_email", kwargs={"token": "TOKEN"})
+            )
+            if form.cleaned_data["next"]:
+                verify_url += "?" + urlencode({"next": form.cleaned_data["next"]})
             try:
                 services.sign_up(
                     email=form.cleaned_data["email"],
                     name=form.cleaned_data["name"],
                     password=form.cleaned_data["password"],
-                    verify_url=request.build_absolute_uri(
-                        reverse("verify_email", kwargs={"token": "TOKEN"})
-                    ),
+                    verify_url=verify_url,
                     now=timezone.now(),
                 )
             except services.UnableToSignUp as exc:
@@ -265,7 +443,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 return page(request, "registration/signup_sent.html", {})
         status = 400
     else:
-        form = forms.SignUpForm()
+        form = forms.SignUpForm(initial={"next": forms.safe_next(request.GET.get("next", ""))})
     return page(request, "registration/signup.html", {"form": form}, status=status)
 
 
@@ -282,4 +460,4 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
         )
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")  # type: ignore[arg-type]
     messages.success(request, _("Your e-mail address is confirmed. Welcome!"))
-    return redirect("home")
+    return redirect(forms.safe_next(request.GET.get("next", "")) or "home")

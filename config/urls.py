@@ -44,6 +44,7 @@ urlpatterns = [
     path("chair/", include("reviews.chair_urls")),
     path("chair/", include("reviews.invitation_urls")),
     path("chair/", include("reviews.curation_urls")),
+    path("chair/", include("cfp.chair_urls")),
     path("", include("diversity.urls")),
     path("healthz", common_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

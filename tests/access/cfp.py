@@ -1,4 +1,4 @@
-"""Rows for the public call pages and the submitter's pages (/calls/…)."""
+"""Rows for the public call pages, the submitter's pages (/calls/…) and call settings (/chair/…)."""
 
 from __future__ import annotations
 
@@ -10,4 +10,30 @@ ROWS: dict[str, dict[str, dict[str, int]]] = {
     "cfp:scan": {"GET": signed_in(405), "POST": signed_in(200)},
     "cfp:mine": {"GET": signed_in(200), "POST": signed_in(405)},
     "cfp:mine_detail": {"GET": only(("submitter",), 200), "POST": only(("submitter",), 400)},
+    # Only the owner changes the line-up; an empty POST is a form error.
+    "cfp:speakers": {"GET": signed_in(405), "POST": only(("submitter",), 400)},
+    # A co-speaker's link: log in first; a bad token is a clear 400 for everyone signed in.
+    "cfp:join": {"GET": signed_in(400), "POST": signed_in(400)},
+    # Chairs of the call configure it; everyone else gets 404 (the call's existence is hidden).
+    "callsettings:settings": {
+        "GET": only(("chair",), 200),
+        "POST": only(("chair",), 400),
+        "HX POST": only(("chair",), 400),
+    },
+    **{
+        f"callsettings:{section}": {
+            "GET": only(("chair",), 302),
+            "HX GET": only(("chair",), 200),
+            "POST": only(("chair",), 400),
+            # htmx swaps only 2xx answers: the section comes back with its errors in place.
+            "HX POST": only(("chair",), 200),
+        }
+        for section in ("formats", "tracks", "criteria", "questions")
+    },
+    "callsettings:reopen": {"GET": only(("chair",), 200), "POST": only(("chair",), 400)},
+    "callsettings:findings": {
+        "GET": only(("chair",), 200),
+        "POST": only(("chair",), 400),
+        "HX POST": only(("chair",), 200),
+    },
 }

@@ -1,0 +1,406 @@
+"""Chair pages of the cfp app: call settings, reopening one proposal, leak rulings.
+
+Chairs of the call only; everyone else gets 404 (the call's existence stays hidden). Each view:
+check access → parse → at most one service call → query → render.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, Concatenate, ParamSpec
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from cfp import forms, queries, services
+from cfp.domain import markdown
+from common.render import page, user_id
+
+P = ParamSpec("P")
+ChairView = Callable[Concatenate[HttpRequest, queries.ChairCall, P], HttpResponse]
+
+
+def chair_required(view: ChairView[P]) -> Callable[Concatenate[HttpRequest, str, P], HttpResponse]:
+    @wraps(view)
+    def wrapped(request: HttpRequest, slug: str, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        chair = queries.chair_call(user_id=user_id(request), slug=slug)
+        if chair is None:
+            raise Http404(_("No such page."))
+        return view(request, chair, *args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return bool(getattr(request, "htmx", False))
+
+
+# --- the settings page ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """One list of configuration rows on the settings page."""
+
+    name: str
+    form: type[forms.RowForm]
+    rows: Callable[[queries.CallSettings], tuple[Any, ...]]
+    initial: Callable[[Any], dict[str, Any]]
+    save: Callable[..., int]
+    delete: Callable[..., None]
+    id_kw: str
+
+
+def _question_initial(row: queries.QuestionSetting) -> dict[str, Any]:
+    q = row.question
+    return {
+        "label": q.label,
+        "help_text": q.help_text,
+        "kind": q.kind,
+        "choices": "\n".join(q.choices),
+        "target": q.target,
+        "visibility": q.visibility,
+        "required": q.required,
+        "position": q.position,
+    }
+
+
+SECTIONS: dict[str, Section] = {
+    "formats": Section(
+        name="formats",
+        form=forms.FormatForm,
+        rows=lambda c: c.formats,
+        initial=lambda r: {
+            "slug": r.slug,
+            "name": r.name,
+            "duration_minutes": r.duration_minutes,
+            "slots": r.slots,
+        },
+        save=services.save_format,
+        delete=services.delete_format,
+        id_kw="format_id",
+    ),
+    "tracks": Section(
+        name="tracks",
+        form=forms.TrackForm,
+        rows=lambda c: c.tracks,
+        initial=lambda r: {"slug": r.slug, "name": r.name},
+        save=services.save_track,
+        delete=services.delete_track,
+        id_kw="track_id",
+    ),
+    "criteria": Section(
+        name="criteria",
+        form=forms.CriterionForm,
+        rows=lambda c: c.criteria,
+        initial=lambda r: {
+            "slug": r.slug,
+            "name": r.name,
+            "guidance": r.guidance,
+            "minimum": r.minimum,
+            "maximum": r.maximum,
+            "weight": r.weight,
+            "position": r.position,
+        },
+        save=services.save_criterion,
+        delete=services.delete_criterion,
+        id_kw="criterion_id",
+    ),
+    "questions": Section(
+        name="questions",
+        form=forms.QuestionForm,
+        rows=lambda c: c.questions,
+        initial=_question_initial,
+        save=services.save_question,
+        delete=services.delete_question,
+        id_kw="question_id",
+    ),
+}
+
+
+def _row_id(row: Any) -> int:
+    return int(row.question.id if isinstance(row, queries.QuestionSetting) else row.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Editing:
+    """The row being edited (``row`` None: the "add" form) with its bound or initial form."""
+
+    section: str
+    row: int | None
+    form: forms.RowForm
+    error: str = ""
+
+
+def _prefix(section: str, row: int | None) -> str:
+    return f"{section}-{row if row is not None else 'new'}"
+
+
+def _edit_form(
+    settings: queries.CallSettings, section: str, row_id: int | None
+) -> forms.RowForm | None:
+    spec = SECTIONS[section]
+    for row in spec.rows(settings):
+        if _row_id(row) == row_id:
+            return spec.form(prefix=_prefix(section, row_id), initial=spec.initial(row))
+    return None
+
+
+def _parse_edit(value: str) -> tuple[str, int] | None:
+    section, _sep, raw = value.partition("-")
+    if section in SECTIONS and raw.isdigit():
+        return section, int(raw)
+    return None
+
+
+def _settings_context(
+    chair: queries.ChairCall,
+    *,
+    settings: queries.CallSettings | None = None,
+    call_form: forms.CallSettingsForm | None = None,
+    preview_html: str | None = None,
+    editing: Editing | None = None,
+    edit: tuple[str, int] | None = None,
+) -> dict[str, Any]:
+    settings = settings or queries.call_settings(call_id=chair.id)
+    if call_form is None:
+        call_form = forms.CallSettingsForm(
+            initial=forms.CallSettingsForm.initial_for(settings), languages=settings.languages
+        )
+    if editing is None and edit is not None:
+        form = _edit_form(settings, *edit)
+        if form is not None:
+            editing = Editing(section=edit[0], row=edit[1], form=form)
+    add_forms: dict[str, forms.RowForm] = {
+        name: spec.form(prefix=_prefix(name, None)) for name, spec in SECTIONS.items()
+    }
+    if editing is not None and editing.row is None:
+        add_forms[editing.section] = editing.form
+    return {
+        "call": settings,
+        "chair": chair,
+        "call_form": call_form,
+        "preview_html": preview_html
+        if preview_html is not None
+        else markdown.render_markdown(text=settings.description),
+        "add_forms": add_forms,
+        "editing": editing,
+    }
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@chair_required
+def settings_page(request: HttpRequest, chair: queries.ChairCall) -> HttpResponse:
+    """The call's name, text, dates, languages and review settings, and the rows below."""
+    if request.method != "POST":
+        edit = _parse_edit(request.GET.get("edit", ""))
+        return page(request, "cfp/chair_settings.html", _settings_context(chair, edit=edit))
+    settings = queries.call_settings(call_id=chair.id)
+    form = forms.CallSettingsForm(request.POST, languages=settings.languages)
+    if request.POST.get("action") == "preview":
+        # Render what was typed without saving; htmx gets the preview box only.
+        preview = markdown.render_markdown(text=request.POST.get("description", "")[:20000])
+        context = _settings_context(chair, settings=settings, call_form=form, preview_html=preview)
+        return page(request, "cfp/chair_settings.html", context, partial="preview")
+    if form.is_valid():
+        try:
+            changed = services.update_call_settings(
+                call_slug=chair.slug,
+                data=form.data_object(),
+                actor_id=user_id(request),
+                now=timezone.now(),
+            )
+        except services.UnableToConfigure as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        else:
+            messages.success(
+                request,
+                _("Saved: %(fields)s.") % {"fields": ", ".join(changed)}
+                if changed
+                else _("Nothing changed."),
+            )
+            return redirect("callsettings:settings", slug=chair.slug)
+    context = _settings_context(chair, settings=settings, call_form=form)
+    return page(request, "cfp/chair_settings.html", context, status=400)
+
+
+def _rows_view(request: HttpRequest, chair: queries.ChairCall, section: str) -> HttpResponse:
+    """GET: a row in edit mode (htmx); POST: save or delete one row of ``section``."""
+    spec = SECTIONS[section]
+    settings_url = reverse("callsettings:settings", args=[chair.slug])
+    if request.method != "POST":
+        edit = _parse_edit(f"{section}-{request.GET.get('edit', '')}")
+        if not _is_htmx(request):
+            query = f"?edit={edit[0]}-{edit[1]}" if edit else ""
+            return redirect(f"{settings_url}{query}#{section}")
+        return page(
+            request,
+            "cfp/chair_settings.html",
+            _settings_context(chair, edit=edit),
+            partial=section,
+        )
+    action = forms.RowActionForm(request.POST)
+    action.is_valid()
+    row_id = action.cleaned_data.get("row")
+    now = timezone.now()
+    bad = 200 if _is_htmx(request) else 400
+    if action.cleaned_data.get("action") == "delete" and row_id is not None:
+        try:
+            spec.delete(
+                call_slug=chair.slug, actor_id=user_id(request), now=now, **{spec.id_kw: row_id}
+            )
+        except services.UnableToConfigure as exc:
+            blank = spec.form(prefix=_prefix(section, None))
+            editing = Editing(section=section, row=None, form=blank, error=str(exc))
+            context = _settings_context(chair, editing=editing)
+            return page(request, "cfp/chair_settings.html", context, partial=section, status=bad)
+        return _row_saved(request, chair, section, _("Deleted."))
+    form = spec.form(request.POST, prefix=_prefix(section, row_id))
+    if form.is_valid():
+        try:
+            spec.save(
+                call_slug=chair.slug,
+                data=form.data_object(),
+                actor_id=user_id(request),
+                now=now,
+                **{spec.id_kw: row_id},
+            )
+        except services.UnableToConfigure as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        else:
+            return _row_saved(request, chair, section, _("Saved."))
+    context = _settings_context(chair, editing=Editing(section=section, row=row_id, form=form))
+    return page(request, "cfp/chair_settings.html", context, partial=section, status=bad)
+
+
+def _row_saved(
+    request: HttpRequest, chair: queries.ChairCall, section: str, message: str
+) -> HttpResponse:
+    if _is_htmx(request):
+        context = {**_settings_context(chair), "section_message": message}
+        return page(request, "cfp/chair_settings.html", context, partial=section)
+    messages.success(request, message)
+    return redirect(reverse("callsettings:settings", args=[chair.slug]) + f"#{section}")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@chair_required
+def formats(request: HttpRequest, chair: queries.ChairCall) -> HttpResponse:
+    return _rows_view(request, chair, "formats")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@chair_required
+def tracks(request: HttpRequest, chair: queries.ChairCall) -> HttpResponse:
+    return _rows_view(request, chair, "tracks")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@chair_required
+def criteria(request: HttpRequest, chair: queries.ChairCall) -> HttpResponse:
+    return _rows_view(request, chair, "criteria")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@chair_required
+def questions(request: HttpRequest, chair: queries.ChairCall) -> HttpResponse:
+    return _rows_view(request, chair, "questions")
+
+
+# --- one proposal: reopening and leak rulings -------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@chair_required
+def reopen(request: HttpRequest, chair: queries.ChairCall, code: str) -> HttpResponse:
+    """Let one proposal's speakers save again after the deadline, until a given time."""
+    ref = queries.chair_proposal_ref(
+        call_id=chair.id, code=code, blind=not chair.chairs_see_identities
+    )
+    if ref is None:
+        raise Http404(_("No such proposal."))
+    status = 200
+    if request.method == "POST":
+        form = forms.ReopenForm(request.POST, zone=chair.timezone)
+        if form.is_valid():
+            try:
+                services.reopen_proposal(
+                    call_slug=chair.slug,
+                    code=code,
+                    until=form.until_at(),
+                    actor_id=user_id(request),
+                    now=timezone.now(),
+                )
+            except services.UnableToReopen as exc:
+                form.add_error("until", str(exc))
+            else:
+                messages.success(request, _("The speakers can save changes until then."))
+                return redirect("callsettings:reopen", slug=chair.slug, code=code)
+        status = 400
+    else:
+        default = max(chair.closes_at, timezone.now()) + dt.timedelta(days=2)
+        form = forms.ReopenForm(
+            zone=chair.timezone,
+            initial={"until": forms.wall_clock(ref.reopened_until or default, chair.timezone)},
+        )
+    return page(
+        request,
+        "cfp/chair_reopen.html",
+        {"chair": chair, "proposal": ref, "form": form, "now": timezone.now()},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@chair_required
+def findings(request: HttpRequest, chair: queries.ChairCall, code: str) -> HttpResponse:
+    """The scanner's findings on one proposal; a chair marks one "not a leak"."""
+    blind = not chair.chairs_see_identities
+    data = queries.chair_findings(call_id=chair.id, code=code, blind=blind)
+    if data is None:
+        raise Http404(_("No such proposal."))
+    if request.method != "POST":
+        return page(request, "cfp/chair_findings.html", {"chair": chair, "data": data})
+    form = forms.FalsePositiveForm(request.POST)
+    error = ""
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.mark_false_positive(
+                call_slug=chair.slug,
+                code=code,
+                field=d["field"],
+                start=d["start"],
+                end=d["end"],
+                actor_id=user_id(request),
+                now=timezone.now(),
+            )
+        except services.UnableToMark as exc:
+            error = str(exc)
+        else:
+            if not _is_htmx(request):
+                messages.success(request, _("Marked as not a leak: reviewers now see those words."))
+                return redirect(
+                    d["next"] or reverse("callsettings:findings", args=[chair.slug, code])
+                )
+            data = queries.chair_findings(call_id=chair.id, code=code, blind=blind)
+    else:
+        error = _("Choose a finding to mark.")
+    return page(
+        request,
+        "cfp/chair_findings.html",
+        {"chair": chair, "data": data, "error": error},
+        partial="findings",
+        status=400 if error and not _is_htmx(request) else 200,
+    )
