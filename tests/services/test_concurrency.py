@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import threading
 
+import psycopg
 import pytest
 from django.db import connection
 from django.utils import timezone
+from psycopg import sql
 
 from cfp import models as cfp_models
 from reviews import models, seed, services
+from tests.services.conftest import database_url, wait_for
 
 THREADS = 20
 
@@ -64,3 +67,57 @@ def test_twenty_concurrent_saves_of_one_review_leave_one_row_and_no_error() -> N
     )
     assert len(rows) == 1
     assert rows[0] in saved
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_a_run_requested_while_another_is_being_computed_gets_computed_too() -> None:
+    """Two workers: one computes run 1; run 2 is requested; a second worker takes the task.
+
+    The first worker is held inside its computation (after claiming run 1, while it reads the
+    assignments) by an exclusive lock on the assignment table, so the second one claims while the
+    first is still busy, as happens with more than one worker process.
+    """
+    seed.seed_demo(
+        slug="overlap", proposals=6, reviewers=3, seed=1, now=timezone.now(), aggregate=False
+    )
+    call_id = cfp_models.Call.objects.get(slug="overlap").pk
+    first = models.AggregationRun.objects.create(call_id=call_id, requested_at=timezone.now())
+    table = models.Assignment._meta.db_table
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            services.run_aggregation(call_id=call_id, now=timezone.now())
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def waiting(n: int) -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE relation = %s::regclass AND NOT granted",
+                [table],
+            )
+            row = cursor.fetchone()
+        return row is not None and row[0] >= n
+
+    workers = [threading.Thread(target=work) for _ in range(2)]
+    with psycopg.connect(database_url(connection.settings_dict)) as blocker:
+        blocker.execute(
+            sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(sql.Identifier(table))
+        )
+        workers[0].start()
+        wait_for(lambda: waiting(1), timeout=30, what="the first worker to be computing")
+        # Made directly: request_aggregation would also wake the session's worker, if running.
+        second = models.AggregationRun.objects.create(call_id=call_id, requested_at=timezone.now())
+        workers[1].start()
+        wait_for(lambda: waiting(2), timeout=30, what="the second worker to be computing")
+        blocker.rollback()
+    for t in workers:
+        t.join(timeout=60)
+
+    assert errors == []
+    states = dict(models.AggregationRun.objects.filter(call_id=call_id).values_list("pk", "state"))
+    assert states == {first.pk: models.RunState.DONE, second.pk: models.RunState.DONE}

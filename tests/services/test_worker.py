@@ -233,7 +233,7 @@ def test_aggregation_requested_by_a_web_process_reaches_the_worker(
         env=worker_env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=180,
         check=False,
     )
 
