@@ -10,7 +10,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -130,7 +130,12 @@ def chair_proposal(*, call_id: int, code: str, blind: bool) -> ChairProposal | N
         "format", "track", "decision__decided_by"
     )
     if not blind:
-        qs = qs.prefetch_related("speaker_links__speaker")
+        qs = qs.prefetch_related(
+            Prefetch(
+                "speaker_links",
+                queryset=cfp_models.ProposalSpeaker.objects.select_related("speaker"),
+            )
+        )
     p = qs.first()
     if p is None:
         return None

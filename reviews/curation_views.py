@@ -6,6 +6,7 @@ While the call's chairs are blind, every page here shows the redacted text and n
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from django.contrib import messages
@@ -161,7 +162,9 @@ def decide(request: HttpRequest, access: queries.CallAccess, code: str) -> HttpR
             next_url = _safe_next(request, data.get("next") or "")
             trigger = {"decisionChanged": {"code": p.code, "status": decided.status}}
             if _is_htmx(request):
-                fresh = _proposal_or_404(access, code)
+                fresh = dataclasses.replace(
+                    p, decision=curation_queries.decision_state(proposal_id=p.id)
+                )
                 return page(
                     request,
                     "reviews/curation_proposal.html",
@@ -200,7 +203,7 @@ def decide(request: HttpRequest, access: queries.CallAccess, code: str) -> HttpR
 @require_http_methods(["GET", "HEAD", "POST"])
 @role_required(CHAIR)
 def reveal(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
-    form = curation_forms.RevealForm(request.POST or None)
+    form = curation_forms.RevealForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         status = 400
