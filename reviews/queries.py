@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.fields.json import KT
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce
 
 from cfp import models as cfp_models
@@ -540,7 +540,7 @@ def reviewer_queue(
     filters: they describe the whole queue.
     """
     qs = _assigned(call_id=call_id, reviewer_id=reviewer_id).annotate(
-        r_title=KT("proposal__redacted__title")
+        r_title=KeyTextTransform("title", "proposal__redacted")
     )
     data = {"track": track, "format": format, "language": language, "ordering": ordering}
     filtered = filters.QueueFilter(data, queryset=qs).qs

@@ -1,0 +1,217 @@
+"""The scoring screen: "I know who wrote this", and what changed since my review."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from cfp import models as cfp_models
+from cfp import services as cfp_services
+from reviews import models as review_models
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+NAME = "Ottoline Vranckx"
+EMAIL = "ottoline@vranckx-mail.example"
+
+
+def _world(n: int = 2) -> tuple[Client, cfp_models.Call, Any, list[cfp_models.Proposal]]:
+    """Three reviewers, two reviews a proposal; the first reviewer has every proposal."""
+    c = factories.call("pycon")
+    reviewers = [factories.user(name) for name in ("rita", "ruben", "rosa")]
+    for r in reviewers:
+        factories.member(c, r, "reviewer")
+    proposals = []
+    for i in range(n):
+        owner = factories.user(f"speaker{i}", first_name=NAME, email=EMAIL)
+        p = factories.proposal(
+            c,
+            owner,
+            title=f"Talk {i}",
+            abstract=f"We cut page times in half. By {NAME}.",
+            speaker_name=NAME,
+            speaker_email=EMAIL,
+        )
+        factories.assign(p, reviewers[0])
+        factories.assign(p, reviewers[1])
+        proposals.append(p)
+    client = Client()
+    client.force_login(reviewers[0])
+    return client, c, reviewers[0], proposals
+
+
+def _score(client: Client, c: cfp_models.Call, p: cfp_models.Proposal) -> None:
+    client.post(
+        reverse("reviews:screen", args=[c.slug, p.code]),
+        {"score_relevance": "4", "score_clarity": "3", "action": "save"},
+        headers={"HX-Request": "true"},
+    )
+
+
+def _recuse(client: Client, c: cfp_models.Call, p: cfp_models.Proposal, **data: str) -> Any:
+    return client.post(reverse("reviews:recuse", args=[c.slug, p.code]), data)
+
+
+def _edit(p: cfp_models.Proposal, *, abstract: str, title: str | None = None) -> None:
+    cfp_services.update_proposal(
+        call_slug=p.call.slug,
+        code=p.code,
+        user_id=p.owner_id or 0,
+        data=cfp_services.ProposalData(
+            title=title or p.title, abstract=abstract, format_slug="talk", track_slug="web"
+        ),
+        now=timezone.now(),
+    )
+
+
+def test_recusing_records_a_conflict_and_removes_the_assignment_and_my_review() -> None:
+    client, c, me, proposals = _world()
+    _score(client, c, proposals[0])
+
+    _recuse(client, c, proposals[0], reason="We worked together")
+
+    conflict = review_models.Conflict.objects.get(reviewer=me)
+    assert (conflict.proposal_id, conflict.reason) == (proposals[0].pk, "We worked together")
+    assert not review_models.Assignment.objects.filter(proposal=proposals[0], reviewer=me).exists()
+    assert not review_models.Review.objects.filter(proposal=proposals[0], reviewer=me).exists()
+
+
+def test_recusing_hands_the_proposal_to_another_reviewer() -> None:
+    client, c, _me, proposals = _world()
+
+    _recuse(client, c, proposals[0])
+
+    reviewers = set(
+        review_models.Assignment.objects.filter(proposal=proposals[0]).values_list(
+            "reviewer__username", flat=True
+        )
+    )
+    assert reviewers == {"ruben", "rosa"}
+
+
+def test_recusing_sends_the_reviewer_on_to_their_next_proposal_with_a_message() -> None:
+    client, c, _me, proposals = _world()
+
+    response = _recuse(client, c, proposals[0])
+    page = client.get(response["Location"])
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("reviews:screen", args=[c.slug, proposals[1].code])
+    assert "You no longer review this proposal" in page.content.decode()
+
+
+def test_recusing_keeps_the_queue_filters() -> None:
+    client, c, _me, proposals = _world(1)
+
+    response = client.post(
+        reverse("reviews:recuse", args=[c.slug, proposals[0].code]) + "?track=web&status=todo"
+    )
+
+    assert response["Location"] == "/review/pycon/?track=web&status=todo"
+
+
+def test_after_recusing_the_proposal_is_gone_from_my_screen_and_queue() -> None:
+    client, c, _me, proposals = _world()
+
+    _recuse(client, c, proposals[0])
+
+    screen = client.get(reverse("reviews:screen", args=[c.slug, proposals[0].code]))
+    queue = client.get(reverse("reviews:queue", args=[c.slug])).content.decode()
+    assert screen.status_code == 404
+    assert proposals[0].code not in queue
+
+
+def test_a_too_long_reason_is_refused_with_the_text_kept_and_nothing_changed() -> None:
+    client, c, me, proposals = _world()
+    reason = "x" * 201
+
+    response = _recuse(client, c, proposals[0], reason=reason)
+
+    assert response.status_code == 400
+    assert reason in response.content.decode()
+    assert review_models.Assignment.objects.filter(proposal=proposals[0], reviewer=me).exists()
+    assert not review_models.Conflict.objects.exists()
+
+
+def test_recusing_from_a_proposal_not_in_my_queue_is_not_found() -> None:
+    client, c, _me, _proposals = _world()
+    stranger = factories.proposal(c, factories.user("zed"), title="Not yours")
+
+    response = _recuse(client, c, stranger)
+
+    assert response.status_code == 404
+    assert not review_models.Conflict.objects.exists()
+
+
+def test_recusing_a_scored_proposal_asks_for_a_new_aggregation() -> None:
+    client, c, _me, proposals = _world()
+    _score(client, c, proposals[0])
+    review_models.AggregationRun.objects.all().delete()
+
+    _recuse(client, c, proposals[0])
+
+    assert review_models.AggregationRun.objects.filter(call=c).exists()
+
+
+def test_the_screen_shows_a_word_diff_of_what_changed_since_my_review() -> None:
+    client, c, _me, proposals = _world()
+    _score(client, c, proposals[0])
+    _edit(proposals[0], abstract=f"We cut page times by 80%. By {NAME}.")
+
+    body = client.get(reverse("reviews:screen", args=[c.slug, proposals[0].code])).content.decode()
+
+    assert "What changed since your review" in body
+    assert '<del><span class="visually-hidden">removed: </span>in half. </del>' in body
+    assert '<ins><span class="visually-hidden">added: </span>by 80%. </ins>' in body
+
+
+def test_the_old_version_is_redacted_before_it_is_compared() -> None:
+    client, c, _me, proposals = _world()
+    _score(client, c, proposals[0])
+    # The speaker takes their name and e-mail out after the review: the old text had them.
+    _edit(proposals[0], abstract=f"We cut page times in half. Write to {EMAIL}.")
+    _edit(proposals[0], abstract="We cut page times in half.")
+
+    body = client.get(reverse("reviews:screen", args=[c.slug, proposals[0].code])).content.decode()
+
+    assert "What changed since your review" in body
+    assert "[name]" in body
+    assert "Ottoline" not in body
+    assert "Vranckx" not in body
+    assert EMAIL not in body
+
+
+def test_a_proposal_unchanged_since_my_review_shows_no_diff() -> None:
+    client, c, _me, proposals = _world()
+    _score(client, c, proposals[0])
+
+    body = client.get(reverse("reviews:screen", args=[c.slug, proposals[0].code])).content.decode()
+
+    assert "What changed since your review" not in body
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_changed_proposals_screen_runs_a_fixed_number_of_queries(
+    rows: int, htmx: bool, assert_queries: Callable[[int], Any]
+) -> None:
+    client, c, _me, proposals = _world(rows)
+    for p in proposals:
+        _score(client, c, p)
+        _edit(p, abstract=f"Rewritten abstract for {p.code}.")
+    headers = {"HX-Request": "true"} if htmx else {}
+
+    # session, user, role, assignment+proposal, criteria, my review, queue, the old version,
+    # its speakers; the full page adds the navigation.
+    with assert_queries(9 if htmx else 10):
+        response = client.get(
+            reverse("reviews:screen", args=[c.slug, proposals[0].code]), headers=headers
+        )
+
+    assert response.status_code == 200
