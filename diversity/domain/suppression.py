@@ -223,21 +223,15 @@ def protect_table(
         for name in models
         for side, cell in [*(("new", c) for c in cells), *(("old", c) for c in old_hidden)]
     ]
-    try:
-        if previous is None:
-            _intervals([(truth, [])])
-            base_width = {item: _lone_width(item, flows) for item in all_items}
-        else:
-            found = _intervals(
-                [(truth, [])] + [(bases[i[0]], models[i[0]].terms(i)) for i in all_items]
-            )
-            base_width = {
-                i: high - low for i, (low, high) in zip(all_items, found[1:], strict=True)
-            }
-    except InconsistentSnapshot:
-        if previous is not None:
-            raise
-        raise ValueError("counts do not add up to the stage totals given by flows") from None
+    if previous is None:
+        base_width = {item: _lone_width(item, flows) for item in all_items}
+        checked = False  # the truth is checked with the first round below
+    else:
+        found = _intervals(
+            [(truth, [])] + [(bases[i[0]], models[i[0]].terms(i)) for i in all_items]
+        )
+        base_width = {i: high - low for i, (low, high) in zip(all_items, found[1:], strict=True)}
+        checked = True
     # A cell the strict attacker can count even when everything is hidden (e.g. "not answered",
     # for someone who knows who answered) is useless as a partner against that attacker.
     countable = frozenset(c for c in cells if base_width[("strict", "new", c)] == 0)
@@ -258,11 +252,25 @@ def protect_table(
     )
 
     def items_for(new: Iterable[CellKey], old: Iterable[CellKey]) -> list[Item]:
-        chosen = [*(("new", c) for c in new), *(("old", c) for c in old)]
-        return [(name, side, cell) for name in models for side, cell in chosen]
+        """What to audit for these hidden cells.
 
+        The loose attacker knows less, so its interval contains the strict one; when both ask
+        for the same width, passing the strict audit passes the loose one too.
+        """
+        chosen = [*(("new", c) for c in new), *(("old", c) for c in old)]
+        items: list[Item] = []
+        for side, cell in chosen:
+            need = min(k, base_width[("strict", side, cell)])
+            if need > 0:
+                items.append(("strict", side, cell))
+            if "loose" in models and min(k, base_width[("loose", side, cell)]) > need:
+                items.append(("loose", side, cell))
+        return items
+
+    shown = _Shown(rows=tuple(rows), columns=tuple(columns), flows=flows, counts=counts)
     pending = items_for(sorted(hidden), old_hidden)
-    while pending:
+    ranges: dict[CellKey, tuple[int, int]] = {}
+    while True:
         systems = {
             name: _System(
                 model,
@@ -273,13 +281,24 @@ def protect_table(
             )
             for name, model in models.items()
         }
-        found = _intervals([(systems[i[0]], models[i[0]].terms(i)) for i in pending])
+        # The printed intervals ride along: if this round passes they are the final ones.
+        requests = [(systems[i[0]], models[i[0]].terms(i)) for i in pending]
+        if not checked:
+            requests.append((truth, []))
+        try:
+            found = _intervals([*requests, *shown.requests(hidden)])
+        except InconsistentSnapshot:
+            if previous is not None:
+                raise
+            raise ValueError("counts do not add up to the stage totals given by flows") from None
+        checked = True
         failing = [
             item
-            for item, (low, high) in zip(pending, found, strict=True)
+            for item, (low, high) in zip(pending, found[: len(pending)], strict=True)
             if high - low < min(k, base_width[item])
         ]
         if not failing:
+            ranges = dict(zip(sorted(hidden), found[len(requests) :], strict=True))
             break
         added = _complements(
             failing=failing,
@@ -290,13 +309,12 @@ def protect_table(
             preferred=preferred_complements,
         )
         if not added:
-            break  # everything that could be hidden is hidden; (2)/(3) hold by definition of W
+            # Everything that could be hidden is hidden, so (2)/(3) hold by definition of W;
+            # unreachable in practice, kept so that a bug cannot loop forever.
+            ranges = dict(zip(sorted(hidden), _intervals(shown.requests(hidden)), strict=True))
+            break
         hidden |= added
         pending = [*failing, *items_for(sorted(added), ())]
-
-    ranges = _standalone_ranges(
-        rows=tuple(rows), columns=tuple(columns), flows=flows, counts=counts, hidden=hidden
-    )
     return Protection(hidden=frozenset(hidden), ranges=ranges)
 
 
@@ -418,48 +436,49 @@ def _complements(
     return added
 
 
-def _standalone_ranges(
-    *,
-    rows: tuple[str, ...],
-    columns: tuple[str, ...],
-    flows: Sequence[Flow],
-    counts: Mapping[CellKey, int],
-    hidden: Set[CellKey],
-) -> dict[CellKey, tuple[int, int]]:
-    """Intervals derivable from this table alone (plus stage counts), safe to print beside it.
+class _Shown:
+    """The intervals printed beside hidden cells: derivable from the table alone.
 
     Deliberately without row limits, the previous snapshot or the declared changes: who answered
     and who changed an answer are private, so printing bounds that used them would publish
-    something new.
+    something new. Only the stage counts and the published cells go in.
     """
-    if not hidden:
-        return {}
-    current: dict[frozenset[str], int] = {}
-    for flow in flows:
-        if flow.after is not None and flow.size:
-            current[flow.after] = current.get(flow.after, 0) + flow.size
-    model = _Model(
-        rows=rows,
-        columns=columns,
-        flows=[
-            Flow(before=None, after=s, answers_changed=False, size=n) for s, n in current.items()
-        ],
-        new_rows=frozenset(rows),
-        old_rows=frozenset(),
-        limits=False,
-    )
-    system = _System(
-        model,
-        [
-            (model.new_terms[(row, column)], counts[(row, column)])
-            for row in rows
-            for column in columns
-            if (row, column) not in hidden
-        ],
-    )
-    ordered = sorted(hidden)
-    found = _intervals([(system, model.new_terms[cell]) for cell in ordered])
-    return dict(zip(ordered, found, strict=True))
+
+    def __init__(
+        self,
+        *,
+        rows: tuple[str, ...],
+        columns: tuple[str, ...],
+        flows: Sequence[Flow],
+        counts: Mapping[CellKey, int],
+    ) -> None:
+        current: dict[frozenset[str], int] = {}
+        for flow in flows:
+            if flow.after is not None and flow.size:
+                current[flow.after] = current.get(flow.after, 0) + flow.size
+        self.model = _Model(
+            rows=rows,
+            columns=columns,
+            flows=[
+                Flow(before=None, after=s, answers_changed=False, size=n)
+                for s, n in current.items()
+            ],
+            new_rows=frozenset(rows),
+            old_rows=frozenset(),
+            limits=False,
+        )
+        self.cells = [(row, column) for row in rows for column in columns]
+        self.counts = counts
+
+    def requests(self, hidden: Set[CellKey]) -> list[tuple[_System, Sequence[int]]]:
+        """One request per hidden cell, in sorted cell order."""
+        if not hidden:
+            return []
+        terms = self.model.new_terms
+        system = _System(
+            self.model, [(terms[c], self.counts[c]) for c in self.cells if c not in hidden]
+        )
+        return [(system, terms[cell]) for cell in sorted(hidden)]
 
 
 class _Model:
@@ -538,12 +557,12 @@ class _System:
             elif value != 0:
                 self.impossible = True  # a published non-zero count where nobody can be
         self.size = max(model.size, 1)
-        a_eq = np.zeros((len(rows), self.size))
-        self.b_eq = np.zeros(len(rows))
-        for i, (terms, value) in enumerate(rows):
-            np.add.at(a_eq[i], list(terms), 1.0)
-            self.b_eq[i] = value
-        self.a_eq = sparse.csr_matrix(a_eq)
+        self.height = len(rows)
+        self.row_index = np.array(
+            [i for i, (terms, _) in enumerate(rows) for _ in terms], dtype=np.int64
+        )
+        self.column_index = np.array([t for terms, _ in rows for t in terms], dtype=np.int64)
+        self.b_eq = np.array([float(value) for _, value in rows])
 
 
 def _intervals(requests: Sequence[tuple[_System, Sequence[int]]]) -> list[tuple[int, int]]:
@@ -559,26 +578,31 @@ def _intervals(requests: Sequence[tuple[_System, Sequence[int]]]) -> list[tuple[
         return []
     if any(system.impossible for system, _ in requests):
         raise InconsistentSnapshot(_MISMATCH)
-    blocks: list[sparse.csr_matrix] = []
+    row_parts: list[np.ndarray] = []
+    column_parts: list[np.ndarray] = []
     rights: list[np.ndarray] = []
-    objective: list[np.ndarray] = []
+    objective_at: list[int] = []
+    objective_sign: list[float] = []
     offsets: list[int] = []
-    at = 0
+    row_at = column_at = 0
     for system, terms in requests:
         for sign in (-1.0, 1.0):  # maximise (minimise minus the sum), then minimise
-            piece = np.zeros(system.size)
-            np.add.at(piece, list(terms), sign)
-            blocks.append(system.a_eq)
+            row_parts.append(system.row_index + row_at)
+            column_parts.append(system.column_index + column_at)
             rights.append(system.b_eq)
-            objective.append(piece)
-            offsets.append(at)
-            at += system.size
+            objective_at.extend(column_at + t for t in terms)
+            objective_sign.extend(sign for _ in terms)
+            offsets.append(column_at)
+            row_at += system.height
+            column_at += system.size
+    rows = np.concatenate(row_parts)
+    a_eq = sparse.csr_matrix(
+        (np.ones(len(rows)), (rows, np.concatenate(column_parts))), shape=(row_at, column_at)
+    )
+    objective = np.zeros(column_at)
+    np.add.at(objective, objective_at, objective_sign)
     result = linprog(
-        np.concatenate(objective),
-        A_eq=sparse.block_diag(blocks, format="csr"),
-        b_eq=np.concatenate(rights),
-        bounds=(0, None),
-        method="highs",
+        objective, A_eq=a_eq, b_eq=np.concatenate(rights), bounds=(0, None), method="highs"
     )
     if result.status == 2:
         raise InconsistentSnapshot(_MISMATCH)
