@@ -159,8 +159,9 @@ def test_a_worker_killed_mid_run_leaves_one_snapshot_equal_to_a_clean_run(
     unacked = broker.zrange("unacked_index", 0, -1, withscores=True)
     assert len(unacked) == 1, "the killed worker's message should wait, unacknowledged"
     delivered_at = float(unacked[0][1])
-    # A starting worker sweeps once for messages older than the visibility timeout; the next
-    # sweep comes minutes later, so start it once the message is old enough.
+    # A starting worker sweeps once for messages older than the visibility timeout; kombu's next
+    # sweep comes ~100 s later (restore interval 10 s x throttle 10), so start it once the
+    # message is old enough.
     wait_for(
         lambda: time.time() > delivered_at + VISIBILITY_TIMEOUT + 0.5,
         timeout=VISIBILITY_TIMEOUT + 5,
