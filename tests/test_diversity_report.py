@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from io import StringIO
 from typing import Any
@@ -320,7 +320,7 @@ def test_the_build_task_publishes_both_reports(
 
 
 def _first_timers_left_out() -> list[Person]:
-    people = []
+    people: list[Person] = []
     for i in range(60):
         accepted = i < 15
         # First-timers are a third of submissions but ranked below the accepted talks.
@@ -422,7 +422,8 @@ def test_near_cut_proposals_are_only_those_with_a_chancy_or_just_missed_rank() -
     gap = next(g for g in dimension(figures(s.call), "first_time")["gaps"] if g["kind"] == "drop")
     ranks = sorted(s.codes.index(code) + 1 for code in gap["near_cut"])
     # Just below 15 slots: ranks 16..18 (a tenth of the slots, at least three places).
-    assert ranks and all(15 <= r <= 18 for r in ranks)
+    assert ranks
+    assert all(15 <= r <= 18 for r in ranks)
 
 
 # --- snapshots and the release rule --------------------------------------------------------
@@ -571,7 +572,8 @@ def test_the_report_page_shows_charts_with_a_table_and_flagged_gaps() -> None:
     body = _chair_client(s).get(reverse("diversity:report", args=[s.call.slug])).content.decode()
 
     assert body.count("<svg") >= len(figures(s.call)["dimensions"])
-    assert 'role="img"' in body and "<desc" in body
+    assert 'role="img"' in body
+    assert "<desc" in body
     assert body.count('<table class="figures">') == body.count("<svg")
     assert "Larger drop than chance" in body
     assert "style=" not in body
@@ -704,8 +706,8 @@ def test_removing_a_question_deletes_its_answers() -> None:
 
 
 @pytest.fixture
-def seeded() -> Iterator[Seeded]:
-    yield seed_call(mixed_population())
+def seeded() -> Seeded:
+    return seed_call(mixed_population())
 
 
 def test_the_command_prints_the_published_figures_as_json(seeded: Seeded) -> None:
