@@ -37,7 +37,7 @@ from reviews import queries as review_queries
 
 Stage = funnel.Stage
 
-CHANGE_MARGIN = dt.timedelta(minutes=2)
+CHANGE_MARGIN = dt.timedelta(seconds=30)
 """An answer saved while a build read the answers may commit after the read with an earlier
 timestamp; declaring answers changed a little before the basis time covers that race (declaring
 one answer too many only makes the next release more cautious)."""
@@ -497,6 +497,14 @@ def report_inputs(*, call_id: int) -> ReportInputs:
     reviewer_users = cfp_models.Membership.objects.filter(
         call_id=call_id, role=cfp_models.Role.REVIEWER
     ).values("user_id")
+    # People who withdrew consent are left out of self-identification tables altogether:
+    # withdrawal re-keys them in the stored basis (services.withdraw_consent), so to the next
+    # build they are one unit that left, which is exactly one change for the release rule.
+    withdrawn = set(
+        models.Consent.objects.filter(withdrawn_at__isnull=False)
+        .filter(Q(user_id__in=speaker_users) | Q(user_id__in=reviewer_users))
+        .values_list("user_id", flat=True)
+    )
     answers: dict[int, dict[str, str]] = {}
     changed_at: dict[int, dict[str, dt.datetime]] = {}
     for uid, key, value, when in (
@@ -601,6 +609,7 @@ def report_inputs(*, call_id: int) -> ReportInputs:
             values=answers.get(people_user[sid] or 0, {}),
         )
         for sid, stages in sorted(people_stages.items())
+        if people_user[sid] not in withdrawn
     )
     reviewers = tuple(
         funnel.Unit(
@@ -609,6 +618,7 @@ def report_inputs(*, call_id: int) -> ReportInputs:
             values=answers.get(uid, {}),
         )
         for mid, uid in sorted(memberships)
+        if uid not in withdrawn
     )
     user_of_key = {
         pseudonym(call_id=call_id, kind=SPEAKER_UNIT, ident=sid): uid

@@ -125,22 +125,21 @@ def save_answers(
 
 @transaction.atomic
 def withdraw_consent(*, user_id: int, now: dt.datetime) -> int:
-    """Delete every answer of this person and unlink them from stored report bases.
+    """Delete every answer of this person and take them out of every report.
 
-    Each snapshot basis that counted this person as someone who answered gets their unit key
-    replaced by a fresh random one, so nothing stored ties them to having answered; to the
-    next build that reads as "one unit left, one unit arrived", which the release rule treats
-    at least as cautiously as the truth. Those snapshots are marked for rebuilding and a build
-    is queued per call. Returns the number of answers deleted.
+    From now on the person is left out of self-identification tables (until they consent
+    again). Each stored snapshot basis that holds their unit key gets it replaced by a fresh
+    random one, so nothing stored ties them to having answered: to the next build that unit
+    simply left, one change for the release rule, as the withdrawal itself is. Those snapshots
+    are marked for rebuilding and a build is queued per call. Returns the answers deleted.
     """
     deleted, _per_model = models.Answer.objects.filter(user_id=user_id).delete()
     models.Consent.objects.filter(user_id=user_id, withdrawn_at__isnull=True).update(
         withdrawn_at=now
     )
     calls: set[int] = set()
-    units = queries.units_of_person(user_id=user_id)
     by_snapshot: dict[tuple[int, str], list[str]] = {}
-    for unit in units:
+    for unit in queries.units_of_person(user_id=user_id):
         by_snapshot.setdefault((unit.call_id, unit.kind), []).append(unit.key)
     if by_snapshot:
         bases = models.SnapshotBasis.objects.select_for_update().filter(
@@ -160,7 +159,7 @@ def withdraw_consent(*, user_id: int, now: dt.datetime) -> int:
     for call_id in sorted(calls):
         enqueue_on_commit(BUILD_TASK, call_id)
     log.info(
-        "self-identification withdrawn for user %s; %s snapshots marked for rebuilding",
+        "self-identification withdrawn for user %s; reports of %s calls marked for rebuilding",
         user_id,
         len(calls),
     )
@@ -168,14 +167,14 @@ def withdraw_consent(*, user_id: int, now: dt.datetime) -> int:
 
 
 def _unlink(data: dict[str, Any], keys: Sequence[str]) -> bool:
-    """Re-key the units in ``keys`` that had answered; True when something changed."""
+    """Replace each of ``keys`` found in the basis by a random key; True when one was found."""
     answered: dict[str, list[str]] = {
         slug: list(members) for slug, members in (data.get("answered") or {}).items()
     }
     stage_sets: dict[str, list[str]] = dict(data.get("stage_sets") or {})
     touched = False
     for key in keys:
-        if key not in stage_sets or not any(key in members for members in answered.values()):
+        if key not in stage_sets:
             continue
         fresh = f"w{secrets.token_hex(10)}"
         stage_sets[fresh] = stage_sets.pop(key)

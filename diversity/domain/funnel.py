@@ -44,7 +44,7 @@ under-declaring is caught when the counts cannot follow from the previous snapsh
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -319,7 +319,7 @@ def build_report(
             table = tables[dimension.slug]
             shown_totals = table_totals[dimension.slug]
             cells = table.cells
-            near: Mapping[str, tuple[str, ...]] = {}
+            near: Callable[[str], tuple[str, ...]] = _nobody
         else:
             shown_totals = totals
             counts = _counts(dimension, by_stages)
@@ -333,7 +333,7 @@ def build_report(
                 for row in dimension.rows
                 for stage in STAGES
             )
-            near = _near_cut(dimension, units, near_cut_limit)
+            near = _NearCut(dimension=dimension, units=units, limit=near_cut_limit)
         reports.append(
             DimensionReport(
                 dimension=dimension,
@@ -422,7 +422,12 @@ def _protect(
         )
         previous_table = None
     else:
-        flows = _flows(dimension=dimension, units=units, previous=previous, changed=changed)
+        flows = _flows(
+            dimension=dimension,
+            current={unit.key: unit for unit in units},
+            previous=previous,
+            changed=changed,
+        )
         previous_table = suppression.PreviousTable(
             rows=old.rows,
             cells={(c.value, c.stage): c.count for c in old.cells},
@@ -460,7 +465,7 @@ def _protect(
 def _flows(
     *,
     dimension: Dimension,
-    units: Sequence[Unit],
+    current: Mapping[str, Unit],
     previous: PublishedReport,
     changed: frozenset[str],
 ) -> tuple[suppression.Flow, ...]:
@@ -471,32 +476,34 @@ def _flows(
     """
     old = previous.tables[dimension.slug]
     answered_then = previous.answered.get(dimension.slug)
-    old_values = tuple(row for row in old.rows if row != NOT_ANSWERED)
-    Key = tuple[
-        frozenset[str] | None,
-        frozenset[str] | None,
-        bool,
-        frozenset[str] | None,
-        frozenset[str] | None,
-    ]
+    rows_now = {
+        True: frozenset(dimension.values),
+        False: frozenset({NOT_ANSWERED}),
+        None: None,
+    }
+    rows_then = {
+        True: frozenset(row for row in old.rows if row != NOT_ANSWERED),
+        False: frozenset({NOT_ANSWERED}),
+        None: None,
+    }
+    slug = dimension.slug
+    Key = tuple[frozenset[Stage] | None, frozenset[Stage] | None, bool, bool | None, bool | None]
     groups: Counter[Key] = Counter()
-    current = {unit.key: unit for unit in units}
     for key in previous.stage_sets.keys() | current.keys():
-        before: frozenset[str] | None = previous.stage_sets.get(key)
+        before = previous.stage_sets.get(key)
         unit = current.get(key)
-        after: frozenset[str] | None = None
-        rows_now: frozenset[str] | None = None
-        if unit is not None:
-            after = unit.stages
-            rows_now = _rows_known(dimension.values, unit.values.get(dimension.slug, NOT_ANSWERED))
-        rows_then: frozenset[str] | None = None
-        if before is not None and answered_then is not None:
-            rows_then = _rows_known(old_values, "x" if key in answered_then else NOT_ANSWERED)
+        now = None if unit is None else unit.values.get(slug, NOT_ANSWERED) != NOT_ANSWERED
+        then = None if before is None or answered_then is None else key in answered_then
         moved = before is not None and unit is not None and key in changed
-        groups[(before, after, moved, rows_now, rows_then)] += 1
+        groups[(before, None if unit is None else unit.stages, moved, now, then)] += 1
     return tuple(
         suppression.Flow(
-            before=b, after=a, answers_changed=m, size=n, after_rows=now, before_rows=then
+            before=b,
+            after=a,
+            answers_changed=m,
+            size=n,
+            after_rows=rows_now[now],
+            before_rows=rows_then[then],
         )
         for (b, a, m, now, then), n in sorted(groups.items(), key=lambda item: repr(item[0]))
     )
@@ -526,7 +533,7 @@ def _gaps(
     totals: Mapping[Stage, int],
     targets: Mapping[tuple[str, str], float],
     alpha: float,
-    near: Mapping[str, tuple[str, ...]],
+    near: Callable[[str], tuple[str, ...]],
 ) -> tuple[Gap, ...]:
     """Gaps from the published cells only: a hidden count enters as its published interval."""
     by_key = {(c.value, c.stage): c for c in cells}
@@ -560,7 +567,7 @@ def _gaps(
                     explanation=stats.describe_below_target(
                         group=group, accepted=accepted, group_accepted=group_accepted, target=target
                     ),
-                    near_cut=near.get(value, ()),
+                    near_cut=near(value),
                 )
             )
         p_value = stats.worst_case_drop_p_value(
@@ -587,33 +594,40 @@ def _gaps(
                         group_accepted=group_accepted,
                         p_value=p_value,
                     ),
-                    near_cut=near.get(value, ()),
+                    near_cut=near(value),
                 )
             )
     return tuple(gaps)
 
 
-def _near_cut(
-    dimension: Dimension, units: Sequence[Unit], limit: int
-) -> dict[str, tuple[str, ...]]:
-    """Per answer: proposals with a unit of that answer, not accepted, best score first."""
-    best: dict[str, dict[str, float]] = {}
-    for unit in units:
-        if Stage.ACCEPTED in unit.stages or unit.score_margin is None or not unit.proposal:
-            continue
-        value = unit.values.get(dimension.slug, NOT_ANSWERED)
-        if value == NOT_ANSWERED:
-            continue
-        margins = best.setdefault(value, {})
-        margins[unit.proposal] = max(
-            margins.get(unit.proposal, unit.score_margin), unit.score_margin
-        )
-    return {
-        value: tuple(
-            code for code, _ in sorted(margins.items(), key=lambda i: (-i[1], i[0]))[:limit]
-        )
-        for value, margins in best.items()
-    }
+def _nobody(value: str) -> tuple[str, ...]:
+    """Self-identification gaps never list proposals."""
+    return ()
+
+
+class _NearCut:
+    """Proposals of a group, not accepted, best calibrated score first; computed on demand."""
+
+    def __init__(self, *, dimension: Dimension, units: Sequence[Unit], limit: int) -> None:
+        self.slug = dimension.slug
+        self.units = units
+        self.limit = limit
+
+    def __call__(self, value: str) -> tuple[str, ...]:
+        margins: dict[str, float] = {}
+        for unit in self.units:
+            if (
+                unit.values.get(self.slug) != value
+                or unit.score_margin is None
+                or not unit.proposal
+                or Stage.ACCEPTED in unit.stages
+            ):
+                continue
+            margins[unit.proposal] = max(
+                margins.get(unit.proposal, unit.score_margin), unit.score_margin
+            )
+        ranked = sorted(margins.items(), key=lambda item: (-item[1], item[0]))
+        return tuple(code for code, _ in ranked[: self.limit])
 
 
 def _span(cell: Cell, total: int) -> stats.Span:

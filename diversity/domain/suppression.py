@@ -210,31 +210,34 @@ def protect_table(
     # A cell nobody can be in for any attacker is a structural zero: hiding it hides nothing.
     hideable = {cell for cell in cells if any(m.new_terms[cell] for m in models.values())}
 
-    # First program: the truth (the attacker's model must admit it, otherwise the model is wrong,
-    # e.g. an undeclared change, and its verdicts would mean nothing) and W, the width of every
-    # cell with every current cell hidden, for each attacker.
+    # The truth must satisfy the attacker's model, otherwise the model is wrong (e.g. an
+    # undeclared change) and its verdicts would mean nothing; it is checked with the first round.
     strict = models["strict"]
     truth = _System(
         strict, [*old_fixed["strict"], *((strict.new_terms[c], counts[c]) for c in cells)]
     )
-    bases = {name: _System(m, old_fixed[name]) for name, m in models.items()}
-    all_items = [
-        (name, side, cell)
-        for name in models
-        for side, cell in [*(("new", c) for c in cells), *(("old", c) for c in old_hidden)]
-    ]
+    # W per audited item: in closed form for a single snapshot, else solved when first needed
+    # (only for cells narrower than k, the only ones where W can matter).
+    base_width: dict[Item, int] = {}
     if previous is None:
-        base_width = {item: _lone_width(item, flows) for item in all_items}
-        checked = False  # the truth is checked with the first round below
-    else:
-        found = _intervals(
-            [(truth, [])] + [(bases[i[0]], models[i[0]].terms(i)) for i in all_items]
-        )
-        base_width = {i: high - low for i, (low, high) in zip(all_items, found[1:], strict=True)}
-        checked = True
-    # A cell the strict attacker can count even when everything is hidden (e.g. "not answered",
-    # for someone who knows who answered) is useless as a partner against that attacker.
-    countable = frozenset(c for c in cells if base_width[("strict", "new", c)] == 0)
+        base_width = {
+            (name, "new", cell): _lone_width((name, "new", cell), flows)
+            for name in models
+            for cell in cells
+        }
+    bases: dict[str, _System] = {}
+
+    def fill_base(items: Sequence[Item]) -> None:
+        missing = [item for item in items if item not in base_width]
+        for name in {item[0] for item in missing}:
+            bases.setdefault(name, _System(models[name], old_fixed[name]))
+        found = _intervals([(bases[i[0]], models[i[0]].terms(i)) for i in missing])
+        base_width.update({i: high - low for i, (low, high) in zip(missing, found, strict=True)})
+
+    # A cell the strict attacker can count from the stage sets and who answered alone ("not
+    # answered", for someone who knows who answered) is useless as a partner against it. The
+    # closed form ignores what an earlier snapshot pins as well; the audit catches those.
+    countable = frozenset(c for c in cells if _lone_width(("strict", "new", c), flows) == 0)
 
     hidden = {cell for cell in cells if 1 <= counts[cell] < k}
     # Keeping last time's hidden cells hidden means the two patterns agree wherever possible,
@@ -258,6 +261,8 @@ def protect_table(
         for the same width, passing the strict audit passes the loose one too.
         """
         chosen = [*(("new", c) for c in new), *(("old", c) for c in old)]
+        if previous is not None:
+            return [(name, side, cell) for name in models for side, cell in chosen]
         items: list[Item] = []
         for side, cell in chosen:
             need = min(k, base_width[("strict", side, cell)])
@@ -270,6 +275,7 @@ def protect_table(
     shown = _Shown(rows=tuple(rows), columns=tuple(columns), flows=flows, counts=counts)
     pending = items_for(sorted(hidden), old_hidden)
     ranges: dict[CellKey, tuple[int, int]] = {}
+    checked = False
     while True:
         systems = {
             name: _System(
@@ -292,11 +298,13 @@ def protect_table(
                 raise
             raise ValueError("counts do not add up to the stage totals given by flows") from None
         checked = True
-        failing = [
-            item
+        widths = {
+            item: high - low
             for item, (low, high) in zip(pending, found[: len(pending)], strict=True)
-            if high - low < min(k, base_width[item])
-        ]
+        }
+        narrow = [item for item in pending if widths[item] < k]
+        fill_base(narrow)
+        failing = [item for item in narrow if widths[item] < min(k, base_width[item])]
         if not failing:
             ranges = dict(zip(sorted(hidden), found[len(requests) :], strict=True))
             break
