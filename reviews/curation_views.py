@@ -88,9 +88,6 @@ def _proposal_context(
         notes_html=markdown.render_plain(text=p.notes),
         reviews=curation_queries.proposal_reviews(call_id=access.call_id, proposal_id=p.id),
         aggregate=curation_queries.aggregate(proposal_id=p.id, run_id=run_id),
-        # The leak scanner's false-positive control lives in the cfp app; until it exists the
-        # findings are listed without it.
-        false_positive_url="",
     )
     return context
 
