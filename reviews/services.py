@@ -138,7 +138,8 @@ def _claim_run(*, call_id: int, now: dt.datetime) -> int | None:
             models.AggregationRun.objects.filter(
                 call_id=call_id, state__in=[models.RunState.PENDING, models.RunState.RUNNING]
             )
-            .order_by("requested_at", "id")
+            # Waiting runs first: a running one may belong to a live worker on another machine.
+            .order_by("state", "requested_at", "id")  # "pending" sorts before "running"
             .first()
         )
         if run is None:
@@ -202,14 +203,21 @@ def _total_slots(call_id: int) -> int:
 
 
 def run_aggregation(*, call_id: int, now: dt.datetime) -> int | None:
-    """Compute the call's snapshot; returns the run id, or None when nothing was waiting.
+    """Compute the call's snapshots until no run waits; returns the last run id, or None.
 
     Safe to run twice or concurrently: the writing step re-checks the run under the call's row
-    lock, so one snapshot is written per run, and the same inputs give the same numbers.
+    lock, so one snapshot is written per run, and the same inputs give the same numbers. It keeps
+    claiming because a run requested while another worker computed may have had its own task
+    taken by this worker, which must not leave it waiting.
     """
-    run_id = _claim_run(call_id=call_id, now=now)
-    if run_id is None:
-        return None
+    last: int | None = None
+    while (run_id := _claim_run(call_id=call_id, now=now)) is not None:
+        _compute_run(call_id=call_id, run_id=run_id, now=now)
+        last = run_id
+    return last
+
+
+def _compute_run(*, call_id: int, run_id: int, now: dt.datetime) -> None:
     cache.set(_progress_key(call_id), _("Reading reviews…"), 600)
     try:
         call, criteria, proposals, reviews, assigned, until = _inputs(call_id)
@@ -235,7 +243,7 @@ def run_aggregation(*, call_id: int, now: dt.datetime) -> int | None:
         cfp_models.Call.objects.select_for_update().filter(pk=call_id).exists()
         run = models.AggregationRun.objects.filter(pk=run_id).first()
         if run is None or run.state != models.RunState.RUNNING:
-            return run_id
+            return
         models.ProposalScore.objects.filter(run=run).delete()
         models.ProposalScore.objects.bulk_create(
             [
@@ -292,7 +300,6 @@ def run_aggregation(*, call_id: int, now: dt.datetime) -> int | None:
             models.ProposalScore.objects.filter(run_id__in=older).delete()
             models.ReviewerScore.objects.filter(run_id__in=older).delete()
     cache.delete(_progress_key(call_id))
-    return run_id
 
 
 # --- assignment -----------------------------------------------------------------------------
