@@ -175,7 +175,15 @@ def decide(
             _("This proposal is %(status)s already.") % {"status": current.status_label},
             field="status",
         )
-    if to_status == models.DecisionStatus.ACCEPTED and slots:
+    if to_status == models.DecisionStatus.ACCEPTED and not slots:
+        raise UnableToDecide(
+            _(
+                "This format has no slots yet: set how many talks it takes in the call's "
+                "settings, then accept."
+            ),
+            field="status",
+        )
+    if to_status == models.DecisionStatus.ACCEPTED:
         taken = curation_queries.accepted_in_format(
             format_id=format_id, excluding_proposal_id=proposal_id
         )

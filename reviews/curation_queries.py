@@ -319,8 +319,8 @@ class Standing:
     reject_departs_from: tuple[str, ...]
 
     @property
-    def slots_left(self) -> int | None:
-        return None if self.slots == 0 else max(self.slots - self.accepted, 0)
+    def slots_left(self) -> int:
+        return max(self.slots - self.accepted, 0)
 
 
 def standing(

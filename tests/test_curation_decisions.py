@@ -262,6 +262,16 @@ def test_the_last_free_slot_is_filled_once() -> None:
     assert status_of(w.proposals[1]) == "undecided"
 
 
+def test_a_format_without_slots_accepts_nothing_and_says_where_to_set_them() -> None:
+    w = curation_world.curation(1, slots=0, revealed=True)
+
+    response = w.decide(w.proposals[0], "accepted")
+
+    assert response.status_code == 400
+    assert "This format has no slots yet" in response.content.decode()
+    assert status_of(w.proposals[0]) == "undecided"
+
+
 def test_the_service_refuses_a_stale_version_with_the_current_state() -> None:
     w = curation_world.curation(2, revealed=True)
     p = w.proposals[0]
