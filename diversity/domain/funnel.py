@@ -23,15 +23,20 @@ could read that person's answers off the difference between the two versions, ev
 count in both is large. No choice of hidden cells prevents that while counts stay exact. So the
 self-identification tables come in snapshots:
 
-* The caller keeps `FunnelReport.snapshot` (a `PublishedReport`: published figures, k, and which
-  stages each unit was in; never an answer) and passes it back as `previous` next time, together
-  with `answers_changed`: per question, the units whose answer changed since that snapshot.
+* The caller keeps `FunnelReport.snapshot` (a `PublishedReport`: published figures, k, which
+  stages each unit was in and who had answered each question; never an answer) and passes it
+  back as `previous` next time, together with `answers_changed`: per question, the units whose
+  answer changed from one answer to another since that snapshot. Answering for the first time and
+  withdrawing an answer are detected from the snapshot and need no declaring.
 * If no unit changed, the previous tables are shown again (they are still exact).
 * If between 1 and k-1 units changed (arrived, left, moved between stages, or changed an answer),
   the previous tables are shown again, marked `held`: they describe the population at the
   previous snapshot. Programme attributes are always current.
 * From k changed units on, new tables are computed, and the suppression audit solves the two
-  snapshots together, so no hidden cell of either can be pinned by combining them.
+  snapshots together, so combining them narrows no hidden cell of either below the protection
+  width (see `suppression`, guarantee 3).
+* A question that is new since the snapshot is withheld while the others are held; changing k
+  starts a new series (ValueError otherwise).
 
 Hence any difference between two published snapshots mixes at least k people. The threat model,
 the guarantees and their limits are in `suppression`'s docstring and docs/diversity-reports.md.

@@ -22,9 +22,9 @@ The attacker is a chair (or anyone who sees reports). They know:
 They do not know anybody's actual answer. They may combine all of the above linearly and solve:
 for a hidden cell, the smallest and largest values consistent with everything they know. That is
 what `protect_table` computes (`scipy.optimize.linprog`, one minimisation and one maximisation per
-hidden cell), with integer rounding of the bounds. Other dimensions add nothing: the reports
-publish no cross-tabulation, and tables of different questions only share the stage counts, which
-are already in the model.
+hidden cell, batched into a few calls), with integer rounding of the bounds. Other dimensions add
+nothing: the reports publish no cross-tabulation, and tables of different questions only share
+the stage counts, which are already in the model.
 
 What a published table guarantees
 ----------------------------------
@@ -58,6 +58,13 @@ Limits (also in docs/diversity-reports.md)
   keeps every hypothesis within the interval alive only as far as the LP sees it.
 * The coupling covers two snapshots, the previous one and the current one. Longer chains are not
   solved jointly.
+* Someone who knows the answered / not answered status of only *some* people sits between the two
+  modelled attackers. Hidden cells of answered rows keep at least the strict attacker's
+  interval; a hidden "not answered" cell can lose up to one unit of width per person whose status
+  they know in that stage (it cannot hide from someone who can count that row anyway).
+* The coupling of two snapshots is only as good as the declared changes: a unit declared as
+  changed that did not change weakens the audit (an undeclared one is either caught as
+  InconsistentSnapshot or only makes the audit stricter).
 * An attacker who knows the answers of k-1 members of a published group learns the answer of the
   k-th from that group's count: the usual limit of any threshold rule.
 """
