@@ -542,9 +542,9 @@ def report_inputs(*, call_id: int) -> ReportInputs:
     )
     self_id, self_labels = _self_id_dimensions(questions)
     labels.update(self_labels)
-    labels[("", "pairs")] = _("speakers of each proposal")
-    labels[("", "people")] = _("people who speak")
-    labels[("", "reviewers")] = _("reviewers")
+    labels[("", "pairs")] = _("speaker of each proposal")
+    labels[("", "people")] = _("person who speaks")
+    labels[("", "reviewers")] = _("reviewer")
     known_targets = {(d.slug, v) for d in (*programme, *self_id) for v in d.values}
     targets = {key: share for key, share in targets.items() if key in known_targets}
 
@@ -756,6 +756,10 @@ class DimensionView:
     near_cut_withheld: bool = False
     """Programme gaps whose proposal list is withheld until the chairs reveal identities."""
 
+    @property
+    def has_target(self) -> bool:
+        return any(r.target is not None for r in self.rows)
+
 
 @dataclass(frozen=True, slots=True)
 class ReportView:
@@ -864,7 +868,7 @@ def _chart(*, label: str, kind: str, rows: tuple[RowView, ...], columns: tuple[s
                         y=y,
                         width=round(width, 1),
                         height=BAR_HEIGHT,
-                        css=f"bar-{stage}",
+                        css=f"funnel-bar-{stage}",
                         title=f"{row.label}, {name}: {_percent(cell.share)}",
                     )
                 )

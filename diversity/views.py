@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -41,15 +42,26 @@ def _self_id_form(state: queries.SelfIdPage, data: object | None = None) -> form
 
 
 def _self_id_page(
-    request: HttpRequest, state: queries.SelfIdPage, form: forms.SelfIdForm, *, status: int = 200
+    request: HttpRequest,
+    state: queries.SelfIdPage,
+    form: forms.SelfIdForm,
+    *,
+    status: int = 200,
+    saved: bool = False,
 ) -> HttpResponse:
     return page(
         request,
         SELF_ID,
-        {"state": state, "form": form, "sections": form.sections},
+        {"state": state, "form": form, "sections": form.sections, "saved": saved},
         partial="answers",
         status=status,
     )
+
+
+def _reload(request: HttpRequest, url: str) -> HttpResponse:
+    """After a successful htmx POST, load the page afresh (with its message) instead of letting
+    htmx follow a redirect into the fragment's place."""
+    return HttpResponse(status=204, headers={"HX-Redirect": url})
 
 
 @login_required
@@ -76,6 +88,9 @@ def self_id(request: HttpRequest) -> HttpResponse:
         except services.UnableToSaveAnswers as exc:
             form.add_error(None, str(exc))
         else:
+            if request.htmx:  # type: ignore[attr-defined]
+                fresh = queries.self_id_page(user_id=me)
+                return _self_id_page(request, fresh, _self_id_form(fresh), saved=True)
             messages.success(request, _("Your answers are saved. Only you can see them."))
             return redirect("diversity:self_id")
     # htmx swaps only 2xx answers: the form comes back with its errors in place of itself.
@@ -138,6 +153,8 @@ def threshold(request: HttpRequest, access: CallAccess) -> HttpResponse:
             form.add_error("k", str(exc))
         else:
             messages.success(request, _("The threshold is saved."))
+            if request.htmx:  # type: ignore[attr-defined]
+                return _reload(request, reverse("diversity:report", args=[access.slug]))
             return redirect("diversity:report", slug=access.slug)
     return page(
         request,
@@ -169,6 +186,8 @@ def targets(request: HttpRequest, access: CallAccess) -> HttpResponse:
             form.add_error("share", str(exc))
         else:
             messages.success(request, _("The target is saved; the report is being rebuilt."))
+            if request.htmx:  # type: ignore[attr-defined]
+                return _reload(request, reverse("diversity:report", args=[access.slug]))
             return redirect("diversity:report", slug=access.slug)
     return page(
         request,
@@ -234,6 +253,8 @@ def questions(request: HttpRequest, access: CallAccess) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("The question is added."))
+            if request.htmx:  # type: ignore[attr-defined]
+                return _reload(request, reverse("diversity:questions", args=[access.slug]))
             return redirect("diversity:questions", slug=access.slug)
     return _questions_page(
         request,

@@ -574,7 +574,7 @@ def test_the_report_page_shows_charts_with_a_table_and_flagged_gaps() -> None:
     assert body.count("<svg") >= len(figures(s.call)["dimensions"])
     assert 'role="img"' in body
     assert "<desc" in body
-    assert body.count('<table class="figures">') == body.count("<svg")
+    assert body.count('<table class="funnel-figures">') == body.count("<svg")
     assert "Larger drop than chance" in body
     assert "style=" not in body
 
@@ -651,7 +651,7 @@ def test_the_report_page_runs_a_fixed_number_of_queries(
         response = client.get(reverse("diversity:report", args=[s.call.slug]), headers=headers)
 
     assert response.status_code == 200
-    assert response.content.decode().count('class="dimension"') == 2 * (2 + rows) + 7
+    assert response.content.decode().count('class="funnel-dimension"') == 2 * (2 + rows) + 7
 
 
 # --- chair questions -----------------------------------------------------------------------
@@ -732,7 +732,7 @@ def test_the_command_prints_a_readable_text_table(seeded: Seeded) -> None:
 
     text = out.getvalue()
     assert "== Speakers" in text
-    assert "Gender (self-identification; counted per people who speak)" in text
+    assert "Gender (self-identification; counted once per person who speaks)" in text
     assert "hidden" in text
 
 

@@ -178,6 +178,18 @@ def test_htmx_errors_come_back_as_the_form_fragment() -> None:
     assert "without your consent we store nothing" in body
 
 
+def test_an_htmx_save_returns_the_form_fragment_with_the_saved_answers() -> None:
+    u = factories.user("sam")
+
+    response = _client(u).post(URL, _opt_in(gender="woman"), headers={"HX-Request": "true"})
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.lstrip().startswith('<section id="answers"')
+    assert "Your answers are saved" in body
+    assert re.search(r'value="woman"[^>]* checked', body)
+
+
 def test_reviewers_see_the_questions_of_the_calls_they_review_for() -> None:
     c = factories.call("pycon")
     reviewer = factories.user("rita")

@@ -65,7 +65,7 @@ class Command(BaseCommand):
         for d in view.dimensions:
             self.stdout.write("")
             kind = "self-identification" if d.protected else "programme"
-            self.stdout.write(f"{d.label} ({kind}; counted per {d.unit_label})")
+            self.stdout.write(f"{d.label} ({kind}; counted once per {d.unit_label})")
             width = max([len(r.label) for r in d.rows] + [6])
             header = "".join(f"{c:>18}" for c in d.columns)
             self.stdout.write(f"  {'Answer':<{width}}{header}")
