@@ -20,6 +20,11 @@ class CriterionInline(admin.TabularInline):  # type: ignore[type-arg]
     extra = 0
 
 
+class QuestionInline(admin.StackedInline):  # type: ignore[type-arg]
+    model = models.Question
+    extra = 0
+
+
 class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
     model = models.Membership
     extra = 0
@@ -28,9 +33,9 @@ class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
 
 @admin.register(models.Call)
 class CallAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ["name", "slug", "opens_at", "closes_at"]
+    list_display = ["name", "slug", "opens_at", "closes_at", "timezone"]
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [FormatInline, TrackInline, CriterionInline, MembershipInline]
+    inlines = [FormatInline, TrackInline, CriterionInline, QuestionInline, MembershipInline]
 
 
 @admin.register(models.Proposal)
@@ -40,6 +45,23 @@ class ProposalAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ["code", "title"]
     raw_id_fields = ["owner"]
     readonly_fields = ["redacted", "findings"]
+
+
+@admin.register(models.FalsePositive)
+class FalsePositiveAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["marked_at", "proposal", "field", "text", "marked_by"]
+    raw_id_fields = ["proposal", "marked_by"]
+
+
+@admin.register(models.CoSpeakerInvite)
+class CoSpeakerInviteAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    # The token itself is never stored; the hash is useless to staff, so it is not shown.
+    list_display = ["created_at", "proposal", "email", "expires_at", "accepted_at", "revoked_at"]
+    exclude = ["token_hash"]
+    raw_id_fields = ["proposal", "invited_by", "accepted_by"]
+
+    def has_add_permission(self, request: object, obj: object = None) -> bool:
+        return False  # invitations come from the owner's page, with a token e-mailed once
 
 
 @admin.register(models.AuditEvent)
