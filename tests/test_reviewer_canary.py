@@ -1,0 +1,451 @@
+"""Canary crawl: reviewers fetch everything they can reach; no speaker detail may come back.
+
+Every speaker has invented, unique values for each piece of identity and programme data, and the
+proposals' own text names them too, so the leak scanner has to redact them. Three reviewers then
+fetch every page, fragment, form answer and error they can reach; each body, header and cookie is
+searched for every canary.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.http import HttpResponse
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from cfp import models as cfp_models
+from cfp import services as cfp_services
+from reviews import invitations
+from reviews import models as review_models
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+PROPOSALS = 52
+SYLLABLES = ("zor", "vex", "quil", "thra", "brin", "mok", "dral", "fyn", "gux", "keld", "plim")
+ENDINGS = ("ax", "wyn", "ott", "ique", "usk", "ehl")
+# Words that name programme attributes: a reviewer page must not even mention them.
+PROGRAMME_WORDS = ("first-time", "first time", "mentor", "additional language", "region")
+ORDERINGS = ("", "title", "-title", "format", "track", "language", "submitted", "-submitted")
+STATUSES = ("", "todo", "done", "abstained", "changed")
+
+
+@dataclass(frozen=True)
+class Canary:
+    first: str
+    last: str
+    email: str
+    bio: str
+    affiliation: str
+    links: tuple[str, str]
+    region: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.first} {self.last}"
+
+    def needles(self) -> tuple[str, ...]:
+        host = self.links[1].split("/")[2]
+        return (
+            self.first,
+            self.last,
+            self.email,
+            self.email.split("@")[0],
+            self.bio,
+            self.affiliation,
+            self.affiliation.split()[0],
+            *self.links,
+            host,
+            self.region,
+        )
+
+
+def _canaries() -> Iterator[Canary]:
+    pairs = itertools.product(SYLLABLES, SYLLABLES, ENDINGS)
+    for i, (a, b, end) in enumerate(pairs):
+        first = (a + b + end).capitalize()
+        last = (b + a + SYLLABLES[i % len(SYLLABLES)] + "ssen").capitalize()
+        yield Canary(
+            first=first,
+            last=last,
+            email=f"{first.lower()}.{last.lower()}@{last.lower()}-mail.example",
+            bio=f"Biocanary{i:03d}",
+            affiliation=f"{last}corp Foundry",
+            links=(f"https://github.com/{first.lower()}{i}", f"https://{last.lower()}.dev/talks"),
+            region=f"Regioncanary{i:03d}",
+        )
+
+
+def _speaker(c: Canary, *, user: Any | None, i: int) -> cfp_models.Speaker:
+    """A signed-up speaker's profile, or (without `user`) an imported co-speaker of their own."""
+    fields = {
+        "name": c.name,
+        "email": c.email,
+        "bio": f"{c.bio}: {c.first} speaks at meetups.",
+        "affiliation": c.affiliation,
+        "links": list(c.links),
+        "region": c.region,
+        "spoken_before": i % 2 == 0,
+        "wants_mentor": i % 3 == 0,
+        "english_additional": i % 4 == 0,
+    }
+    if user is None:
+        return cfp_models.Speaker.objects.create(**fields)
+    speaker, _created = cfp_models.Speaker.objects.update_or_create(user=user, defaults=fields)
+    return speaker
+
+
+def _texts(c: Canary, co: Canary | None, i: int, version: int) -> cfp_services.ProposalData:
+    also = f" Co-presented with {co.name} ({co.email})." if co else ""
+    return cfp_services.ProposalData(
+        title=f"Lessons from {c.name} on caching, part {i}"
+        if i % 3 == 0
+        else f"Caching patterns, part {i}",
+        abstract=f"Hi, I'm {c.name} ({c.email}). Version {version} of a talk on caching.{also}",
+        description=f"Slides: {c.links[1]}\n\nFollow me at {c.links[0]}. Mail {c.email}. "
+        f"The **plan** for version {version}.",
+        notes=f"My name is {c.name}; I work at {c.affiliation}. Reach me at {c.email}.",
+        format_slug="tutorial" if i % 4 == 0 else "talk",
+        track_slug="data" if i % 2 else "web",
+        language="es" if i % 5 == 0 else "en",
+    )
+
+
+@dataclass
+class Seeded:
+    call: cfp_models.Call
+    reviewers: list[Any]
+    codes: list[str]
+    strangers: list[str]
+    canaries: list[Canary]
+
+
+def _seed() -> Seeded:
+    call = factories.call("canary")
+    cfp_models.Format.objects.create(call=call, slug="tutorial", name="Tutorial", slots=1)
+    chair = factories.user("chair")
+    factories.member(call, chair, "chair")
+    reviewers = [factories.user(f"reviewer{i}") for i in range(3)]
+    for r in reviewers:
+        factories.member(call, r, "reviewer")
+    pool = _canaries()
+    canaries: list[Canary] = []
+    codes: list[str] = []
+    strangers: list[str] = []
+    now = timezone.now()
+    for i in range(PROPOSALS + 2):
+        c = next(pool)
+        co = next(pool) if i % 5 == 0 else None
+        canaries.extend([c] if co is None else [c, co])
+        owner = factories.user(f"speaker{i}", first_name=c.name, email=c.email)
+        _speaker(c, user=owner, i=i)
+        code = cfp_services.submit_proposal(
+            call_slug=call.slug, owner=owner, data=_texts(c, co, i, 1), token=f"t{i}", now=now
+        )
+        proposal = cfp_models.Proposal.objects.get(code=code)
+        if co is not None:
+            cfp_models.ProposalSpeaker.objects.create(
+                proposal=proposal, speaker=_speaker(co, user=None, i=i + 1), position=1
+            )
+            cfp_services.rescan_proposal(proposal=proposal)
+        if i >= PROPOSALS:
+            strangers.append(code)
+            continue
+        codes.append(code)
+        for r in reviewers:
+            factories.assign(proposal, r)
+    return Seeded(call, reviewers, codes, strangers, canaries)
+
+
+def _review(s: Seeded, reviewer: Any, code: str, **fields: Any) -> None:
+    proposal = cfp_models.Proposal.objects.get(code=code)
+    review_models.Review.objects.create(
+        call=s.call,
+        proposal=proposal,
+        reviewer=reviewer,
+        scores=fields.pop("scores", {"relevance": 4, "clarity": 3}),
+        proposal_version=proposal.version,
+        created_at=timezone.now(),
+        updated_at=timezone.now(),
+        comment=f"Private note of {reviewer.username}",
+        **fields,
+    )
+
+
+def _history(s: Seeded) -> None:
+    """Reviews in every state, then speakers edit some proposals after they were scored."""
+    for k, code in enumerate(s.codes):
+        for j, r in enumerate(s.reviewers):
+            if (k + j) % 4 == 0:
+                _review(s, r, code)
+            elif (k + j) % 4 == 1:
+                _review(s, r, code, scores={}, abstained=True, abstain_reason="Out of my depth")
+    by_name = {c.name: c for c in s.canaries}
+    for k, code in enumerate(s.codes):
+        if k % 3:
+            continue
+        p = cfp_models.Proposal.objects.get(code=code)
+        speakers = list(p.speaker_links.values_list("speaker__name", flat=True))
+        main = by_name[speakers[0]]
+        co = by_name[speakers[1]] if len(speakers) > 1 else None
+        cfp_services.update_proposal(
+            call_slug=s.call.slug,
+            code=code,
+            user_id=p.owner_id or 0,
+            data=_texts(main, co, k, 2),
+            now=timezone.now(),
+        )
+
+
+def _everything(response: HttpResponse | Any) -> str:
+    parts = [response.content.decode(errors="replace") if not response.streaming else ""]
+    parts.extend(f"{k}: {v}" for k, v in response.items())
+    parts.extend(f"{k}={m.value}" for k, m in response.cookies.items())
+    return "\n".join(parts)
+
+
+class Crawler:
+    def __init__(self, s: Seeded) -> None:
+        self.needles = sorted(
+            {n.lower() for c in s.canaries for n in c.needles()} | set(PROGRAMME_WORDS)
+        )
+        self.fetched = 0
+        self.hits: list[str] = []
+
+    def found(self, text: str) -> list[tuple[str, int]]:
+        # Plain substring tests: a regex alternation of ~700 needles is a hundred times slower.
+        low = text.lower()
+        return [(n, low.index(n)) for n in self.needles if n in low]
+
+    def check(self, label: str, response: Any) -> Any:
+        self.fetched += 1
+        text = _everything(response)
+        for needle, at in self.found(text):
+            context = text[max(0, at - 60) : at + len(needle) + 60].replace("\n", " ")
+            self.hits.append(f"{label} [{response.status_code}]: {needle!r} in …{context}…")
+        return response
+
+
+def _queue_queries(s: Seeded) -> list[dict[str, str]]:
+    out: list[dict[str, str]] = [{}]
+    out += [{"track": t} for t in ("web", "data")]
+    out += [{"format": f} for f in ("talk", "tutorial")]
+    out += [{"language": lang} for lang in ("en", "es")]
+    out += [{"status": st} for st in STATUSES if st]
+    out += [{"ordering": o} for o in ORDERINGS if o]
+    out += [{"track": "data", "language": "en", "status": "todo", "ordering": "-title"}]
+    # Speaker fields are not filters: these must be ignored, not leak through errors.
+    name = s.canaries[0].name
+    out += [
+        {"speaker": name},
+        {"ordering": "speaker_links__speaker__name"},
+        {"speaker_links__speaker__email": s.canaries[0].email},
+    ]
+    return out
+
+
+def _crawl(s: Seeded, crawler: Crawler, reviewer: Any, index: int) -> None:
+    client = Client()
+    client.force_login(reviewer)
+    slug = s.call.slug
+    queue_url = reverse("reviews:queue", args=[slug])
+    for query in _queue_queries(s):
+        label = f"{reviewer.username} queue {query}"
+        crawler.check(label, client.get(queue_url, query))
+        crawler.check(label + " hx", client.get(queue_url, query, headers={"HX-Request": "true"}))
+    crawler.check(
+        "history restore",
+        client.get(
+            queue_url,
+            {"track": "web"},
+            headers={"HX-Request": "true", "HX-History-Restore-Request": "true"},
+        ),
+    )
+    for code in s.codes:
+        url = reverse("reviews:screen", args=[slug, code])
+        label = f"{reviewer.username} screen {code}"
+        crawler.check(label, client.get(url))
+        crawler.check(label + " hx", client.get(url, headers={"HX-Request": "true"}))
+        if code in s.codes[:5]:
+            # What "Save & next" fetches: the whole page, for <main>; the same body as above.
+            crawler.check(
+                label + " hx main",
+                client.get(
+                    url, {"track": "web"}, headers={"HX-Request": "true", "HX-Target": "main"}
+                ),
+            )
+        bad = {"score_relevance": "4", "comment": "kept", "action": "save"}
+        crawler.check(label + " invalid", client.post(url, bad))
+        crawler.check(label + " invalid hx", client.post(url, bad, headers={"HX-Request": "true"}))
+    # Saving, Save & next and abstaining on a few proposals: their answers and where they lead.
+    for code in s.codes[index : index + 3]:
+        url = reverse("reviews:screen", args=[slug, code]) + "?ordering=title"
+        good = {"score_relevance": "5", "score_clarity": "4", "confidence": "3"}
+        crawler.check(
+            "save hx", client.post(url, {**good, "action": "save"}, headers={"HX-Request": "true"})
+        )
+        saved = client.post(url, {**good, "action": "save"})
+        crawler.check("save", saved)
+        crawler.check("after save", client.get(saved["Location"]))
+        nxt = client.post(
+            url, {**good, "action": "next", "next_code": code}, headers={"HX-Request": "true"}
+        )
+        crawler.check("next hx", nxt)
+        path = json.loads(nxt["HX-Location"])["path"]
+        crawler.check("next page", client.get(path, headers={"HX-Request": "true"}))
+        crawler.check(
+            "abstain", client.post(url, {"action": "abstain", "abstain_reason": "conflict"})
+        )
+    # Errors: proposals not assigned to this reviewer, and a bad recusal reason.
+    for code in s.strangers:
+        url = reverse("reviews:screen", args=[slug, code])
+        crawler.check("404 get", client.get(url))
+        crawler.check("404 hx get", client.get(url, headers={"HX-Request": "true"}))
+        crawler.check("404 post", client.post(url, {"action": "save"}))
+        crawler.check("404 recuse", client.post(reverse("reviews:recuse", args=[slug, code])))
+    crawler.check(
+        "recuse invalid",
+        client.post(reverse("reviews:recuse", args=[slug, s.codes[-1]]), {"reason": "x" * 300}),
+    )
+    # Stepping back from one proposal, and where that leads.
+    recused = client.post(reverse("reviews:recuse", args=[slug, s.codes[index + 10]]))
+    crawler.check("recuse", recused)
+    crawler.check("after recuse", client.get(recused["Location"]))
+    # Chair pages stay closed to reviewers.
+    for name in ("reviewers:list", "chair:dashboard"):
+        crawler.check(name, client.get(reverse(name, args=[slug])))
+    # The invitation pages: a fresh link (form, invalid answer), a wrong one, and signed out.
+    invitations.invite_reviewers(
+        call_id=s.call.pk,
+        emails=[f"again{index}@example.org"],
+        invited_by_id=None,
+        accept_url="http://testserver/review/canary/invitation/TOKEN/",
+        now=timezone.now(),
+    )
+    body = cfp_models.EmailOutbox.objects.order_by("-id").values_list("body", flat=True)[0]
+    found = re.search(r"http://testserver(/\S+/)", body)
+    assert found is not None
+    link = found.group(1)
+    crawler.check("accept get", client.get(link))
+    crawler.check("accept invalid", client.post(link, {"max_load": "many"}))
+    crawler.check("accept anonymous", Client().get(link))
+    crawler.check("accept wrong", client.get(link.replace("/invitation/", "/invitation/x")))
+
+
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_a_reviewer_never_receives_a_speakers_identity_or_programme_data(index: int) -> None:
+    # One reviewer a test, so that the three crawls run in parallel; each sees the others' reviews.
+    s = _seed()
+    _history(s)
+    crawler = Crawler(s)
+    # Control: the matcher finds the canaries where they are (the unredacted text).
+    raw = cfp_models.Proposal.objects.values_list("abstract", "notes")
+    assert all(crawler.found(a) and crawler.found(n) for a, n in raw)
+    assert len(s.canaries) > PROPOSALS
+
+    _crawl(s, crawler, s.reviewers[index], index)
+
+    assert crawler.fetched > PROPOSALS * 4
+    assert not crawler.hits, f"{len(crawler.hits)} leaks, first ones:\n" + "\n".join(
+        crawler.hits[:20]
+    )
+
+
+def test_the_crawl_sees_changed_proposals_and_their_diff() -> None:
+    s = _seed()
+    _history(s)
+    client = Client()
+    client.force_login(s.reviewers[0])
+
+    body = client.get(reverse("reviews:queue", args=[s.call.slug]), {"status": "changed"})
+    codes = re.findall(r'href="/review/canary/(\w+)/', body.content.decode())
+    screen = client.get(reverse("reviews:screen", args=[s.call.slug, codes[0]]))
+
+    assert codes
+    assert "What changed since your review" in screen.content.decode()
+
+
+SPEAKER_PARAMS: list[dict[str, str]] = [
+    {"speaker": "{name}"},
+    {"speaker_name": "{name}"},
+    {"speaker_links__speaker__name": "{name}"},
+    {"proposal__speaker_links__speaker__name": "{name}"},
+    {"proposal__speaker_links__speaker__email": "{email}"},
+    {"ordering": "speaker_links__speaker__name"},
+    {"ordering": "-proposal__speaker_links__speaker__name"},
+    {"ordering": "proposal__speaker_links__speaker__email"},
+    {"ordering": "title,proposal__speaker_links__speaker__name"},
+    {"ordering": "proposal__owner__first_name"},
+]
+BASES: list[dict[str, str]] = [{}, {"track": "web"}, {"ordering": "title"}]
+ROW = re.compile(r'href="/review/canary/(\w+)/')
+
+
+def test_filtering_or_ordering_by_a_speaker_field_is_ignored() -> None:
+    # One seeded call for every combination: seeding 50 proposals is the slow part.
+    s = _seed()
+    client = Client()
+    client.force_login(s.reviewers[0])
+    url = reverse("reviews:queue", args=[s.call.slug])
+    target = s.canaries[1]
+    differing = []
+
+    for params, base in itertools.product(SPEAKER_PARAMS, BASES):
+        speaker = {k: v.format(name=target.name, email=target.email) for k, v in params.items()}
+        if "ordering" in speaker:
+            # A speaker ordering takes the ordering's place: the queue falls back to its default.
+            base = {k: v for k, v in base.items() if k != "ordering"}
+        expected = ROW.findall(client.get(url, base).content.decode())
+        got = ROW.findall(client.get(url, base | speaker).content.decode())
+        assert len(expected) >= PROPOSALS // 2
+        if got != expected:
+            differing.append(f"{base | speaker}")
+
+    assert not differing
+
+
+def test_speaker_name_order_differs_from_the_queue_order_so_the_check_above_can_fail() -> None:
+    s = _seed()
+    names: dict[str, str] = {}
+    for code, name in cfp_models.ProposalSpeaker.objects.filter(
+        proposal__code__in=s.codes
+    ).values_list("proposal__code", "speaker__name"):
+        names[code] = min(names.get(code, name), name)
+    by_name = sorted(s.codes, key=lambda code: names[code])
+    client = Client()
+    client.force_login(s.reviewers[0])
+
+    body = client.get(reverse("reviews:queue", args=[s.call.slug])).content.decode()
+
+    assert re.findall(r'href="/review/canary/(\w+)/', body) != by_name
+
+
+def test_an_expired_invitation_page_names_no_speaker() -> None:
+    s = _seed()
+    client = Client()
+    client.force_login(s.reviewers[0])
+    crawler = Crawler(s)
+    invitations.invite_reviewers(
+        call_id=s.call.pk,
+        emails=["late@example.org"],
+        invited_by_id=None,
+        accept_url="http://testserver/review/canary/invitation/TOKEN/",
+        now=timezone.now() - dt.timedelta(days=30),
+    )
+    body = cfp_models.EmailOutbox.objects.get(to="late@example.org").body
+    found = re.search(r"http://testserver(/\S+/)", body)
+    assert found is not None
+
+    response = crawler.check("expired", client.get(found.group(1)))
+
+    assert response.status_code == 410
+    assert not crawler.hits
