@@ -228,9 +228,11 @@ class PublishedReport:
                 )
                 for slug, table in data["tables"].items()
             },
+            # Snapshots stored before `answered` existed load without it; the audit then treats
+            # the earlier answered status as unknown, which only the loose attacker matches.
             answered={
                 str(slug): frozenset(str(key) for key in keys)
-                for slug, keys in data["answered"].items()
+                for slug, keys in data.get("answered", {}).items()
             },
         )
 

@@ -2,9 +2,10 @@
 
 The attacker below shares no code with `diversity.domain.suppression`. It models every unit
 separately (one unknown per unit and answer, between 0 and 1, summing to 1 per unit), knows each
-unit's stages in each snapshot, who changed an answer and in which direction, writes down every
-published cell of every report as an equality, and asks `linprog` for the smallest and largest
-value of each hidden cell. Any linear combination of published figures is implied by those
+unit's stages in each snapshot, who changed an answer (and, where the test says so, in which
+direction, or everybody's answered / not answered status), writes down every published cell of
+every report as an equality, and asks `linprog` for the smallest and largest value of each hidden
+cell. Any linear combination of published figures is implied by those
 equalities, so if the LP cannot pin a cell, no linear combination can.
 """
 
