@@ -15,8 +15,8 @@ ours.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
-import hmac
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -58,11 +58,18 @@ def _percent(share: float) -> str:
 # --- pseudonyms ----------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4)
+def _pseudonym_key(secret: str) -> bytes:
+    return hashlib.sha256(b"diversity-unit-keys:" + secret.encode()).digest()
+
+
 def pseudonym(*, call_id: int, kind: str, ident: int) -> str:
-    """The unit key stored in a snapshot basis: a keyed hash, so a database reader cannot map
-    it back to a speaker or membership without the secret key."""
+    """The unit key stored in a snapshot basis: a keyed hash (BLAKE2b as a MAC), so a database
+    reader cannot map it back to a speaker or membership without the secret key."""
     message = f"{call_id}:{kind}:{ident}".encode()
-    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()[:20]
+    return hashlib.blake2b(
+        message, key=_pseudonym_key(settings.SECRET_KEY), digest_size=10
+    ).hexdigest()
 
 
 SPEAKER_UNIT = "s"
@@ -414,15 +421,15 @@ def _near_cut_margin(
     calibrated: float | None,
     cut: float | None,
     slots: int,
+    window: int,
 ) -> float | None:
     """Calibrated score minus the cut's, for proposals near the cut; None for the others.
 
-    Near: a chance of 20–80 % of being in the slots, or ranked just below the cut (within a
-    tenth of the slot count, at least three places).
+    Near: a chance of 20–80 % of being in the slots, or ranked just below the cut (within
+    ``window`` places: a tenth of the slot count, at least three).
     """
     if calibrated is None or cut is None or rank is None:
         return None
-    window = max(3, slots // 10)
     chancy = p_in_slots is not None and NEAR_CUT_P[0] <= p_in_slots <= NEAR_CUT_P[1]
     just_below = slots < rank <= slots + window
     return calibrated - cut if chancy or just_below else None
@@ -505,17 +512,15 @@ def report_inputs(*, call_id: int) -> ReportInputs:
         .filter(Q(user_id__in=speaker_users) | Q(user_id__in=reviewer_users))
         .values_list("user_id", flat=True)
     )
-    answers: dict[int, dict[str, str]] = {}
-    changed_at: dict[int, dict[str, dt.datetime]] = {}
-    for uid, key, value, when in (
+    answered = (
         models.Answer.objects.filter(key__in=list(allowed))
         .filter(Q(user_id__in=speaker_users) | Q(user_id__in=reviewer_users))
         .filter(Exists(consented))
-        .values_list("user_id", "key", "value", "value_changed_at")
-    ):
+    )
+    answers: dict[int, dict[str, str]] = {}
+    for uid, key, value in answered.values_list("user_id", "key", "value"):
         if value in allowed[key]:
             answers.setdefault(uid, {})[key] = value
-            changed_at.setdefault(uid, {})[key] = when
     k = (
         models.ReportSettings.objects.filter(call_id=call_id).values_list("k", flat=True).first()
         or funnel.DEFAULT_K
@@ -534,6 +539,15 @@ def report_inputs(*, call_id: int) -> ReportInputs:
             report=funnel.PublishedReport.from_dict(data), basis_at=basis_at
         )
 
+    # Only answers changed since the oldest basis matter for declaring changes; reading their
+    # times for everyone would convert thousands of datetimes for nothing.
+    changed_at: dict[int, dict[str, dt.datetime]] = {}
+    if previous:
+        since = min(p.basis_at for p in previous.values()) - CHANGE_MARGIN
+        for uid, key, when in answered.filter(value_changed_at__gt=since).values_list(
+            "user_id", "key", "value_changed_at"
+        ):
+            changed_at.setdefault(uid, {})[key] = when
     regions, region_of = _regions(link[6] for link in links)
     programme, labels = _programme_dimensions(
         languages=[*(call.languages or []), *sorted({p[1] for p in proposals.values()})],
@@ -552,6 +566,7 @@ def report_inputs(*, call_id: int) -> ReportInputs:
         pid: _stages(scores.get(pid, (None, None, None))[0], slots, decisions.get(pid))
         for pid in proposals
     }
+    window = max(3, slots // 10)
     pairs: list[funnel.Unit] = []
     people_stages: dict[int, set[Stage]] = {}
     people_user: dict[int, int | None] = {}
@@ -578,7 +593,12 @@ def report_inputs(*, call_id: int) -> ReportInputs:
                 },
                 proposal=code,
                 score_margin=_near_cut_margin(
-                    rank=rank, p_in_slots=p_in_slots, calibrated=calibrated, cut=cut, slots=slots
+                    rank=rank,
+                    p_in_slots=p_in_slots,
+                    calibrated=calibrated,
+                    cut=cut,
+                    slots=slots,
+                    window=window,
                 ),
             )
         )
@@ -602,9 +622,15 @@ def report_inputs(*, call_id: int) -> ReportInputs:
             stages = stages - {Stage.WAITLISTED}
         return frozenset(stages)
 
+    speaker_keys = {
+        sid: pseudonym(call_id=call_id, kind=SPEAKER_UNIT, ident=sid) for sid in people_stages
+    }
+    member_keys = {
+        mid: pseudonym(call_id=call_id, kind=MEMBER_UNIT, ident=mid) for mid, _uid in memberships
+    }
     people = tuple(
         funnel.Unit(
-            key=pseudonym(call_id=call_id, kind=SPEAKER_UNIT, ident=sid),
+            key=speaker_keys[sid],
             stages=person_stages(stages),
             values=answers.get(people_user[sid] or 0, {}),
         )
@@ -613,21 +639,15 @@ def report_inputs(*, call_id: int) -> ReportInputs:
     )
     reviewers = tuple(
         funnel.Unit(
-            key=pseudonym(call_id=call_id, kind=MEMBER_UNIT, ident=mid),
+            key=member_keys[mid],
             stages=frozenset({Stage.SUBMITTED}),
             values=answers.get(uid, {}),
         )
         for mid, uid in sorted(memberships)
         if uid not in withdrawn
     )
-    user_of_key = {
-        pseudonym(call_id=call_id, kind=SPEAKER_UNIT, ident=sid): uid
-        for sid, uid in people_user.items()
-        if uid is not None
-    }
-    user_of_key.update(
-        {pseudonym(call_id=call_id, kind=MEMBER_UNIT, ident=mid): uid for mid, uid in memberships}
-    )
+    user_of_key = {speaker_keys[sid]: uid for sid, uid in people_user.items() if uid is not None}
+    user_of_key.update({member_keys[mid]: uid for mid, uid in memberships})
     changed: dict[str, dict[str, frozenset[str]]] = {}
     for kind, prev in previous.items():
         since = prev.basis_at - CHANGE_MARGIN
