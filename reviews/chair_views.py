@@ -52,7 +52,6 @@ def _dashboard(request: HttpRequest, access: queries.CallAccess) -> HttpResponse
         "progress": chair_queries.call_progress(
             call_id=access.call_id, reviews_per_proposal=access.reviews_per_proposal
         ),
-        "chart": chair_queries.submissions_chart(call_id=access.call_id),
         "reviewers": chair_queries.reviewer_progress(
             call_id=access.call_id, today=timezone.localdate()
         ),

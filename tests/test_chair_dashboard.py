@@ -69,7 +69,7 @@ def test_dashboard_runs_a_fixed_number_of_queries(
 ) -> None:
     w, _reviewers = _world(rows)
 
-    # session, user, role, progress by format and track, reviewers, submissions per day,
+    # session, user, role, progress by format, track and day, reviewers, their counts,
     # snapshot runs, newest review, top rows; the navigation.
     with assert_queries(10):
         body = _dashboard(w)
@@ -103,8 +103,9 @@ def test_reminder_fragment_runs_a_fixed_number_of_queries(
     models.Review.objects.filter(reviewer=reviewers[0]).delete()
 
     # session, user, role; the service: membership, settings read and insert, assigned, done,
-    # stamp; the reviewers fragment. The e-mail task goes to the broker after commit.
-    with assert_queries(10):
+    # stamp; the reviewers fragment (reviewers, their counts). The e-mail task goes to the
+    # broker after commit.
+    with assert_queries(11):
         response = _remind(w, reviewers[0], htmx=True)
 
     assert response.status_code == 200

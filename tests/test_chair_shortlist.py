@@ -75,8 +75,8 @@ def test_shortlist_runs_a_fixed_number_of_queries(
     w = curation(rows)
     _decide(w.proposals[0], "accepted")
 
-    # session, user, role, call with its snapshot, formats with slots and the cut, tracks,
-    # counts, rows; the full page adds the navigation.
+    # session, user, role, call with its snapshot, formats with slots, tracks,
+    # counts (with the cut), rows; the full page adds the navigation.
     with assert_queries(8 if htmx else 9):
         body = _get(w, "?sort=rank", **(HX if htmx else {}))
 
