@@ -1,0 +1,92 @@
+"""``make bench``: every benchmark, then one summary table of the quality bars.
+
+    python bench/run_all.py [--data PATH/talks.jsonl.gz [--meta PATH/talks_meta.jsonl.gz]]
+
+Each script also runs on its own (see its docstring). The Django benchmarks seed their own
+temporary SQLite databases at 100 or 1,000 and at 10,000 proposals (10,000 proposals, 200
+reviewers, 50,000 reviews for the chair pages), so the same measurements stand side by side and
+query counts can be compared between sizes. With ``--data``, the leak scanner and the proposal
+import also run on the real talks (they never run on the project's own data).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+BARS = [
+    (
+        "Scoring a proposal (htmx POST)",
+        "≤ 6 queries, median ≤ 15 ms at 10,000",
+        ["scoring_post.py"],
+    ),
+    ("Chair shortlist and dashboard, 50 rows", "≤ 10 queries, median ≤ 100 ms", ["shortlist.py"]),
+    ("Calibrated aggregation 10,000 × 5 × 4", "≤ 5 s, ≤ 500 MB", ["aggregate.py"]),
+    ("Shortlist export, 10,000 rows", "≤ 2 s, memory flat", ["export.py"]),
+    ("Reviewer assignment 10,000 × 200", "< 10 s", ["assign.py"]),
+    ("Diversity report, 10,000 proposals", "≤ 2 s", ["diversity_report.py"]),
+    ("Diversity pages and service", "≤ 2 s, fixed queries", ["diversity_web.py"]),
+]
+
+
+def _run(script: list[str]) -> tuple[str, float, int]:
+    start = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, *script], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    return result.stdout + result.stderr, time.perf_counter() - start, result.returncode
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, help="talks.jsonl(.gz) for the real-data runs")
+    parser.add_argument("--meta", type=Path, help="talks_meta.jsonl(.gz) for the leak scanner")
+    args = parser.parse_args(argv)
+    bars = list(BARS)
+    if args.data:
+        bars.append(
+            ("Import the real talks", "< 60 s", ["import_proposals.py", "--data", str(args.data)])
+        )
+        if args.meta:
+            bars.append(
+                (
+                    "Identity-leak scanner on the real talks",
+                    "≥ 95 % flagged, ≤ 3 % false name flags",
+                    ["leak_scanner.py", "--data", str(args.data), "--meta", str(args.meta)],
+                )
+            )
+    summary = []
+    for name, target, script in bars:
+        path = ROOT / "bench" / script[0]
+        if not path.exists():
+            summary.append((name, target, "not available", 0.0))
+            continue
+        print(f"\n=== {name} (bench/{script[0]})", flush=True)
+        output, seconds, code = _run([str(path), *script[1:]])
+        print(output.rstrip(), flush=True)
+        verdicts = [
+            line.strip() for line in output.splitlines() if "PASS" in line or "FAIL" in line
+        ]
+        if code != 0:
+            verdict = f"ERROR (exit {code})"
+        elif any("FAIL" in v for v in verdicts):
+            verdict = "FAIL"
+        elif verdicts:
+            verdict = "PASS"
+        else:
+            verdict = "measured (see above)"
+        summary.append((name, target, verdict, seconds))
+    print("\n=== Quality bars")
+    print(f"{'bar':<42} {'target':<40} {'result':<22} {'run s':>6}")
+    for name, target, verdict, seconds in summary:
+        print(f"{name:<42} {target:<40} {verdict:<22} {seconds:>6.0f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
