@@ -373,18 +373,28 @@ class HistoryEntry:
 
 _EVENT_LABELS = {
     "proposal.withdrawn": gettext_lazy("Withdrawn by the speaker"),
+    "proposal.reopened": gettext_lazy("Reopened for changes"),
+    "speaker.invited": gettext_lazy("Co-speaker invited"),
+    "speaker.joined": gettext_lazy("Co-speaker joined"),
+    "speaker.removed": gettext_lazy("Speaker removed"),
+    "speaker.invite_withdrawn": gettext_lazy("Co-speaker invitation withdrawn"),
     "decision.changed": gettext_lazy("Decision changed"),
     "decision.sent": gettext_lazy("Decision e-mail queued"),
     "finding.false_positive": gettext_lazy("Scanner finding marked as a false positive"),
 }
 
 
-def history(*, proposal_id: int) -> tuple[HistoryEntry, ...]:
+def history(*, proposal_id: int, blind: bool) -> tuple[HistoryEntry, ...]:
     """Decision changes and the proposal's audit events, oldest first.
 
     Decision changes are also written as audit events (the call-wide log); here they are shown
-    once, from the richer DecisionChange row.
+    once, from the richer DecisionChange row. While chairs are blind, an event's actor is named
+    only when they chair the call: the speaker withdrawing or inviting a co-speaker is an actor
+    too, and their name is what blindness hides.
     """
+    is_chair = cfp_models.Membership.objects.filter(
+        call_id=OuterRef("call_id"), user_id=OuterRef("actor_id"), role=cfp_models.Role.CHAIR
+    )
     changes = [
         HistoryEntry(
             at=c.created_at,
@@ -407,7 +417,13 @@ def history(*, proposal_id: int) -> tuple[HistoryEntry, ...]:
     events = [
         HistoryEntry(
             at=e.created_at,
-            actor=_name(e.actor) if e.actor_id else "",
+            actor=(
+                ""
+                if not e.actor_id
+                else _name(e.actor)
+                if not blind or getattr(e, "by_chair", False)
+                else _("[hidden while blind]")
+            ),
             kind="event",
             from_status="",
             to_status="",
@@ -421,6 +437,7 @@ def history(*, proposal_id: int) -> tuple[HistoryEntry, ...]:
         )
         for e in cfp_models.AuditEvent.objects.filter(proposal_id=proposal_id)
         .exclude(action="decision.changed")
+        .annotate(by_chair=Exists(is_chair))
         .select_related("actor")
     ]
     return tuple(sorted(changes + events, key=lambda h: h.at))

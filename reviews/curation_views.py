@@ -66,7 +66,7 @@ def _decision_context(
             slots=p.format_slots,
             run_id=run_id,
         ),
-        "history": curation_queries.history(proposal_id=p.id),
+        "history": curation_queries.history(proposal_id=p.id, blind=_blind(access)),
         "run_id": run_id,
     }
 

@@ -403,6 +403,22 @@ def test_the_page_shows_each_review_with_its_reviewer_scores_note_and_feedback()
     assert "8.00 (7.00–9.00)" in body  # the calibrated score with its interval
 
 
+def test_the_blind_history_does_not_name_the_speaker_behind_an_event() -> None:
+    w = curation_world.curation(1)
+    p = w.proposals[0]
+    cfp_models.AuditEvent.objects.create(
+        call=w.call, proposal=p, actor=p.owner, action="speaker.invited", created_at=timezone.now()
+    )
+
+    blind = w.client.get(w.url("proposal", p.code)).content.decode()
+    w.reveal()
+    revealed = w.client.get(w.url("proposal", p.code)).content.decode()
+
+    assert "Co-speaker invited" in blind
+    assert "Speakerton" not in blind
+    assert f"{curation_world.speaker_name(0)}: Co-speaker invited" in revealed
+
+
 def test_the_blind_page_hides_the_text_of_scanner_findings() -> None:
     w = curation_world.curation(1)
 
