@@ -633,3 +633,15 @@ def test_each_htmx_section_runs_a_fixed_number_of_queries(
 
     assert response.content.decode().lstrip().startswith(f'<section id="{section}"')
     assert len(getattr(response.context["call"], section)) == rows
+
+
+def test_the_public_call_page_shows_the_deadline_in_the_call_time_zone(
+    call: models.Call,
+) -> None:
+    models.Call.objects.filter(pk=call.pk).update(
+        timezone="Asia/Tokyo", closes_at=dt.datetime(2027, 3, 1, 15, 0, tzinfo=dt.UTC)
+    )
+
+    html = Client().get(reverse("cfp:call", args=[call.slug])).content.decode()
+
+    assert "to 2 March 2027, 00:00 JST" in html
