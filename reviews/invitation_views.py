@@ -118,10 +118,15 @@ def accept(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     state = queries.invitation_state(
         slug=slug, token_hash=cfp_services.token_hash(token[:200]), now=now
     )
-    if state is not None and state.status == queries.InvitationStatus.USED:
-        if request.user.is_authenticated and state.accepted_by_id == request.user.pk:
-            messages.info(request, _("You accepted this invitation already."))
-            return redirect("reviews:queue", slug=state.call_slug)
+    used_by_me = (
+        state is not None
+        and state.status == queries.InvitationStatus.USED
+        and request.user.is_authenticated
+        and state.accepted_by_id == request.user.pk
+    )
+    if state is not None and used_by_me:
+        messages.info(request, _("You accepted this invitation already."))
+        return redirect("reviews:queue", slug=state.call_slug)
     if state is None or state.status != queries.InvitationStatus.VALID:
         return _problem(request, state)
     here = request.path
@@ -162,8 +167,10 @@ def accept(request: HttpRequest, slug: str, token: str) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("Welcome to the committee of %(call)s. Your queue fills once the chairs "
-                      "assign proposals.")
+                    _(
+                        "Welcome to the committee of %(call)s. Your queue fills once the chairs "
+                        "assign proposals."
+                    )
                     % {"call": state.call_name},
                 )
                 return redirect("reviews:queue", slug=state.call_slug)

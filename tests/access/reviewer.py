@@ -1,4 +1,4 @@
-"""Rows for the reviewer's pages (/review/…) and the chair's reviewers page (/chair/…/reviewers/)."""
+"""Rows for the reviewer's pages (/review/…) and the chair's page /chair/<slug>/reviewers/."""
 
 from __future__ import annotations
 
