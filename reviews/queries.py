@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 
 from cfp import models as cfp_models
 from cfp import queries as cfp_queries
@@ -609,10 +609,17 @@ def changes_since(
 
     Old versions are stored as the speaker typed them: they are redacted here, with the
     proposal's speakers, before anything is compared, so the diff never shows an identity.
+    A co-speaker taken off the proposal since may be named in the old text: speakers whose
+    removal the audit log recorded are redacted too.
     """
     old = cfp_models.ProposalVersion.objects.filter(proposal_id=proposal_id, number=number).first()
     if old is None:
         return ()
+    removed = (
+        cfp_models.AuditEvent.objects.filter(proposal_id=proposal_id, action="speaker.removed")
+        .annotate(speaker_id=Cast(KeyTextTransform("speaker", "data"), IntegerField()))
+        .values("speaker_id")
+    )
     speakers = [
         leaks.SpeakerIdentity(
             name=name or "",
@@ -620,9 +627,11 @@ def changes_since(
             affiliation=affiliation or "",
             links=tuple(links or ()),
         )
-        for name, email, affiliation, links in cfp_models.ProposalSpeaker.objects.filter(
-            proposal_id=proposal_id
-        ).values_list("speaker__name", "speaker__email", "speaker__affiliation", "speaker__links")
+        for name, email, affiliation, links in cfp_models.Speaker.objects.filter(
+            Q(proposal_links__proposal_id=proposal_id) | Q(pk__in=Subquery(removed))
+        )
+        .distinct()
+        .values_list("name", "email", "affiliation", "links")
     ]
     out = []
     for field in REDACTED_FIELDS:

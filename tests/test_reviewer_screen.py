@@ -215,3 +215,22 @@ def test_a_changed_proposals_screen_runs_a_fixed_number_of_queries(
         )
 
     assert response.status_code == 200
+
+
+def test_a_co_speaker_taken_off_after_my_review_is_not_named_in_the_diff() -> None:
+    client, c, _me, proposals = _world(1)
+    p = proposals[0]
+    co = cfp_models.Speaker.objects.create(name="Bertilde Quaxworth", email="bq@quax.example")
+    link = cfp_models.ProposalSpeaker.objects.create(proposal=p, speaker=co, position=1)
+    _edit(p, abstract="We cut page times in half, with Bertilde Quaxworth.")
+    _score(client, c, cfp_models.Proposal.objects.get(pk=p.pk))
+    cfp_services.remove_co_speaker(
+        call_slug=c.slug, code=p.code, owner_id=p.owner_id or 0, link_id=link.pk, now=timezone.now()
+    )
+    _edit(p, abstract="We cut page times in half.")
+
+    body = client.get(reverse("reviews:screen", args=[c.slug, p.code])).content.decode()
+
+    assert "What changed since your review" in body
+    assert "Bertilde" not in body
+    assert "Quaxworth" not in body
