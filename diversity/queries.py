@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 
 from cfp import forms as cfp_forms
 from cfp import models as cfp_models
@@ -255,6 +256,7 @@ def consent_state(*, user_id: int) -> ConsentState | None:
     return ConsentState(version=c.version, given_at=c.given_at, withdrawn_at=c.withdrawn_at)
 
 
+@sensitive_variables()
 def my_answers(*, user_id: int) -> dict[str, MyAnswer]:
     """This person's stored answers: for their own page and nothing else."""
     return {
@@ -435,6 +437,7 @@ def _near_cut_margin(
     return calibrated - cut if chancy or just_below else None
 
 
+@sensitive_variables()
 def report_inputs(*, call_id: int) -> ReportInputs:
     """Read a call into units for `funnel.build_report`: exact stages, pseudonymous keys."""
     call = cfp_models.Call.objects.get(pk=call_id)
@@ -1010,6 +1013,12 @@ def report_page(*, call_id: int, slug: str, show_near_cut: bool) -> ReportPage:
                 continue
             group = f"{d.slug}:{r.value}"
             labels[group] = f"{d.label}: {r.label}"
+            choices.append((group, labels[group]))
+    for dimension, value, _share in targets:
+        group = f"{dimension}:{value}"
+        if group not in labels:
+            # A target for a group the latest report no longer shows can still be removed.
+            labels[group] = f"{dimension}: {value}"
             choices.append((group, labels[group]))
     return ReportPage(
         k=setting.k if setting else funnel.DEFAULT_K,

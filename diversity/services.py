@@ -18,6 +18,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 
 from cfp import models as cfp_models
 from common.queue import enqueue_on_commit
@@ -27,6 +28,8 @@ from diversity.domain import funnel, suppression
 log = logging.getLogger(__name__)
 
 BUILD_TASK = "diversity.build_report"
+NEAR_CUT_DIMENSIONS = frozenset({"first_time", "wants_mentor", "english_additional"})
+"""Programme attributes whose gaps list the group's proposals near the cut (issue 7)."""
 MAX_QUESTIONS_PER_CALL = 10
 MAX_OPTIONS = 12
 
@@ -50,6 +53,7 @@ class AnswerData:
     """The person's own words, for an option that asks for them."""
 
 
+@sensitive_variables()
 @transaction.atomic
 def save_answers(
     *,
@@ -300,6 +304,9 @@ def remove_question(*, call_id: int, question_id: int, now: dt.datetime) -> None
     deleted, _per_model = models.Question.objects.filter(pk=question_id, call_id=call_id).delete()
     if not deleted:
         raise UnableToChangeReport(_("This question does not exist any more."))
+    models.Target.objects.filter(
+        call_id=call_id, dimension=queries.question_key(question_id)
+    ).delete()
     request_report(call_id=call_id, now=now)
 
 
@@ -332,6 +339,7 @@ FAILURE = _(
 )
 
 
+@sensitive_variables()
 @transaction.atomic
 def build_report(*, call_id: int, now: dt.datetime) -> BuildOutcome | None:
     """Compute and publish the call's reports; None when the call does not exist.
@@ -459,9 +467,10 @@ def _figures(
                     "accepted_share": gap.accepted_share,
                     "p_value": gap.p_value,
                     "explanation": explanation,
-                    # Proposal codes only for programme attributes; the domain never gives any
-                    # for self-identification, and we would not store them if it did.
-                    "near_cut": [] if dim.protected else list(gap.near_cut),
+                    # Proposal codes only for the programme attributes that mark an under-served
+                    # speaker; the domain never gives any for self-identification, and we would
+                    # not store them if it did.
+                    "near_cut": list(gap.near_cut) if dim.slug in NEAR_CUT_DIMENSIONS else [],
                 }
             )
         out.append(

@@ -13,6 +13,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from common.render import page, user_id
@@ -64,6 +65,7 @@ def _reload(request: HttpRequest, url: str) -> HttpResponse:
     return HttpResponse(status=204, headers={"HX-Redirect": url})
 
 
+@sensitive_post_parameters()
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def self_id(request: HttpRequest) -> HttpResponse:

@@ -244,3 +244,48 @@ def test_reviewers_get_404_on_every_diversity_report_url(name: str, method: str)
     assert response.status_code in (404, 405)
     if response.status_code == 405:
         assert method not in response["Allow"]
+
+
+def test_a_crash_while_saving_answers_reports_neither_the_form_nor_the_answers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+
+    from django.test import RequestFactory
+    from django.views.debug import ExceptionReporter
+
+    from diversity import queries, views
+
+    u = factories.user("sam")
+
+    def crash(*, user_id: int) -> Any:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(queries, "questions_for_person", crash)
+    request = RequestFactory().post(
+        SELF_ID,
+        {
+            "consent": "on",
+            "consent_version": "1",
+            "q_gender": "self_describe",
+            "t_gender": CANARIES["submitter"],
+        },
+    )
+    request.user = u
+    request.htmx = False  # type: ignore[attr-defined]
+    monkeypatch.setattr(queries, "self_id_page", lambda *, user_id: _page_without_db())
+    try:
+        views.self_id(request)
+    except RuntimeError:
+        report = ExceptionReporter(request, *sys.exc_info()).get_traceback_text()
+    else:  # pragma: no cover - the crash is planted
+        pytest.fail("the planted crash did not happen")
+
+    assert "database went away" in report
+    assert CANARIES["submitter"] not in report
+
+
+def _page_without_db() -> Any:
+    from diversity import queries
+
+    return queries.SelfIdPage(consent=None, questions=queries.default_questions())
