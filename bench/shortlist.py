@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
                 text=True,
                 check=True,
             ).stdout
-            lines.extend(line for line in out.splitlines() if " | " in line and "page " not in line)
+            lines += [ln for ln in out.splitlines() if " | " in ln and not ln.startswith("page ")]
         print(HEADER)
         for line in lines:
             print(line)

@@ -61,7 +61,8 @@ BASE_COLUMNS = (
 SPEAKER_COLUMNS = ("speaker_names", "speaker_emails", "first_time")
 # Several speakers on one proposal share a cell, in their order on the proposal.
 JOIN = "; "
-CHUNK_SIZE = 2000
+# Rows fetched at a time: the peak memory of an export is about one chunk, whatever its size.
+CHUNK_SIZE = 500
 FORMATS = ("csv", "xlsx", "json")
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -98,13 +99,14 @@ def export_target(*, slug: str) -> ExportTarget | None:
 
 
 class _JSONArray(Aggregate):
-    """Collect values into a JSON array: SQLite's json_group_array, PostgreSQL's json_agg."""
+    """Collect values into a JSON array: SQLite's json_group_array, PostgreSQL's jsonb_agg."""
 
     function = "JSON_GROUP_ARRAY"
     output_field = JSONField()
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return super().as_sql(compiler, connection, function="JSON_AGG", **extra)
+        # jsonb, not json: Django reads jsonb as text and parses it like any JSON column.
+        return super().as_sql(compiler, connection, function="JSONB_AGG", **extra)
 
 
 def _speakers_subquery() -> Subquery:
