@@ -28,6 +28,8 @@ from common.queue import enqueue_on_commit
 REVIEWER_FIELDS = ("title", "abstract", "description", "notes")
 INVITE_LIFETIME = dt.timedelta(days=14)
 MAX_PENDING_INVITES = 10
+# Outbox keys of e-mails whose body holds a secret link (see send_email).
+SECRET_MAIL_KEYS = ("invite:", "verify:")
 TEXT_KINDS = frozenset(
     {models.QuestionKind.SHORT_TEXT, models.QuestionKind.LONG_TEXT, models.QuestionKind.URL}
 )
@@ -319,7 +321,12 @@ def send_email(*, outbox_id: int, now: dt.datetime) -> bool:
         return False
     send_mail(row.subject, row.body, settings.DEFAULT_FROM_EMAIL, [row.to])
     row.sent_at = now
-    row.save(update_fields=["sent_at"])
+    if row.key.startswith(SECRET_MAIL_KEYS):
+        # The body carries a one-time link: keep it out of the table once it is sent.
+        row.body = _("(Sent. The body held a one-time link and is not kept.)")
+        row.save(update_fields=["sent_at", "body"])
+    else:
+        row.save(update_fields=["sent_at"])
     return True
 
 

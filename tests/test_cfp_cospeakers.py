@@ -544,3 +544,15 @@ def test_the_proposal_page_runs_a_fixed_number_of_queries_whatever_the_speakers_
 
     assert len(response.context["proposal"].speakers) == rows + 1
     assert len(response.context["invites"]) == rows
+
+
+def test_the_invitation_link_is_not_kept_in_the_outbox_once_sent(
+    invited: str, proposal: models.Proposal
+) -> None:
+    token = invited.rstrip("/").rsplit("/", 1)[1]
+    invite_row = models.CoSpeakerInvite.objects.get(proposal=proposal)
+
+    row = models.EmailOutbox.objects.get(key=f"invite:{invite_row.pk}")
+
+    assert row.sent_at is not None
+    assert token not in row.body
