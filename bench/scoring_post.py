@@ -77,7 +77,9 @@ def measure(*, proposals: int, saves: int) -> dict[str, float]:
         with CaptureQueriesContext(connection) as captured:
             start = time.perf_counter()
             response = client.post(
-                reverse("reviews:screen", args=["bench", code]), body, headers={"HX-Request": "true"}
+                reverse("reviews:screen", args=["bench", code]),
+                body,
+                headers={"HX-Request": "true"},
             )
             times.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200, response.status_code

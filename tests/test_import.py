@@ -492,7 +492,11 @@ def test_an_unknown_call_is_a_one_line_error(tmp_path: Path) -> None:
     [
         ("missing.jsonl", None, "no such file"),
         ("broken.jsonl.gz", b"this is not gzip", "not a complete gzip file"),
-        ("truncated.jsonl.gz", gzip.compress(b'{"a": 1}\n' * 50, mtime=0)[:-12], "not a complete gzip"),
+        (
+            "truncated.jsonl.gz",
+            gzip.compress(b'{"a": 1}\n' * 50, mtime=0)[:-12],
+            "not a complete gzip",
+        ),
     ],
 )
 def test_an_unreadable_file_is_a_one_line_error(
