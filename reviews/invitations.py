@@ -95,7 +95,8 @@ def invite_reviewers(
             expires_at=expires_at,
         )
         cfp_services.queue_email(
-            key=f"reviewer-invitation:{invitation.pk}",
+            # "invite:" marks a body with a secret link: the outbox drops it once sent.
+            key=f"invite:reviewer:{invitation.pk}",
             to=email,
             subject=_("You are invited to review for %(call)s") % {"call": call.name},
             body=_(

@@ -360,3 +360,18 @@ def test_the_reviewers_page_lists_languages_tracks_load_and_progress() -> None:
     assert row is not None
     cells = re.findall(r"<td>(.*?)</td>", row.group(0))
     assert cells == ["en", "Data", "5", "2", "1"]
+
+
+def test_once_sent_the_outbox_no_longer_keeps_the_one_time_link(
+    django_capture_on_commit_callbacks: Any, mailoutbox: list[Any]
+) -> None:
+    c = factories.call()
+    client = _chair(c)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _invite(client, c, "x@example.org")
+
+    row = cfp_models.EmailOutbox.objects.get(to="x@example.org")
+    assert row.sent_at is not None
+    assert "/invitation/" not in row.body
+    assert LINK.search(next(m.body for m in mailoutbox if m.to == ["x@example.org"]))
