@@ -964,7 +964,11 @@ def _fields(proposal: models.Proposal) -> dict[str, str]:
 
 def _version(proposal: models.Proposal, now: dt.datetime) -> models.ProposalVersion:
     return models.ProposalVersion(
-        proposal=proposal, number=proposal.version, created_at=now, **_fields(proposal)
+        proposal=proposal,
+        number=proposal.version,
+        created_at=now,
+        redacted=dict(proposal.redacted or {}),
+        **_fields(proposal),
     )
 
 

@@ -253,6 +253,9 @@ class ProposalVersion(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
+    # What reviewers saw of this version, redacted with the speakers as they were then, so a
+    # later rename cannot make an old version's text name its speaker in "what changed".
+    redacted = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["number"]

@@ -287,6 +287,7 @@ def _save_version(*, proposal: models.Proposal, actor_id: int | None, now: dt.da
         abstract=proposal.abstract,
         description=proposal.description,
         notes=proposal.notes,
+        redacted=dict(proposal.redacted or {}),
         created_at=now,
         created_by_id=actor_id,
     )
@@ -485,8 +486,8 @@ def submit_proposal(
     models.ProposalSpeaker.objects.create(proposal=proposal, speaker=speaker, confirmed_at=now)
     if data.answers is not None:
         _save_answers(proposal=proposal, speaker=speaker, answers=data.answers, now=now)
-    _save_version(proposal=proposal, actor_id=owner.pk, now=now)
     rescan_proposal(proposal=proposal)
+    _save_version(proposal=proposal, actor_id=owner.pk, now=now)
     queue_email(
         key=f"submitted:{proposal.code}",
         to=speaker.email,
@@ -570,8 +571,8 @@ def update_proposal(
     proposal.version += 1
     proposal.updated_at = now
     proposal.save()
-    _save_version(proposal=proposal, actor_id=user_id, now=now)
     rescan_proposal(proposal=proposal)
+    _save_version(proposal=proposal, actor_id=user_id, now=now)
     return proposal.version
 
 

@@ -633,9 +633,16 @@ def changes_since(
         .distinct()
         .values_list("name", "email", "affiliation", "links")
     ]
+    stored = old.redacted or {}
     out = []
     for field in REDACTED_FIELDS:
-        before = leaks.redact_text(text=getattr(old, field) or "", speakers=speakers)
+        # Prefer the redaction made when the version was saved (the speakers as they were then);
+        # versions from before that was stored are redacted now, with today's speakers.
+        before = (
+            stored[field]
+            if field in stored
+            else leaks.redact_text(text=getattr(old, field) or "", speakers=speakers)
+        )
         segments = textdiff.word_diff(old=before, new=current.get(field, "") or "")
         if textdiff.changed(segments):
             out.append(FieldChange(field=field, segments=textdiff.collapse(segments)))
