@@ -137,14 +137,22 @@ def withdraw_consent(*, user_id: int, now: dt.datetime) -> int:
     simply left, one change for the release rule, as the withdrawal itself is. Those snapshots
     are marked for rebuilding and a build is queued per call. Returns the answers deleted.
     """
+    by_snapshot: dict[tuple[int, str], list[str]] = {}
+    for unit in queries.units_of_person(user_id=user_id):
+        by_snapshot.setdefault((unit.call_id, unit.kind), []).append(unit.key)
+    # The calls' row locks first, in the order builds take them: a build running now finishes
+    # before we re-key its basis, and one starting now reads the answers after they are gone.
+    list(
+        cfp_models.Call.objects.select_for_update()
+        .filter(pk__in={call for call, _kind in by_snapshot})
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     deleted, _per_model = models.Answer.objects.filter(user_id=user_id).delete()
     models.Consent.objects.filter(user_id=user_id, withdrawn_at__isnull=True).update(
         withdrawn_at=now
     )
     calls: set[int] = set()
-    by_snapshot: dict[tuple[int, str], list[str]] = {}
-    for unit in queries.units_of_person(user_id=user_id):
-        by_snapshot.setdefault((unit.call_id, unit.kind), []).append(unit.key)
     if by_snapshot:
         bases = models.SnapshotBasis.objects.select_for_update().filter(
             snapshot__call_id__in={call for call, _kind in by_snapshot}
