@@ -397,7 +397,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                 data=form.data_object(),
             )
             messages.success(request, _("Your speaker profile is saved."))
-            return redirect("cfp:profile")
+            return redirect("profile")
         status = 400
     else:
         current = queries.speaker_profile(user_id=user_id(request))
