@@ -148,7 +148,7 @@ def _seed(proposals: int, rng: random.Random) -> tuple[int, str, Any, Any]:
     return call.pk, call.slug, chair, person
 
 
-def _change_answers(count: int, rng: random.Random, when: dt.datetime) -> None:
+def _change_answers(count: int, when: dt.datetime) -> None:
     from diversity import models
 
     rows = list(models.Answer.objects.filter(key="gender", value="man")[:count])
@@ -194,12 +194,15 @@ def measure(*, proposals: int, repeats: int) -> list[tuple[str, float, str]]:
     call_id, slug, chair, person = _seed(proposals, rng)
     rows: list[tuple[str, float, str]] = [("seed (s)", time.perf_counter() - t0, "")]
 
-    def build(label: str, when: dt.datetime) -> None:
-        walls, cpus = [], []
-        held = ""
-        for i in range(repeats):
+    def build(label: str, when: dt.datetime, *, change: int = 0, times: int = 1) -> None:
+        """Time `times` builds, each after `change` more answers changed (a fresh path each)."""
+        walls, cpus, held = [], [], ""
+        for i in range(times):
+            at = when + dt.timedelta(minutes=10 * i)
+            if change:
+                _change_answers(change, at - dt.timedelta(minutes=5))
             start, cpu = time.perf_counter(), time.process_time()
-            outcome = services.build_report(call_id=call_id, now=when + dt.timedelta(seconds=i))
+            outcome = services.build_report(call_id=call_id, now=at)
             walls.append(time.perf_counter() - start)
             cpus.append(time.process_time() - cpu)
             assert outcome is not None
@@ -217,10 +220,9 @@ def measure(*, proposals: int, repeats: int) -> list[tuple[str, float, str]]:
 
     now = timezone.now()
     build("first report", now)
-    _change_answers(4, rng, now + dt.timedelta(minutes=5))
-    build("4 changes, held", now + dt.timedelta(minutes=10))
-    _change_answers(40, rng, now + dt.timedelta(minutes=15))
-    build("40 changes, refreshed", now + dt.timedelta(minutes=20))
+    build("no change", now + dt.timedelta(hours=1), times=repeats)
+    build("4 changes, held", now + dt.timedelta(hours=2), change=4)
+    build("40 changes, refreshed", now + dt.timedelta(hours=3), change=40, times=repeats)
 
     chair_client = Client()
     chair_client.force_login(chair)
