@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, Any
 
+import xlsxwriter
 from django.db.models import (
     Aggregate,
     Case,
@@ -33,7 +34,6 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import JSONObject
-from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from cfp import models as cfp_models
@@ -277,10 +277,34 @@ def xlsx_cell(value: object) -> object:
 def write_xlsx(
     *, header: tuple[str, ...], rows: Iterable[Mapping[str, object]], target: IO[bytes]
 ) -> None:
-    """Write a one-sheet workbook in constant memory (openpyxl's write-only mode)."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("Shortlist")
-    sheet.append(list(header))
-    for row in rows:
-        sheet.append([xlsx_cell(row[c]) for c in header])
-    book.save(target)
+    """Write a one-sheet workbook in constant memory (XlsxWriter flushes each row as written).
+
+    Strings are written as strings, never read as formulas, numbers or links, on top of the
+    neutralising done by ``xlsx_cell``.
+    """
+    book = xlsxwriter.Workbook(
+        target,
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
+    sheet = book.add_worksheet("Shortlist")
+    for col, name in enumerate(header):
+        sheet.write_string(0, col, name)
+    for number, row in enumerate(rows, start=1):
+        for col, name in enumerate(header):
+            value = xlsx_cell(row[name])
+            if value is None or value == "":
+                continue  # an empty cell, as spreadsheets show a missing value
+            if isinstance(value, str):
+                sheet.write_string(number, col, value)
+            elif isinstance(value, bool):
+                sheet.write_boolean(number, col, value)
+            elif isinstance(value, int | float):
+                sheet.write_number(number, col, value)
+            else:
+                sheet.write_string(number, col, str(value))
+    book.close()
