@@ -636,12 +636,12 @@ def changes_since(
     stored = old.redacted or {}
     out = []
     for field in REDACTED_FIELDS:
-        # Prefer the redaction made when the version was saved (the speakers as they were then);
-        # versions from before that was stored are redacted now, with today's speakers.
-        before = (
-            stored[field]
-            if field in stored
-            else leaks.redact_text(text=getattr(old, field) or "", speakers=speakers)
+        # Both the redaction made when the version was saved (the speakers as they were then,
+        # which catches a later rename) and today's speakers (which catches a name added to a
+        # profile after the save): either alone can leave a name in the old text.
+        before = leaks.redact_text(
+            text=stored[field] if field in stored else getattr(old, field) or "",
+            speakers=speakers,
         )
         segments = textdiff.word_diff(old=before, new=current.get(field, "") or "")
         if textdiff.changed(segments):

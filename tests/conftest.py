@@ -61,6 +61,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
     # Real password hashing costs ~0.3 s a user; tests create hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Parallel test workers must not share a Redis cache: each clears it between tests, which
+    # would reset another worker's rate-limit counters mid-test. gw0 keeps REDIS_URL's db,
+    # gw1 takes the next one, and so on.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    location = settings.CACHES["default"].get("LOCATION", "")
+    if worker.startswith("gw") and isinstance(location, str) and location.startswith("redis"):
+        base, _, db = location.rpartition("/")
+        index = int(worker[2:])
+        settings.CACHES["default"]["LOCATION"] = f"{base}/{(int(db or 0) + index) % 16}"
     TIER_REASONS["services"] = _services_reason()
     TIER_REASONS["browser"] = _browser_reason()
 
