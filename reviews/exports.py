@@ -270,7 +270,9 @@ def json_chunks(*, header: tuple[str, ...], rows: Iterable[Mapping[str, object]]
 def xlsx_cell(value: object) -> object:
     """A value as the XLSX holds it: formulas neutralised, characters XML refuses dropped."""
     if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", str(neutralise(value)))
+        # Drop the characters XML refuses first: neutralising before would let "\x01=1+1"
+        # lose its control character and become the formula "=1+1".
+        return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
     return value
 
 

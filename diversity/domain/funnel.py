@@ -546,7 +546,6 @@ def _gaps(
     by_key = {(c.value, c.stage): c for c in cells}
     submitted = totals.get(Stage.SUBMITTED, 0)
     accepted = totals.get(Stage.ACCEPTED, 0)
-    group_label = f"“{dimension.label}: {{value}}”"
     gaps: list[Gap] = []
     if accepted == 0 or submitted == 0:
         return ()
@@ -559,7 +558,8 @@ def _gaps(
         group_accepted = _span(acc_cell, accepted)
         sub_share = _share(sub_cell.count, submitted)
         acc_share = _share(acc_cell.count, accepted)
-        group = group_label.format(value=value)
+        # Plain concatenation: a chair's label may contain braces, never a format string.
+        group = "“" + dimension.label + ": " + value + "”"
         target = targets.get((dimension.slug, value))
         if target is not None and group_accepted.high / accepted < target:
             gaps.append(

@@ -176,12 +176,6 @@ def test_the_export_proposals_command_neutralises_formulas() -> None:
     assert unsafe_cells(rows) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reviews/exports.py:273 (xlsx_cell) neutralises before it drops the characters XML "
-    "refuses, so '\\x01=1+1' becomes the text '=1+1'. Drop them first: "
-    "neutralise(ILLEGAL_CHARACTERS_RE.sub('', value)).",
-)
 def test_a_control_character_before_a_formula_does_not_unmask_it_in_the_xlsx() -> None:
     w = formula_world(revealed=True)
     cfp_models.Proposal.objects.filter(pk=w.proposals[0].pk).update(title="\x01=1+1")
@@ -382,14 +376,6 @@ def test_template_syntax_in_a_proposal_is_shown_literally_on_the_owners_page() -
     assert "sql_queries" not in page, "{% debug %} did not run"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=KeyError,
-    reason="diversity/domain/funnel.py:549-562 builds the gap's group label with "
-    "f'“{dimension.label}: {{value}}”'.format(value=value): a chair's question label with "
-    "braces ('Years {in tech}') raises KeyError and the report is never built (a label such as "
-    "'{value.__class__}' would be expanded). Fix: f'“{dimension.label}: {value}”', no format().",
-)
 def test_braces_in_a_diversity_question_label_are_kept_literally() -> None:
     w = curation(2, revealed=True)
     now = timezone.now()
