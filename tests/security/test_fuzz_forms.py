@@ -637,9 +637,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 )
 BY_NAME = {e.name: e for e in ENDPOINTS}
 
-# Bugs in application code this suite found; each marker goes when the bug is fixed.
-# Endpoints with a known, reported bug: xfail (strict) until fixed. Fixed: "profile" redirected
-# to a URL name that did not exist.
+# Endpoints with a known, reported bug in application code: xfail (strict) until it is fixed.
+# Found and fixed so far: "profile" redirected to a URL name that did not exist (a 500).
 KNOWN_BUGS: dict[str, str] = {}
 
 
