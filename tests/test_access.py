@@ -92,6 +92,29 @@ CASES = [
 ]
 
 
+def _world_with_extra_roles() -> factories.World:
+    """world() plus a reviewer without the assignment, a reviewer who speaks on the proposal,
+    and a deactivated reviewer."""
+    from cfp import models as cfp_models
+
+    w = factories.world()
+    extra = {
+        "unassigned_reviewer": factories.user("uma"),
+        "speaker_reviewer": factories.user("spiro", first_name="Spiro Vantablack"),
+        "deactivated": factories.user("dora", is_active=False),
+    }
+    for user in extra.values():
+        factories.member(w.call, user, "reviewer")
+    speaker = cfp_models.Speaker.objects.create(
+        user=extra["speaker_reviewer"], name="Spiro Vantablack", email="spiro@example.org"
+    )
+    cfp_models.ProposalSpeaker.objects.create(
+        proposal=w.proposal, speaker=speaker, position=1, confirmed_at=w.proposal.submitted_at
+    )
+    w.users.update(extra)
+    return w
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("name", "method", "htmx"),
@@ -99,12 +122,13 @@ CASES = [
     ids=[f"{n}-{m}-{'hx' if h else 'plain'}" for n, m, h in CASES],
 )
 def test_access_table(name: str, method: str, htmx: bool) -> None:
-    w = factories.world()
+    w = _world_with_extra_roles()
     url = _url(name, w)
     rows = TABLE[name]
-    expected_by_role = rows[f"HX {method}"] if htmx and f"HX {method}" in rows else rows[method]
+    key = f"HX {method}" if htmx and f"HX {method}" in rows else method
+    expected_by_role = {**rows[key], **access.derived(name, key, rows[key])}
     failures = []
-    for role in ROLES:
+    for role in (*ROLES, *access.EXTRA_ROLES):
         client = Client()
         if role != "anonymous":
             client.force_login(w.users[role])

@@ -25,6 +25,40 @@ def only(roles: tuple[str, ...], status: int, *, anonymous: int = 302) -> dict[s
     return out
 
 
+# Three more roles, checked on every row without a column of their own: their expected status
+# follows from the explicit columns by the rules in `derived`, plus the exceptions below.
+EXTRA_ROLES = ("unassigned_reviewer", "speaker_reviewer", "deactivated")
+
+# Pages about one proposal that a reviewer reaches only through an assignment.
+ASSIGNED_ONLY = frozenset({"reviews:screen", "reviews:recuse"})
+
+# The reviewer who is also a (confirmed co-)speaker on the proposal: as a speaker they reach the
+# speaker's own pages of that proposal, which the owner-only actions still refuse.
+SPEAKER_REVIEWER: dict[str, dict[str, int]] = {
+    "cfp:mine_detail": {"GET": 200, "POST": 400},
+    # Managing the line-up is the owner's: a co-speaker is sent back with a message.
+    "cfp:speakers": {"POST": 302},
+}
+
+
+def derived(name: str, method: str, row: dict[str, int]) -> dict[str, int]:
+    """Expected statuses of EXTRA_ROLES for one row.
+
+    A deactivated account is treated as signed out. A reviewer of the call who is not assigned
+    the proposal sees what an assigned reviewer sees of the call, and 404 for the proposal's own
+    reviewer pages. A reviewer who speaks on the proposal is never assigned it (the assignment
+    rules exclude speakers), so the same holds, except for their speaker pages.
+    """
+    reviewer = row["reviewer"]
+    unassigned = 404 if name in ASSIGNED_ONLY and reviewer != 405 else reviewer
+    speaker = SPEAKER_REVIEWER.get(name, {}).get(method.removeprefix("HX "), unassigned)
+    return {
+        "deactivated": row["anonymous"],
+        "unassigned_reviewer": unassigned,
+        "speaker_reviewer": speaker,
+    }
+
+
 def merged() -> dict[str, dict[str, dict[str, int]]]:
     from tests.access import accounts, cfp, chair, curation, diversity, reviewer
 
