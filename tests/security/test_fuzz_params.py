@@ -10,7 +10,7 @@ attributes while they are blind.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import quote_from_bytes, urlsplit
 
@@ -28,7 +28,7 @@ from cfp import services as cfp_services
 from tests import factories
 from tests.access import merged
 from tests.curation_world import curation
-from tests.security.conftest import FUZZ, SecurityWorld, security_world
+from tests.security.conftest import EXAMPLES, FUZZ, SecurityWorld, security_world
 from tests.test_access import _names
 
 pytestmark = pytest.mark.django_db
@@ -197,8 +197,11 @@ def test_every_page_that_reads_its_query_string_is_fuzzed() -> None:
 
 
 @pytest.mark.parametrize("name", list(PAGES))
-def test_fuzzed_query_strings_never_fail_nor_redirect_off_the_site(name: str) -> None:
+def test_fuzzed_query_strings_never_fail_nor_redirect_off_the_site(
+    name: str, record_property: Callable[[str, object], None]
+) -> None:
     w = security_world()
+    ran = []
     role, keys = PAGES[name]
     url = page_url(name, w)
     if name == "verify_email":
@@ -208,9 +211,13 @@ def test_fuzzed_query_strings_never_fail_nor_redirect_off_the_site(name: str) ->
     @FUZZ
     @given(query=queries(keys), htmx=st.booleans())
     def example(query: Query, htmx: bool) -> None:
+        ran.append(len(query))
         get(w, role, url, query, htmx=htmx)
 
     example()
+
+    record_property("examples", len(ran))
+    assert len(ran) >= EXAMPLES // 2, "the fuzzer really ran"
 
 
 FIXED_QUERIES: tuple[Query, ...] = (
@@ -224,7 +231,9 @@ FIXED_QUERIES: tuple[Query, ...] = (
 )
 
 
-def test_every_get_url_of_the_access_table_survives_absurd_query_strings() -> None:
+def test_every_get_url_of_the_access_table_survives_absurd_query_strings(
+    record_property: Callable[[str, object], None],
+) -> None:
     """The pages without query parameters too: every URL, as every role it answers with 200."""
     w = security_world()
     fetched = 0
@@ -240,6 +249,7 @@ def test_every_get_url_of_the_access_table_survives_absurd_query_strings() -> No
                 for htmx in (False, True):
                     get(w, role, url, query, htmx=htmx)
                     fetched += 1
+    record_property("requests", fetched)
     assert fetched > 300
 
 

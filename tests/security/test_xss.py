@@ -27,6 +27,7 @@ import datetime as dt
 import functools
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -556,13 +557,16 @@ def problems_of(f: Fetched, w: XssWorld) -> list[str]:
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
-def test_hostile_text_is_inert_on_every_page_that_shows_it(payload: str) -> None:
+def test_hostile_text_is_inert_on_every_page_that_shows_it(
+    payload: str, record_property: Callable[[str, object], None]
+) -> None:
     harmless_baseline()  # before this test's world: the baseline's world uses the same slugs
     w = xss_world(payload)
 
     fetched = crawl(w)
     problems = [p for f in fetched for p in problems_of(f, w)]
 
+    record_property("pages", len(fetched))
     assert len(fetched) == 2 * len(PAGES)
     assert not problems, "\n".join(problems)
 
