@@ -600,12 +600,6 @@ def test_the_inspector_accepts_our_own_markup() -> None:
     assert inspect(html).problems == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="templates/reviews/curation_proposal.html lines 102, 139, 140: the speaker's bio and "
-    "the review note and feedback sit in <p class=user-content> without hx-disable. The text is "
-    "escaped, so nothing runs; hx-disable there would be a second belt, as on Markdown blocks.",
-)
 def test_every_user_content_element_carries_hx_disable() -> None:
     harmless_baseline()
     w = xss_world(PAYLOADS[0])
