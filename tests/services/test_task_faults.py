@@ -26,14 +26,10 @@ from diversity import queries as diversity_queries
 from diversity import services as diversity_services
 from reviews import models as review_models
 from tests import factories
-from tests.services.conftest import (  # noqa: F401 - fixtures, used by name
-    Worker,
-    _services_queue,
-    wait_for,
-    worker,
-    worker_env,
-    worker_process,
-)
+
+# The worker fixtures come from this directory's conftest: importing them into the module
+# would define a second session fixture and start a second worker competing for the queue.
+from tests.services.conftest import Worker, wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -76,7 +72,7 @@ def sent_subjects(w: Worker, prefix: str) -> list[str]:
     return re.findall(rf"Subject: ({re.escape(prefix)}[^\r\n]*)", w.log())
 
 
-def test_a_decision_task_delivered_twice_sends_each_email_once(worker: Worker) -> None:  # noqa: F811 - the imported fixture
+def test_a_decision_task_delivered_twice_sends_each_email_once(worker: Worker) -> None:
     w = factories.world()
     speakers = [w.proposal]
     for i in range(2):
@@ -114,7 +110,7 @@ def test_a_decision_task_delivered_twice_sends_each_email_once(worker: Worker) -
     )
 
 
-def test_a_reminder_task_delivered_twice_sends_one_reminder(worker: Worker) -> None:  # noqa: F811 - the imported fixture
+def test_a_reminder_task_delivered_twice_sends_one_reminder(worker: Worker) -> None:
     w = factories.world()
     review_models.ReviewerSettings.objects.create(
         call=w.call, user=w.users["reviewer"], last_reminded_at=timezone.now()
@@ -144,7 +140,7 @@ def test_a_reminder_task_delivered_twice_sends_one_reminder(worker: Worker) -> N
     ]
 
 
-def test_a_report_built_twice_publishes_the_same_figures(worker: Worker) -> None:  # noqa: F811 - the imported fixture
+def test_a_report_built_twice_publishes_the_same_figures(worker: Worker) -> None:
     w = factories.world()
     now = timezone.now()
     for role in ("submitter", "other_submitter", "reviewer"):
