@@ -220,14 +220,26 @@ def test_fuzzed_query_strings_never_fail_nor_redirect_off_the_site(
     assert len(ran) >= EXAMPLES // 2, "the fuzzer really ran"
 
 
+# Dense on purpose: each query string carries several absurd parameters at once.
 FIXED_QUERIES: tuple[Query, ...] = (
-    [("page", "-1"), ("per_page", str(10**30))],
-    [("page", str(10**30)), ("per_page", "0")],
-    [("page", "abc"), ("page", "2"), ("page", "")],
-    [("ordering", "speaker__name"), ("sort", "-owner__email"), ("o", "bio")],
-    [("next", "https://evil.example/"), ("next", "//evil.example")],
-    [("edit", "formats-1"), ("edit", "questions-x"), ("code", "\ud800")],
-    [("status", b"\xff"), ("track", "\x00"), ("q", "A" * 5000)],
+    [
+        ("page", "-1"),
+        ("per_page", str(10**30)),
+        ("ordering", "speaker__name"),
+        ("sort", "-owner__email"),
+        ("next", "https://evil.example/"),
+        ("edit", "formats-1"),
+    ],
+    [
+        ("page", str(10**30)),
+        ("page", "abc"),
+        ("per_page", "0"),
+        ("o", "bio"),
+        ("next", "//evil.example"),
+        ("edit", "questions-x"),
+        ("code", "\ud800"),
+    ],
+    [("status", b"\xff"), ("track", "\x00"), ("q", "A" * 5000), ("page", ""), ("sort", "")],
 )
 
 
@@ -250,7 +262,7 @@ def test_every_get_url_of_the_access_table_survives_absurd_query_strings(
                     get(w, role, url, query, htmx=htmx)
                     fetched += 1
     record_property("requests", fetched)
-    assert fetched > 300
+    assert fetched > 600
 
 
 # --- open redirects ---------------------------------------------------------------------------
@@ -324,10 +336,11 @@ def test_a_reviewer_cannot_order_or_filter_the_queue_by_a_speaker_field() -> Non
     url = reverse("reviews:queue", kwargs={"slug": w.call.slug})
     plain = _queue_codes(client, url, [])
     by_title = _queue_codes(client, url, [("ordering", "-title")])
-    tried = [
+    # Every speaker field as an ordering, and as a filter with a value that would match.
+    tried = [[("ordering", field)] for field in SPEAKER_FIELDS] + [
         [(key, value)]
-        for key in ("ordering", *SPEAKER_FIELDS)
-        for value in (*SPEAKER_FIELDS, "Zed Zulu", "Z@example.org", "yes", "true", "1")
+        for key in SPEAKER_FIELDS
+        for value in ("Zed Zulu", "Z@example.org", "yes", "1")
     ]
 
     different = {str(q): codes for q in tried if (codes := _queue_codes(client, url, q)) != plain}
