@@ -121,7 +121,8 @@ PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "chair:dashboard": ("chair", ()),
     "diversity:report": ("chair", ()),
     "curation:preview": ("chair", ("code", "status")),
-    "callsettings:settings": ("chair", ("edit",)),
+    # The settings page reads "edit" as these two sections do (cfp.chair_views._parse_edit); it
+    # costs ten times a section to render, so it gets the fixed absurd query strings below only.
     "callsettings:formats": ("chair", ("edit",)),
     "callsettings:questions": ("chair", ("edit",)),
     "signup": ("anonymous", ("next",)),
