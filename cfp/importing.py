@@ -795,7 +795,7 @@ def import_proposals(
     lines, errors = _parse_file(path=path)
     with transaction.atomic():
         # Locking the call row keeps two imports into one call from racing on external ids.
-        call = models.Call.objects.select_for_update().filter(slug=call_slug).first()
+        call = models.Call.objects.select_for_update(no_key=True).filter(slug=call_slug).first()
         if call is None:
             raise UnableToImport(f'call "{call_slug}" does not exist')
         if call.archived_at is not None:

@@ -520,7 +520,7 @@ def _proposal_for(
         speaking = models.ProposalSpeaker.objects.filter(speaker__user_id=user_id)
         allowed |= Q(pk__in=speaking.values("proposal_id"))
     proposal = (
-        models.Proposal.objects.select_for_update(of=("self",))
+        models.Proposal.objects.select_for_update(of=("self",), no_key=True)
         .filter(allowed, call__slug=call_slug, code=code, call__archived_at__isnull=True)
         .select_related("call")
         .first()
@@ -939,7 +939,7 @@ def revoke_co_speaker_invite(
 
 def _chair_proposal(*, call_slug: str, code: str, error: type[Exception]) -> models.Proposal:
     proposal = (
-        models.Proposal.objects.select_for_update(of=("self",))
+        models.Proposal.objects.select_for_update(of=("self",), no_key=True)
         .filter(call__slug=call_slug, code=code, call__archived_at__isnull=True)
         .select_related("call")
         .first()
@@ -1146,7 +1146,7 @@ def _refuse(problems: Problems) -> None:
 def _locked_call(call_slug: str) -> models.Call:
     # Locking the call row serialises two chairs editing the configuration at once.
     call = (
-        models.Call.objects.select_for_update()
+        models.Call.objects.select_for_update(no_key=True)
         .filter(slug=call_slug, archived_at__isnull=True)
         .first()
     )

@@ -143,7 +143,7 @@ def withdraw_consent(*, user_id: int, now: dt.datetime) -> int:
     # The calls' row locks first, in the order builds take them: a build running now finishes
     # before we re-key its basis, and one starting now reads the answers after they are gone.
     list(
-        cfp_models.Call.objects.select_for_update()
+        cfp_models.Call.objects.select_for_update(no_key=True)
         .filter(pk__in={call for call, _kind in by_snapshot})
         .order_by("pk")
         .values_list("pk", flat=True)
@@ -213,7 +213,7 @@ def set_threshold(*, call_id: int, k: int, now: dt.datetime) -> None:
         raise UnableToChangeReport(
             _("The threshold must be a whole number of at least %(min)s.") % {"min": funnel.MIN_K}
         ) from exc
-    cfp_models.Call.objects.select_for_update().filter(pk=call_id).exists()
+    cfp_models.Call.objects.select_for_update(no_key=True).filter(pk=call_id).exists()
     if models.ReportSnapshot.objects.filter(call_id=call_id).exists():
         current = (
             models.ReportSettings.objects.filter(call_id=call_id)
@@ -272,7 +272,7 @@ def add_question(
         raise UnableToChangeReport(
             _("Offer at most %(n)s answers: small groups are hidden anyway.") % {"n": MAX_OPTIONS}
         )
-    cfp_models.Call.objects.select_for_update().filter(pk=call_id).exists()
+    cfp_models.Call.objects.select_for_update(no_key=True).filter(pk=call_id).exists()
     if models.Question.objects.filter(call_id=call_id).count() >= MAX_QUESTIONS_PER_CALL:
         raise UnableToChangeReport(
             _("A call asks at most %(n)s questions of its own.") % {"n": MAX_QUESTIONS_PER_CALL}
@@ -357,7 +357,7 @@ def build_report(*, call_id: int, now: dt.datetime) -> BuildOutcome | None:
     When the domain refuses (counts inconsistent with the previous snapshot), nothing is
     published and the failure is recorded for the report page; retrying would not help.
     """
-    if not cfp_models.Call.objects.select_for_update().filter(pk=call_id).exists():
+    if not cfp_models.Call.objects.select_for_update(no_key=True).filter(pk=call_id).exists():
         return None
     inputs = queries.report_inputs(call_id=call_id)
     try:

@@ -61,7 +61,7 @@ class UnableToSaveTemplate(Exception):
 @transaction.atomic
 def reveal_identities(*, call_id: int, actor_id: int, now: dt.datetime) -> bool:
     """End the blind phase for the call's chairs; False when it had ended already."""
-    call = cfp_models.Call.objects.select_for_update().get(pk=call_id)
+    call = cfp_models.Call.objects.select_for_update(no_key=True).get(pk=call_id)
     if not call.chairs_blind:
         raise UnableToReveal(_("Chairs of this call see speakers' identities already."))
     if call.identities_revealed_at is not None:
@@ -158,7 +158,7 @@ def decide(
         # Two chairs filling the last slot at once: the second waits here for the first to
         # commit, then counts its acceptance.
         slots = (
-            cfp_models.Format.objects.select_for_update()
+            cfp_models.Format.objects.select_for_update(no_key=True)
             .filter(pk=format_id)
             .values_list("slots", flat=True)
             .get()
@@ -413,7 +413,7 @@ def send_decisions(*, call_id: int, now: dt.datetime) -> SendResult:
 
 @transaction.atomic
 def _send_decisions(*, call_id: int, now: dt.datetime) -> SendResult:
-    cfp_models.Call.objects.select_for_update().filter(pk=call_id).exists()
+    cfp_models.Call.objects.select_for_update(no_key=True).filter(pk=call_id).exists()
     name = curation_queries.call_name(call_id=call_id)
     templates = {t.status: t for t in curation_queries.decision_templates(call_id=call_id)}
     items = curation_queries.outcomes(call_id=call_id)

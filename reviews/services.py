@@ -133,7 +133,7 @@ def aggregation_progress(*, call_id: int) -> str:
 def _claim_run(*, call_id: int, now: dt.datetime) -> int | None:
     """Take the oldest waiting run, or one left running by a worker that died."""
     with transaction.atomic():
-        cfp_models.Call.objects.select_for_update().filter(pk=call_id).exists()
+        cfp_models.Call.objects.select_for_update(no_key=True).filter(pk=call_id).exists()
         run = (
             models.AggregationRun.objects.filter(
                 call_id=call_id, state__in=[models.RunState.PENDING, models.RunState.RUNNING]
@@ -240,7 +240,7 @@ def _compute_run(*, call_id: int, run_id: int, now: dt.datetime) -> None:
         raise
     cache.set(_progress_key(call_id), _("Saving the snapshot…"), 600)
     with transaction.atomic():
-        cfp_models.Call.objects.select_for_update().filter(pk=call_id).exists()
+        cfp_models.Call.objects.select_for_update(no_key=True).filter(pk=call_id).exists()
         run = models.AggregationRun.objects.filter(pk=run_id).first()
         if run is None or run.state != models.RunState.RUNNING:
             return
@@ -319,7 +319,7 @@ def _domain(email: str) -> str:
 def assign_reviewers(
     *, call_id: int, per_proposal: int | None, actor_id: int | None, now: dt.datetime
 ) -> AssignmentOutcome:
-    call = cfp_models.Call.objects.select_for_update().get(pk=call_id)
+    call = cfp_models.Call.objects.select_for_update(no_key=True).get(pk=call_id)
     k = per_proposal or call.reviews_per_proposal
     if k < 1:
         raise UnableToAssign(_("Each proposal needs at least one reviewer."))

@@ -121,3 +121,82 @@ def test_a_run_requested_while_another_is_being_computed_gets_computed_too() -> 
     assert errors == []
     states = dict(models.AggregationRun.objects.filter(call_id=call_id).values_list("pk", "state"))
     assert states == {first.pk: models.RunState.DONE, second.pk: models.RunState.DONE}
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_a_speaker_edit_in_progress_neither_blocks_nor_deadlocks_an_aggregation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Found by the load test: a speaker saving a proposal while a worker wrote a snapshot.
+
+    The edit locked the proposal row FOR UPDATE, and the snapshot's ProposalScore rows need a
+    key-share lock on that row; the edit then inserted a version row needing a key-share lock on
+    the call, which the worker held FOR UPDATE: PostgreSQL broke the cycle with a deadlock error
+    and the speaker got a 500. Serialisation locks are now FOR NO KEY UPDATE, which do not
+    conflict with foreign-key checks, so the worker writes while the edit is open.
+    """
+    seed.seed_demo(slug="edits", proposals=6, reviewers=3, seed=2, now=timezone.now())
+    call = cfp_models.Call.objects.get(slug="edits")
+    proposal = cfp_models.Proposal.objects.filter(call=call).order_by("id").first()
+    assert proposal is not None
+    assert proposal.owner_id is not None
+    services.request_aggregation(call_id=call.pk, now=timezone.now(), enqueue=False)
+
+    from cfp import services as cfp_services
+
+    inside_edit = threading.Event()
+    aggregated = threading.Event()
+    original_rescan = cfp_services.rescan_proposal
+
+    def rescan_then_wait(**kwargs: object) -> None:
+        original_rescan(**kwargs)  # type: ignore[arg-type]
+        inside_edit.set()  # the proposal row is locked and updated; the transaction is open
+        aggregated.wait(timeout=15)
+
+    monkeypatch.setattr(cfp_services, "rescan_proposal", rescan_then_wait)
+    errors: list[BaseException] = []
+
+    def edit() -> None:
+        try:
+            cfp_services.update_proposal(
+                call_slug="edits",
+                code=proposal.code,
+                user_id=proposal.owner_id,
+                data=cfp_services.ProposalData(
+                    title="A new title while the committee aggregates",
+                    abstract=proposal.abstract,
+                    format_slug=proposal.format.slug,
+                    track_slug=proposal.track.slug if proposal.track else "",
+                    level=proposal.level,
+                    language=proposal.language,
+                ),
+                now=timezone.now(),
+            )
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def aggregate() -> None:
+        try:
+            assert inside_edit.wait(timeout=30)
+            services.run_aggregation(call_id=call.pk, now=timezone.now())
+            aggregated.set()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=edit), threading.Thread(target=aggregate)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+
+    assert errors == []
+    assert aggregated.is_set()  # the snapshot was written while the edit was still open
+    assert models.AggregationRun.objects.filter(call=call, state=models.RunState.DONE).exists()
+    assert cfp_models.Proposal.objects.get(pk=proposal.pk).title == (
+        "A new title while the committee aggregates"
+    )
