@@ -2,7 +2,8 @@
 
 By name, so a service never imports a tasks module (tasks sit above services). After commit,
 so a task never runs for a write that was rolled back, and never reads data not yet visible.
-``apply_async`` obeys CELERY_TASK_ALWAYS_EAGER: the embedded default runs the task in-process.
+``apply_async`` obeys CELERY_TASK_ALWAYS_EAGER: the embedded default runs the task in-process,
+at once, whatever the delay.
 """
 
 from __future__ import annotations
@@ -10,11 +11,25 @@ from __future__ import annotations
 from typing import Any
 
 from celery import current_app
+from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 
 
-def enqueue_on_commit(name: str, *args: Any) -> None:
+def enqueue_on_commit(name: str, *args: Any, coalesce_seconds: float = 0) -> None:
+    """Send the task once the transaction commits.
+
+    With ``coalesce_seconds``, a burst of identical requests wakes one worker: the first is sent
+    to run after that delay and the others within the window are dropped, so the task must
+    pick up all waiting work when it runs (aggregation claims every pending run).
+    """
+    countdown = coalesce_seconds if coalesce_seconds > 0 else None
+
     def send() -> None:
-        current_app.tasks[name].apply_async(args=args)
+        if countdown and not settings.CELERY_TASK_ALWAYS_EAGER:
+            key = f"enqueue-coalesce:{name}:" + ":".join(map(str, args))
+            if not cache.add(key, 1, timeout=countdown):
+                return  # a task for the same work is already on its way
+        current_app.tasks[name].apply_async(args=args, countdown=countdown)
 
     transaction.on_commit(send)

@@ -181,6 +181,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
 }
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+# A review save wakes the aggregation worker at most once per this many seconds per call; the
+# run it starts includes every save made meanwhile (a chair's "recompute" does not wait).
+AGGREGATION_COALESCE_SECONDS = float(os.environ.get("AGGREGATION_COALESCE_SECONDS", "10"))
 
 # Security headers that hold in every environment; config.production adds HTTPS-only ones.
 SECURE_CONTENT_TYPE_NOSNIFF = True

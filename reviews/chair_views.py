@@ -93,7 +93,7 @@ def _aggregation_partial(request: HttpRequest, access: queries.CallAccess) -> Ht
 @require_POST
 @role_required(CHAIR)
 def aggregate(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
-    services.request_aggregation(call_id=access.call_id, now=timezone.now())
+    services.request_aggregation(call_id=access.call_id, now=timezone.now(), soon=True)
     if request.htmx:  # type: ignore[attr-defined]
         return _aggregation_partial(request, access)
     messages.success(request, _("Aggregation started. The numbers refresh when it is done."))

@@ -116,49 +116,6 @@ def _status(a: models.Assignment) -> str:
     return QueueStatus.DONE
 
 
-def review_queue(
-    *,
-    call_id: int,
-    reviewer_id: int,
-    track: str = "",
-    format: str = "",
-    language: str = "",
-    status: str = "",
-) -> Queue:
-    """The reviewer's assigned proposals, to-do first; counts ignore the filters."""
-    qs = _assigned(call_id=call_id, reviewer_id=reviewer_id)
-    rows = [
-        QueueRow(
-            code=a.proposal.code,
-            title=a.proposal.redacted.get("title", "") or "",
-            format_name=a.proposal.format.name,
-            track_name=a.proposal.track.name if a.proposal.track else "",
-            language=a.proposal.language,
-            level=a.proposal.level,
-            status=_status(a),
-            score=getattr(a, "review_score", None),
-        )
-        for a in filters.QueueFilter(
-            {"track": track, "format": format, "language": language}, queryset=qs
-        ).qs.order_by("proposal__submitted_at", "proposal__code")
-    ]
-    done = sum(1 for r in rows if r.status in (QueueStatus.DONE, QueueStatus.ABSTAINED))
-    total = len(rows)
-    if not (track or format or language):
-        counts = (done, total)
-    else:
-        everything = list(_assigned(call_id=call_id, reviewer_id=reviewer_id))
-        counts = (
-            sum(1 for a in everything if _status(a) in (QueueStatus.DONE, QueueStatus.ABSTAINED)),
-            len(everything),
-        )
-    order = {QueueStatus.TODO: 0, QueueStatus.CHANGED: 1, QueueStatus.ABSTAINED: 2}
-    rows.sort(key=lambda r: order.get(r.status, 3))
-    if status:
-        rows = [r for r in rows if r.status == status]
-    return Queue(rows=tuple(rows), done=counts[0], total=counts[1])
-
-
 # --- scoring screen -------------------------------------------------------------------------
 
 
@@ -317,14 +274,6 @@ def version_text(*, proposal_id: int, number: int) -> VersionText | None:
         description=v.description,
         notes=v.notes,
     )
-
-
-def next_todo(*, call_id: int, reviewer_id: int, after_code: str, track: str = "") -> str | None:
-    """The next proposal to review within the reviewer's current filter, or None."""
-    queue = review_queue(call_id=call_id, reviewer_id=reviewer_id, track=track)
-    todo = [r.code for r in queue.rows if r.status in (QueueStatus.TODO, QueueStatus.CHANGED)]
-    others = [c for c in todo if c != after_code]
-    return others[0] if others else None
 
 
 # --- aggregation snapshot -------------------------------------------------------------------
@@ -522,6 +471,14 @@ def call_id_for_slug(*, slug: str) -> int | None:
 # --- reviewer side: filtered queue, changes since my review, reviewers and invitations -------
 
 QUEUE_FIELD_NAMES = ("track", "format", "language", "status", "ordering")
+QUEUE_COLUMNS = (
+    "proposal__code",
+    "proposal__version",
+    "proposal__language",
+    "proposal__level",
+    "proposal__format__name",
+    "proposal__track__name",
+)
 
 
 def reviewer_queue(
@@ -539,8 +496,12 @@ def reviewer_queue(
     Without an ordering, proposals that need work come first. The progress counts ignore the
     filters: they describe the whole queue.
     """
-    qs = _assigned(call_id=call_id, reviewer_id=reviewer_id).annotate(
-        r_title=KeyTextTransform("title", "proposal__redacted")
+    # Only the columns a row shows: the texts (abstract, description, redacted copies) would be
+    # read and thrown away for every one of a reviewer's forty or more proposals.
+    qs = (
+        _assigned(call_id=call_id, reviewer_id=reviewer_id)
+        .annotate(r_title=KeyTextTransform("title", "proposal__redacted"))
+        .only(*QUEUE_COLUMNS)
     )
     data = {"track": track, "format": format, "language": language, "ordering": ordering}
     filtered = filters.QueueFilter(data, queryset=qs).qs
@@ -548,13 +509,18 @@ def reviewer_queue(
         filtered = filtered.order_by("proposal__submitted_at", "proposal__code")
     assignments = list(filtered)
     if track or format or language:
-        everything = [_status(a) for a in _assigned(call_id=call_id, reviewer_id=reviewer_id)]
+        everything = [
+            _status(a)
+            for a in _assigned(call_id=call_id, reviewer_id=reviewer_id).only(
+                "proposal__version", "proposal__format", "proposal__track"
+            )
+        ]
     else:
         everything = [_status(a) for a in assignments]
     rows = [
         QueueRow(
             code=a.proposal.code,
-            title=a.proposal.redacted.get("title", "") or "",
+            title=getattr(a, "r_title", "") or "",
             format_name=a.proposal.format.name,
             track_name=a.proposal.track.name if a.proposal.track else "",
             language=a.proposal.language,

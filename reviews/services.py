@@ -7,6 +7,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, F, Max, Q
@@ -41,17 +42,25 @@ class ReviewData:
     abstain_reason: str = ""
 
 
-def request_aggregation(*, call_id: int, now: dt.datetime, enqueue: bool = True) -> None:
+def request_aggregation(
+    *, call_id: int, now: dt.datetime, enqueue: bool = True, soon: bool = False
+) -> None:
     """Make sure one run is waiting for this call, and wake a worker after commit.
 
-    Saves in a burst coalesce: the partial unique index admits one pending run per call, so the
-    insert is a no-op while one waits.
+    Saves in a burst coalesce twice: the partial unique index admits one pending run per call,
+    so the insert is a no-op while one waits; and a save wakes a worker only once per
+    AGGREGATION_COALESCE_SECONDS, so forty reviewers saving at once cost one computation, not
+    forty back to back. ``soon`` (a chair's button) skips the wait.
     """
     models.AggregationRun.objects.bulk_create(
         [models.AggregationRun(call_id=call_id, requested_at=now)], ignore_conflicts=True
     )
     if enqueue:
-        enqueue_on_commit("reviews.aggregate_call", call_id)
+        enqueue_on_commit(
+            "reviews.aggregate_call",
+            call_id,
+            coalesce_seconds=0 if soon else settings.AGGREGATION_COALESCE_SECONDS,
+        )
 
 
 @transaction.atomic
@@ -203,17 +212,31 @@ def _total_slots(call_id: int) -> int:
 
 
 def run_aggregation(*, call_id: int, now: dt.datetime) -> int | None:
-    """Compute the call's snapshots until no run waits; returns the last run id, or None.
+    """Compute the call's waiting snapshot; returns the run id, or None if nothing waited.
 
     Safe to run twice or concurrently: the writing step re-checks the run under the call's row
-    lock, so one snapshot is written per run, and the same inputs give the same numbers. It keeps
-    claiming because a run requested while another worker computed may have had its own task
-    taken by this worker, which must not leave it waiting.
+    lock, so one snapshot is written per run, and the same inputs give the same numbers.
+
+    Saves made during the computation leave a new run waiting, and its task may have been taken
+    by this worker; that run must not be left waiting. With a worker, it gets a wake-up through
+    the same coalescing path as a save, so a steady stream of saves costs one computation per
+    AGGREGATION_COALESCE_SECONDS instead of keeping a core busy; in-process (no broker), it is
+    computed here and now.
     """
     last: int | None = None
     while (run_id := _claim_run(call_id=call_id, now=now)) is not None:
         _compute_run(call_id=call_id, run_id=run_id, now=now)
         last = run_id
+        if not settings.CELERY_TASK_ALWAYS_EAGER:
+            if models.AggregationRun.objects.filter(
+                call_id=call_id, state=models.RunState.PENDING
+            ).exists():
+                enqueue_on_commit(
+                    "reviews.aggregate_call",
+                    call_id,
+                    coalesce_seconds=settings.AGGREGATION_COALESCE_SECONDS,
+                )
+            break
     return last
 
 

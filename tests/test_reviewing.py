@@ -7,10 +7,14 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from celery import current_app
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from reviews import models as review_models
+from reviews import services
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -197,3 +201,31 @@ def test_a_saved_review_enqueues_aggregation_and_a_snapshot_appears(
     run = review_models.AggregationRun.objects.get(call=c)
     assert run.state == review_models.RunState.DONE
     assert review_models.ProposalScore.objects.filter(run=run).count() == 2
+
+
+def test_a_burst_of_saves_wakes_the_worker_once_and_a_chair_button_at_once(
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Any,
+) -> None:
+    """With a broker, forty saves in ten seconds cost one aggregation, not forty back to back."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.AGGREGATION_COALESCE_SECONDS = 10
+    sent: list[dict[str, Any]] = []
+    task = current_app.tasks["reviews.aggregate_call"]
+    monkeypatch.setattr(task, "apply_async", lambda **kw: sent.append(kw))
+    client, c, proposals = _setup(3)
+    cache.delete(f"enqueue-coalesce:reviews.aggregate_call:{c.pk}")
+
+    for p in proposals:
+        with django_capture_on_commit_callbacks(execute=True):
+            _score(client, c, p.code)
+
+    assert sent == [{"args": (c.pk,), "countdown": 10}]
+    assert review_models.AggregationRun.objects.filter(call=c, state="pending").count() == 1
+    assert review_models.Review.objects.filter(call=c).count() == 3
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_aggregation(call_id=c.pk, now=timezone.now(), soon=True)
+
+    assert sent[1:] == [{"args": (c.pk,), "countdown": None}]

@@ -28,5 +28,5 @@ class Command(BaseCommand):
             self.stdout.write(f"Snapshot {run} written.")
         else:
             with transaction.atomic():
-                services.request_aggregation(call_id=cid, now=timezone.now())
+                services.request_aggregation(call_id=cid, now=timezone.now(), soon=True)
             self.stdout.write("Aggregation queued.")
