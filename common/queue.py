@@ -23,13 +23,16 @@ def enqueue_on_commit(name: str, *args: Any, coalesce_seconds: float = 0) -> Non
     to run after that delay and the others within the window are dropped, so the task must
     pick up all waiting work when it runs (aggregation claims every pending run).
     """
-    countdown = coalesce_seconds if coalesce_seconds > 0 else None
 
     def send() -> None:
-        if countdown and not settings.CELERY_TASK_ALWAYS_EAGER:
+        task = current_app.tasks[name]
+        if coalesce_seconds <= 0:
+            task.apply_async(args=args)
+            return
+        if not settings.CELERY_TASK_ALWAYS_EAGER:
             key = f"enqueue-coalesce:{name}:" + ":".join(map(str, args))
-            if not cache.add(key, 1, timeout=countdown):
+            if not cache.add(key, 1, timeout=coalesce_seconds):
                 return  # a task for the same work is already on its way
-        current_app.tasks[name].apply_async(args=args, countdown=countdown)
+        task.apply_async(args=args, countdown=coalesce_seconds)
 
     transaction.on_commit(send)

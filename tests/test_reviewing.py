@@ -228,4 +228,4 @@ def test_a_burst_of_saves_wakes_the_worker_once_and_a_chair_button_at_once(
     with django_capture_on_commit_callbacks(execute=True):
         services.request_aggregation(call_id=c.pk, now=timezone.now(), soon=True)
 
-    assert sent[1:] == [{"args": (c.pk,), "countdown": None}]
+    assert sent[1:] == [{"args": (c.pk,)}]

@@ -140,7 +140,8 @@ def test_a_speaker_edit_in_progress_neither_blocks_nor_deadlocks_an_aggregation(
     call = cfp_models.Call.objects.get(slug="edits")
     proposal = cfp_models.Proposal.objects.filter(call=call).order_by("id").first()
     assert proposal is not None
-    assert proposal.owner_id is not None
+    owner_id = proposal.owner_id
+    assert owner_id is not None
     services.request_aggregation(call_id=call.pk, now=timezone.now(), enqueue=False)
 
     from cfp import services as cfp_services
@@ -162,7 +163,7 @@ def test_a_speaker_edit_in_progress_neither_blocks_nor_deadlocks_an_aggregation(
             cfp_services.update_proposal(
                 call_slug="edits",
                 code=proposal.code,
-                user_id=proposal.owner_id,
+                user_id=owner_id,
                 data=cfp_services.ProposalData(
                     title="A new title while the committee aggregates",
                     abstract=proposal.abstract,
