@@ -304,6 +304,27 @@ def test_the_service_refuses_a_stale_version_with_the_current_state() -> None:
 # --- the decision controls ------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("reason", "field", "message"),
+    [
+        ("", "reason", "departs from the calibrated order"),
+        ("other", "note", "Say why in the note"),
+    ],
+)
+def test_a_refused_field_is_described_by_its_message(reason: str, field: str, message: str) -> None:
+    w = curation_world.curation(3, revealed=True)
+
+    body = w.decide(w.proposals[2], "accepted", htmx=True, reason=reason).content.decode()
+
+    control = re.search(rf'<(?:select|textarea)[^>]*name="{field}"[^>]*>', body)
+    assert control is not None
+    assert 'aria-invalid="true"' in control.group(0)
+    assert f'aria-describedby="id_{field}_error"' in control.group(0)
+    described = re.search(rf'id="id_{field}_error">(.*?)</div>', body, re.S)
+    assert described is not None
+    assert message in described.group(1)
+
+
 def test_a_saved_decision_over_htmx_returns_the_fragment_and_announces_the_change() -> None:
     w = curation_world.curation(3, revealed=True)
 
