@@ -371,7 +371,20 @@ def main(argv: list[str] | None = None) -> int:
         start_new_session=True,
     )
     worker = subprocess.Popen(
-        [str(BIN / "celery"), "-A", "config", "worker", "-c", "1", "--loglevel", "WARNING"],
+        # Background work yields the cores to people waiting for a page (docs/operations.md).
+        [
+            "nice",
+            "-n",
+            "10",
+            str(BIN / "celery"),
+            "-A",
+            "config",
+            "worker",
+            "-c",
+            "1",
+            "-l",
+            "WARNING",
+        ],
         cwd=ROOT,
         env=env,
         stdout=(logs / "worker.log").open("w"),

@@ -95,7 +95,15 @@ class Review(models.Model):
                 name="confidence_one_to_five",
             ),
         ]
-        indexes = [models.Index(fields=["call", "updated_at"])]
+        indexes = [
+            models.Index(fields=["call", "updated_at"]),
+            # Covers the chair dashboard's progress counts (scored reviews per proposal, current
+            # reviews per assignment) so they read the index, not 50,000 table rows.
+            models.Index(
+                fields=["proposal", "reviewer", "abstained", "proposal_version"],
+                name="review_progress_idx",
+            ),
+        ]
 
 
 class RunState(models.TextChoices):
