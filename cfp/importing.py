@@ -50,6 +50,7 @@ from django.utils.text import slugify
 from cfp import models, services
 from cfp.domain import leaks
 from common import codes
+from common.stats import analyze_after_bulk_load
 
 __all__ = [
     "ImportResult",
@@ -1001,6 +1002,13 @@ def _create_new(
     )
     models.ProposalVersion.objects.bulk_create(
         [_version(p, p.submitted_at) for p, _s in new_rows], batch_size=CHUNK
+    )
+    analyze_after_bulk_load(
+        models.Proposal,
+        models.ProposalSpeaker,
+        models.ProposalVersion,
+        models.Speaker,
+        rows=len(new_rows),
     )
 
 

@@ -20,6 +20,7 @@ from cfp import models as cfp_models
 from cfp import services as cfp_services
 from cfp.domain import leaks
 from common import codes
+from common.stats import analyze_after_bulk_load
 from reviews import models
 from reviews import services as review_services
 from reviews.domain import scoring
@@ -287,6 +288,15 @@ def seed_demo(
             )
         )
     models.Review.objects.bulk_create(reviews, batch_size=5000)
+    analyze_after_bulk_load(
+        cfp_models.Proposal,
+        cfp_models.ProposalSpeaker,
+        cfp_models.ProposalVersion,
+        cfp_models.Speaker,
+        models.Assignment,
+        models.Review,
+        rows=len(created) + len(reviews),
+    )
     if decisions:
         _seed_decisions(
             created=created, reviews=reviews, formats=formats, chair_id=chair.pk, now=now

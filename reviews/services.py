@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from cfp import models as cfp_models
 from cfp import services as cfp_services
 from common.queue import enqueue_on_commit
+from common.stats import analyze_after_bulk_load
 from reviews import models
 from reviews.domain import assignment as assignment_domain
 from reviews.domain import scoring
@@ -422,6 +423,7 @@ def assign_reviewers(
         ignore_conflicts=True,
         batch_size=2000,
     )
+    analyze_after_bulk_load(models.Assignment, rows=len(plan.new))
     cfp_models.AuditEvent.objects.create(
         call=call,
         actor_id=actor_id,
