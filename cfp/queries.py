@@ -585,20 +585,40 @@ def invite_preview(
 
 
 @dataclass(frozen=True, slots=True)
-class ChairCall:
-    id: int
+class CallMembership:
+    """A call as one of its members (chair or reviewer) sees it: what every guarded view needs."""
+
+    call_id: int
     slug: str
     name: str
+    role: str
     timezone: str
     closes_at: dt.datetime
-    chairs_see_identities: bool
+    reviews_per_proposal: int
+    chairs_blind: bool
+    identities_revealed: bool
+
+    @property
+    def id(self) -> int:
+        return self.call_id
+
+    @property
+    def chairs_see_identities(self) -> bool:
+        return not self.chairs_blind or self.identities_revealed
 
 
-def chair_call(*, user_id: int, slug: str) -> ChairCall | None:
-    """The call if this person chairs it (one query); None otherwise, so views 404."""
+# The chair pages of this app call it by this name.
+ChairCall = CallMembership
+
+
+def call_membership(*, user_id: int, slug: str, role: str) -> CallMembership | None:
+    """The call if this person holds this role in it and it is not archived (one query).
+
+    None otherwise, so views answer 404 and do not reveal that the call exists.
+    """
     row = (
         models.Membership.objects.filter(
-            user_id=user_id, call__slug=slug, role=models.Role.CHAIR, call__archived_at__isnull=True
+            user_id=user_id, call__slug=slug, role=role, call__archived_at__isnull=True
         )
         .select_related("call")
         .first()
@@ -606,14 +626,21 @@ def chair_call(*, user_id: int, slug: str) -> ChairCall | None:
     if row is None:
         return None
     c = row.call
-    return ChairCall(
-        id=c.pk,
+    return CallMembership(
+        call_id=c.pk,
         slug=c.slug,
         name=c.name,
+        role=row.role,
         timezone=c.timezone,
         closes_at=c.closes_at,
-        chairs_see_identities=not c.chairs_blind or c.identities_revealed_at is not None,
+        reviews_per_proposal=c.reviews_per_proposal,
+        chairs_blind=c.chairs_blind,
+        identities_revealed=c.identities_revealed_at is not None,
     )
+
+
+def chair_call(*, user_id: int, slug: str) -> CallMembership | None:
+    return call_membership(user_id=user_id, slug=slug, role=models.Role.CHAIR)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,37 +20,12 @@ from reviews.domain import scoring, textdiff
 # --- access ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class CallAccess:
-    call_id: int
-    slug: str
-    name: str
-    role: str
-    reviews_per_proposal: int
-    chairs_blind: bool
-    identities_revealed: bool
+# Reviewer and chair pages of this app call it by this name.
+CallAccess = cfp_queries.CallMembership
 
 
 def call_access(*, user_id: int, slug: str, role: str) -> CallAccess | None:
-    row = (
-        cfp_models.Membership.objects.filter(
-            user_id=user_id, call__slug=slug, role=role, call__archived_at__isnull=True
-        )
-        .select_related("call")
-        .first()
-    )
-    if row is None:
-        return None
-    c = row.call
-    return CallAccess(
-        call_id=c.pk,
-        slug=c.slug,
-        name=c.name,
-        role=row.role,
-        reviews_per_proposal=c.reviews_per_proposal,
-        chairs_blind=c.chairs_blind,
-        identities_revealed=c.identities_revealed_at is not None,
-    )
+    return cfp_queries.call_membership(user_id=user_id, slug=slug, role=role)
 
 
 # --- reviewer queue -------------------------------------------------------------------------

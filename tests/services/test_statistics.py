@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 from django.db import connection
 from django.utils import timezone
@@ -38,4 +40,4 @@ def test_seeding_a_large_call_analyzes_the_tables_it_filled() -> None:
     )
 
     for table in ("reviews_review", "reviews_assignment", "cfp_proposal"):
-        wait_for(lambda t=table: _analyzed(t), timeout=15, what=f"ANALYZE of {table}")
+        wait_for(partial(_analyzed, table), timeout=15, what=f"ANALYZE of {table}")
