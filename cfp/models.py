@@ -397,7 +397,9 @@ class EmailOutbox(models.Model):
     """One row per e-mail we promised to send; its unique key makes sending exactly-once.
 
     A task sends the rows with ``sent_at`` empty and stamps them; a retried or duplicated task
-    finds them stamped and sends nothing.
+    finds them stamped and sends nothing. A failed attempt is counted, and a periodic sweep
+    queues unsent rows again with a growing pause, so a lost task or a mail server that was down
+    delays an e-mail but does not lose it.
     """
 
     key = models.CharField(max_length=200, unique=True)
@@ -406,3 +408,14 @@ class EmailOutbox(models.Model):
     body = models.TextField()
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    # The mail server's answer to the last failed attempt, for the operator (no body, no address).
+    last_error = models.CharField(max_length=300, blank=True, default="")
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=Q(sent_at__isnull=True), name="outbox_unsent_idx"
+            )
+        ]

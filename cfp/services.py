@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import math
 import secrets
 import zoneinfo
@@ -29,6 +30,8 @@ REVIEWER_FIELDS = ("title", "abstract", "description", "notes")
 INVITE_LIFETIME = dt.timedelta(days=14)
 MAX_PENDING_INVITES = 10
 # Outbox keys of e-mails whose body holds a secret link (see send_email).
+log = logging.getLogger(__name__)
+
 SECRET_MAIL_KEYS = ("invite:", "verify:")
 TEXT_KINDS = frozenset(
     {models.QuestionKind.SHORT_TEXT, models.QuestionKind.LONG_TEXT, models.QuestionKind.URL}
@@ -320,15 +323,57 @@ def send_email(*, outbox_id: int, now: dt.datetime) -> bool:
     )
     if row is None:
         return False
-    send_mail(row.subject, row.body, settings.DEFAULT_FROM_EMAIL, [row.to])
+    row.attempts += 1
+    row.last_attempt_at = now
+    try:
+        send_mail(row.subject, row.body, settings.DEFAULT_FROM_EMAIL, [row.to])
+    except Exception as exc:  # the mail server's refusal, whatever its kind: retried by the sweep
+        log.warning("e-mail %s not sent (attempt %s): %s", row.pk, row.attempts, type(exc).__name__)
+        row.last_error = f"{type(exc).__name__}: {exc}"[:300]
+        row.save(update_fields=["attempts", "last_attempt_at", "last_error"])
+        return False
     row.sent_at = now
+    row.last_error = ""
     if row.key.startswith(SECRET_MAIL_KEYS):
         # The body carries a one-time link: keep it out of the table once it is sent.
         row.body = _("(Sent. The body held a one-time link and is not kept.)")
-        row.save(update_fields=["sent_at", "body"])
+        row.save(update_fields=["sent_at", "body", "attempts", "last_attempt_at", "last_error"])
     else:
-        row.save(update_fields=["sent_at"])
+        row.save(update_fields=["sent_at", "attempts", "last_attempt_at", "last_error"])
     return True
+
+
+# An unsent e-mail is queued again once it is this old (its first task had time to run), then
+# after pauses that double from RETRY_PAUSE; after MAX_ATTEMPTS failures it waits for an operator.
+RETRY_AFTER = dt.timedelta(minutes=1)
+RETRY_PAUSE = dt.timedelta(minutes=2)
+MAX_ATTEMPTS = 8
+SWEEP_BATCH = 500
+
+
+def requeue_unsent_email(*, now: dt.datetime) -> int:
+    """Queue again the e-mails still unsent whose turn has come; returns how many.
+
+    For what a lost task (a broker that lost its queue, a worker killed before it started), or a
+    mail server that refused, left behind. Sending stays exactly-once: ``send_email`` re-checks
+    each row under its lock.
+    """
+    due: list[int] = []
+    rows = (
+        models.EmailOutbox.objects.filter(
+            sent_at__isnull=True, created_at__lte=now - RETRY_AFTER, attempts__lt=MAX_ATTEMPTS
+        )
+        .order_by("created_at", "pk")
+        .values_list("pk", "attempts", "last_attempt_at")
+    )
+    for pk, attempts, last in rows[: SWEEP_BATCH * 4]:
+        if last is None or now - last >= RETRY_PAUSE * 2 ** max(attempts - 1, 0):
+            due.append(pk)
+            if len(due) >= SWEEP_BATCH:
+                break
+    for pk in due:
+        enqueue_on_commit("cfp.send_email", pk)
+    return len(due)
 
 
 # --- answers to the call's own questions ----------------------------------------------------

@@ -180,7 +180,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # A task whose worker died is redelivered after this many seconds (Redis transport).
     "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
 }
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+# Sweeps that finish what a lost task left behind (a broker that lost its queue, a worker killed
+# before it started, a mail server that was down): both are cheap and safe to run at any time.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "requeue-unsent-email": {"task": "cfp.requeue_unsent_email", "schedule": 60.0},
+    "wake-waiting-aggregations": {"task": "reviews.wake_waiting_aggregations", "schedule": 60.0},
+}
 # A review save wakes the aggregation worker at most once per this many seconds per call; the
 # run it starts includes every save made meanwhile (a chair's "recompute" does not wait).
 AGGREGATION_COALESCE_SECONDS = float(os.environ.get("AGGREGATION_COALESCE_SECONDS", "10"))

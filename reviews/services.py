@@ -241,6 +241,24 @@ def run_aggregation(*, call_id: int, now: dt.datetime) -> int | None:
     return last
 
 
+def wake_waiting_aggregations(*, now: dt.datetime) -> int:
+    """Send a task for every call whose run has waited longer than a wake-up should take.
+
+    A save's wake-up can be lost with the broker's queue, or held by a worker that lost its
+    connection until the visibility timeout; a periodic sweep bounds that delay to a minute or
+    two. Returns how many calls were woken.
+    """
+    overdue = now - dt.timedelta(seconds=3 * settings.AGGREGATION_COALESCE_SECONDS + 60)
+    call_ids = list(
+        models.AggregationRun.objects.filter(
+            state=models.RunState.PENDING, requested_at__lte=overdue
+        ).values_list("call_id", flat=True)
+    )
+    for call_id in call_ids:
+        enqueue_on_commit("reviews.aggregate_call", call_id)
+    return len(call_ids)
+
+
 def _compute_run(*, call_id: int, run_id: int, now: dt.datetime) -> None:
     cache.set(_progress_key(call_id), _("Reading reviews…"), 600)
     try:

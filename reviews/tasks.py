@@ -24,3 +24,9 @@ def send_reminder(call_id: int, reviewer_id: int, queue_url: str) -> bool:
     return services.send_reminder(
         call_id=call_id, reviewer_id=reviewer_id, queue_url=queue_url, now=timezone.now()
     )
+
+
+@shared_task(name="reviews.wake_waiting_aggregations")
+def wake_waiting_aggregations() -> int:
+    # Celery beat runs this every minute (CELERY_BEAT_SCHEDULE).
+    return services.wake_waiting_aggregations(now=timezone.now())
