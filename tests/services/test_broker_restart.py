@@ -37,6 +37,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -538,9 +539,9 @@ def test_a_broker_that_loses_its_queue_leaves_the_work_in_postgresql(
 ) -> None:
     """No persistence: the restart drops a wake-up and the decision e-mails a worker had queued.
 
-    Nothing brings them back by itself (no beat task sweeps the outbox or the pending runs); the
-    recovery in docs/operations.md (``aggregate_scores`` and re-queueing unsent outbox rows, run
-    twice here as a nervous operator might) completes both, once.
+    Beat's sweeps bring them back within minutes (the next test); an operator who will not wait
+    runs the recovery in docs/operations.md (``aggregate_scores`` and re-queueing unsent outbox
+    rows, run twice here as a nervous operator might), which completes both, once.
     """
     assert REQUEUE_UNSENT in (Path(settings.BASE_DIR) / "docs" / "operations.md").read_text()
     broker = start_broker(persistent=False)
@@ -576,5 +577,52 @@ def test_a_broker_that_loses_its_queue_leaves_the_work_in_postgresql(
     assert the_one_run(call_id).pk == run.pk
     assert decision_rows().count() == len(subjects)
     assert sent_subjects(worker, "lost") == subjects
+    assert lost_work(worker) == []
+    assert snapshot(run.pk) == clean_run(call_id)
+
+
+def test_beats_sweeps_finish_what_a_broker_that_lost_its_queue_left_behind(
+    start_broker: Callable[..., RedisServer],
+    start_worker: Callable[[RedisServer], Worker],
+    publish_to: Callable[[RedisServer], None],
+) -> None:
+    """The same loss, recovered with nobody's help: the two tasks Celery beat sends every minute.
+
+    The sweeps leave alone work younger than its own task's turn; the waiting run and the outbox
+    rows are dated back, as they would be a few minutes after the loss, rather than this test
+    waiting for them.
+    """
+    broker = start_broker(persistent=False)
+    publish_to(broker)
+    worker = start_worker(broker)
+    call_id = decided_call("swept")
+    subjects = expected_subjects(call_id, "swept")
+
+    save_a_review(call_id)
+    queued = curation.send_decisions(call_id=call_id, now=timezone.now()).queued
+    assert queued == len(subjects)
+    broker.restart()
+    assert broker.waiting() == 0, "a broker without persistence should come back empty"
+    worker.start()
+    drain()
+    (run,) = models.AggregationRun.objects.filter(call_id=call_id)
+    assert run.state == models.RunState.PENDING
+    assert decision_rows().filter(sent_at__isnull=True).count() == len(subjects)
+
+    minutes_ago = timezone.now() - timedelta(minutes=5)
+    models.AggregationRun.objects.filter(pk=run.pk).update(requested_at=minutes_ago)
+    decision_rows().update(created_at=minutes_ago)
+    for _ in range(2):  # two beats: the second finds nothing left to do
+        app.send_task("reviews.wake_waiting_aggregations")
+        app.send_task("cfp.requeue_unsent_email")
+        wait_for(
+            lambda: all_done(call_id, len(subjects), report=False),
+            timeout=DONE_TIMEOUT,
+            what="the snapshot and the e-mails after the sweeps",
+        )
+        drain()
+
+    assert the_one_run(call_id).pk == run.pk
+    assert sent_subjects(worker, "swept") == subjects
     assert lost_work(worker) == []
     assert snapshot(run.pk) == clean_run(call_id)
