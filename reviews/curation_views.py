@@ -403,4 +403,7 @@ def send(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
 @require_http_methods(["GET", "HEAD"])
 @role_required(CHAIR)
 def send_progress(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
+    if not _is_htmx(request):
+        # Only htmx polls this address; a plain visit (a bookmark, no JavaScript) gets the page.
+        return page(request, "reviews/curation_emails.html", _emails_context(access))
     return _progress(request, access)

@@ -71,12 +71,7 @@ STEERING_BY_ENDPOINT = {"curation:emails": frozenset({"status"})}
 SKIPPED = frozenset({"admin:*"})
 SECTIONS = ("formats", "tracks", "criteria", "questions")
 # Known defects outside this test's subject, reported and left for their owner: (page, htmx).
-KNOWN: dict[tuple[str, bool], str] = {
-    ("curation:send_progress", False): (
-        "without htmx the polling URL renders the whole e-mail page without its forms "
-        "(preview_form is missing: <label for>'s are empty)"
-    ),
-}
+KNOWN: dict[tuple[str, bool], str] = {}
 
 
 # --- parsing ----------------------------------------------------------------------------------

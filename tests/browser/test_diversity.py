@@ -68,6 +68,10 @@ def test_a_chair_opens_the_report_and_sees_the_charts_and_a_flagged_gap(page: Pa
     assert gap.get_by_role("link").count() > 0
     _screenshot(page, "diversity-report.png")
 
-    page.get_by_role("button", name="Rebuild the report").click()
+    # Wait for the rebuild's response itself: the heading is on the page before and after, and a
+    # request still running when the test ends holds SQLite's lock during the teardown.
+    with page.expect_response(lambda r: r.request.method == "POST" and "/build" in r.url) as done:
+        page.get_by_role("button", name="Rebuild the report").click()
+    assert done.value.status == 200
     page.get_by_role("heading", name="Speakers: from submission to acceptance").wait_for()
     assert page.locator("svg[role=img]").count() == charts.count()
