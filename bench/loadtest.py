@@ -115,6 +115,8 @@ class Stats:
         self.times: dict[str, list[float]] = defaultdict(list)
         self.errors: dict[str, list[str]] = defaultdict(list)
         self.acknowledged: dict[tuple[str, str], dict[str, str]] = {}
+        # (when the request started, seconds since the epoch of the run; how long it took, ms)
+        self.timeline: list[tuple[float, float]] = []
 
     async def call(
         self,
@@ -132,6 +134,7 @@ class Stats:
             self.errors[name].append(f"{type(exc).__name__}: {exc}")
             return None
         self.times[name].append((time.perf_counter() - start) * 1000)
+        self.timeline.append((start, self.times[name][-1]))
         if response.status_code not in ok:
             self.errors[name].append(f"HTTP {response.status_code}")
             return None
@@ -167,6 +170,26 @@ class Phase:
     think: tuple[float, float]
 
 
+class Schedule:
+    """The phases' ends, fixed once every user has logged in (log-ins queue behind each other's
+    password hashing, so "after the ramp" would still overlap them)."""
+
+    SETTLE = 3.0  # seconds between phases that nobody measures
+
+    def __init__(self, users: int, phases: list[Phase], lengths: list[float]) -> None:
+        self.waiting = users
+        self.phases = phases
+        self.lengths = lengths
+
+    def arrived(self) -> None:
+        self.waiting -= 1
+        if self.waiting == 0:
+            until = time.monotonic()
+            for phase, length in zip(self.phases, self.lengths, strict=True):
+                until += length
+                phase.until = until
+
+
 async def _think(rng: random.Random, phase: Phase) -> None:
     low, high = phase.think
     if high > 0:
@@ -174,16 +197,19 @@ async def _think(rng: random.Random, phase: Phase) -> None:
 
 
 async def reviewer(
-    user: dict[str, str], login_stats: Stats, phases: list[Phase], criteria: list[str], ramp: float
+    user: dict[str, str], login_stats: Stats, schedule: Schedule, criteria: list[str], ramp: float
 ) -> None:
     rng = random.Random(user["username"])
     await asyncio.sleep(rng.uniform(0, ramp))  # people arrive over the first seconds, not at once
     async with httpx.AsyncClient(base_url=BASE, timeout=30) as client:
-        if not await _login(client, login_stats, user["username"], user["password"]):
-            return
-        queue = await login_stats.call(client, "GET queue", "GET", "/review/load/", (200,))
+        try:
+            if not await _login(client, login_stats, user["username"], user["password"]):
+                return
+            queue = await login_stats.call(client, "GET queue", "GET", "/review/load/", (200,))
+        finally:
+            schedule.arrived()
         codes = QUEUE_LINK.findall(queue.text) if queue else []
-        for phase in phases:
+        for phase in schedule.phases:
             stats = phase.stats
             while time.monotonic() < phase.until and codes:
                 await stats.call(
@@ -219,16 +245,19 @@ async def reviewer(
 
 
 async def submitter(
-    user: dict[str, str], login_stats: Stats, phases: list[Phase], ramp: float
+    user: dict[str, str], login_stats: Stats, schedule: Schedule, ramp: float
 ) -> None:
     rng = random.Random(user["username"])
     await asyncio.sleep(rng.uniform(0, ramp))
     async with httpx.AsyncClient(base_url=BASE, timeout=30) as client:
-        if not await _login(client, login_stats, user["username"], user["password"]):
-            return
+        try:
+            if not await _login(client, login_stats, user["username"], user["password"]):
+                return
+        finally:
+            schedule.arrived()
         url = f"/calls/load/mine/{user['code']}/"
         n = 0
-        for phase in phases:
+        for phase in schedule.phases:
             stats = phase.stats
             while time.monotonic() < phase.until:
                 page = await stats.call(client, "GET my proposal", "GET", url, (200,))
@@ -272,6 +301,21 @@ def _percentile(values: list[float], q: int) -> float:
         if len(values) > 1
         else values[0]
     )
+
+
+def _timeline(stats: Stats, bucket: float = 5.0) -> None:
+    """Requests and the slow ones (over 150 ms) per few seconds: stalls show as a bucket."""
+    if not stats.timeline:
+        return
+    first = min(t for t, _ in stats.timeline)
+    buckets: dict[int, list[float]] = defaultdict(list)
+    for t, ms in stats.timeline:
+        buckets[int((t - first) // bucket)].append(ms)
+    print(f"{'from s':>7} {'requests':>9} {'> 150 ms':>9} {'max ms':>8}")
+    for b in sorted(buckets):
+        values = buckets[b]
+        slow = sum(1 for v in values if v > 150)
+        print(f"{b * bucket:>7.0f} {len(values):>9} {slow:>9} {max(values):>8.0f}")
 
 
 def _table(stats: Stats, seconds: float) -> tuple[int, float]:
@@ -332,6 +376,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--think-max", type=float, default=3.0, help="longest pause between a user's requests"
+    )
+    parser.add_argument(
+        "--timeline", action="store_true", help="slow requests per 5 s of the paced phase"
     )
     parser.add_argument("--ramp", type=float, default=15, help="seconds over which users log in")
     parser.add_argument(
@@ -412,20 +459,25 @@ def main(argv: list[str] | None = None) -> int:
         warm_up = Stats()
         paced = Stats()
         flat_out = Stats()
-        start = time.monotonic()
-        paced_from = start + args.ramp
         pace = (args.think_min, args.think_max)
-        phases = [
-            # While others are still logging in; counted for errors, not for latency.
-            Phase(warm_up, paced_from, pace),
-            Phase(paced, paced_from + args.seconds, pace),
-            Phase(flat_out, paced_from + args.seconds + args.capacity_seconds, (0.0, 0.0)),
-        ]
+        forever = float("inf")
+        schedule = Schedule(
+            len(reviewers) + len(submitters),
+            [
+                # While the last users log in; counted for errors, not for latency.
+                Phase(warm_up, forever, pace),
+                Phase(paced, forever, pace),
+                # Requests started at people's pace finish before anyone goes flat out.
+                Phase(Stats(), forever, pace),
+                Phase(flat_out, forever, (0.0, 0.0)),
+            ],
+            [Schedule.SETTLE, args.seconds, Schedule.SETTLE, args.capacity_seconds],
+        )
 
         async def run_all() -> None:
             await asyncio.gather(
-                *(reviewer(u, login_stats, phases, criteria, args.ramp) for u in reviewers),
-                *(submitter(u, login_stats, phases, args.ramp) for u in submitters),
+                *(reviewer(u, login_stats, schedule, criteria, args.ramp) for u in reviewers),
+                *(submitter(u, login_stats, schedule, args.ramp) for u in submitters),
             )
 
         asyncio.run(run_all())
@@ -454,6 +506,8 @@ def main(argv: list[str] | None = None) -> int:
         f"between requests), {args.seconds:.0f} s:"
     )
     total, worst_p95 = _table(paced, paced_seconds)
+    if args.timeline:
+        _timeline(paced)
     print(f"\nFlat out (no pause between requests), {args.capacity_seconds:.0f} s:")
     capacity_total, _ = _table(flat_out, args.capacity_seconds)
     errors = sum(
@@ -468,7 +522,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"errors: {errors}; acknowledged saves: {len(login_stats.acknowledged)}; lost saves: {lost}"
     )
-    for st in (login_stats, warm_up, paced, flat_out):
+    for st in (login_stats, *(p.stats for p in schedule.phases)):
         for name, errs in st.errors.items():
             print(f"  {name}: {sorted(set(errs))[:5]}")
     ok = errors == 0 and lost == 0 and worst_p95 <= 150
