@@ -23,6 +23,9 @@ import tracemalloc
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench import talk_texts  # noqa: E402  (after the path)
+
 FORMATS = ("csv", "json", "xlsx")
 
 
@@ -68,6 +71,7 @@ def measure(*, rows: int, repeat: int) -> list[dict[str, object]]:
         now=now,
         per_proposal=3,
         decisions=False,
+        proposal_texts=talk_texts.from_env(),
     )  # aggregated when the seeding transaction commits
     ids = list(
         cfp_models.Proposal.objects.filter(call__slug="bench")
@@ -131,7 +135,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--data", type=Path, help="real talks (jsonl, .gz) for the texts")
     args = parser.parse_args(argv)
+    talk_texts.use(args.data)
+    if "_BENCH_CHILD" not in os.environ:
+        print(f"proposal texts: {talk_texts.label()}")
     if len(args.sizes) > 1 and "_BENCH_CHILD" not in os.environ:
         import subprocess
 

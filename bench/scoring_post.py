@@ -18,6 +18,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench import talk_texts  # noqa: E402  (after the path)
+
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
 
 
@@ -58,6 +61,7 @@ def measure(*, proposals: int, saves: int) -> dict[str, float]:
         seed=7,
         now=timezone.now(),
         aggregate=False,
+        proposal_texts=talk_texts.from_env(),
     )
     seeded = time.perf_counter() - t0
     login = next(u for u in result.users if u.role == "reviewer")
@@ -111,7 +115,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 10_000])
     parser.add_argument("--saves", type=int, default=60)
+    parser.add_argument("--data", type=Path, help="real talks (jsonl, .gz) for the texts")
     args = parser.parse_args(argv)
+    talk_texts.use(args.data)
+    if "_BENCH_CHILD" not in os.environ:
+        print(f"proposal texts: {talk_texts.label()}")
     if len(args.sizes) > 1 and "_BENCH_CHILD" not in os.environ:
         # One process a size: Django is set up once per process and per database.
         import subprocess

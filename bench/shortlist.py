@@ -23,6 +23,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench import talk_texts  # noqa: E402  (after the path)
+
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
 PAGES = (
     ("shortlist", "/chair/bench/shortlist/"),
@@ -70,6 +73,7 @@ def measure(*, proposals: int, requests: int, profile: bool) -> list[dict[str, o
         now=timezone.now(),
         per_proposal=5,
         reviewed_share=1.0,
+        proposal_texts=talk_texts.from_env(),
     )  # the aggregation runs when the seeding transaction commits
     seeded = time.perf_counter() - t0
     assert models.AggregationRun.objects.filter(state=models.RunState.DONE).exists()
@@ -146,7 +150,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 10_000])
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--data", type=Path, help="real talks (jsonl, .gz) for the texts")
     args = parser.parse_args(argv)
+    talk_texts.use(args.data)
+    if "_BENCH_CHILD" not in os.environ:
+        print(f"proposal texts: {talk_texts.label()}")
     if len(args.sizes) > 1 and "_BENCH_CHILD" not in os.environ:
         # One process a size: Django is set up once per process and per database.
         import subprocess

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,6 +69,7 @@ def seed_demo(
     reviewed_share: float = 0.8,
     per_proposal: int = 3,
     decisions: bool = True,
+    proposal_texts: Sequence[Mapping[str, str]] | None = None,
 ) -> SeedResult:
     """Create (or recreate) the demo call ``slug`` with people, proposals and reviews.
 
@@ -75,7 +77,8 @@ def seed_demo(
     assignments get a review (10,000 proposals × 5 × 1.0 gives the benchmarks' 50,000 reviews).
     With ``decisions`` the demo chair has already accepted the best few proposals of each format
     (by mean review score), waitlisted some and rejected some, so the shortlist and its exports
-    have rows from the start.
+    have rows from the start. ``proposal_texts`` (title, abstract, description), cycled, replace the
+    generated proposal texts: the benchmarks use it to run on real talks.
     """
     rng = random.Random(seed)
     cfp_models.Call.objects.filter(slug=slug).delete()
@@ -206,6 +209,13 @@ def seed_demo(
             "description": fake.description,
             "notes": fake.notes,
         }
+        if proposal_texts:
+            given = proposal_texts[i % len(proposal_texts)]
+            fields.update(
+                title=given["title"][:250],
+                abstract=given["abstract"],
+                description=given.get("description", ""),
+            )
         redacted, findings = cfp_services.scan_fields(fields=fields, speakers=identity)
         submitted = (
             now - dt.timedelta(days=30) + dt.timedelta(seconds=rng.randint(0, 30 * 86400 - 1))
@@ -216,10 +226,10 @@ def seed_demo(
                 code=code,
                 external_id=f"demo-{i:05d}",
                 owner=speaker_user if i == 0 else None,
-                title=fake.title,
-                abstract=fake.abstract,
-                description=fake.description,
-                notes=fake.notes,
+                title=fields["title"],
+                abstract=fields["abstract"],
+                description=fields["description"],
+                notes=fields["notes"],
                 format=formats[fake.format_slug],
                 track=tracks[fake.track_slug],
                 level=fake.level,
