@@ -24,6 +24,6 @@ def analyze_after_bulk_load(*tables: type[models.Model], rows: int) -> None:
     def analyze() -> None:
         with connection.cursor() as cursor:
             for name in names:
-                cursor.execute(f"ANALYZE {name}")  # nosec B608 - quoted table names from models
+                cursor.execute(f"ANALYZE {name}")  # quoted table names from the models
 
     transaction.on_commit(analyze)

@@ -185,7 +185,7 @@ class InviteForm(forms.Form):
     emails = forms.CharField(
         label=_("E-mail addresses"),
         help_text=_("One or more addresses, separated by commas, spaces or new lines."),
-        widget=forms.Textarea(attrs={"rows": 4, "aria-describedby": "emails-help"}),
+        widget=forms.Textarea(attrs={"rows": 4}),
         max_length=20000,
     )
 

@@ -84,6 +84,16 @@ class References:
     pointers: list[tuple[str, str, str]] = field(default_factory=list)
     fields_in_error: int = 0
 
+    def unread_errors(self) -> list[str]:
+        """Error containers (Django's "<auto_id>_error") that no field's description names: a
+        screen reader on the field would not hear its message."""
+        described = {ref for _tag, attr, ref in self.pointers if attr == "aria-describedby"}
+        return [
+            f"error message {name!r}: no field's aria-describedby names it"
+            for name in self.ids
+            if name.endswith("_error") and name not in described
+        ]
+
     def dangling(self, also: Counter[str] | None = None) -> list[str]:
         known = self.ids + (also or Counter())
         return [
@@ -143,7 +153,8 @@ class Fetched:
 
     def problems(self) -> list[str]:
         host = references(self.host_html).ids if self.host_html else None
-        return [f"{self.where}: {d}" for d in self.refs.dangling(host)]
+        refs = self.refs
+        return [f"{self.where}: {d}" for d in [*refs.dangling(host), *refs.unread_errors()]]
 
 
 def _html(response: HttpResponseBase) -> str:
