@@ -27,12 +27,16 @@ sys.path.insert(0, str(ROOT))
 from bench import talk_texts  # noqa: E402  (after the path)
 
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
+LIVE = "live counts (fallback)"
 PAGES = (
     ("shortlist", "/chair/bench/shortlist/"),
     ("shortlist, filtered", "/chair/bench/shortlist/?format=talk&sort=mean&flag=near_cut"),
     ("shortlist, page 40", "/chair/bench/shortlist/?page=40"),
     ("shortlist, htmx", "/chair/bench/shortlist/?sort=disagreement"),
     ("dashboard", "/chair/bench/"),
+    # The same page after a change no recomputation was asked for (a review written directly):
+    # the snapshot's stored counts may not stand in, so it counts everything live.
+    (LIVE, "/chair/bench/"),
 )
 
 
@@ -82,6 +86,10 @@ def measure(*, proposals: int, requests: int, profile: bool) -> list[dict[str, o
     assert client.login(username=chair.username, password=chair.password)
     out: list[dict[str, object]] = []
     for name, url in PAGES:
+        if name == LIVE:
+            first = models.Review.objects.order_by("pk").first()
+            assert first is not None
+            models.Review.objects.filter(pk=first.pk).update(updated_at=timezone.now())
         headers = {"HX-Request": "true"} if "htmx" in name else {}
         times: list[float] = []
         cpu: list[float] = []
@@ -132,16 +140,18 @@ def _line(r: dict[str, object]) -> str:
         and int(r["queries"]) <= 10  # type: ignore[call-overload]
         and r["queries"] == r["queries_min"]
     )
+    # The fallback is measured and shown, not judged: the bar is about the page people get.
+    verdict = "measured" if r["page"] == LIVE else ("PASS" if ok else "FAIL")
     return (
-        f"{r['page']:<20} | {r['proposals']:>9} | {r['reviews']:>7} | {r['median_ms']:9.1f} | "
+        f"{r['page']:<24} | {r['proposals']:>9} | {r['reviews']:>7} | {r['median_ms']:9.1f} | "
         f"{r['min_ms']:6.1f} | {r['max_ms']:6.1f} | {r['cpu_ms']:6.1f} | {r['queries']:>7} | "
-        f"≤100 ms, ≤10 q: {'PASS' if ok else 'FAIL'}"
+        f"≤100 ms, ≤10 q: {verdict}"
     )
 
 
 HEADER = (
-    "page                 | proposals | reviews | median ms | min ms | max ms | cpu ms | queries "
-    "| target"
+    "page                     | proposals | reviews | median ms | min ms | max ms | cpu ms "
+    "| queries | target"
 )
 
 

@@ -219,7 +219,11 @@ class Proposal(models.Model):
                 name="one_proposal_per_submission_token",
             ),
         ]
-        indexes = [models.Index(fields=["call", "state"])]
+        indexes = [
+            models.Index(fields=["call", "state"]),
+            # The newest change of a call's proposals, read by every chair dashboard view.
+            models.Index(fields=["call", "updated_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code}: {self.title}"

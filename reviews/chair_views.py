@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from collections.abc import Iterator
 
@@ -19,6 +20,9 @@ from reviews.access import CHAIR, role_required
 
 # The dashboard previews the top of the ranking; the shortlist page has all of it.
 TOP_ROWS = 50
+# While a recomputation is on its way, the dashboard shows the last snapshot's counts if they
+# are at most this old (a save wakes the worker within AGGREGATION_COALESCE_SECONDS).
+PROGRESS_MAX_LAG = dt.timedelta(seconds=60)
 
 
 def _blind(access: queries.CallAccess) -> bool:
@@ -45,15 +49,24 @@ def dashboard(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
 
 def _dashboard(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
     snapshot = queries.snapshot_state(call_id=access.call_id)
+    # The counts the last snapshot stored, when they may stand for the live ones: counting
+    # 50,000 reviews and assignments on every view is what made this page slow.
+    stored = snapshot.stored_progress(now=timezone.now(), max_lag=PROGRESS_MAX_LAG) or None
     context = {
         # The page needs the call's name, slug and reviews per proposal: the access check
         # read them already.
         "call": access,
         "progress": chair_queries.call_progress(
-            call_id=access.call_id, reviews_per_proposal=access.reviews_per_proposal
+            call_id=access.call_id,
+            reviews_per_proposal=access.reviews_per_proposal,
+            stored=stored,
         ),
         "reviewers": chair_queries.reviewer_progress(
-            call_id=access.call_id, today=timezone.localdate()
+            call_id=access.call_id, today=timezone.localdate(), stored=stored
+        ),
+        # Shown with the counts while a recomputation is on its way.
+        "progress_as_of": (
+            dt.datetime.fromisoformat(stored["at"]) if stored and snapshot.busy else None
         ),
         "snapshot": snapshot,
         "computing": services.aggregation_progress(call_id=access.call_id),

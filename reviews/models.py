@@ -127,6 +127,9 @@ class AggregationRun(models.Model):
     alpha = models.FloatField(null=True, blank=True)
     alpha_per_track = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
+    # The dashboard's progress counts as the run read them (chair_queries.progress_counts); kept
+    # on the two newest snapshots only, like their scores.
+    progress = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-id"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -263,6 +263,8 @@ class RunInfo:
     inputs_until: dt.datetime | None
     error: str
     alpha: float | None
+    # The dashboard's progress counts as this run read them ({} for older runs).
+    progress: Mapping[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +273,28 @@ class SnapshotState:
     latest: RunInfo | None
     stale: bool
     busy: bool
+    # The newest change to a review and to a proposal of the call (None: none yet).
+    newest_review: dt.datetime | None = None
+    newest_proposal: dt.datetime | None = None
+
+    def stored_progress(self, *, now: dt.datetime, max_lag: dt.timedelta) -> Mapping[str, Any]:
+        """The current snapshot's progress counts if they may stand for the live ones, else {}.
+
+        They may when nothing changed since they were counted, or, while a recomputation is
+        on its way (a save requested one), when they are at most ``max_lag`` old: the dashboard
+        then shows them "as of" their time instead of counting every review on every view.
+        Changes nobody asked to recompute for (data written by other means) need live counts.
+        """
+        progress = self.current.progress if self.current else {}
+        if not progress or "at" not in progress:
+            return {}
+        at = dt.datetime.fromisoformat(progress["at"])
+        changed = any(t is not None and t > at for t in (self.newest_review, self.newest_proposal))
+        if not changed and not self.busy:
+            return progress
+        if self.busy and now - at <= max_lag:
+            return progress
+        return {}
 
 
 def _run_info(r: models.AggregationRun | None) -> RunInfo | None:
@@ -284,6 +308,7 @@ def _run_info(r: models.AggregationRun | None) -> RunInfo | None:
         inputs_until=r.inputs_until,
         error=r.error,
         alpha=r.alpha,
+        progress=r.progress or {},
     )
 
 
@@ -291,18 +316,35 @@ def snapshot_state(*, call_id: int) -> SnapshotState:
     runs = list(models.AggregationRun.objects.filter(call_id=call_id).order_by("-id")[:20])
     current = next((r for r in runs if r.state == models.RunState.DONE), None)
     latest = runs[0] if runs else None
-    newest_review = (
-        models.Review.objects.filter(call_id=call_id)
-        .order_by("-updated_at")
-        .values_list("updated_at", flat=True)
+    # One query for both: the newest review and the newest proposal change of the call.
+    newest_review, newest_proposal = (
+        cfp_models.Call.objects.filter(pk=call_id)
+        .annotate(
+            r=Subquery(
+                models.Review.objects.filter(call_id=OuterRef("pk"))
+                .order_by("-updated_at")
+                .values("updated_at")[:1]
+            ),
+            p=Subquery(
+                cfp_models.Proposal.objects.filter(call_id=OuterRef("pk"))
+                .order_by("-updated_at")
+                .values("updated_at")[:1]
+            ),
+        )
+        .values_list("r", "p")
         .first()
-    )
+    ) or (None, None)
     stale = newest_review is not None and (
         current is None or current.inputs_until is None or newest_review > current.inputs_until
     )
     busy = any(r.state in (models.RunState.PENDING, models.RunState.RUNNING) for r in runs)
     return SnapshotState(
-        current=_run_info(current), latest=_run_info(latest), stale=stale, busy=busy
+        current=_run_info(current),
+        latest=_run_info(latest),
+        stale=stale,
+        busy=busy,
+        newest_review=newest_review,
+        newest_proposal=newest_proposal,
     )
 
 

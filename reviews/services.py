@@ -18,7 +18,7 @@ from cfp import models as cfp_models
 from cfp import services as cfp_services
 from common.queue import enqueue_on_commit
 from common.stats import analyze_after_bulk_load
-from reviews import models
+from reviews import chair_queries, models
 from reviews.domain import assignment as assignment_domain
 from reviews.domain import scoring
 
@@ -263,6 +263,7 @@ def _compute_run(*, call_id: int, run_id: int, now: dt.datetime) -> None:
     cache.set(_progress_key(call_id), _("Reading reviews…"), 600)
     try:
         call, criteria, proposals, reviews, assigned, until = _inputs(call_id)
+        progress = chair_queries.progress_counts(call_id=call_id, now=timezone.now())
         cache.set(_progress_key(call_id), _("Fitting the reviewer model…"), 600)
         result = scoring.aggregate(
             criteria=criteria,
@@ -331,6 +332,7 @@ def _compute_run(*, call_id: int, run_id: int, now: dt.datetime) -> None:
         run.review_count = len(reviews)
         run.alpha = result.agreement.alpha
         run.alpha_per_track = dict(result.agreement.per_track)
+        run.progress = progress
         run.save()
         # Keep the two newest snapshots' rows; older runs stay as history without rows.
         older = list(
@@ -341,6 +343,9 @@ def _compute_run(*, call_id: int, run_id: int, now: dt.datetime) -> None:
         if older:
             models.ProposalScore.objects.filter(run_id__in=older).delete()
             models.ReviewerScore.objects.filter(run_id__in=older).delete()
+            models.AggregationRun.objects.filter(pk__in=older).exclude(progress={}).update(
+                progress={}
+            )
     cache.delete(_progress_key(call_id))
 
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cfp import models as cfp_models
-from reviews import models, services
+from reviews import chair_queries, models, services
 from tests import factories
 from tests.curation_world import Curation, curation, review
 
@@ -314,3 +314,99 @@ def test_a_reminder_without_a_reviewer_comes_back_with_a_message() -> None:
     assert response.status_code == 200
     assert "Choose a reviewer to remind." in response.content.decode()
     assert not mail.outbox
+
+
+# --- counts stored with the snapshot ----------------------------------------------------------
+
+
+def _aggregate(w: Curation) -> None:
+    """Compute a snapshot here and now, as the worker would."""
+    services.request_aggregation(call_id=w.call.pk, now=timezone.now(), enqueue=False)
+    services.run_aggregation(call_id=w.call.pk, now=timezone.now())
+
+
+def test_stored_counts_are_the_live_counts() -> None:
+    w, reviewers = _world(3)
+    review(w.proposals[1], reviewers[2], abstained=True)
+    cfp_models.Proposal.objects.filter(pk=w.proposals[2].pk).update(
+        state=cfp_models.ProposalState.WITHDRAWN
+    )
+    today = timezone.localdate()
+    stored = chair_queries.progress_counts(call_id=w.call.pk, now=timezone.now())
+
+    assert chair_queries.call_progress(
+        call_id=w.call.pk, reviews_per_proposal=2, stored=stored
+    ) == chair_queries.call_progress(call_id=w.call.pk, reviews_per_proposal=2)
+    assert chair_queries.reviewer_progress(
+        call_id=w.call.pk, today=today, stored=stored
+    ) == chair_queries.reviewer_progress(call_id=w.call.pk, today=today)
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_with_a_fresh_snapshot_the_dashboard_reads_its_stored_counts(
+    rows: int, assert_queries: Callable[[int], Any]
+) -> None:
+    w, _reviewers = _world(rows)
+    _aggregate(w)
+
+    # As above, without the two counting queries.
+    with assert_queries(8):
+        body = _dashboard(w)
+
+    assert f"{rows} of {2 * rows} reviews done (50 %)" in body
+    assert body.count('<th scope="row">Reviewer Number') == rows
+    assert "Counts as of" not in body
+
+
+def test_a_change_nobody_asked_to_recompute_for_is_counted_live(
+    assert_queries: Callable[[int], Any],
+) -> None:
+    w, reviewers = _world(3)
+    _aggregate(w)
+    review(w.proposals[1], reviewers[2])  # written directly: no recomputation requested
+
+    with assert_queries(10):
+        body = _dashboard(w)
+
+    assert "4 of 6 reviews done (67 %)" in body
+    assert re.search(r"Reviewer Number2</th>\s*<td>2 of 3</td>", body)
+
+
+def test_a_withdrawal_after_the_snapshot_is_counted_live() -> None:
+    w, _reviewers = _world(3)
+    _aggregate(w)
+    cfp_models.Proposal.objects.filter(pk=w.proposals[0].pk).update(
+        state=cfp_models.ProposalState.WITHDRAWN, updated_at=timezone.now()
+    )
+
+    body = _dashboard(w)
+
+    assert "1 withdrawn" in body
+    assert "2 of 4 reviews done (50 %)" in body
+
+
+def test_while_a_recomputation_is_on_its_way_recent_stored_counts_show_with_their_time() -> None:
+    w, reviewers = _world(3)
+    _aggregate(w)
+    review(w.proposals[1], reviewers[2])
+    services.request_aggregation(call_id=w.call.pk, now=timezone.now(), enqueue=False)
+
+    body = _dashboard(w)
+
+    assert "3 of 6 reviews done (50 %)" in body
+    assert "Counts as of" in body
+
+    # Counts older than the allowed lag are not shown for live ones: the worker may be down.
+    run = (
+        models.AggregationRun.objects.filter(call=w.call, state=models.RunState.DONE)
+        .order_by("-id")
+        .first()
+    )
+    assert run is not None
+    old = (timezone.now() - dt.timedelta(minutes=2)).isoformat()
+    models.AggregationRun.objects.filter(pk=run.pk).update(progress={**run.progress, "at": old})
+
+    body = _dashboard(w)
+
+    assert "4 of 6 reviews done (67 %)" in body
+    assert "Counts as of" not in body
