@@ -312,7 +312,8 @@ def seed_demo(
             created=created, reviews=reviews, formats=formats, chair_id=chair.pk, now=now
         )
     if aggregate:
-        models.AggregationRun.objects.create(call=call, requested_at=now)
+        # Assignment already asked for a run; the seed computes it itself once committed.
+        review_services.request_aggregation(call_id=call.pk, now=now, enqueue=False)
         transaction.on_commit(lambda: review_services.run_aggregation(call_id=call.pk, now=now))
     return SeedResult(
         call=slug,

@@ -454,6 +454,10 @@ def assign_reviewers(
         data={"created": len(plan.new), "short": len(plan.shortfalls), "per_proposal": k},
         created_at=now,
     )
+    if plan.new:
+        # The snapshot counts assignments (completion, under-reviewed flags, the dashboard's
+        # stored progress): new ones call for a new snapshot.
+        request_aggregation(call_id=call_id, now=now)
     return AssignmentOutcome(created=len(plan.new), shortfalls=plan.shortfalls)
 
 

@@ -410,3 +410,21 @@ def test_while_a_recomputation_is_on_its_way_recent_stored_counts_show_with_thei
 
     assert "4 of 6 reviews done (67 %)" in body
     assert "Counts as of" not in body
+
+
+def test_new_assignments_ask_for_a_recomputation_so_stored_counts_do_not_hide_them(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    w, _reviewers = _world(2)
+    _aggregate(w)
+    newcomer = factories.user("newcomer", first_name="Reviewer Number9")
+    factories.member(w.call, newcomer, "reviewer")
+
+    with django_capture_on_commit_callbacks(execute=True):  # the worker runs it (eager here)
+        outcome = services.assign_reviewers(
+            call_id=w.call.pk, per_proposal=3, actor_id=None, now=timezone.now()
+        )
+
+    assert outcome.created == 2
+    body = _dashboard(w)
+    assert re.search(r"Reviewer Number9</th>\s*<td>0 of 2</td>", body)
