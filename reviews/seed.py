@@ -261,7 +261,9 @@ def seed_demo(
         batch_size=2000,
     )
 
-    review_services.assign_reviewers(call_id=call.pk, per_proposal=None, actor_id=None, now=now)
+    review_services.assign_reviewers(
+        call_id=call.pk, per_proposal=None, actor_id=None, now=now, recompute=False
+    )
     # A planted committee: each proposal has a true quality, each reviewer a personal offset.
     quality = {p.pk: rng.gauss(0, 1) for p in created}
     offset = {u.pk: rng.gauss(0, 0.6) for u in reviewer_users}
@@ -312,8 +314,7 @@ def seed_demo(
             created=created, reviews=reviews, formats=formats, chair_id=chair.pk, now=now
         )
     if aggregate:
-        # Assignment already asked for a run; the seed computes it itself once committed.
-        review_services.request_aggregation(call_id=call.pk, now=now, enqueue=False)
+        models.AggregationRun.objects.create(call=call, requested_at=now)
         transaction.on_commit(lambda: review_services.run_aggregation(call_id=call.pk, now=now))
     return SeedResult(
         call=slug,

@@ -364,7 +364,12 @@ def _domain(email: str) -> str:
 
 @transaction.atomic
 def assign_reviewers(
-    *, call_id: int, per_proposal: int | None, actor_id: int | None, now: dt.datetime
+    *,
+    call_id: int,
+    per_proposal: int | None,
+    actor_id: int | None,
+    now: dt.datetime,
+    recompute: bool = True,
 ) -> AssignmentOutcome:
     call = cfp_models.Call.objects.select_for_update(no_key=True).get(pk=call_id)
     k = per_proposal or call.reviews_per_proposal
@@ -454,9 +459,9 @@ def assign_reviewers(
         data={"created": len(plan.new), "short": len(plan.shortfalls), "per_proposal": k},
         created_at=now,
     )
-    if plan.new:
+    if plan.new and recompute:
         # The snapshot counts assignments (completion, under-reviewed flags, the dashboard's
-        # stored progress): new ones call for a new snapshot.
+        # stored progress): new ones call for a new snapshot. The seed decides for itself.
         request_aggregation(call_id=call_id, now=now)
     return AssignmentOutcome(created=len(plan.new), shortfalls=plan.shortfalls)
 
