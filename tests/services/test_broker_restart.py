@@ -400,6 +400,25 @@ def report_published(call_id: int) -> bool:
     )
 
 
+def everything_done_once(
+    w: Worker, call_id: int, slug: str, subjects: list[str]
+) -> models.AggregationRun:
+    """Wait for the snapshot, the e-mails and the report; check each was done once and the
+    worker lost nothing. Returns the one aggregation run."""
+    wait_for(
+        lambda: all_done(call_id, len(subjects), report=True),
+        timeout=DONE_TIMEOUT,
+        what="the snapshot, the e-mails and the report",
+    )
+    drain()
+    run = the_one_run(call_id)
+    assert decision_rows().count() == len(subjects)
+    assert sent_subjects(w, slug) == subjects
+    assert lost_work(w) == []
+    assert report_published(call_id)
+    return run
+
+
 # --- the tests ------------------------------------------------------------------------------
 
 
@@ -422,18 +441,7 @@ def test_work_queued_while_the_worker_is_stopped_survives_a_broker_restart(
     assert broker.waiting() == 3, "the append-only file should bring the queue back"
     worker.start()
 
-    wait_for(
-        lambda: all_done(call_id, len(subjects), report=True),
-        timeout=DONE_TIMEOUT,
-        what="the snapshot, the e-mails and the report",
-    )
-    drain()
-
-    run = the_one_run(call_id)
-    assert decision_rows().count() == len(subjects)
-    assert sent_subjects(worker, "stopped") == subjects
-    assert lost_work(worker) == []
-    assert report_published(call_id)
+    run = everything_done_once(worker, call_id, "stopped", subjects)
     # Each message came back once: nothing lost, nothing doubled.
     assert [
         succeeded(worker, name)
@@ -516,18 +524,7 @@ def test_a_broker_restart_under_a_busy_worker_redelivers_and_sends_nothing_twice
         )
         blocker.rollback()
 
-    wait_for(
-        lambda: all_done(call_id, len(subjects), report=True),
-        timeout=DONE_TIMEOUT,
-        what="the snapshot, the e-mails and the report",
-    )
-    drain()
-
-    run = the_one_run(call_id)
-    assert decision_rows().count() == len(subjects)
-    assert sent_subjects(worker, "busy") == subjects
-    assert lost_work(worker) == []
-    assert report_published(call_id)
+    run = everything_done_once(worker, call_id, "busy", subjects)
     assert succeeded(worker, "reviews.send_decisions") == 2
     assert snapshot(run.pk) == clean_run(call_id)
 
