@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ import pytest
 import redis
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 from config.celery import app
 
@@ -45,6 +47,26 @@ def wait_for(
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(interval)
+
+
+def drain(*, timeout: float = 90.0) -> None:
+    """Wait until the worker has run everything queued before this call: one worker process,
+    one queue, first in first out, so a sentinel e-mail queued last is sent last."""
+    from cfp import models as cfp_models
+
+    row = cfp_models.EmailOutbox.objects.create(
+        key=f"sentinel:{uuid.uuid4()}",
+        to="sentinel@example.org",
+        subject="sentinel",
+        body="",
+        created_at=timezone.now(),
+    )
+    app.tasks["cfp.send_email"].apply_async((row.pk,))
+    wait_for(
+        lambda: cfp_models.EmailOutbox.objects.filter(pk=row.pk, sent_at__isnull=False).exists(),
+        timeout=timeout,
+        what="the worker to reach the end of the queue",
+    )
 
 
 def database_url(settings_dict: dict[str, Any]) -> str:

@@ -35,7 +35,6 @@ import signal
 import socket
 import subprocess
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -61,7 +60,7 @@ from reviews.domain import scoring
 
 # The worker fixtures come from this directory's conftest: importing them into the module would
 # define a second session fixture. The Worker class is only a process handle.
-from tests.services.conftest import VISIBILITY_TIMEOUT, Worker, database_url, wait_for
+from tests.services.conftest import VISIBILITY_TIMEOUT, Worker, database_url, drain, wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -328,24 +327,6 @@ def all_done(call_id: int, emails: int, *, report: bool) -> bool:
     )
 
 
-def drain() -> None:
-    """Wait until the worker has run everything queued before this call: one worker process,
-    one queue, first in first out, so a sentinel e-mail queued last is sent last."""
-    row = cfp_models.EmailOutbox.objects.create(
-        key=f"sentinel:{uuid.uuid4()}",
-        to="sentinel@example.org",
-        subject="sentinel",
-        body="",
-        created_at=timezone.now(),
-    )
-    app.tasks["cfp.send_email"].apply_async((row.pk,))
-    wait_for(
-        lambda: cfp_models.EmailOutbox.objects.filter(pk=row.pk, sent_at__isnull=False).exists(),
-        timeout=DONE_TIMEOUT,
-        what="the worker to reach the end of the queue",
-    )
-
-
 def sent_subjects(w: Worker, slug: str) -> list[str]:
     """Subjects the worker's console e-mail backend printed for this call, in every log the
     worker handle wrote (a restarted worker writes a new one)."""
@@ -410,13 +391,41 @@ def everything_done_once(
         timeout=DONE_TIMEOUT,
         what="the snapshot, the e-mails and the report",
     )
-    drain()
+    drain(timeout=DONE_TIMEOUT)
     run = the_one_run(call_id)
     assert decision_rows().count() == len(subjects)
     assert sent_subjects(w, slug) == subjects
     assert lost_work(w) == []
     assert report_published(call_id)
     return run
+
+
+def lose_the_queue(
+    broker: RedisServer,
+    start_worker: Callable[[RedisServer], Worker],
+    publish_to: Callable[[RedisServer], None],
+    slug: str,
+) -> tuple[Worker, int, list[str], models.AggregationRun]:
+    """A review save and the decision e-mails queued on a broker without persistence, which
+    then restarts empty; the worker drains what is left. Returns the worker, the call, the
+    e-mail subjects expected and the aggregation run left waiting."""
+    publish_to(broker)
+    worker = start_worker(broker)
+    call_id = decided_call(slug)
+    subjects = expected_subjects(call_id, slug)
+    save_a_review(call_id)
+    # What the decision task does on a worker: outbox rows, and a message per e-mail.
+    queued = curation.send_decisions(call_id=call_id, now=timezone.now()).queued
+    assert queued == len(subjects)
+    assert broker.waiting() == 1 + queued
+    broker.restart()
+    assert broker.waiting() == 0, "a broker without persistence should come back empty"
+    worker.start()
+    drain(timeout=DONE_TIMEOUT)
+    (run,) = models.AggregationRun.objects.filter(call_id=call_id)
+    assert run.state == models.RunState.PENDING
+    assert decision_rows().filter(sent_at__isnull=True).count() == len(subjects)
+    return worker, call_id, subjects, run
 
 
 # --- the tests ------------------------------------------------------------------------------
@@ -541,25 +550,9 @@ def test_a_broker_that_loses_its_queue_leaves_the_work_in_postgresql(
     rows, run twice here as a nervous operator might), which completes both, once.
     """
     assert REQUEUE_UNSENT in (Path(settings.BASE_DIR) / "docs" / "operations.md").read_text()
-    broker = start_broker(persistent=False)
-    publish_to(broker)
-    worker = start_worker(broker)
-    call_id = decided_call("lost")
-    subjects = expected_subjects(call_id, "lost")
-
-    save_a_review(call_id)
-    # What the decision task does on a worker: outbox rows, and a message per e-mail.
-    queued = curation.send_decisions(call_id=call_id, now=timezone.now()).queued
-    assert queued == len(subjects)
-    assert broker.waiting() == 1 + queued
-    broker.restart()
-    assert broker.waiting() == 0, "a broker without persistence should come back empty"
-    worker.start()
-    drain()
-
-    (run,) = models.AggregationRun.objects.filter(call_id=call_id)
-    assert run.state == models.RunState.PENDING
-    assert decision_rows().filter(sent_at__isnull=True).count() == len(subjects)
+    worker, call_id, subjects, run = lose_the_queue(
+        start_broker(persistent=False), start_worker, publish_to, "lost"
+    )
 
     call_command("aggregate_scores", call="lost")
     for _ in range(2):
@@ -569,7 +562,7 @@ def test_a_broker_that_loses_its_queue_leaves_the_work_in_postgresql(
         timeout=DONE_TIMEOUT,
         what="the snapshot and the e-mails",
     )
-    drain()
+    drain(timeout=DONE_TIMEOUT)
 
     assert the_one_run(call_id).pk == run.pk
     assert decision_rows().count() == len(subjects)
@@ -589,22 +582,9 @@ def test_beats_sweeps_finish_what_a_broker_that_lost_its_queue_left_behind(
     rows are dated back, as they would be a few minutes after the loss, rather than this test
     waiting for them.
     """
-    broker = start_broker(persistent=False)
-    publish_to(broker)
-    worker = start_worker(broker)
-    call_id = decided_call("swept")
-    subjects = expected_subjects(call_id, "swept")
-
-    save_a_review(call_id)
-    queued = curation.send_decisions(call_id=call_id, now=timezone.now()).queued
-    assert queued == len(subjects)
-    broker.restart()
-    assert broker.waiting() == 0, "a broker without persistence should come back empty"
-    worker.start()
-    drain()
-    (run,) = models.AggregationRun.objects.filter(call_id=call_id)
-    assert run.state == models.RunState.PENDING
-    assert decision_rows().filter(sent_at__isnull=True).count() == len(subjects)
+    worker, call_id, subjects, run = lose_the_queue(
+        start_broker(persistent=False), start_worker, publish_to, "swept"
+    )
 
     minutes_ago = timezone.now() - timedelta(minutes=5)
     models.AggregationRun.objects.filter(pk=run.pk).update(requested_at=minutes_ago)
@@ -617,7 +597,7 @@ def test_beats_sweeps_finish_what_a_broker_that_lost_its_queue_left_behind(
             timeout=DONE_TIMEOUT,
             what="the snapshot and the e-mails after the sweeps",
         )
-        drain()
+        drain(timeout=DONE_TIMEOUT)
 
     assert the_one_run(call_id).pk == run.pk
     assert sent_subjects(worker, "swept") == subjects

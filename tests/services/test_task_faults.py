@@ -29,7 +29,7 @@ from tests import factories
 
 # The worker fixtures come from this directory's conftest: importing them into the module
 # would define a second session fixture and start a second worker competing for the queue.
-from tests.services.conftest import Worker, wait_for
+from tests.services.conftest import Worker, drain, wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -42,24 +42,6 @@ def publish_twice(name: str, *args: Any) -> str:
     for _ in range(2):
         app.tasks[name].apply_async(args, task_id=task_id)
     return task_id
-
-
-def drain() -> None:
-    """Wait until the worker has run everything queued before this call (it runs one at a time,
-    in order): a sentinel e-mail queued last is sent last."""
-    row = cfp_models.EmailOutbox.objects.create(
-        key=f"sentinel:{uuid.uuid4()}",
-        to="sentinel@example.org",
-        subject="sentinel",
-        body="",
-        created_at=timezone.now(),
-    )
-    app.tasks["cfp.send_email"].apply_async((row.pk,))
-    wait_for(
-        lambda: cfp_models.EmailOutbox.objects.filter(pk=row.pk, sent_at__isnull=False).exists(),
-        timeout=DONE_TIMEOUT,
-        what="the worker to reach the end of the queue",
-    )
 
 
 def runs(w: Worker, task_id: str) -> int:
@@ -90,7 +72,7 @@ def test_a_decision_task_delivered_twice_sends_each_email_once(worker: Worker) -
     )
 
     task_id = publish_twice("reviews.send_decisions", w.call.pk)
-    drain()  # both deliveries ran; the e-mails they queued follow
+    drain(timeout=DONE_TIMEOUT)  # both deliveries ran; the e-mails they queued follow
     wait_for(
         lambda: (
             not cfp_models.EmailOutbox.objects.filter(
@@ -100,7 +82,7 @@ def test_a_decision_task_delivered_twice_sends_each_email_once(worker: Worker) -
         timeout=DONE_TIMEOUT,
         what="the decision e-mails to be sent",
     )
-    drain()
+    drain(timeout=DONE_TIMEOUT)
 
     rows = cfp_models.EmailOutbox.objects.filter(key__startswith="decision:")
     assert runs(worker, task_id) == 2
@@ -121,7 +103,7 @@ def test_a_reminder_task_delivered_twice_sends_one_reminder(worker: Worker) -> N
     task_id = publish_twice(
         "reviews.send_reminder", w.call.pk, w.users["reviewer"].pk, "http://x/queue/"
     )
-    drain()
+    drain(timeout=DONE_TIMEOUT)
     wait_for(
         lambda: (
             not cfp_models.EmailOutbox.objects.filter(
@@ -131,7 +113,7 @@ def test_a_reminder_task_delivered_twice_sends_one_reminder(worker: Worker) -> N
         timeout=DONE_TIMEOUT,
         what="the reminder to be sent",
     )
-    drain()
+    drain(timeout=DONE_TIMEOUT)
 
     assert runs(worker, task_id) == 2
     assert cfp_models.EmailOutbox.objects.filter(key__startswith="reviews.reminder:").count() == 1
@@ -156,10 +138,10 @@ def test_a_report_built_twice_publishes_the_same_figures(worker: Worker) -> None
     review_models.Decision.objects.create(proposal=w.proposal, status="accepted", version=1)
 
     app.tasks["diversity.build_report"].apply_async((w.call.pk,))
-    drain()
+    drain(timeout=DONE_TIMEOUT)
     first = published(w.call.pk)
     task_id = publish_twice("diversity.build_report", w.call.pk)
-    drain()
+    drain(timeout=DONE_TIMEOUT)
     second = published(w.call.pk)
 
     assert runs(worker, task_id) == 2
