@@ -15,6 +15,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from zen_queries import queries_disabled
 
+from common import htmx
+
 
 def page(
     request: HttpRequest,
@@ -30,11 +32,9 @@ def page(
     ``partial`` names the ``{% partialdef %}`` sent back to htmx requests; a plain request
     always gets the whole page so every control works without JavaScript.
     """
-    # An htmx request that targets the whole main region (HX-Location navigation, boosted links)
-    # gets the full page, as a plain request would.
-    is_htmx = bool(getattr(request, "htmx", False)) and request.headers.get("HX-Target") != "main"
-    name = f"{template}#{partial}" if partial and is_htmx else template
-    if not (partial and is_htmx):
+    fragment = partial is not None and htmx.wants_fragment(request)
+    name = f"{template}#{partial}" if fragment else template
+    if not fragment:
         # The navigation needs the current person; build it before queries are switched off.
         person = getattr(request, "person", None)
         if person is not None:

@@ -1,0 +1,50 @@
+"""The one access check for per-call pages: the person must hold the role in the call.
+
+Everyone else gets 404, so a call's existence stays hidden from outsiders; an anonymous visitor is
+sent to log in. The view receives the ``Membership`` (what every guarded page needs: the call, the
+role, and the call's blindness phase) instead of the slug. Reviewer, chair and diversity pages all
+use :func:`role_required`; ``tests/test_policy_guard.py`` fails when a module reads role
+memberships without it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Concatenate, ParamSpec
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+from cfp import models, queries
+
+CHAIR = models.Role.CHAIR
+REVIEWER = models.Role.REVIEWER
+Membership = queries.CallMembership
+
+P = ParamSpec("P")
+MemberView = Callable[Concatenate[HttpRequest, Membership, P], HttpResponse]
+SlugView = Callable[Concatenate[HttpRequest, str, P], HttpResponse]
+
+
+def role_required(role: models.Role) -> Callable[[MemberView[P]], SlugView[P]]:
+    def decorator(view: MemberView[P]) -> SlugView[P]:
+        @wraps(view)
+        def wrapped(
+            request: HttpRequest, slug: str, *args: P.args, **kwargs: P.kwargs
+        ) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            member = queries.call_membership(user_id=int(request.user.pk), slug=slug, role=role)
+            if member is None:
+                raise Http404(_("No such page."))
+            return view(request, member, *args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+chair_required = role_required(CHAIR)
+reviewer_required = role_required(REVIEWER)

@@ -1,0 +1,120 @@
+"""Who may see which part of a proposal, now: the one rule every page, export, task and command asks.
+
+Plain Python: the caller passes the viewer's relation to the proposal and the call's phase; the
+answer is how that part is shown (as written, redacted by the leak scanner, or not at all).
+``tests/domain/test_visibility.py`` holds the whole table, and ``tests/test_policy_guard.py``
+fails when any other module reads the blind/reveal fields or role memberships itself.
+
+Adding a role (a mentor, say) means adding a ``Viewer`` and its column in ``_TABLE``; every screen
+that asks ``shown(...)`` follows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Viewer(StrEnum):
+    """The viewer's relation to one proposal (per call roles, plus being one of its speakers)."""
+
+    SPEAKER = "speaker"
+    REVIEWER = "reviewer"
+    CHAIR = "chair"
+
+
+class Part(StrEnum):
+    """The parts of a proposal that are shown separately."""
+
+    # Title, abstract, description, notes and answers to reviewer-visible questions.
+    CONTENT = "content"
+    # The raw text a scanner finding flagged, and the words around it: the suspected identity.
+    FINDING_TEXT = "finding_text"
+    # Names, e-mails, bios, affiliations, links, and who acted on the proposal by name.
+    SPEAKER_IDENTITY = "speaker_identity"
+    # First-time speaker, wants mentoring, region, English as an additional language.
+    PROGRAMME_ATTRIBUTES = "programme_attributes"
+    # Answers to questions the chair marked "chairs only" (never scanned).
+    CHAIRS_ONLY_ANSWERS = "chairs_only_answers"
+    # Per-person self-identification: nobody but the person, never on a proposal.
+    SELF_IDENTIFICATION = "self_identification"
+
+
+class Shown(StrEnum):
+    RAW = "raw"
+    REDACTED = "redacted"
+    HIDDEN = "hidden"
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    """Where the call stands on blindness: the only two facts the rule depends on."""
+
+    chairs_blind: bool
+    identities_revealed: bool
+
+    @property
+    def chairs_know_identities(self) -> bool:
+        return not self.chairs_blind or self.identities_revealed
+
+
+# (viewer, part) → shown to a chair who knows identities / shown otherwise.
+# A chair's column has two entries: (while chairs are blind, once they know who the speakers are).
+_SPEAKER: dict[Part, Shown] = {
+    Part.CONTENT: Shown.RAW,
+    Part.FINDING_TEXT: Shown.RAW,
+    Part.SPEAKER_IDENTITY: Shown.RAW,
+    Part.PROGRAMME_ATTRIBUTES: Shown.RAW,
+    Part.CHAIRS_ONLY_ANSWERS: Shown.RAW,
+    Part.SELF_IDENTIFICATION: Shown.HIDDEN,
+}
+_REVIEWER: dict[Part, Shown] = {
+    Part.CONTENT: Shown.REDACTED,
+    Part.FINDING_TEXT: Shown.HIDDEN,
+    Part.SPEAKER_IDENTITY: Shown.HIDDEN,
+    Part.PROGRAMME_ATTRIBUTES: Shown.HIDDEN,
+    Part.CHAIRS_ONLY_ANSWERS: Shown.HIDDEN,
+    Part.SELF_IDENTIFICATION: Shown.HIDDEN,
+}
+_BLIND_CHAIR: dict[Part, Shown] = {
+    Part.CONTENT: Shown.REDACTED,
+    Part.FINDING_TEXT: Shown.HIDDEN,
+    Part.SPEAKER_IDENTITY: Shown.HIDDEN,
+    Part.PROGRAMME_ATTRIBUTES: Shown.HIDDEN,
+    Part.CHAIRS_ONLY_ANSWERS: Shown.HIDDEN,
+    Part.SELF_IDENTIFICATION: Shown.HIDDEN,
+}
+_SEEING_CHAIR: dict[Part, Shown] = {
+    Part.CONTENT: Shown.RAW,
+    Part.FINDING_TEXT: Shown.RAW,
+    Part.SPEAKER_IDENTITY: Shown.RAW,
+    Part.PROGRAMME_ATTRIBUTES: Shown.RAW,
+    Part.CHAIRS_ONLY_ANSWERS: Shown.RAW,
+    Part.SELF_IDENTIFICATION: Shown.HIDDEN,
+}
+
+
+def shown(*, viewer: Viewer, part: Part, phase: Phase) -> Shown:
+    """How ``part`` of a proposal is shown to ``viewer`` while the call is in ``phase``."""
+    if viewer is Viewer.SPEAKER:
+        table = _SPEAKER
+    elif viewer is Viewer.REVIEWER:
+        table = _REVIEWER
+    else:
+        table = _SEEING_CHAIR if phase.chairs_know_identities else _BLIND_CHAIR
+    return table[part]
+
+
+def sees(*, viewer: Viewer, part: Part, phase: Phase) -> bool:
+    """Whether ``viewer`` sees ``part`` in any form."""
+    return shown(viewer=viewer, part=part, phase=phase) is not Shown.HIDDEN
+
+
+def pick(*, viewer: Viewer, part: Part, phase: Phase, raw: str, redacted: str) -> str:
+    """The text of ``part`` this viewer gets: the raw or the redacted version, or nothing."""
+    form = shown(viewer=viewer, part=part, phase=phase)
+    if form is Shown.RAW:
+        return raw
+    if form is Shown.REDACTED:
+        return redacted
+    return ""
