@@ -93,9 +93,7 @@ def check_template(source: str, path: str, *, allowed: frozenset[str]) -> list[V
     return out
 
 
-def scan(
-    root: Path = ROOT, *, allowed: dict[str, frozenset[str]] | None = None
-) -> list[Violation]:
+def scan(root: Path = ROOT, *, allowed: dict[str, frozenset[str]] | None = None) -> list[Violation]:
     """Every read of a policy field outside the modules ``allowed`` maps to the rules they own."""
     allowed = allowed if allowed is not None else ALLOWED
     out: list[Violation] = []

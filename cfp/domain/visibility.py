@@ -1,4 +1,4 @@
-"""Who may see which part of a proposal, now: the one rule every page, export, task and command asks.
+"""Who may see which part of a proposal, now: the one rule every page, export and command asks.
 
 Plain Python: the caller passes the viewer's relation to the proposal and the call's phase; the
 answer is how that part is shown (as written, redacted by the leak scanner, or not at all).

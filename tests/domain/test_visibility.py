@@ -53,9 +53,7 @@ def test_each_part_is_shown_as_the_table_says(
     assert shown(viewer=viewer, part=part, phase=phase) is expected
 
 
-@pytest.mark.parametrize(
-    ("blind", "revealed"), list(itertools.product((True, False), repeat=2))
-)
+@pytest.mark.parametrize(("blind", "revealed"), list(itertools.product((True, False), repeat=2)))
 def test_nobody_sees_self_identification_on_a_proposal(blind: bool, revealed: bool) -> None:
     phase = Phase(chairs_blind=blind, identities_revealed=revealed)
 
