@@ -163,6 +163,23 @@ class ProposalState(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+# The states in which a proposal takes part in the call: reviewed, assigned, ranked, decided,
+# counted in reports. A state added later (a draft, an acceptance the speaker confirms) is placed
+# here or not, and every query that asks ``submitted()`` follows.
+IN_CALL_STATES: tuple[str, ...] = (ProposalState.SUBMITTED,)
+
+
+def in_call(prefix: str = "") -> Q:
+    """Proposals that take part in the call, through a relation such as ``"proposal__"``."""
+    return Q(**{f"{prefix}state__in": IN_CALL_STATES})
+
+
+class ProposalQuerySet(models.QuerySet["Proposal"]):
+    def submitted(self) -> ProposalQuerySet:
+        """Proposals that take part in the call (not withdrawn, and in future not drafts)."""
+        return self.filter(in_call())
+
+
 class Proposal(models.Model):
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="proposals")
     code = models.CharField(max_length=12, unique=True)
@@ -204,6 +221,8 @@ class Proposal(models.Model):
     decision_sent_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+
+    objects = ProposalQuerySet.as_manager()
 
     class Meta:
         ordering = ["submitted_at"]
