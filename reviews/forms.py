@@ -14,7 +14,11 @@ from django.utils.translation import gettext_lazy as _
 from cfp import queries as cfp_queries
 from reviews import invitations, services
 
+# The empty choice comes first and is what a new review shows: without it the browser sends the
+# first option, and a review whose confidence nobody touched was stored as "1 — guessing" and
+# weighted at a third by the model. "Not set" is NULL, which the model counts as neutral (3).
 CONFIDENCE_CHOICES = [
+    ("", _("not set")),
     (1, _("1 — guessing")),
     (2, _("2")),
     (3, _("3 — fairly sure")),
@@ -31,7 +35,12 @@ def _no_nul(value: str) -> str:
 
 class ReviewForm(forms.Form):
     confidence = forms.TypedChoiceField(
-        label=_("Confidence"), choices=CONFIDENCE_CHOICES, coerce=int, required=False
+        label=_("Confidence"),
+        choices=CONFIDENCE_CHOICES,
+        coerce=int,
+        required=False,
+        empty_value=None,
+        widget=forms.Select(attrs={"aria-keyshortcuts": "c"}),
     )
     comment = forms.CharField(
         label=_("Note for the committee"), required=False, max_length=5000, widget=forms.Textarea
@@ -89,7 +98,7 @@ class ReviewForm(forms.Form):
         abstained = d.get("action") == "abstain"
         return services.ReviewData(
             scores={} if abstained else {c.slug: d[f"score_{c.slug}"] for c in self.criteria},
-            confidence=d.get("confidence") or None,
+            confidence=d.get("confidence"),
             comment=d.get("comment", ""),
             feedback=d.get("feedback", ""),
             abstained=abstained,

@@ -60,6 +60,20 @@ def test_a_good_file_creates_reviews_keyed_by_external_id_or_code(
     assert review.score is not None
 
 
+@pytest.mark.parametrize("line", [GOOD, {**GOOD, "confidence": None}])
+def test_a_line_without_confidence_imports_as_not_set_and_a_rerun_keeps_it(
+    call_with_reviewer: tuple[Any, Any, Any], tmp_path: Path, line: dict[str, object]
+) -> None:
+    """Never "1 — guessing" by default: no confidence is NULL, which the model counts as 3."""
+    path = _file(tmp_path, [line])
+    _run(path)
+
+    rerun = _run(path)
+
+    assert rerun.strip() == "0 created, 0 updated, 1 unchanged."
+    assert review_models.Review.objects.get().confidence is None
+
+
 def test_a_second_run_of_the_same_file_changes_nothing(
     call_with_reviewer: tuple[Any, Any, Any], tmp_path: Path
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -229,3 +230,109 @@ def test_a_burst_of_saves_wakes_the_worker_once_and_a_chair_button_at_once(
         services.request_aggregation(call_id=c.pk, now=timezone.now(), soon=True)
 
     assert sent[1:] == [{"args": (c.pk,)}]
+
+
+# --- confidence: "not set" until the reviewer picks one (issue 13, item 1) -------------------
+
+
+class _ConfidenceControl(HTMLParser):
+    """The options of the review form's confidence <select>, as (value, label, selected)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.options: list[tuple[str, str, bool]] = []
+        self._inside = False
+        self._option: dict[str, Any] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "select" and found.get("name") == "confidence":
+            self._inside = True
+        elif tag == "option" and self._inside:
+            self._option = {"value": found.get("value") or "", "selected": "selected" in found}
+            self._option["label"] = ""
+
+    def handle_data(self, data: str) -> None:
+        if self._option is not None:
+            self._option["label"] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "option" and self._option is not None:
+            o = self._option
+            self.options.append((o["value"], o["label"].strip(), o["selected"]))
+            self._option = None
+        elif tag == "select":
+            self._inside = False
+
+
+def _rendered_confidence(client: Client, c: Any, code: str) -> tuple[str, str]:
+    """The confidence a browser would send, untouched: (value, label) of the option it shows.
+
+    That is the selected option, or the first one when none is marked (the HTML rule for a
+    single-choice select).
+    """
+    control = _ConfidenceControl()
+    control.feed(client.get(reverse("reviews:screen", args=[c.slug, code])).content.decode())
+    assert control.options, "the screen has no confidence control"
+    shown = next((o for o in control.options if o[2]), control.options[0])
+    return shown[0], shown[1]
+
+
+def _save_as_rendered(client: Client, c: Any, code: str) -> Any:
+    """Score both criteria and send the form as the browser shows it: confidence untouched."""
+    value, _label = _rendered_confidence(client, c, code)
+    return _score(client, c, code, confidence=value)
+
+
+def test_a_new_reviews_confidence_control_shows_not_set() -> None:
+    client, c, proposals = _setup(1)
+
+    assert _rendered_confidence(client, c, proposals[0].code) == ("", "not set")
+
+
+def test_a_review_saved_without_touching_confidence_stores_not_set() -> None:
+    client, c, proposals = _setup(1)
+
+    response = _save_as_rendered(client, c, proposals[0].code)
+
+    assert response.status_code == 302
+    assert review_models.Review.objects.get().confidence is None
+
+
+@pytest.mark.parametrize("chosen", [1, 2, 3, 4, 5])
+def test_a_chosen_confidence_is_stored_as_chosen(chosen: int) -> None:
+    client, c, proposals = _setup(1)
+
+    response = _score(client, c, proposals[0].code, confidence=str(chosen))
+
+    assert response.status_code == 302
+    assert review_models.Review.objects.get().confidence == chosen
+
+
+@pytest.mark.parametrize(("stored", "shown"), [("", ("", "not set")), ("4", ("4", "4"))])
+def test_reopening_a_review_shows_its_stored_confidence_and_resaving_keeps_it(
+    stored: str, shown: tuple[str, str]
+) -> None:
+    client, c, proposals = _setup(1)
+    _score(client, c, proposals[0].code, confidence=stored)
+
+    seen = _rendered_confidence(client, c, proposals[0].code)
+    _save_as_rendered(client, c, proposals[0].code)
+
+    assert seen == shown
+    assert review_models.Review.objects.get().confidence == (int(stored) if stored else None)
+
+
+def test_an_untouched_confidence_counts_as_neutral_not_low_in_the_snapshot(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """Form, service, row and aggregation all keep "not set": no low-confidence flag."""
+    client, c, proposals = _setup(1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _save_as_rendered(client, c, proposals[0].code)
+
+    run = review_models.AggregationRun.objects.get(call=c, state=review_models.RunState.DONE)
+    score = review_models.ProposalScore.objects.get(run=run, proposal=proposals[0])
+    assert score.review_count == 1
+    assert "low_confidence" not in score.flags

@@ -1,19 +1,40 @@
 // Keyboard shortcuts on the scoring screen. Everything here is an enhancement: the form works
 // without it. Digits pick a score in the criterion that has focus (or the first one without a
-// score); "n" runs "Save & next".
+// score); "c" moves to the confidence control, where 1-5 pick a confidence and 0 puts it back
+// to "not set"; "n" runs "Save & next". Confidence is never set for the reviewer: left alone
+// it stays "not set", which the model counts as neutral.
 (function () {
   "use strict";
   function inTextField(el) {
     return el && (el.tagName === "TEXTAREA" || (el.tagName === "INPUT" && el.type !== "radio") || el.tagName === "SELECT");
   }
+  function saveAndNext(form, event) {
+    var next = form.querySelector('button[value="next"]');
+    if (next) { event.preventDefault(); next.click(); }
+  }
   document.addEventListener("keydown", function (event) {
     var form = document.getElementById("review-form");
-    if (!form || event.ctrlKey || event.metaKey || event.altKey || inTextField(document.activeElement)) {
+    if (!form || event.ctrlKey || event.metaKey || event.altKey) { return; }
+    var confidence = form.querySelector('select[name="confidence"]');
+    if (confidence && document.activeElement === confidence) {
+      // Digits instead of the select's own type-ahead, which joins quick keys ("35").
+      if (/^[0-5]$/.test(event.key)) {
+        event.preventDefault();
+        confidence.value = event.key === "0" ? "" : event.key;
+        confidence.dispatchEvent(new Event("change", { bubbles: true }));
+      } else if (event.key === "n") {
+        saveAndNext(form, event);
+      }
       return;
     }
+    if (inTextField(document.activeElement)) { return; }
     if (event.key === "n") {
-      var next = form.querySelector('button[value="next"]');
-      if (next) { event.preventDefault(); next.click(); }
+      saveAndNext(form, event);
+      return;
+    }
+    if (event.key === "c" && confidence) {
+      event.preventDefault();
+      confidence.focus();
       return;
     }
     if (!/^[0-9]$/.test(event.key)) { return; }

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from cfp import models as cfp_models
 from reviews import models, seed
+from tests import factories
 from tests.browser.conftest import log_in
 
 if TYPE_CHECKING:
@@ -80,3 +81,59 @@ def test_reviewer_scores_with_the_keyboard_and_save_and_next_swaps_in_the_next_p
     assert progress(page) == (done_before + 1, total_before)
     next_title = cfp_models.Proposal.objects.get(call_id=call_id, code=next_code).redacted["title"]
     assert headings == [next_title], "the next proposal's title should replace the first one's"
+
+
+def _reviewer_with_two_proposals() -> tuple[int, list[str]]:
+    """A call with two criteria and a reviewer, "rita", who has two proposals to score."""
+    c = factories.call("demo")
+    reviewer = factories.user("rita")
+    factories.member(c, reviewer, "reviewer")
+    codes = []
+    for i in range(2):
+        p = factories.proposal(c, factories.user(f"speaker{i}"), title=f"Caching talk {i}")
+        factories.assign(p, reviewer)
+        codes.append(p.code)
+    return reviewer.pk, codes
+
+
+def _score_by_keyboard(page: Page, code: str, keys: tuple[str, ...]) -> None:
+    """Open the screen, type the keys from the first criterion on, and press "n"."""
+    page.goto(f"/review/demo/{code}/")
+    url = page.url
+    page.locator("fieldset.criterion").first.locator("input[type=radio]").first.focus()
+    for key in keys:
+        page.keyboard.press(key)
+    page.keyboard.press("n")
+    page.wait_for_url(lambda now: now != url)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_keyboard_only_review_leaves_confidence_not_set(page: Page) -> None:
+    reviewer_id, codes = _reviewer_with_two_proposals()
+    log_in(page, username="rita", password=factories.PASSWORD)
+
+    page.goto(f"/review/demo/{codes[0]}/")
+    shown = page.get_by_label("How confident are you?").evaluate(
+        "select => select.options[select.selectedIndex].text"
+    )
+    _score_by_keyboard(page, codes[0], ("4", "3"))
+
+    review = models.Review.objects.get(proposal__code=codes[0], reviewer_id=reviewer_id)
+    assert review.scores == {"relevance": 4, "clarity": 3}
+    assert review.confidence is None
+    assert shown == "not set"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_reviewer_picks_a_confidence_with_the_keyboard_and_it_is_stored(page: Page) -> None:
+    reviewer_id, codes = _reviewer_with_two_proposals()
+    log_in(page, username="rita", password=factories.PASSWORD)
+
+    # "c" moves to the confidence control, where a digit picks that confidence.
+    _score_by_keyboard(page, codes[0], ("4", "3", "c", "5"))
+
+    review = models.Review.objects.get(proposal__code=codes[0], reviewer_id=reviewer_id)
+    assert review.scores == {"relevance": 4, "clarity": 3}
+    assert review.confidence == 5
