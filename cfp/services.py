@@ -136,20 +136,35 @@ def _editable(*, call: models.Call, proposal: models.Proposal | None, now: dt.da
         raise UnableToSubmit(_closed_message(call))
 
 
+def _identity(speaker: models.Speaker) -> leaks.SpeakerIdentity:
+    return leaks.SpeakerIdentity(
+        name=speaker.name,
+        email=speaker.email,
+        affiliation=speaker.affiliation,
+        links=tuple(speaker.links or ()),
+    )
+
+
 def _identities(links: Iterable[models.ProposalSpeaker]) -> list[leaks.SpeakerIdentity]:
-    return [
-        leaks.SpeakerIdentity(
-            name=link.speaker.name,
-            email=link.speaker.email,
-            affiliation=link.speaker.affiliation,
-            links=tuple(link.speaker.links or ()),
-        )
-        for link in links
-    ]
+    return [_identity(link.speaker) for link in links]
 
 
 def identities_for(proposal: models.Proposal) -> list[leaks.SpeakerIdentity]:
     return _identities(proposal.speaker_links.select_related("speaker"))
+
+
+# Scanner results by what they depend on: the text and the speakers, in line-up order.
+Prescanned = Mapping[tuple[str, tuple[leaks.SpeakerIdentity, ...]], tuple[leaks.Finding, ...]]
+
+
+def _prescan(*, texts: Iterable[str], speakers: Sequence[leaks.SpeakerIdentity]) -> Prescanned:
+    """Scan before a write transaction opens, so no lock is held while the scanner runs.
+
+    The transaction then looks its texts and speakers up here and scans only what it does not
+    find (a profile or an answer that changed in between), so the stored result is the same.
+    """
+    line_up = tuple(speakers)
+    return {(text, line_up): leaks.scan(text=text, speakers=line_up) for text in set(texts)}
 
 
 def scan_fields(
@@ -157,12 +172,16 @@ def scan_fields(
     fields: dict[str, str],
     speakers: Sequence[leaks.SpeakerIdentity],
     ignored: dict[str, set[tuple[int, int]]] | None = None,
+    prescanned: Prescanned | None = None,
 ) -> tuple[dict[str, str], list[dict[str, object]]]:
     """Redacted text per field and the findings, as stored on the proposal."""
     redacted: dict[str, str] = {}
     findings: list[dict[str, object]] = []
+    line_up = tuple(speakers)
     for name, text in fields.items():
-        found = leaks.scan(text=text, speakers=speakers)
+        found = (prescanned or {}).get((text, line_up))
+        if found is None:
+            found = leaks.scan(text=text, speakers=speakers)
         skip = (ignored or {}).get(name, set())
         kept = [f for f in found if (f.start, f.end) not in skip]
         redacted[name] = leaks.redact(text=text, findings=kept)
@@ -208,12 +227,13 @@ def answer_text(*, kind: str, value: Any) -> str:
     return str(value)
 
 
-def rescan_proposal(*, proposal: models.Proposal) -> None:
+def rescan_proposal(*, proposal: models.Proposal, prescanned: Prescanned | None = None) -> None:
     """Recompute what reviewers get: the text and the reviewer-visible answers, redacted.
 
     Text answers (short, long, web address) go through the scanner; numbers, yes/no and
     choices are the chair's own words or plain values and are stored as they are. Answers to
-    chairs-only questions never enter ``redacted``.
+    chairs-only questions never enter ``redacted``. Texts found in ``prescanned`` (with the
+    same speakers) are not scanned again.
     """
     links = list(proposal.speaker_links.select_related("speaker").order_by("position", "pk"))
     number = {link.speaker_id: n for n, link in enumerate(links, start=1)}
@@ -237,7 +257,9 @@ def rescan_proposal(*, proposal: models.Proposal) -> None:
         # the scanner's finding comes back (hiding too much is the safe side).
         if fields.get(fp.field, "")[fp.start : fp.end] == fp.text:
             ignored.setdefault(fp.field, set()).add((fp.start, fp.end))
-    redacted, findings = scan_fields(fields=fields, speakers=_identities(links), ignored=ignored)
+    redacted, findings = scan_fields(
+        fields=fields, speakers=_identities(links), ignored=ignored, prescanned=prescanned
+    )
     redacted.update(plain)
     proposal.redacted, proposal.findings = redacted, findings
     proposal.save(update_fields=["redacted", "findings"])
@@ -271,14 +293,22 @@ def _new_code() -> str:
     raise RuntimeError("could not find a free proposal code")  # pragma: no cover
 
 
-def _speaker_for_user(user: AbstractBaseUser) -> models.Speaker:
+def _profile_or_new(user: AbstractBaseUser) -> models.Speaker:
+    """The user's speaker profile; unsaved (``pk`` None) when they have none yet."""
     speaker = models.Speaker.objects.filter(user_id=user.pk).first()
     if speaker is None:
-        speaker = models.Speaker.objects.create(
+        speaker = models.Speaker(
             user_id=user.pk,
             name=getattr(user, "first_name", "") or user.get_username(),
             email=getattr(user, "email", "") or "",
         )
+    return speaker
+
+
+def _speaker_for_user(user: AbstractBaseUser) -> models.Speaker:
+    speaker = _profile_or_new(user)
+    if speaker.pk is None:
+        speaker.save(force_insert=True)
     return speaker
 
 
@@ -489,11 +519,59 @@ def _save_answers(
 # --- proposals ------------------------------------------------------------------------------
 
 
-@transaction.atomic
+def _texts_to_scan(*, call_id: int, data: ProposalData) -> list[str]:
+    """The texts of ``data`` that reviewers will see, as they will be stored.
+
+    Read outside the write transaction, so a question may change before it runs; the
+    transaction scans whatever is missing here.
+    """
+    texts = [getattr(data, name) for name in REVIEWER_FIELDS]
+    questions = models.Question.objects.filter(
+        call_id=call_id, visibility=models.QuestionVisibility.REVIEWERS, kind__in=TEXT_KINDS
+    )
+    kinds = {q.pk: (q.kind, q.choices or []) for q in questions}
+    for answer in data.answers or ():
+        if answer.question_id not in kinds:
+            continue
+        kind, choices = kinds[answer.question_id]
+        try:
+            value = normalise_answer(kind=kind, choices=choices, value=answer.value)
+        except ValueError:
+            continue  # refused in the transaction
+        texts.append(answer_text(kind=kind, value=value))
+    return texts
+
+
 def submit_proposal(
     *, call_slug: str, owner: AbstractBaseUser, data: ProposalData, token: str, now: dt.datetime
 ) -> str:
-    """Create a proposal; the same ``token`` twice (a double click) returns the first one."""
+    """Create a proposal; the same ``token`` twice (a double click) returns the first one.
+
+    The leak scan runs before the transaction: on SQLite an open write transaction blocks
+    every other writer, and the scanner's time grows with the text (issue 13).
+    """
+    prescanned: Prescanned = {}
+    call = models.Call.objects.filter(slug=call_slug, archived_at__isnull=True).first()
+    if call is not None:
+        prescanned = _prescan(
+            texts=_texts_to_scan(call_id=call.pk, data=data),
+            speakers=[_identity(_profile_or_new(owner))],
+        )
+    return _submit_proposal(
+        call_slug=call_slug, owner=owner, data=data, token=token, now=now, prescanned=prescanned
+    )
+
+
+@transaction.atomic
+def _submit_proposal(
+    *,
+    call_slug: str,
+    owner: AbstractBaseUser,
+    data: ProposalData,
+    token: str,
+    now: dt.datetime,
+    prescanned: Prescanned,
+) -> str:
     call = models.Call.objects.filter(slug=call_slug, archived_at__isnull=True).first()
     if call is None:
         raise UnableToSubmit(_("This call does not exist."))
@@ -531,7 +609,7 @@ def submit_proposal(
     models.ProposalSpeaker.objects.create(proposal=proposal, speaker=speaker, confirmed_at=now)
     if data.answers is not None:
         _save_answers(proposal=proposal, speaker=speaker, answers=data.answers, now=now)
-    rescan_proposal(proposal=proposal)
+    rescan_proposal(proposal=proposal, prescanned=prescanned)
     _save_version(proposal=proposal, actor_id=owner.pk, now=now)
     queue_email(
         key=f"submitted:{proposal.code}",
@@ -560,13 +638,9 @@ def _proposal_for(
     Co-speakers edit the text and their own answers; only the owner withdraws and changes the
     speaker line-up.
     """
-    allowed = Q(owner_id=user_id)
-    if not owner_only:
-        speaking = models.ProposalSpeaker.objects.filter(speaker__user_id=user_id)
-        allowed |= Q(pk__in=speaking.values("proposal_id"))
     proposal = (
         models.Proposal.objects.select_for_update(of=("self",), no_key=True)
-        .filter(allowed, call__slug=call_slug, code=code, call__archived_at__isnull=True)
+        .filter(_usable_by(call_slug=call_slug, code=code, user_id=user_id, owner_only=owner_only))
         .select_related("call")
         .first()
     )
@@ -575,11 +649,54 @@ def _proposal_for(
     return proposal
 
 
-@transaction.atomic
+def _usable_by(*, call_slug: str, code: str, user_id: int, owner_only: bool) -> Q:
+    """The proposal ``code`` of a live call, if this person owns it (or speaks on it)."""
+    allowed = Q(owner_id=user_id)
+    if not owner_only:
+        speaking = models.ProposalSpeaker.objects.filter(speaker__user_id=user_id)
+        allowed |= Q(pk__in=speaking.values("proposal_id"))
+    return allowed & Q(call__slug=call_slug, code=code, call__archived_at__isnull=True)
+
+
 def update_proposal(
     *, call_slug: str, code: str, user_id: int, data: ProposalData, now: dt.datetime
 ) -> int:
-    """Save a new version of the text (owner or co-speaker); returns the version number."""
+    """Save a new version of the text (owner or co-speaker); returns the version number.
+
+    As in ``submit_proposal``, the leak scan runs before the transaction, against the line-up
+    and the other speakers' answers as they are now.
+    """
+    prescanned: Prescanned = {}
+    usable = _usable_by(call_slug=call_slug, code=code, user_id=user_id, owner_only=False)
+    proposal = models.Proposal.objects.filter(usable).first()
+    if proposal is not None:
+        links = proposal.speaker_links.select_related("speaker").order_by("position", "pk")
+        stored = proposal.answers.filter(
+            question__visibility=models.QuestionVisibility.REVIEWERS,
+            question__kind__in=TEXT_KINDS,
+        ).select_related("question")
+        prescanned = _prescan(
+            texts=[
+                *_texts_to_scan(call_id=proposal.call_id, data=data),
+                *(answer_text(kind=a.question.kind, value=a.value) for a in stored),
+            ],
+            speakers=_identities(links),
+        )
+    return _update_proposal(
+        call_slug=call_slug, code=code, user_id=user_id, data=data, now=now, prescanned=prescanned
+    )
+
+
+@transaction.atomic
+def _update_proposal(
+    *,
+    call_slug: str,
+    code: str,
+    user_id: int,
+    data: ProposalData,
+    now: dt.datetime,
+    prescanned: Prescanned,
+) -> int:
     proposal = _proposal_for(call_slug=call_slug, code=code, user_id=user_id, owner_only=False)
     if proposal.state == models.ProposalState.WITHDRAWN:
         raise UnableToSubmit(_("This proposal was withdrawn."))
@@ -616,7 +733,7 @@ def update_proposal(
     proposal.version += 1
     proposal.updated_at = now
     proposal.save()
-    rescan_proposal(proposal=proposal)
+    rescan_proposal(proposal=proposal, prescanned=prescanned)
     _save_version(proposal=proposal, actor_id=user_id, now=now)
     return proposal.version
 

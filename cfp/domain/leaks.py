@@ -1027,7 +1027,12 @@ _PHRASE_PATTERNS = tuple(
 _OBJECT_WORD = r"""[`"'*_]*[A-Z0-9](?:[\w&'+-]|\.(?=\w))*[`"'*_]*"""
 # Project names are often lower case but shaped like identifiers: f2xparse, parse.js, my_lib.
 # Hyphens are left out: "one-off" and "in-house" are far more common than "py-widgets".
-_IDENTIFIER = r"[a-z][a-z0-9]*(?:[_.][a-z0-9]+|\d[a-z0-9]*)+\b"
+# Letters, then a digit or a separator, and each piece can start in one place only: every way
+# of matching a string is the same way, so a failing "\b" gives back each character once.
+# The earlier form, "[a-z][a-z0-9]*(?:[_.][a-z0-9]+|\d[a-z0-9]*)+", could split a run of digits
+# in 2^n ways and took seconds on "I built a" + 23 digits + "_X" (issue 13). Same language, and
+# the same (longest) match: checked exhaustively against it on strings up to six characters.
+_IDENTIFIER = r"[a-z]+(?:\d[a-z0-9]*(?:[_.][a-z0-9]+)*|(?:[_.][a-z0-9]+)+)\b"
 _PROPER_NOUN_RUN = re.compile(
     rf"[ \t]+(?:the[ \t]+)?(?:(?!I\b){_OBJECT_WORD}|{_IDENTIFIER})"
     rf"(?:[ \t]+(?:(?:of|de|and|&|for)[ \t]+)?(?!I\b){_OBJECT_WORD}){{0,4}}"
