@@ -51,7 +51,9 @@ def test_the_real_tree_keeps_every_contract(lint_imports: Path, tmp_path: Path) 
     [
         ("cfp/planted.py", "import reviews.models\n", "Apps depend one way"),
         ("reviews/planted.py", "import diversity.models\n", "never imports the diversity app"),
-        ("reviews/models_planted.py", "", "Layers inside each app"),
+        ("reviews/models_planted.py", "", "Layers inside reviews"),
+        ("cfp/unplaced.py", "x = 1\n", "Layers inside cfp"),
+        ("diversity/unplaced.py", "x = 1\n", "Layers inside diversity"),
         ("reviews/domain/planted.py", "import django.db\n", "Domain packages are plain Python"),
     ],
 )
