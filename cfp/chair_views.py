@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 
 from cfp import forms, queries, services
 from cfp.domain import markdown
+from common import redirects
 from common.render import page, user_id
 
 P = ParamSpec("P")
@@ -391,8 +392,8 @@ def findings(request: HttpRequest, chair: queries.ChairCall, code: str) -> HttpR
         else:
             if not _is_htmx(request):
                 messages.success(request, _("Marked as not a leak: reviewers now see those words."))
-                return redirect(
-                    d["next"] or reverse("callsettings:findings", args=[chair.slug, code])
+                return redirects.safe_redirect(
+                    d["next"], default=reverse("callsettings:findings", args=[chair.slug, code])
                 )
             data = queries.chair_findings(call_id=chair.id, code=code, blind=blind)
     else:

@@ -8,15 +8,15 @@ import zoneinfo
 from typing import Any
 
 from django import forms
-from django.contrib.auth import password_validation
+from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from cfp import models, queries, services
+from common import redirects
 
 LANGUAGE_NAMES = {
     "en": "English",
@@ -302,24 +302,56 @@ def tri_initial(value: bool | None) -> str:
 
 
 class SignUpForm(forms.Form):
+    """Name and address only: the password is chosen on the page the e-mailed link opens, so
+    an account never holds a password that the owner of its address did not type."""
+
     name = forms.CharField(label=_("Your name"), max_length=150)
     email = forms.EmailField(label=_("E-mail address"), max_length=254)
-    password = forms.CharField(
-        label=_("Password"),
+    # Where to go once the address is confirmed (an invitation link, say); local paths only.
+    next = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
+
+    def clean_next(self) -> str:
+        return redirects.local_path(self.cleaned_data["next"])
+
+
+class ConfirmAddressForm(forms.Form):
+    """The page behind the e-mailed link: the owner of the address chooses the password."""
+
+    name = forms.CharField(label=_("Your name"), max_length=150)
+    password1 = forms.CharField(
+        label=_("Choose a password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=_("At least 8 characters, not only digits, not a common password."),
     )
-    # Where to go once the address is confirmed (an invitation link, say); local paths only.
-    next = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
+    password2 = forms.CharField(
+        label=_("Type it again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
-    def clean_next(self) -> str:
-        return safe_next(self.cleaned_data["next"])
+    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
 
-    def clean_password(self) -> str:
-        password: str = self.cleaned_data["password"]
-        password_validation.validate_password(password)
-        return password
+    def clean_name(self) -> str:
+        return _clean_text(self.cleaned_data["name"])
+
+    def clean(self) -> dict[str, Any]:
+        d = super().clean() or {}
+        first, second = d.get("password1"), d.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("The two passwords differ."))
+        elif first:
+            # An unsaved account, so that the "too similar to your name or address" check runs.
+            account = get_user_model()(
+                username=self.email, email=self.email, first_name=d.get("name", "")
+            )
+            try:
+                password_validation.validate_password(first, account)
+            except ValidationError as exc:
+                self.add_error("password1", exc)
+        return d
 
 
 class PlainPasswordResetForm(PasswordResetForm):
@@ -344,14 +376,6 @@ class PlainPasswordResetForm(PasswordResetForm):
             to_email,
             html_email_template_name,
         )
-
-
-def safe_next(value: str) -> str:
-    """``value`` if it is a path on this site, else ""."""
-    value = (value or "").strip()
-    if value.startswith("/") and url_has_allowed_host_and_scheme(value, allowed_hosts=None):
-        return value
-    return ""
 
 
 # --- co-speakers ------------------------------------------------------------------------------
@@ -652,7 +676,5 @@ class FalsePositiveForm(forms.Form):
     field = forms.CharField(max_length=40)
     start = forms.IntegerField(min_value=0)
     end = forms.IntegerField(min_value=1)
-    next = forms.CharField(required=False, max_length=500)
-
-    def clean_next(self) -> str:
-        return safe_next(self.cleaned_data["next"])
+    # Where to go after marking; the view follows it through common.redirects only.
+    next = forms.CharField(required=False, strip=False)

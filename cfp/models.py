@@ -316,6 +316,24 @@ class CoSpeakerInvite(models.Model):
         ordering = ["created_at", "id"]
 
 
+class EmailVerification(models.Model):
+    """A one-time link that confirms an address and sets the account's first password.
+
+    Only the token's hash is stored and the link carries no user id. Sign-up leaves the account
+    inactive and without a usable password, so whoever opens the link sent to the address (its
+    owner) chooses the only password that will work; a new sign-up or reset for the same pending
+    account deletes the older links.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_verifications"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+
 class QuestionKind(models.TextChoices):
     SHORT_TEXT = "short_text", _("Short text")
     LONG_TEXT = "long_text", _("Long text")

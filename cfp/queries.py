@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Q
 
@@ -488,6 +489,47 @@ def field_label(labels: dict[str, str], key: str) -> str:
     if base in labels and number.isdigit():
         return f"{labels[base]} ({number})"
     return key
+
+
+# --- accounts -----------------------------------------------------------------------------------
+
+
+def is_pending_account(user: Any) -> bool:
+    """Nobody has confirmed this account: the owner of its address may claim it.
+
+    An inactive account that has logged in before was deactivated on purpose, and staff
+    accounts are made by the operators: neither is ever reopened by a sign-up or a reset.
+    """
+    return not (user.is_active or user.last_login or user.is_staff or user.is_superuser)
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmationLink:
+    """What the address-confirmation page shows about its link (no user id)."""
+
+    email: str
+    name: str
+    used: bool
+    expires_at: dt.datetime
+
+
+def confirmation_link_of(row: models.EmailVerification) -> ConfirmationLink:
+    user: Any = row.user
+    return ConfirmationLink(
+        email=user.email,
+        name=user.first_name,
+        used=row.used_at is not None or not is_pending_account(user),
+        expires_at=row.expires_at,
+    )
+
+
+def confirmation_link(*, token_hash: str) -> ConfirmationLink | None:
+    row = (
+        models.EmailVerification.objects.select_related("user")
+        .filter(token_hash=token_hash)
+        .first()
+    )
+    return None if row is None else confirmation_link_of(row)
 
 
 # --- co-speakers --------------------------------------------------------------------------------

@@ -5,21 +5,20 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django_ratelimit.decorators import ratelimit
 
-from cfp import forms as cfp_forms
 from cfp import views as cfp_views
 from common import views as common_views
 
 login_view = ratelimit(key="ip", rate="20/m", method="POST", block=True)(
-    auth_views.LoginView.as_view()
+    cfp_views.LoginView.as_view()
 )
 reset_view = ratelimit(key="ip", rate="5/h", method="POST", block=True)(
-    auth_views.PasswordResetView.as_view(form_class=cfp_forms.PlainPasswordResetForm)
+    cfp_views.PasswordResetView.as_view()
 )
 
 urlpatterns = [
     path("", cfp_views.home, name="home"),
     path("accounts/login/", login_view, name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", cfp_views.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", cfp_views.signup, name="signup"),
     path("accounts/verify/<str:token>/", cfp_views.verify_email, name="verify_email"),
     path("accounts/password_reset/", reset_view, name="password_reset"),

@@ -33,7 +33,9 @@ class DecisionForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    next = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
+    # Where to go after saving. common.redirects decides whether it is followed, so a tampered
+    # value (too long, off the site) never costs the chair the decision itself.
+    next = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
 
     def clean_note(self) -> str:
         return _clean_text(self.cleaned_data["note"])

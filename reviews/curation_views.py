@@ -14,11 +14,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cfp.domain import markdown
+from common import redirects
 from common.render import page, user_id
 from reviews import curation, curation_forms, curation_queries, queries
 from reviews.access import CHAIR, role_required
@@ -118,14 +118,6 @@ def proposal(request: HttpRequest, access: queries.CallAccess, code: str) -> Htt
     )
 
 
-def _safe_next(request: HttpRequest, value: str) -> str:
-    if value and url_has_allowed_host_and_scheme(
-        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return value
-    return ""
-
-
 @require_POST
 @role_required(CHAIR)
 def decide(request: HttpRequest, access: queries.CallAccess, code: str) -> HttpResponse:
@@ -156,7 +148,7 @@ def decide(request: HttpRequest, access: queries.CallAccess, code: str) -> HttpR
             form.add_error(exc.field, str(exc))
         else:
             label = curation_queries.status_label(decided.status)
-            next_url = _safe_next(request, data.get("next") or "")
+            next_url = redirects.local_path(data.get("next"))
             trigger = {"decisionChanged": {"code": p.code, "status": decided.status}}
             if _is_htmx(request):
                 fresh = dataclasses.replace(
@@ -175,8 +167,9 @@ def decide(request: HttpRequest, access: queries.CallAccess, code: str) -> HttpR
                     headers={"HX-Trigger": json.dumps(trigger)},
                 )
             messages.success(request, _("Decision saved: %(status)s.") % {"status": label})
-            return redirect(
-                next_url or reverse("curation:proposal", kwargs={"slug": access.slug, "code": code})
+            return redirects.safe_redirect(
+                next_url,
+                default=reverse("curation:proposal", kwargs={"slug": access.slug, "code": code}),
             )
     if _is_htmx(request):
         # htmx swaps 2xx answers only: the fragment comes back with the message and the input.

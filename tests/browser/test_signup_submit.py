@@ -1,5 +1,5 @@
-"""A first-time speaker signs up, confirms their address, is warned that their abstract names
-them, fixes it, submits, and finds the proposal under "My proposals".
+"""A first-time speaker signs up, confirms their address and chooses a password there, is warned
+that their abstract names them, fixes it, submits, and finds the proposal under "My proposals".
 
 The live server runs in this process with Django's locmem e-mail backend, so the confirmation
 link is read from ``mailoutbox``; Celery runs tasks eagerly in the server's thread, so the
@@ -34,7 +34,6 @@ def test_a_new_speaker_signs_up_fixes_a_leak_and_submits(page: Page, mailoutbox:
     page.goto("/accounts/signup/")
     page.get_by_label("Your name").fill(NAME)
     page.get_by_label("E-mail address").fill(EMAIL)
-    page.get_by_label("Password").fill("a sturdy passphrase 42")
     page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
 
@@ -42,7 +41,12 @@ def test_a_new_speaker_signs_up_fixes_a_leak_and_submits(page: Page, mailoutbox:
     (mail,) = [m for m in mailoutbox if m.subject == "Confirm your e-mail address"]
     link = VERIFY.search(mail.body)
     assert link is not None
+    # Opening the link only shows the form: the password is chosen here, by the address's owner.
     page.goto(link.group(1))
+    expect(page.get_by_role("textbox", name="Your name")).to_have_value(NAME)
+    page.get_by_label("Choose a password").fill("a sturdy passphrase 42")
+    page.get_by_label("Type it again").fill("a sturdy passphrase 42")
+    page.get_by_role("button", name="Confirm and log in").click()
     expect(page.get_by_text("Your e-mail address is confirmed. Welcome!")).to_be_visible()
 
     page.goto(f"/calls/{call.slug}/")

@@ -1,7 +1,8 @@
 """Shared pieces of the security suite.
 
 * :func:`security_world`: ``factories.world()`` plus one custom question of every kind, a
-  reviewer invitation and a co-speaker invitation whose tokens the tests know, and a signed-in
+  reviewer invitation, a co-speaker invitation and an address confirmation (of a pending
+  account) whose tokens the tests know, and a signed-in
   session per role, so every form of the site can be filled in validly.
 * :func:`db_state`: a fingerprint of the whole database (row count and a checksum of the rows of
   every table), to prove that a refused request wrote nothing.
@@ -47,6 +48,8 @@ FUZZ = settings(
 
 JOIN_TOKEN = "join-token-for-the-co-speaker-invite-0001"
 INVITATION_TOKEN = "reviewer-invitation-token-for-otto-0001"
+CONFIRM_TOKEN = "address-confirmation-token-for-pat-0001"
+PENDING_EMAIL = "pat@example.org"
 
 
 @dataclass
@@ -142,6 +145,16 @@ def security_world() -> SecurityWorld:
         invited_by=w.users["chair"],
         created_at=now,
         expires_at=now + dt.timedelta(days=7),
+    )
+    # Pat signed up and has not opened the confirmation link yet.
+    pending = get_user_model().objects.create_user(
+        username=PENDING_EMAIL, email=PENDING_EMAIL, password=None, is_active=False
+    )
+    cfp_models.EmailVerification.objects.create(
+        user=pending,
+        token_hash=cfp_services.token_hash(CONFIRM_TOKEN),
+        created_at=now,
+        expires_at=now + dt.timedelta(days=3),
     )
     sessions = {}
     for role in ROLES:
@@ -256,6 +269,14 @@ MAY_JOIN_COMMITTEE = "join_committee"  # the actor becomes a reviewer
 MAY_REVEAL = "reveal"  # the call's identities_revealed_at is set
 MAY_REVIEW = "review"  # a review row of the actor
 MAY_LOG_IN = "log_in"  # the login form may succeed (nothing protected changes)
+MAY_CONFIRM = "confirm"  # a pending account becomes active (and nothing else of it changes)
+
+
+def _confirmed(before: tuple[Any, ...], after: tuple[Any, ...]) -> bool:
+    """Only ``is_active`` changed, from False to True (the row: username, is_staff,
+    is_superuser, is_active, email)."""
+    unchanged = before[:3] + before[4:] == after[:3] + after[4:]
+    return unchanged and (before[3], after[3]) == (False, True)
 
 
 def protected_problems(
@@ -272,7 +293,7 @@ def protected_problems(
         now_row = after.users.get(pk)
         if now_row is None:
             problems.append(f"user {pk} was deleted")
-        elif now_row != row:
+        elif now_row != row and not (MAY_CONFIRM in allowed and _confirmed(row, now_row)):
             problems.append(f"user {pk} changed: {row} → {now_row}")
     for pk in set(after.users) - set(before.users):
         username, is_staff, is_superuser, is_active, _email = after.users[pk]

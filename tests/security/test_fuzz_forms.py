@@ -37,10 +37,12 @@ from diversity import services as diversity_services
 from tests import factories
 from tests.access import merged
 from tests.security.conftest import (
+    CONFIRM_TOKEN,
     EXAMPLES,
     FUZZ,
     INVITATION_TOKEN,
     JOIN_TOKEN,
+    MAY_CONFIRM,
     MAY_EDIT,
     MAY_JOIN_COMMITTEE,
     MAY_LOG_IN,
@@ -318,6 +320,22 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "next": "/calls/pycon/",
         },
         allowed=frozenset({MAY_SIGN_UP}),
+    ),
+    Endpoint(
+        "verify_email",
+        "anonymous",
+        lambda w: {
+            "name": text(150),
+            "password1": choice("A-long-passphrase-42", "123"),
+            "password2": choice("A-long-passphrase-42", "other-passphrase-42"),
+        },
+        lambda w: {
+            "name": "Pat Pending",
+            "password1": "A-long-passphrase-42",
+            "password2": "A-long-passphrase-42",
+        },
+        allowed=frozenset({MAY_CONFIRM}),
+        token=CONFIRM_TOKEN,
     ),
     Endpoint(
         "password_reset",
