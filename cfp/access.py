@@ -17,11 +17,12 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
-from cfp import models, queries
+from cfp import models
+from cfp.queries import membership
 
 CHAIR = models.Role.CHAIR
 REVIEWER = models.Role.REVIEWER
-Membership = queries.CallMembership
+Membership = membership.CallMembership
 
 P = ParamSpec("P")
 MemberView = Callable[Concatenate[HttpRequest, Membership, P], HttpResponse]
@@ -36,7 +37,7 @@ def role_required(role: models.Role) -> Callable[[MemberView[P]], SlugView[P]]:
         ) -> HttpResponse:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            member = queries.call_membership(user_id=int(request.user.pk), slug=slug, role=role)
+            member = membership.call_membership(user_id=int(request.user.pk), slug=slug, role=role)
             if member is None:
                 raise Http404(_("No such page."))
             return view(request, member, *args, **kwargs)

@@ -9,11 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
-from typing import Any, Concatenate, ParamSpec
+from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -21,26 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from cfp import forms, queries, services
+from cfp import access, forms, queries, services
+from cfp.access import chair_required
 from cfp.domain import markdown
 from common import redirects
 from common.render import page, user_id
-
-P = ParamSpec("P")
-ChairView = Callable[Concatenate[HttpRequest, queries.ChairCall, P], HttpResponse]
-
-
-def chair_required(view: ChairView[P]) -> Callable[Concatenate[HttpRequest, str, P], HttpResponse]:
-    @wraps(view)
-    def wrapped(request: HttpRequest, slug: str, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        chair = queries.chair_call(user_id=user_id(request), slug=slug)
-        if chair is None:
-            raise Http404(_("No such page."))
-        return view(request, chair, *args, **kwargs)
-
-    return wrapped  # type: ignore[return-value]
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -166,7 +149,7 @@ def _parse_edit(value: str) -> tuple[str, int] | None:
 
 
 def _settings_context(
-    chair: queries.ChairCall,
+    chair: access.Membership,
     *,
     settings: queries.CallSettings | None = None,
     call_form: forms.CallSettingsForm | None = None,
@@ -177,7 +160,9 @@ def _settings_context(
     settings = settings or queries.call_settings(call_id=chair.id)
     if call_form is None:
         call_form = forms.CallSettingsForm(
-            initial=forms.CallSettingsForm.initial_for(settings), languages=settings.languages
+            initial=forms.CallSettingsForm.initial_for(settings),
+            languages=settings.languages,
+            phase=settings.phase,
         )
     if editing is None and edit is not None:
         form = _edit_form(settings, *edit)
@@ -202,13 +187,13 @@ def _settings_context(
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @chair_required
-def settings_page(request: HttpRequest, chair: queries.ChairCall) -> HttpResponse:
+def settings_page(request: HttpRequest, chair: access.Membership) -> HttpResponse:
     """The call's name, text, dates, languages and review settings, and the rows below."""
     if request.method != "POST":
         edit = _parse_edit(request.GET.get("edit", ""))
         return page(request, "cfp/chair_settings.html", _settings_context(chair, edit=edit))
     settings = queries.call_settings(call_id=chair.id)
-    form = forms.CallSettingsForm(request.POST, languages=settings.languages)
+    form = forms.CallSettingsForm(request.POST, languages=settings.languages, phase=settings.phase)
     if request.POST.get("action") == "preview":
         # Render what was typed without saving; htmx gets the preview box only.
         preview = markdown.render_markdown(text=request.POST.get("description", "")[:20000])
@@ -236,7 +221,7 @@ def settings_page(request: HttpRequest, chair: queries.ChairCall) -> HttpRespons
     return page(request, "cfp/chair_settings.html", context, status=400)
 
 
-def _rows_view(request: HttpRequest, chair: queries.ChairCall, section: str) -> HttpResponse:
+def _rows_view(request: HttpRequest, chair: access.Membership, section: str) -> HttpResponse:
     """GET: a row in edit mode (htmx); POST: save or delete one row of ``section``."""
     spec = SECTIONS[section]
     settings_url = reverse("callsettings:settings", args=[chair.slug])
@@ -286,7 +271,7 @@ def _rows_view(request: HttpRequest, chair: queries.ChairCall, section: str) -> 
 
 
 def _row_saved(
-    request: HttpRequest, chair: queries.ChairCall, section: str, message: str
+    request: HttpRequest, chair: access.Membership, section: str, message: str
 ) -> HttpResponse:
     if _is_htmx(request):
         context = {**_settings_context(chair), "section_message": message}
@@ -297,25 +282,25 @@ def _row_saved(
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @chair_required
-def formats(request: HttpRequest, chair: queries.ChairCall) -> HttpResponse:
+def formats(request: HttpRequest, chair: access.Membership) -> HttpResponse:
     return _rows_view(request, chair, "formats")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @chair_required
-def tracks(request: HttpRequest, chair: queries.ChairCall) -> HttpResponse:
+def tracks(request: HttpRequest, chair: access.Membership) -> HttpResponse:
     return _rows_view(request, chair, "tracks")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @chair_required
-def criteria(request: HttpRequest, chair: queries.ChairCall) -> HttpResponse:
+def criteria(request: HttpRequest, chair: access.Membership) -> HttpResponse:
     return _rows_view(request, chair, "criteria")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @chair_required
-def questions(request: HttpRequest, chair: queries.ChairCall) -> HttpResponse:
+def questions(request: HttpRequest, chair: access.Membership) -> HttpResponse:
     return _rows_view(request, chair, "questions")
 
 
@@ -324,11 +309,9 @@ def questions(request: HttpRequest, chair: queries.ChairCall) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @chair_required
-def reopen(request: HttpRequest, chair: queries.ChairCall, code: str) -> HttpResponse:
+def reopen(request: HttpRequest, chair: access.Membership, code: str) -> HttpResponse:
     """Let one proposal's speakers save again after the deadline, until a given time."""
-    ref = queries.chair_proposal_ref(
-        call_id=chair.id, code=code, blind=not chair.chairs_see_identities
-    )
+    ref = queries.chair_proposal_ref(call_id=chair.id, code=code, phase=chair.phase)
     if ref is None:
         raise Http404(_("No such proposal."))
     status = 200
@@ -365,10 +348,9 @@ def reopen(request: HttpRequest, chair: queries.ChairCall, code: str) -> HttpRes
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @chair_required
-def findings(request: HttpRequest, chair: queries.ChairCall, code: str) -> HttpResponse:
+def findings(request: HttpRequest, chair: access.Membership, code: str) -> HttpResponse:
     """The scanner's findings on one proposal; a chair marks one "not a leak"."""
-    blind = not chair.chairs_see_identities
-    data = queries.chair_findings(call_id=chair.id, code=code, blind=blind)
+    data = queries.chair_findings(call_id=chair.id, code=code, phase=chair.phase)
     if data is None:
         raise Http404(_("No such proposal."))
     if request.method != "POST":
@@ -395,7 +377,7 @@ def findings(request: HttpRequest, chair: queries.ChairCall, code: str) -> HttpR
                 return redirects.safe_redirect(
                     d["next"], default=reverse("callsettings:findings", args=[chair.slug, code])
                 )
-            data = queries.chair_findings(call_id=chair.id, code=code, blind=blind)
+            data = queries.chair_findings(call_id=chair.id, code=code, phase=chair.phase)
     else:
         error = _("Choose a finding to mark.")
     return page(

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cfp import models, queries, services
+from cfp.domain import visibility
 from common import redirects
 
 LANGUAGE_NAMES = {
@@ -470,8 +471,17 @@ class CallSettingsForm(_ProblemsMixin, forms.Form):
         help_text=_("Chairs read the redacted text, like reviewers, until they reveal identities."),
     )
 
-    def __init__(self, *args: Any, languages: tuple[str, ...] = (), **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        languages: tuple[str, ...] = (),
+        phase: visibility.Phase | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        # Once identities are revealed the "blind" switch no longer changes what chairs see;
+        # the page says so beside it.
+        self.already_revealed = phase is not None and phase.identities_revealed
         fields: dict[str, Any] = self.fields
         fields["timezone"].choices = timezone_choices()
         codes = list(LANGUAGE_NAMES) + [c for c in languages if c not in LANGUAGE_NAMES]
@@ -489,8 +499,13 @@ class CallSettingsForm(_ProblemsMixin, forms.Form):
             "review_deadline_at": wall_clock(c.review_deadline_at, c.timezone),
             "languages": list(c.languages),
             "reviews_per_proposal": c.reviews_per_proposal,
-            "chairs_blind": c.chairs_blind,
+            "chairs_blind": c.phase.chairs_blind,
         }
+
+    @property
+    def blind_switch(self) -> forms.BoundField:
+        """The "chairs stay blind" checkbox, for the template (which names no policy field)."""
+        return self["chairs_blind"]
 
     def clean_name(self) -> str:
         return _clean_text(self.cleaned_data["name"])

@@ -3,20 +3,38 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q
 
 from cfp import models
+from cfp.domain import visibility
+from cfp.domain.visibility import Part, Phase, Viewer
+from cfp.queries.membership import (
+    CallMembership,
+    CallRoleRef,
+    call_membership,
+    call_phase,
+    member_user_ids,
+    members,
+    phase_of,
+    roles_by_call,
+    viewer_for,
+)
 
-
-@dataclass(frozen=True, slots=True)
-class CallRoleRef:
-    slug: str
-    name: str
-    roles: frozenset[str]
+# Re-exported for the other apps and the access decorator (the package is being split).
+__all__ = [
+    "CallMembership",
+    "CallRoleRef",
+    "call_membership",
+    "call_phase",
+    "member_user_ids",
+    "members",
+    "phase_of",
+    "roles_by_call",
+    "viewer_for",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,20 +69,13 @@ ANONYMOUS = Person(is_authenticated=False)
 def person(*, user_id: int | None, username: str, first_name: str, is_staff: bool) -> Person:
     if user_id is None:
         return ANONYMOUS
-    roles: dict[tuple[str, str], set[str]] = defaultdict(set)
-    rows = models.Membership.objects.filter(user_id=user_id, call__archived_at__isnull=True)
-    for slug, name, role in rows.values_list("call__slug", "call__name", "role"):
-        roles[(slug, name)].add(role)
     return Person(
         is_authenticated=True,
         id=user_id,
         username=username,
         display_name=first_name or username,
         is_staff=is_staff,
-        calls=tuple(
-            CallRoleRef(slug=slug, name=name, roles=frozenset(r))
-            for (slug, name), r in sorted(roles.items())
-        ),
+        calls=roles_by_call(user_id=user_id),
     )
 
 
@@ -100,8 +111,7 @@ class CallSummary:
     closes_at: dt.datetime
     review_deadline_at: dt.datetime | None
     reviews_per_proposal: int
-    chairs_blind: bool
-    identities_revealed_at: dt.datetime | None
+    phase: Phase
     languages: tuple[str, ...]
     timezone: str = "UTC"
     formats: tuple[FormatRow, ...] = ()
@@ -110,10 +120,6 @@ class CallSummary:
 
     def is_open(self, now: dt.datetime) -> bool:
         return self.opens_at <= now < self.closes_at
-
-    @property
-    def chairs_see_identities(self) -> bool:
-        return not self.chairs_blind or self.identities_revealed_at is not None
 
 
 def _summary(call: models.Call, *, full: bool) -> CallSummary:
@@ -126,8 +132,7 @@ def _summary(call: models.Call, *, full: bool) -> CallSummary:
         closes_at=call.closes_at,
         review_deadline_at=call.review_deadline_at,
         reviews_per_proposal=call.reviews_per_proposal,
-        chairs_blind=call.chairs_blind,
-        identities_revealed_at=call.identities_revealed_at,
+        phase=phase_of(call),
         languages=tuple(call.languages or ()),
         timezone=call.timezone,
         formats=tuple(
@@ -356,12 +361,6 @@ def speaker_profile(*, user_id: int) -> SpeakerProfile | None:
         english_additional=s.english_additional,
         wants_mentor=s.wants_mentor,
     )
-
-
-def has_role(*, user_id: int, call_slug: str, role: str) -> bool:
-    return models.Membership.objects.filter(
-        user_id=user_id, call__slug=call_slug, role=role, call__archived_at__isnull=True
-    ).exists()
 
 
 # --- the call's own questions -----------------------------------------------------------------
@@ -627,65 +626,6 @@ def invite_preview(
 
 
 @dataclass(frozen=True, slots=True)
-class CallMembership:
-    """A call as one of its members (chair or reviewer) sees it: what every guarded view needs."""
-
-    call_id: int
-    slug: str
-    name: str
-    role: str
-    timezone: str
-    closes_at: dt.datetime
-    reviews_per_proposal: int
-    chairs_blind: bool
-    identities_revealed: bool
-
-    @property
-    def id(self) -> int:
-        return self.call_id
-
-    @property
-    def chairs_see_identities(self) -> bool:
-        return not self.chairs_blind or self.identities_revealed
-
-
-# The chair pages of this app call it by this name.
-ChairCall = CallMembership
-
-
-def call_membership(*, user_id: int, slug: str, role: str) -> CallMembership | None:
-    """The call if this person holds this role in it and it is not archived (one query).
-
-    None otherwise, so views answer 404 and do not reveal that the call exists.
-    """
-    row = (
-        models.Membership.objects.filter(
-            user_id=user_id, call__slug=slug, role=role, call__archived_at__isnull=True
-        )
-        .select_related("call")
-        .first()
-    )
-    if row is None:
-        return None
-    c = row.call
-    return CallMembership(
-        call_id=c.pk,
-        slug=c.slug,
-        name=c.name,
-        role=row.role,
-        timezone=c.timezone,
-        closes_at=c.closes_at,
-        reviews_per_proposal=c.reviews_per_proposal,
-        chairs_blind=c.chairs_blind,
-        identities_revealed=c.identities_revealed_at is not None,
-    )
-
-
-def chair_call(*, user_id: int, slug: str) -> CallMembership | None:
-    return call_membership(user_id=user_id, slug=slug, role=models.Role.CHAIR)
-
-
-@dataclass(frozen=True, slots=True)
 class FormatSetting:
     id: int
     slug: str
@@ -733,8 +673,7 @@ class CallSettings:
     review_deadline_at: dt.datetime | None
     languages: tuple[str, ...]
     reviews_per_proposal: int
-    chairs_blind: bool
-    identities_revealed_at: dt.datetime | None
+    phase: Phase
     formats: tuple[FormatSetting, ...]
     tracks: tuple[TrackSetting, ...]
     criteria: tuple[CriterionSetting, ...]
@@ -777,8 +716,7 @@ def call_settings(*, call_id: int) -> CallSettings:
         review_deadline_at=c.review_deadline_at,
         languages=tuple(c.languages or ()),
         reviews_per_proposal=c.reviews_per_proposal,
-        chairs_blind=c.chairs_blind,
-        identities_revealed_at=c.identities_revealed_at,
+        phase=phase_of(c),
         formats=tuple(
             FormatSetting(
                 id=f.pk,
@@ -822,16 +760,25 @@ class ChairProposalRef:
     reopened_until: dt.datetime | None
 
 
-def chair_proposal_ref(*, call_id: int, code: str, blind: bool) -> ChairProposalRef | None:
-    p = models.Proposal.objects.filter(call_id=call_id, code=code).first()
-    if p is None:
-        return None
+def _chair_ref(p: models.Proposal, *, phase: Phase) -> ChairProposalRef:
     return ChairProposalRef(
         code=p.code,
-        title=(p.redacted or {}).get("title", "") if blind else p.title,
+        title=visibility.pick(
+            viewer=Viewer.CHAIR,
+            part=Part.CONTENT,
+            phase=phase,
+            raw=p.title,
+            redacted=(p.redacted or {}).get("title", ""),
+        ),
         state=p.state,
         reopened_until=p.reopened_until,
     )
+
+
+def chair_proposal_ref(*, call_id: int, code: str, phase: Phase) -> ChairProposalRef | None:
+    """One proposal as a chair names it on the reopen page, its title as the phase allows."""
+    p = models.Proposal.objects.filter(call_id=call_id, code=code).first()
+    return None if p is None else _chair_ref(p, phase=phase)
 
 
 @dataclass(frozen=True, slots=True)
@@ -865,7 +812,7 @@ class ChairFindings:
 CONTEXT_CHARS = 40
 
 
-def chair_findings(*, call_id: int, code: str, blind: bool) -> ChairFindings | None:
+def chair_findings(*, call_id: int, code: str, phase: Phase) -> ChairFindings | None:
     """A proposal's scanner findings with a little context, and the rulings made on them."""
     p = (
         models.Proposal.objects.filter(call_id=call_id, code=code)
@@ -907,12 +854,7 @@ def chair_findings(*, call_id: int, code: str, blind: bool) -> ChairFindings | N
         for fp in sorted(p.false_positives.all(), key=lambda fp: fp.marked_at)
     )
     return ChairFindings(
-        proposal=ChairProposalRef(
-            code=p.code,
-            title=(p.redacted or {}).get("title", "") if blind else p.title,
-            state=p.state,
-            reopened_until=p.reopened_until,
-        ),
+        proposal=_chair_ref(p, phase=phase),
         findings=tuple(rows),
         rulings=rulings,
     )
