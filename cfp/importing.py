@@ -47,8 +47,8 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils.text import slugify
 
-from cfp import models, services
-from cfp.domain import leaks
+from cfp import models
+from cfp.services import texts
 from common import codes
 from common.stats import analyze_after_bulk_load
 
@@ -600,12 +600,6 @@ class _SpeakerTarget:
             self.spoken_before = not s.first_time
 
 
-def _identity(s: models.Speaker) -> leaks.SpeakerIdentity:
-    return leaks.SpeakerIdentity(
-        name=s.name, email=s.email, affiliation=s.affiliation, links=tuple(s.links or ())
-    )
-
-
 def _apply(speaker: models.Speaker, target: _SpeakerTarget) -> bool:
     """Set the target's values on the row; True if anything changed."""
     wanted: dict[str, object] = {"name": target.name}
@@ -674,11 +668,11 @@ def _save_speakers(
             new.append(row)
             rows[key] = row
         elif row.user_id is None:
-            before = _identity(row)
+            before = texts.identity(row)
             if _apply(row, target):
                 row.updated_at = now
                 changed.append(row)
-                if _identity(row) != before:
+                if texts.identity(row) != before:
                     identity_changed.add(row.pk)
     created = models.Speaker.objects.bulk_create(new, batch_size=CHUNK)
     if created and created[0].pk is None:  # pragma: no cover - databases without RETURNING
@@ -884,10 +878,10 @@ def _write(
             new_rows.append((proposal, people))
             continue
         old_links = links.get(proposal.pk, [])
-        old_identities = [_identity(link.speaker) for link in old_links]
+        old_identities = [texts.identity(link.speaker) for link in old_links]
         speakers_changed = [link.speaker_id for link in old_links] != [s.pk for s in people]
         text_changed = any(
-            getattr(proposal, name) != getattr(line, name) for name in services.REVIEWER_FIELDS
+            getattr(proposal, name) != getattr(line, name) for name in texts.REVIEWER_FIELDS
         )
         other_changed = (
             proposal.format_id != fmt.pk
@@ -899,7 +893,7 @@ def _write(
         if not (text_changed or other_changed or speakers_changed):
             counts.unchanged += 1
             # The rows are shared: another line may have renamed a speaker of this proposal.
-            if old_identities != [_identity(s) for s in people]:
+            if old_identities != [texts.identity(s) for s in people]:
                 updates.append((proposal, people, False, True))
             continue
         counts.updated += 1
@@ -910,7 +904,7 @@ def _write(
         if text_changed:
             _set_text(proposal, line)
             proposal.version += 1
-        rescan = text_changed or old_identities != [_identity(s) for s in people]
+        rescan = text_changed or old_identities != [texts.identity(s) for s in people]
         proposal.level, proposal.language = line.level, line.language
         updates.append((proposal, people, text_changed, rescan))
 
@@ -959,30 +953,13 @@ def _set_text(proposal: models.Proposal, line: ProposalLine) -> None:
     proposal.notes = line.notes
 
 
-def _fields(proposal: models.Proposal) -> dict[str, str]:
-    return {name: getattr(proposal, name) for name in services.REVIEWER_FIELDS}
-
-
-def _version(proposal: models.Proposal, now: dt.datetime) -> models.ProposalVersion:
-    return models.ProposalVersion(
-        proposal=proposal,
-        number=proposal.version,
-        created_at=now,
-        redacted=dict(proposal.redacted or {}),
-        **_fields(proposal),
-    )
-
-
 def _create_new(
     *, new_rows: Sequence[tuple[models.Proposal, list[models.Speaker]]], now: dt.datetime
 ) -> None:
     if not new_rows:
         return
-    for (proposal, people), code in zip(new_rows, _new_codes(len(new_rows)), strict=True):
+    for (proposal, _people), code in zip(new_rows, _new_codes(len(new_rows)), strict=True):
         proposal.code = code
-        proposal.redacted, proposal.findings = services.scan_fields(
-            fields=_fields(proposal), speakers=[_identity(s) for s in people]
-        )
     created = models.Proposal.objects.bulk_create([p for p, _s in new_rows], batch_size=CHUNK)
     if created and created[0].pk is None:  # pragma: no cover - databases without RETURNING
         ids = dict(
@@ -1000,8 +977,10 @@ def _create_new(
         ],
         batch_size=CHUNK,
     )
-    models.ProposalVersion.objects.bulk_create(
-        [_version(p, p.submitted_at) for p, _s in new_rows], batch_size=CHUNK
+    proposals = [p for p, _s in new_rows]
+    texts.store_texts(
+        proposals=proposals,
+        versions={p.pk: texts.NewVersion(created_at=p.submitted_at) for p in proposals},
     )
     analyze_after_bulk_load(
         models.Proposal,
@@ -1020,26 +999,10 @@ def _update_existing(
 ) -> None:
     if not updates:
         return
-    ignored: dict[int, dict[str, set[tuple[int, int]]]] = {}
-    rescan_ids = [p.pk for p, _s, _t, rescan in updates if rescan]
-    for chunk in _chunks(rescan_ids):
-        for fp in models.FalsePositive.objects.filter(proposal_id__in=chunk):
-            ignored.setdefault(fp.proposal_id, {}).setdefault(fp.field, set()).add(
-                (fp.start, fp.end)
-            )
     drop: list[int] = []
     move: list[models.ProposalSpeaker] = []
     add: list[models.ProposalSpeaker] = []
-    versions: list[models.ProposalVersion] = []
-    for proposal, people, text_changed, rescan in updates:
-        if rescan:
-            proposal.redacted, proposal.findings = services.scan_fields(
-                fields=_fields(proposal),
-                speakers=[_identity(s) for s in people],
-                ignored=ignored.get(proposal.pk),
-            )
-        if text_changed:
-            versions.append(_version(proposal, now))
+    for proposal, people, _text_changed, _rescan in updates:
         kept = {link.speaker_id: link for link in links.get(proposal.pk, [])}
         wanted = [s.pk for s in people]
         drop.extend(link.pk for sid, link in kept.items() if sid not in wanted)
@@ -1056,7 +1019,6 @@ def _update_existing(
         models.ProposalSpeaker.objects.filter(pk__in=chunk).delete()
     models.ProposalSpeaker.objects.bulk_update(move, ["position"], batch_size=CHUNK)
     models.ProposalSpeaker.objects.bulk_create(add, batch_size=CHUNK)
-    models.ProposalVersion.objects.bulk_create(versions, batch_size=CHUNK)
     models.Proposal.objects.bulk_update(
         [p for p, _s, _t, _r in updates],
         [
@@ -1069,12 +1031,17 @@ def _update_existing(
             "level",
             "language",
             "version",
-            "redacted",
-            "findings",
             "submitted_at",
             "updated_at",
         ],
         batch_size=CHUNK,
+    )
+    # The text and the line-up are saved: what reviewers get follows from them.
+    texts.store_texts(
+        proposals=[p for p, _s, _t, rescan in updates if rescan],
+        versions={
+            p.pk: texts.NewVersion(created_at=now) for p, _s, changed, _r in updates if changed
+        },
     )
 
 
@@ -1089,5 +1056,4 @@ def _rescan_elsewhere(*, identity_changed: set[int], done: set[int]) -> None:
                 "proposal_id", flat=True
             )
         )
-    for proposal in models.Proposal.objects.filter(pk__in=sorted(ids - done)):
-        services.rescan_proposal(proposal=proposal)
+    texts.rescan_proposals(proposal_ids=ids - done)

@@ -21,20 +21,25 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cfp import models, queries
-from cfp.domain import leaks
+from cfp.domain import answers, leaks
+from cfp.services import texts
+from cfp.services.memberships import grant_role as grant_role
+from cfp.services.memberships import grant_roles as grant_roles
+from cfp.services.memberships import revoke_role as revoke_role
+from cfp.services.texts import NewVersion as NewVersion
+from cfp.services.texts import rescan_proposals as rescan_proposals
+from cfp.services.texts import store_texts as store_texts
 from common import codes
 from common.queue import enqueue_on_commit
 
-REVIEWER_FIELDS = ("title", "abstract", "description", "notes")
+REVIEWER_FIELDS = texts.REVIEWER_FIELDS
 INVITE_LIFETIME = dt.timedelta(days=14)
 MAX_PENDING_INVITES = 10
 # Outbox keys of e-mails whose body holds a secret link (see send_email).
 log = logging.getLogger(__name__)
 
 SECRET_MAIL_KEYS = ("invite:", "verify:")
-TEXT_KINDS = frozenset(
-    {models.QuestionKind.SHORT_TEXT, models.QuestionKind.LONG_TEXT, models.QuestionKind.URL}
-)
+TEXT_KINDS = answers.TEXT_KINDS
 CHOICE_KINDS = frozenset({models.QuestionKind.CHOOSE_ONE, models.QuestionKind.CHOOSE_MANY})
 
 
@@ -135,133 +140,24 @@ def _editable(*, call: models.Call, proposal: models.Proposal | None, now: dt.da
         raise UnableToSubmit(_closed_message(call))
 
 
-def _identity(speaker: models.Speaker) -> leaks.SpeakerIdentity:
-    return leaks.SpeakerIdentity(
-        name=speaker.name,
-        email=speaker.email,
-        affiliation=speaker.affiliation,
-        links=tuple(speaker.links or ()),
-    )
+_identity = texts.identity
+Prescanned = texts.Prescanned
+_prescan = texts.prescan
+answer_key = answers.answer_key
+answer_text = answers.answer_text
+rescan_proposal = texts.rescan_proposal
 
 
 def _identities(links: Iterable[models.ProposalSpeaker]) -> list[leaks.SpeakerIdentity]:
     return [_identity(link.speaker) for link in links]
 
 
-def identities_for(proposal: models.Proposal) -> list[leaks.SpeakerIdentity]:
-    return _identities(proposal.speaker_links.select_related("speaker"))
-
-
-# Scanner results by what they depend on: the text and the speakers, in line-up order.
-Prescanned = Mapping[tuple[str, tuple[leaks.SpeakerIdentity, ...]], tuple[leaks.Finding, ...]]
-
-
-def _prescan(*, texts: Iterable[str], speakers: Sequence[leaks.SpeakerIdentity]) -> Prescanned:
-    """Scan before a write transaction opens, so no lock is held while the scanner runs.
-
-    The transaction then looks its texts and speakers up here and scans only what it does not
-    find (a profile or an answer that changed in between), so the stored result is the same.
-    """
-    line_up = tuple(speakers)
-    return {(text, line_up): leaks.scan(text=text, speakers=line_up) for text in set(texts)}
-
-
 def scan_fields(
-    *,
-    fields: dict[str, str],
-    speakers: Sequence[leaks.SpeakerIdentity],
-    ignored: dict[str, set[tuple[int, int]]] | None = None,
-    prescanned: Prescanned | None = None,
+    *, fields: dict[str, str], speakers: Sequence[leaks.SpeakerIdentity]
 ) -> tuple[dict[str, str], list[dict[str, object]]]:
-    """Redacted text per field and the findings, as stored on the proposal."""
-    redacted: dict[str, str] = {}
-    findings: list[dict[str, object]] = []
-    line_up = tuple(speakers)
-    for name, text in fields.items():
-        found = (prescanned or {}).get((text, line_up))
-        if found is None:
-            found = leaks.scan(text=text, speakers=speakers)
-        skip = (ignored or {}).get(name, set())
-        kept = [f for f in found if (f.start, f.end) not in skip]
-        redacted[name] = leaks.redact(text=text, findings=kept)
-        findings.extend(
-            {
-                "field": name,
-                "kind": str(f.kind),
-                "start": f.start,
-                "end": f.end,
-                "text": f.text,
-                "ignored": (f.start, f.end) in skip,
-            }
-            for f in found
-        )
-    return redacted, findings
-
-
-def answer_key(question_id: int, speaker_number: int | None = None) -> str:
-    """Where a reviewer-visible answer sits in ``Proposal.redacted`` (and in findings).
-
-    ``q:<question id>`` for a per-proposal answer; ``q:<question id>:<n>`` for the n-th
-    speaker's answer (1-based, in line-up order).
-    """
-    if speaker_number is None:
-        return f"q:{question_id}"
-    return f"q:{question_id}:{speaker_number}"
-
-
-def _number_text(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
-
-
-def answer_text(*, kind: str, value: Any) -> str:
-    """A stored answer as one line of text, as reviewers and chairs read it."""
-    if value is None or value in ("", [], ()):
-        return ""
-    if kind == models.QuestionKind.YES_NO:
-        return "yes" if value else "no"
-    if kind == models.QuestionKind.CHOOSE_MANY:
-        return ", ".join(str(v) for v in value)
-    if kind == models.QuestionKind.NUMBER:
-        return _number_text(float(value))
-    return str(value)
-
-
-def rescan_proposal(*, proposal: models.Proposal, prescanned: Prescanned | None = None) -> None:
-    """Recompute what reviewers get: the text and the reviewer-visible answers, redacted.
-
-    Text answers (short, long, web address) go through the scanner; numbers, yes/no and
-    choices are the chair's own words or plain values and are stored as they are. Answers to
-    chairs-only questions never enter ``redacted``. Texts found in ``prescanned`` (with the
-    same speakers) are not scanned again.
-    """
-    links = list(proposal.speaker_links.select_related("speaker").order_by("position", "pk"))
-    number = {link.speaker_id: n for n, link in enumerate(links, start=1)}
-    fields = {name: getattr(proposal, name) for name in REVIEWER_FIELDS}
-    plain: dict[str, str] = {}
-    answers = proposal.answers.filter(
-        question__visibility=models.QuestionVisibility.REVIEWERS
-    ).select_related("question")
-    for answer in answers.order_by("question__position", "question_id", "speaker_id"):
-        if answer.speaker_id is not None and answer.speaker_id not in number:
-            continue  # a speaker who left the proposal
-        key = answer_key(
-            answer.question_id, number[answer.speaker_id] if answer.speaker_id else None
-        )
-        text = answer_text(kind=answer.question.kind, value=answer.value)
-        if text:
-            (fields if answer.question.kind in TEXT_KINDS else plain)[key] = text
-    ignored: dict[str, set[tuple[int, int]]] = {}
-    for fp in proposal.false_positives.all():
-        # A ruling holds while the same words sit at the same place; after an edit moves them,
-        # the scanner's finding comes back (hiding too much is the safe side).
-        if fields.get(fp.field, "")[fp.start : fp.end] == fp.text:
-            ignored.setdefault(fp.field, set()).add((fp.start, fp.end))
-    redacted, findings = scan_fields(
-        fields=fields, speakers=_identities(links), ignored=ignored, prescanned=prescanned
-    )
-    redacted.update(plain)
-    proposal.redacted, proposal.findings = redacted, findings
-    proposal.save(update_fields=["redacted", "findings"])
+    """Redacted text per field and the findings as stored (``texts.preview_redaction``)."""
+    result = texts.preview_redaction(fields=fields, speakers=speakers)
+    return result.redacted_json(), result.findings_json()
 
 
 def _rescan_answering(*, question_id: int) -> None:
@@ -309,20 +205,6 @@ def _speaker_for_user(user: AbstractBaseUser) -> models.Speaker:
     if speaker.pk is None:
         speaker.save(force_insert=True)
     return speaker
-
-
-def _save_version(*, proposal: models.Proposal, actor_id: int | None, now: dt.datetime) -> None:
-    models.ProposalVersion.objects.create(
-        proposal=proposal,
-        number=proposal.version,
-        title=proposal.title,
-        abstract=proposal.abstract,
-        description=proposal.description,
-        notes=proposal.notes,
-        redacted=dict(proposal.redacted or {}),
-        created_at=now,
-        created_by_id=actor_id,
-    )
 
 
 def queue_email(*, key: str, to: str, subject: str, body: str, now: dt.datetime) -> bool:
@@ -608,8 +490,11 @@ def _submit_proposal(
     models.ProposalSpeaker.objects.create(proposal=proposal, speaker=speaker, confirmed_at=now)
     if data.answers is not None:
         _save_answers(proposal=proposal, speaker=speaker, answers=data.answers, now=now)
-    rescan_proposal(proposal=proposal, prescanned=prescanned)
-    _save_version(proposal=proposal, actor_id=owner.pk, now=now)
+    texts.store_texts(
+        proposals=[proposal],
+        versions={proposal.pk: texts.NewVersion(created_at=now, created_by_id=owner.pk)},
+        prescanned=prescanned,
+    )
     queue_email(
         key=f"submitted:{proposal.code}",
         to=speaker.email,
@@ -732,8 +617,11 @@ def _update_proposal(
     proposal.version += 1
     proposal.updated_at = now
     proposal.save()
-    rescan_proposal(proposal=proposal, prescanned=prescanned)
-    _save_version(proposal=proposal, actor_id=user_id, now=now)
+    texts.store_texts(
+        proposals=[proposal],
+        versions={proposal.pk: texts.NewVersion(created_at=now, created_by_id=user_id)},
+        prescanned=prescanned,
+    )
     return proposal.version
 
 
