@@ -530,9 +530,9 @@ def test_the_proposal_page_runs_a_fixed_number_of_queries_whatever_the_speakers_
     models.Question.objects.create(call=proposal.call, label="Q", kind="short_text")
     client = signed_in(sam)
 
-    # session, user, call (+formats, tracks, criteria), proposal (+links, +speakers),
+    # session, user, call (+formats, tracks, criteria), proposal (+links with their speakers),
     # questions, answers, invites, nav roles.
-    with assert_queries(13):
+    with assert_queries(12):
         response = client.get(detail_url(proposal))
 
     assert len(response.context["proposal"].speakers) == rows + 1

@@ -1,0 +1,112 @@
+"""Calls as the public pages and the submission form see them: dates, formats, tracks, criteria."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+
+from cfp import models
+from cfp.domain.visibility import Phase
+from cfp.queries.membership import phase_of
+
+
+@dataclass(frozen=True, slots=True)
+class FormatRow:
+    slug: str
+    name: str
+    duration_minutes: int
+    slots: int
+
+
+@dataclass(frozen=True, slots=True)
+class CriterionRow:
+    slug: str
+    name: str
+    guidance: str
+    minimum: int
+    maximum: int
+    weight: float
+
+    @property
+    def choices(self) -> tuple[int, ...]:
+        return tuple(range(self.minimum, self.maximum + 1))
+
+
+@dataclass(frozen=True, slots=True)
+class CallSummary:
+    id: int
+    slug: str
+    name: str
+    description: str
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    review_deadline_at: dt.datetime | None
+    reviews_per_proposal: int
+    phase: Phase
+    languages: tuple[str, ...]
+    timezone: str = "UTC"
+    formats: tuple[FormatRow, ...] = ()
+    tracks: tuple[tuple[str, str], ...] = ()
+    criteria: tuple[CriterionRow, ...] = ()
+
+    def is_open(self, now: dt.datetime) -> bool:
+        return self.opens_at <= now < self.closes_at
+
+
+def _summary(call: models.Call, *, full: bool) -> CallSummary:
+    return CallSummary(
+        id=call.pk,
+        slug=call.slug,
+        name=call.name,
+        description=call.description,
+        opens_at=call.opens_at,
+        closes_at=call.closes_at,
+        review_deadline_at=call.review_deadline_at,
+        reviews_per_proposal=call.reviews_per_proposal,
+        phase=phase_of(call),
+        languages=tuple(call.languages or ()),
+        timezone=call.timezone,
+        formats=tuple(
+            FormatRow(slug=f.slug, name=f.name, duration_minutes=f.duration_minutes, slots=f.slots)
+            for f in call.formats.all()
+        )
+        if full
+        else (),
+        tracks=tuple((t.slug, t.name) for t in call.tracks.all()) if full else (),
+        criteria=tuple(
+            CriterionRow(
+                slug=c.slug,
+                name=c.name,
+                guidance=c.guidance,
+                minimum=c.minimum,
+                maximum=c.maximum,
+                weight=c.weight,
+            )
+            for c in call.criteria.all()
+        )
+        if full
+        else (),
+    )
+
+
+def listed_calls(*, now: dt.datetime) -> tuple[CallSummary, ...]:
+    """Calls open now or opening soon, for the home page."""
+    rows = models.Call.objects.filter(archived_at__isnull=True, closes_at__gt=now).order_by(
+        "closes_at"
+    )
+    return tuple(_summary(c, full=False) for c in rows)
+
+
+def call_summary(*, slug: str) -> CallSummary | None:
+    call = (
+        models.Call.objects.filter(slug=slug, archived_at__isnull=True)
+        .prefetch_related(
+            Prefetch("formats", queryset=models.Format.objects.order_by("name", "pk")),
+            Prefetch("tracks", queryset=models.Track.objects.order_by("name", "pk")),
+            Prefetch("criteria", queryset=models.Criterion.objects.order_by("position", "slug")),
+        )
+        .first()
+    )
+    return _summary(call, full=True) if call else None

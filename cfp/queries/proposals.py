@@ -1,0 +1,175 @@
+"""A speaker's own proposals: the list under "my proposals" and one proposal with its speakers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q
+
+from cfp import models
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerRow:
+    name: str
+    email: str
+    bio: str
+    affiliation: str
+    links: tuple[str, ...]
+    first_time: bool | None
+    english_additional: bool | None
+    wants_mentor: bool | None
+    region: str
+    confirmed: bool
+    link_id: int = 0
+    is_owner: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalRow:
+    code: str
+    title: str
+    state: str
+    format_name: str
+    track_name: str
+    language: str
+    level: str
+    submitted_at: dt.datetime
+    updated_at: dt.datetime
+    decision: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalDetail:
+    code: str
+    external_id: str
+    call_slug: str
+    title: str
+    abstract: str
+    description: str
+    notes: str
+    state: str
+    format_slug: str
+    format_name: str
+    track_slug: str
+    track_name: str
+    language: str
+    level: str
+    version: int
+    submitted_at: dt.datetime
+    updated_at: dt.datetime
+    reopened_until: dt.datetime | None
+    redacted: dict[str, str] = field(default_factory=dict)
+    findings: tuple[dict[str, object], ...] = ()
+    speakers: tuple[SpeakerRow, ...] = ()
+    id: int = 0
+    is_owner: bool = False
+    published_decision: str = ""
+    published_feedback: tuple[str, ...] = ()
+    decision_sent_at: dt.datetime | None = None
+
+    @property
+    def decision_published(self) -> bool:
+        return self.decision_sent_at is not None and bool(self.published_decision)
+
+
+def _proposal_row(p: models.Proposal) -> ProposalRow:
+    return ProposalRow(
+        code=p.code,
+        title=p.title,
+        state=p.state,
+        format_name=p.format.name,
+        track_name=p.track.name if p.track else "",
+        language=p.language,
+        level=p.level,
+        submitted_at=p.submitted_at,
+        updated_at=p.updated_at,
+        decision=p.published_decision if p.decision_sent_at else "",
+    )
+
+
+def my_proposals(*, user_id: int, call_slug: str) -> tuple[ProposalRow, ...]:
+    rows = (
+        models.Proposal.objects.filter(call__slug=call_slug)
+        .filter(Q(owner_id=user_id) | Q(speaker_links__speaker__user_id=user_id))
+        .select_related("format", "track")
+        .distinct()
+        .order_by("-submitted_at")
+    )
+    return tuple(_proposal_row(p) for p in rows)
+
+
+def _speaker_rows(p: models.Proposal) -> tuple[SpeakerRow, ...]:
+    return tuple(
+        SpeakerRow(
+            name=link.speaker.name,
+            email=link.speaker.email,
+            bio=link.speaker.bio,
+            affiliation=link.speaker.affiliation,
+            links=tuple(link.speaker.links or ()),
+            first_time=None
+            if link.speaker.spoken_before is None
+            else not link.speaker.spoken_before,
+            english_additional=link.speaker.english_additional,
+            wants_mentor=link.speaker.wants_mentor,
+            region=link.speaker.region,
+            confirmed=link.confirmed_at is not None,
+            link_id=link.pk,
+            is_owner=p.owner_id is not None and link.speaker.user_id == p.owner_id,
+        )
+        for link in p.speaker_links.all()
+    )
+
+
+def proposal_detail(
+    p: models.Proposal, *, with_speakers: bool, viewer_id: int | None = None
+) -> ProposalDetail:
+    return ProposalDetail(
+        code=p.code,
+        external_id=p.external_id or "",
+        call_slug=p.call.slug,
+        title=p.title,
+        abstract=p.abstract,
+        description=p.description,
+        notes=p.notes,
+        state=p.state,
+        format_slug=p.format.slug,
+        format_name=p.format.name,
+        track_slug=p.track.slug if p.track else "",
+        track_name=p.track.name if p.track else "",
+        language=p.language,
+        level=p.level,
+        version=p.version,
+        submitted_at=p.submitted_at,
+        updated_at=p.updated_at,
+        reopened_until=p.reopened_until,
+        redacted=dict(p.redacted or {}),
+        findings=tuple(p.findings or ()),
+        speakers=_speaker_rows(p) if with_speakers else (),
+        id=p.pk,
+        is_owner=viewer_id is not None and p.owner_id == viewer_id,
+        published_decision=p.published_decision,
+        published_feedback=tuple(str(f) for f in p.published_feedback or ()),
+        decision_sent_at=p.decision_sent_at,
+    )
+
+
+def owned_proposal(*, user_id: int, call_slug: str, code: str) -> ProposalDetail | None:
+    """The proposal if this person owns it or speaks on it; None otherwise (so views 404)."""
+    speaking = models.ProposalSpeaker.objects.filter(speaker__user_id=user_id)
+    p = (
+        models.Proposal.objects.filter(call__slug=call_slug, code=code)
+        .filter(Q(owner_id=user_id) | Q(pk__in=speaking.values("proposal_id")))
+        .select_related("call", "format", "track")
+        .prefetch_related(
+            Prefetch(
+                "speaker_links",
+                queryset=models.ProposalSpeaker.objects.select_related("speaker").order_by(
+                    "position", "pk"
+                ),
+            )
+        )
+        .first()
+    )
+    return proposal_detail(p, with_speakers=True, viewer_id=user_id) if p else None
