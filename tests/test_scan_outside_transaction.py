@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from cfp import models, services
 from cfp.domain import leaks
+from cfp.services import texts
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -163,15 +164,15 @@ def test_a_name_changed_after_the_early_scan_is_still_redacted(
 ) -> None:
     owner = factories.user("sam", first_name="Samira Quell")
     models.Speaker.objects.create(user=owner, name="Samira Quell", email=owner.email)
-    prescan = services._prescan
+    prescan = texts.prescan
 
-    def rename_after(**kwargs: Any) -> services.Prescanned:
+    def rename_after(**kwargs: Any) -> texts.Prescanned:
         result = prescan(**kwargs)
         # A profile edit that commits between the early scan and the submission's transaction.
         models.Speaker.objects.filter(user=owner).update(name="Samira Okonkwo-Vale")
         return result
 
-    monkeypatch.setattr(services, "_prescan", rename_after)
+    monkeypatch.setattr(texts, "prescan", rename_after)
 
     proposal = submit(owner, questions)
 

@@ -2,13 +2,12 @@
 
 Domain code cannot call Django's translation machinery, so it marks its templates with
 ``gettext_noop`` (which ``makemessages`` extracts by that name) and hands back the template with
-its parameters; the service that shows the message translates it
-(``gettext(message.template) % message.params``).
+its parameters; the service that shows the message translates it (``message.text(gettext)``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 
@@ -24,6 +23,7 @@ class Message:
     template: str
     params: Mapping[str, object] = field(default_factory=dict)
 
-    def text(self) -> str:
-        """The untranslated text (logs, tests); people get the translated one."""
-        return self.template % dict(self.params) if self.params else self.template
+    def text(self, translate: Callable[[str], str] = str) -> str:
+        """The message, translated by ``translate`` (Django's ``gettext``; untranslated without)."""
+        template = translate(self.template)
+        return template % dict(self.params) if self.params else template

@@ -145,17 +145,18 @@ def test_a_speaker_edit_in_progress_neither_blocks_nor_deadlocks_an_aggregation(
     services.request_aggregation(call_id=call.pk, now=timezone.now(), enqueue=False)
 
     from cfp import services as cfp_services
+    from cfp.services import texts
 
     inside_edit = threading.Event()
     aggregated = threading.Event()
-    original_rescan = cfp_services.rescan_proposal
+    original_store = texts.store_texts
 
-    def rescan_then_wait(**kwargs: object) -> None:
-        original_rescan(**kwargs)  # type: ignore[arg-type]
+    def store_then_wait(**kwargs: object) -> None:
+        original_store(**kwargs)  # type: ignore[arg-type]
         inside_edit.set()  # the proposal row is locked and updated; the transaction is open
         aggregated.wait(timeout=15)
 
-    monkeypatch.setattr(cfp_services, "rescan_proposal", rescan_then_wait)
+    monkeypatch.setattr(texts, "store_texts", store_then_wait)
     errors: list[BaseException] = []
 
     def edit() -> None:
