@@ -22,9 +22,9 @@ The attacker is a chair (or anyone who sees reports). They know:
 They do not know anybody's actual answer. They may combine all of the above linearly and solve:
 for a hidden cell, the smallest and largest values consistent with everything they know. That is
 what `protect_table` computes (`scipy.optimize.linprog`, one minimisation and one maximisation per
-hidden cell, batched into a few calls), with integer rounding of the bounds. Other dimensions add
-nothing: the reports publish no cross-tabulation, and tables of different questions only share
-the stage counts, which are already in the model.
+hidden cell, batched into a few calls; the programs are in `attack`), with integer rounding of
+the bounds. Other dimensions add nothing: the reports publish no cross-tabulation, and tables of
+different questions only share the stage counts, which are already in the model.
 
 What a published table guarantees
 ----------------------------------
@@ -71,28 +71,27 @@ Limits (also in docs/diversity-reports.md)
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 
-import numpy as np
-from scipy import sparse
-from scipy.optimize import linprog
+from diversity.domain import attack
+from diversity.domain.attack import CellKey, Flow, InconsistentSnapshot, Item
+
+__all__ = [
+    "DEFAULT_K",
+    "MIN_K",
+    "CellKey",
+    "Flow",
+    "InconsistentSnapshot",
+    "PreviousTable",
+    "Protection",
+    "check_k",
+    "flows_for_snapshot",
+    "protect_table",
+]
 
 MIN_K = 5
 DEFAULT_K = 10
-_EPS = 1e-6
-
-CellKey = tuple[str, str]
-"""(row, column): an answer and a stage."""
-
-
-class InconsistentSnapshot(ValueError):
-    """The counts, the previous snapshot and the declared changes cannot all be true at once.
-
-    Usually an answer changed without being declared as changed; the audit would then model a
-    weaker attacker than the real one, so we refuse instead of publishing.
-    """
 
 
 def check_k(k: int) -> int:
@@ -105,31 +104,6 @@ def check_k(k: int) -> int:
             f"individual people, so k may be lowered to {MIN_K} but no further"
         )
     return k
-
-
-@dataclass(frozen=True, slots=True)
-class Flow:
-    """Units that look alike to the attacker: same stages then and now, same kind of change.
-
-    `before` / `after` are the stage sets (columns) of these units in the previous snapshot and
-    now; None means absent from that snapshot (a new or a withdrawn unit). When
-    `answers_changed` is False and the unit is in both snapshots, its answer is the same in both.
-    `after_rows` / `before_rows` restrict which answers these units can have now / had then,
-    when the attacker may know it (whether they answered at all); None means any answer.
-    """
-
-    before: frozenset[str] | None
-    after: frozenset[str] | None
-    answers_changed: bool
-    size: int
-    after_rows: frozenset[str] | None = None
-    before_rows: frozenset[str] | None = None
-
-    def __post_init__(self) -> None:
-        if self.size < 0:
-            raise ValueError("a flow cannot have a negative size")
-        if self.before is None and self.after is None:
-            raise ValueError("a flow must exist in at least one snapshot")
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,11 +135,6 @@ def flows_for_snapshot(
     )
 
 
-Item = tuple[str, str, CellKey]
-"""(attacker model, snapshot, cell): model "strict" knows the flows' row limits, "loose" does
-not; snapshot "new" is the table being published, "old" the previous one."""
-
-
 def protect_table(
     *,
     rows: Sequence[str],
@@ -193,8 +162,8 @@ def protect_table(
         raise ValueError(f"counts is missing cells, e.g. {missing[0]}")
     old_rows = tuple(previous.rows) if previous is not None else ()
 
-    def make_model(limits: bool) -> _Model:
-        return _Model(
+    def make_model(limits: bool) -> attack.Model:
+        return attack.Model(
             rows=tuple(dict.fromkeys([*rows, *old_rows])),
             columns=tuple(columns),
             flows=flows,
@@ -220,7 +189,7 @@ def protect_table(
     # The truth must satisfy the attacker's model, otherwise the model is wrong (e.g. an
     # undeclared change) and its verdicts would mean nothing; it is checked with the first round.
     strict = models["strict"]
-    truth = _System(
+    truth = attack.System(
         strict, [*old_fixed["strict"], *((strict.new_terms[c], counts[c]) for c in cells)]
     )
     # W per audited item: in closed form for a single snapshot, else solved when first needed
@@ -232,13 +201,13 @@ def protect_table(
             for name in models
             for cell in cells
         }
-    bases: dict[str, _System] = {}
+    bases: dict[str, attack.System] = {}
 
     def fill_base(items: Sequence[Item]) -> None:
         missing = [item for item in items if item not in base_width]
         for name in {item[0] for item in missing}:
-            bases.setdefault(name, _System(models[name], old_fixed[name]))
-        found = _intervals([(bases[i[0]], models[i[0]].terms(i)) for i in missing])
+            bases.setdefault(name, attack.System(models[name], old_fixed[name]))
+        found = attack.intervals([(bases[i[0]], models[i[0]].terms(i)) for i in missing])
         base_width.update({i: high - low for i, (low, high) in zip(missing, found, strict=True)})
 
     # A cell the strict attacker can count from the stage sets and who answered alone ("not
@@ -279,13 +248,13 @@ def protect_table(
                 items.append(("loose", side, cell))
         return items
 
-    shown = _Shown(rows=tuple(rows), columns=tuple(columns), flows=flows, counts=counts)
+    shown = attack.Shown(rows=tuple(rows), columns=tuple(columns), flows=flows, counts=counts)
     pending = items_for(sorted(hidden), old_hidden)
     ranges: dict[CellKey, tuple[int, int]] = {}
     checked = False
     while True:
         systems = {
-            name: _System(
+            name: attack.System(
                 model,
                 [
                     *old_fixed[name],
@@ -299,7 +268,7 @@ def protect_table(
         if not checked:
             requests.append((truth, []))
         try:
-            found = _intervals([*requests, *shown.requests(hidden)])
+            found = attack.intervals([*requests, *shown.requests(hidden)])
         except InconsistentSnapshot:
             if previous is not None:
                 raise
@@ -326,7 +295,9 @@ def protect_table(
         if not added:
             # Everything that could be hidden is hidden, so (2)/(3) hold by definition of W;
             # unreachable in practice, kept so that a bug cannot loop forever.
-            ranges = dict(zip(sorted(hidden), _intervals(shown.requests(hidden)), strict=True))
+            ranges = dict(
+                zip(sorted(hidden), attack.intervals(shown.requests(hidden)), strict=True)
+            )
             break
         hidden |= added
         pending = [*failing, *items_for(sorted(added), ())]
@@ -449,192 +420,3 @@ def _complements(
         added.add(choice)
         touched_columns.add(column)
     return added
-
-
-class _Shown:
-    """The intervals printed beside hidden cells: derivable from the table alone.
-
-    Deliberately without row limits, the previous snapshot or the declared changes: who answered
-    and who changed an answer are private, so printing bounds that used them would publish
-    something new. Only the stage counts and the published cells go in.
-    """
-
-    def __init__(
-        self,
-        *,
-        rows: tuple[str, ...],
-        columns: tuple[str, ...],
-        flows: Sequence[Flow],
-        counts: Mapping[CellKey, int],
-    ) -> None:
-        current: dict[frozenset[str], int] = {}
-        for flow in flows:
-            if flow.after is not None and flow.size:
-                current[flow.after] = current.get(flow.after, 0) + flow.size
-        self.model = _Model(
-            rows=rows,
-            columns=columns,
-            flows=[
-                Flow(before=None, after=s, answers_changed=False, size=n)
-                for s, n in current.items()
-            ],
-            new_rows=frozenset(rows),
-            old_rows=frozenset(),
-            limits=False,
-        )
-        self.cells = [(row, column) for row in rows for column in columns]
-        self.counts = counts
-
-    def requests(self, hidden: Set[CellKey]) -> list[tuple[_System, Sequence[int]]]:
-        """One request per hidden cell, in sorted cell order."""
-        if not hidden:
-            return []
-        terms = self.model.new_terms
-        system = _System(
-            self.model, [(terms[c], self.counts[c]) for c in self.cells if c not in hidden]
-        )
-        return [(system, terms[cell]) for cell in sorted(hidden)]
-
-
-class _Model:
-    """The attacker's unknowns: how many units of each flow have each answer, then and now.
-
-    A unit whose answer did not change contributes one unknown to both snapshots; that shared
-    unknown is the whole coupling between two snapshots. With `limits`, the flows' row limits
-    apply (the attacker knows who answered); without, any unit may have any answer.
-    """
-
-    def __init__(
-        self,
-        *,
-        rows: tuple[str, ...],
-        columns: tuple[str, ...],
-        flows: Sequence[Flow],
-        new_rows: frozenset[str],
-        old_rows: frozenset[str],
-        limits: bool,
-    ) -> None:
-        self.size = 0
-        self.sums: list[tuple[list[int], int]] = []
-        self.new_terms: dict[CellKey, list[int]] = {(r, c): [] for r in rows for c in columns}
-        self.old_terms: dict[CellKey, list[int]] = {(r, c): [] for r in rows for c in columns}
-        for flow in flows:
-            if flow.size == 0:
-                continue
-            now = new_rows
-            then = old_rows
-            if limits and flow.after_rows is not None:
-                now = now & flow.after_rows
-            if limits and flow.before_rows is not None:
-                then = then & flow.before_rows
-            if flow.before is not None and flow.after is not None and not flow.answers_changed:
-                family = self._family([r for r in rows if r in now and r in then], flow.size)
-                self._attach(self.new_terms, family, flow.after)
-                self._attach(self.old_terms, family, flow.before)
-                continue
-            if flow.after is not None:
-                family = self._family([r for r in rows if r in now], flow.size)
-                self._attach(self.new_terms, family, flow.after)
-            if flow.before is not None:
-                family = self._family([r for r in rows if r in then], flow.size)
-                self._attach(self.old_terms, family, flow.before)
-
-    def terms(self, item: Item) -> list[int]:
-        _, side, cell = item
-        return self.new_terms[cell] if side == "new" else self.old_terms[cell]
-
-    def _family(self, rows: Sequence[str], size: int) -> dict[str, int]:
-        family = {row: self.size + i for i, row in enumerate(rows)}
-        self.size += len(rows)
-        # An empty family with a positive size makes the system infeasible, as it should.
-        self.sums.append((list(family.values()), size))
-        return family
-
-    @staticmethod
-    def _attach(
-        terms: dict[CellKey, list[int]], family: Mapping[str, int], stages: frozenset[str]
-    ) -> None:
-        for row, index in family.items():
-            for column in stages:
-                if (row, column) in terms:
-                    terms[(row, column)].append(index)
-
-
-class _System:
-    """Equalities over non-negative unknowns: the flow sizes plus the cells taken as known."""
-
-    def __init__(self, model: _Model, fixed: Iterable[tuple[Sequence[int], int]]) -> None:
-        rows: list[tuple[Sequence[int], int]] = list(model.sums)
-        self.impossible = False
-        for terms, value in fixed:
-            if terms:
-                rows.append((terms, value))
-            elif value != 0:
-                self.impossible = True  # a published non-zero count where nobody can be
-        self.size = max(model.size, 1)
-        self.height = len(rows)
-        self.row_index = np.array(
-            [i for i, (terms, _) in enumerate(rows) for _ in terms], dtype=np.int64
-        )
-        self.column_index = np.array([t for terms, _ in rows for t in terms], dtype=np.int64)
-        self.b_eq = np.array([float(value) for _, value in rows])
-
-
-def _intervals(requests: Sequence[tuple[_System, Sequence[int]]]) -> list[tuple[int, int]]:
-    """Min and max of each requested sum of unknowns, each under its own system, in one call.
-
-    The program holds two independent copies of its system per request, one maximising the sum
-    and one minimising it. The copies share no constraint, so an optimum of the total is an
-    optimum of every copy; one call replaces 2 x requests calls, whose cost is mostly set-up.
-    An empty sum just asks whether its system is feasible. Bounds are rounded inwards to
-    integers (counts are whole numbers).
-    """
-    if not requests:
-        return []
-    if any(system.impossible for system, _ in requests):
-        raise InconsistentSnapshot(_MISMATCH)
-    row_parts: list[np.ndarray] = []
-    column_parts: list[np.ndarray] = []
-    rights: list[np.ndarray] = []
-    objective_at: list[int] = []
-    objective_sign: list[float] = []
-    offsets: list[int] = []
-    row_at = column_at = 0
-    for system, terms in requests:
-        for sign in (-1.0, 1.0):  # maximise (minimise minus the sum), then minimise
-            row_parts.append(system.row_index + row_at)
-            column_parts.append(system.column_index + column_at)
-            rights.append(system.b_eq)
-            objective_at.extend(column_at + t for t in terms)
-            objective_sign.extend(sign for _ in terms)
-            offsets.append(column_at)
-            row_at += system.height
-            column_at += system.size
-    rows = np.concatenate(row_parts)
-    a_eq = sparse.csr_matrix(
-        (np.ones(len(rows)), (rows, np.concatenate(column_parts))), shape=(row_at, column_at)
-    )
-    objective = np.zeros(column_at)
-    np.add.at(objective, objective_at, objective_sign)
-    result = linprog(
-        objective, A_eq=a_eq, b_eq=np.concatenate(rights), bounds=(0, None), method="highs"
-    )
-    if result.status == 2:
-        raise InconsistentSnapshot(_MISMATCH)
-    if result.status != 0:
-        raise RuntimeError(f"the suppression audit's linear program failed: {result.message}")
-    solution = np.asarray(result.x, dtype=float)
-    found: list[tuple[int, int]] = []
-    for i, (system, terms) in enumerate(requests):
-        index = list(terms)
-        high_at, low_at = offsets[2 * i], offsets[2 * i + 1]
-        high = float(solution[high_at : high_at + system.size][index].sum()) if index else 0.0
-        low = float(solution[low_at : low_at + system.size][index].sum()) if index else 0.0
-        found.append((math.ceil(low - _EPS), math.floor(high + _EPS)))
-    return found
-
-
-_MISMATCH = (
-    "the current counts cannot follow from the previous snapshot and the declared changes; "
-    "declare every unit whose answers changed, or start a new series without a previous snapshot"
-)
