@@ -37,6 +37,7 @@ class QuestionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     may fix a label's wording but not the answers offered."""
 
     list_display = ["label", "call", "created_at"]
+    ordering = ["position", "id"]
     list_filter = ["call"]
     readonly_fields = ["call", "options", "position", "created_at"]
 

@@ -11,8 +11,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from diversity import queries, services
 from diversity.domain import funnel
+from diversity.queries.questions import QuestionRow
+from diversity.services import report_settings
+from diversity.services.answers import AnswerData
 
 TEXT_MAX = 200
 
@@ -41,7 +43,7 @@ class SelfIdForm(forms.Form):
     def __init__(
         self,
         *args: Any,
-        questions: Sequence[queries.QuestionRow],
+        questions: Sequence[QuestionRow],
         needs_consent: bool,
         **kwargs: Any,
     ) -> None:
@@ -115,12 +117,12 @@ class SelfIdForm(forms.Form):
         version = self.cleaned_data.get("consent_version")
         return int(version) if version is not None else -1
 
-    def answers(self) -> dict[str, services.AnswerData]:
-        out: dict[str, services.AnswerData] = {}
+    def answers(self) -> dict[str, AnswerData]:
+        out: dict[str, AnswerData] = {}
         for q in self.questions:
             value = self.cleaned_data.get(answer_field(q.key)) or ""
             text = self.cleaned_data.get(text_field(q.key), "") if q.has_free_text else ""
-            out[q.key] = services.AnswerData(value=value, text=text or "")
+            out[q.key] = AnswerData(value=value, text=text or "")
         return out
 
 
@@ -178,10 +180,10 @@ class QuestionForm(forms.Form):
         lines = tuple(line.strip() for line in text.splitlines() if line.strip())
         if not lines:
             raise ValidationError(_("Give at least one answer, one a line."))
-        if len(lines) > services.MAX_OPTIONS:
+        if len(lines) > report_settings.MAX_OPTIONS:
             raise ValidationError(
                 _("Offer at most %(n)s answers: small groups are hidden anyway.")
-                % {"n": services.MAX_OPTIONS}
+                % {"n": report_settings.MAX_OPTIONS}
             )
         if any(len(line) > TEXT_MAX for line in lines):
             raise ValidationError(_("Keep each answer under 200 characters."))

@@ -13,7 +13,8 @@ Four kinds of rows, kept apart on purpose:
   question. It holds no answer, but it is still about people, so it is never shown, exported or
   registered in the admin, and only the newest per call and report kind is kept.
 
-No business logic here: services.py writes, queries.py reads.
+No business logic and no default ordering here: ``services`` writes, ``queries`` reads and orders
+explicitly.
 """
 
 from __future__ import annotations
@@ -122,9 +123,6 @@ class Question(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField()
 
-    class Meta:
-        ordering = ["position", "id"]
-
     def __str__(self) -> str:
         return self.label
 
@@ -183,7 +181,6 @@ class Target(models.Model):
     updated_at = models.DateTimeField()
 
     class Meta:
-        ordering = ["dimension", "value"]
         constraints = [
             models.UniqueConstraint(fields=["call", "dimension", "value"], name="one_target"),
             models.CheckConstraint(
@@ -215,7 +212,6 @@ class ReportSnapshot(models.Model):
     rebuild_requested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-computed_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["call", "kind"], name="one_snapshot_per_report")
         ]

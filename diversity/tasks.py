@@ -8,10 +8,10 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
-from diversity import services
+from diversity.services import reports
 
 
 @shared_task(name="diversity.build_report", acks_late=True, reject_on_worker_lost=True)
 def build_report(call_id: int) -> bool:
-    outcome = services.build_report(call_id=call_id, now=timezone.now())
+    outcome = reports.build_report(call_id=call_id, now=timezone.now())
     return outcome is not None and outcome.built

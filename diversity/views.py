@@ -1,11 +1,15 @@
 """Self-identification (/me/self-id/) and the chair's diversity report (/chair/<slug>/diversity/).
 
 The person's page is the only page that shows anyone's answers, and only their own. The report
-pages take no query parameters: the figures are the published snapshot, nothing else.
+pages take no query parameters: the figures are the published snapshot, nothing else. Report
+pages are for the call's chairs (``cfp.access.chair_required``: 404 for everyone else).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -15,21 +19,35 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
+from cfp.access import chair_required
+from cfp.queries import CallMembership
+from common.htmx import HtmxHttpRequest, is_htmx
 from common.render import page, user_id
-from diversity import forms, queries, services
-from reviews.access import CHAIR, role_required
-from reviews.queries import CallAccess
+from diversity import forms
+from diversity.queries import questions as question_queries
+from diversity.queries import reports
+from diversity.queries import self_id as self_id_queries
+from diversity.services import answers, report_settings
+from diversity.services import reports as report_services
 
 SELF_ID = "diversity/self_id.html"
 REPORT = "diversity/report.html"
 QUESTIONS = "diversity/questions.html"
 
 
+def _invalid_status(request: HttpRequest) -> int:
+    # htmx swaps only 2xx answers: the form comes back with its errors in place of itself.
+    return 200 if is_htmx(request) else 400
+
+
 # --- the person's own page -----------------------------------------------------------------
 
 
-def _self_id_form(state: queries.SelfIdPage, data: object | None = None) -> forms.SelfIdForm:
+def _self_id_form(
+    state: self_id_queries.SelfIdPage, data: object | None = None
+) -> forms.SelfIdForm:
     initial: dict[str, object] = {"consent_version": state.consent_version}
     for answer in state.answers.values():
         initial[forms.answer_field(answer.key)] = answer.value
@@ -43,8 +61,8 @@ def _self_id_form(state: queries.SelfIdPage, data: object | None = None) -> form
 
 
 def _self_id_page(
-    request: HttpRequest,
-    state: queries.SelfIdPage,
+    request: HtmxHttpRequest,
+    state: self_id_queries.SelfIdPage,
     form: forms.SelfIdForm,
     *,
     status: int = 200,
@@ -59,150 +77,157 @@ def _self_id_page(
     )
 
 
-def _reload(request: HttpRequest, url: str) -> HttpResponse:
-    """After a successful htmx POST, load the page afresh (with its message) instead of letting
-    htmx follow a redirect into the fragment's place."""
-    return HttpResponse(status=204, headers={"HX-Redirect": url})
-
-
 @sensitive_post_parameters()
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def self_id(request: HttpRequest) -> HttpResponse:
+def self_id(request: HtmxHttpRequest) -> HttpResponse:
     me = user_id(request)
     now = timezone.now()
     if request.method == "POST" and request.POST.get("action") == "withdraw":
-        services.withdraw_consent(user_id=me, now=now)
+        answers.withdraw_consent(user_id=me, now=now)
         messages.success(request, _("Your consent is withdrawn and your answers are deleted."))
         return redirect("diversity:self_id")
-    state = queries.self_id_page(user_id=me)
+    state = self_id_queries.self_id_page(user_id=me)
     if request.method != "POST":
         return _self_id_page(request, state, _self_id_form(state))
     form = _self_id_form(state, request.POST)
     if form.is_valid():
         try:
-            services.save_answers(
+            answers.save_answers(
                 user_id=me,
                 answers=form.answers(),
                 consent_version=form.consent_version_given(),
                 now=now,
             )
-        except services.UnableToSaveAnswers as exc:
+        except answers.UnableToSaveAnswers as exc:
             form.add_error(None, str(exc))
         else:
-            if request.htmx:  # type: ignore[attr-defined]
-                fresh = queries.self_id_page(user_id=me)
+            if is_htmx(request):
+                fresh = self_id_queries.self_id_page(user_id=me)
                 return _self_id_page(request, fresh, _self_id_form(fresh), saved=True)
             messages.success(request, _("Your answers are saved. Only you can see them."))
             return redirect("diversity:self_id")
-    # htmx swaps only 2xx answers: the form comes back with its errors in place of itself.
-    return _self_id_page(
-        request,
-        state,
-        form,
-        status=200 if request.htmx else 400,  # type: ignore[attr-defined]
-    )
+    return _self_id_page(request, state, form, status=_invalid_status(request))
 
 
 # --- the chair's report --------------------------------------------------------------------
 
+# The chair's pages get their request through cfp.access.chair_required, typed HttpRequest; like
+# every view here they ask common.htmx, never request.htmx, whether htmx sent it.
 
-def _report_context(
-    access: CallAccess,
+
+def _change(
+    request: HttpRequest,
+    form: django_forms.Form,
     *,
+    save: Callable[[], object],
+    error_field: str | None,
+    done: str,
+    url: str,
+    again: Callable[[int], HttpResponse],
+) -> HttpResponse:
+    """One chair setting from a posted form: saved, then the page loads afresh with the message
+    (htmx too, rather than following a redirect into the fragment's place); refused, then the
+    same fragment comes back with the message on ``error_field`` and the typed input."""
+    if form.is_valid():
+        try:
+            save()
+        except report_settings.UnableToChangeReport as exc:
+            form.add_error(error_field, str(exc))
+        else:
+            messages.success(request, done)
+            if is_htmx(request):
+                return HttpResponseClientRedirect(url)
+            return redirect(url)
+    return again(_invalid_status(request))
+
+
+def _report_page(
+    request: HttpRequest,
+    member: CallMembership,
+    *,
+    partial: str,
+    status: int = 200,
     threshold: forms.ThresholdForm | None = None,
     target: forms.TargetForm | None = None,
-) -> dict[str, object]:
-    report = queries.report_page(
-        call_id=access.call_id,
-        slug=access.slug,
-        show_near_cut=not access.chairs_blind or access.identities_revealed,
-    )
-    return {
-        "call": access,
+) -> HttpResponse:
+    report = reports.report_page(call_id=member.call_id, phase=member.phase)
+    context = {
+        "call": member,
         "report": report,
         "threshold_form": threshold or forms.ThresholdForm(initial={"k": report.k}),
         "target_form": target or forms.TargetForm(choices=report.target_choices),
     }
+    return page(request, REPORT, context, partial=partial, status=status)
 
 
 @require_http_methods(["GET", "HEAD"])
-@role_required(CHAIR)
-def report(request: HttpRequest, access: CallAccess) -> HttpResponse:
-    return page(request, REPORT, _report_context(access), partial="report")
+@chair_required
+def report(request: HttpRequest, member: CallMembership) -> HttpResponse:
+    return _report_page(request, member, partial="report")
 
 
 @require_POST
-@role_required(CHAIR)
-def build(request: HttpRequest, access: CallAccess) -> HttpResponse:
-    services.request_build(call_id=access.call_id, now=timezone.now())
-    if request.htmx:  # type: ignore[attr-defined]
-        return page(request, REPORT, _report_context(access), partial="report")
+@chair_required
+def build(request: HttpRequest, member: CallMembership) -> HttpResponse:
+    report_services.request_build(call_id=member.call_id, now=timezone.now())
+    if is_htmx(request):
+        return _report_page(request, member, partial="report")
     messages.success(request, _("The report is being built. The figures update when it is done."))
-    return redirect("diversity:report", slug=access.slug)
+    return redirect("diversity:report", slug=member.slug)
 
 
 @require_POST
-@role_required(CHAIR)
-def threshold(request: HttpRequest, access: CallAccess) -> HttpResponse:
+@chair_required
+def threshold(request: HttpRequest, member: CallMembership) -> HttpResponse:
     form = forms.ThresholdForm(request.POST)
-    if form.is_valid():
-        try:
-            services.set_threshold(
-                call_id=access.call_id, k=form.cleaned_data["k"], now=timezone.now()
-            )
-        except services.UnableToChangeReport as exc:
-            form.add_error("k", str(exc))
-        else:
-            messages.success(request, _("The threshold is saved."))
-            if request.htmx:  # type: ignore[attr-defined]
-                return _reload(request, reverse("diversity:report", args=[access.slug]))
-            return redirect("diversity:report", slug=access.slug)
-    return page(
+    return _change(
         request,
-        REPORT,
-        _report_context(access, threshold=form),
-        partial="settings",
-        status=200 if request.htmx else 400,  # type: ignore[attr-defined]
+        form,
+        save=lambda: report_settings.set_threshold(
+            call_id=member.call_id, k=form.cleaned_data["k"], now=timezone.now()
+        ),
+        error_field="k",
+        done=_("The threshold is saved."),
+        url=reverse("diversity:report", args=[member.slug]),
+        again=lambda status: _report_page(
+            request, member, partial="settings", status=status, threshold=form
+        ),
     )
 
 
 @require_POST
-@role_required(CHAIR)
-def targets(request: HttpRequest, access: CallAccess) -> HttpResponse:
-    choices = queries.report_page(
-        call_id=access.call_id, slug=access.slug, show_near_cut=False
-    ).target_choices
+@chair_required
+def targets(request: HttpRequest, member: CallMembership) -> HttpResponse:
+    choices = reports.report_page(call_id=member.call_id, phase=member.phase).target_choices
     form = forms.TargetForm(request.POST, choices=choices)
-    if form.is_valid():
+
+    def save() -> None:
         dimension, value, share = form.target()
-        try:
-            services.set_target(
-                call_id=access.call_id,
-                dimension=dimension,
-                value=value,
-                share=share,
-                now=timezone.now(),
-            )
-        except services.UnableToChangeReport as exc:
-            form.add_error("share", str(exc))
-        else:
-            messages.success(request, _("The target is saved; the report is being rebuilt."))
-            if request.htmx:  # type: ignore[attr-defined]
-                return _reload(request, reverse("diversity:report", args=[access.slug]))
-            return redirect("diversity:report", slug=access.slug)
-    return page(
+        report_settings.set_target(
+            call_id=member.call_id,
+            dimension=dimension,
+            value=value,
+            share=share,
+            now=timezone.now(),
+        )
+
+    return _change(
         request,
-        REPORT,
-        _report_context(access, target=form),
-        partial="settings",
-        status=200 if request.htmx else 400,  # type: ignore[attr-defined]
+        form,
+        save=save,
+        error_field="share",
+        done=_("The target is saved; the report is being rebuilt."),
+        url=reverse("diversity:report", args=[member.slug]),
+        again=lambda status: _report_page(
+            request, member, partial="settings", status=status, target=form
+        ),
     )
 
 
 def _questions_page(
     request: HttpRequest,
-    access: CallAccess,
+    member: CallMembership,
     form: forms.QuestionForm,
     *,
     status: int = 200,
@@ -211,9 +236,9 @@ def _questions_page(
         request,
         QUESTIONS,
         {
-            "call": access,
-            "defaults": queries.default_questions(),
-            "questions": queries.call_questions(call_id=access.call_id),
+            "call": member,
+            "defaults": question_queries.default_questions(),
+            "questions": question_queries.call_questions(call_id=member.call_id),
             "form": form,
         },
         partial="questions",
@@ -222,45 +247,38 @@ def _questions_page(
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@role_required(CHAIR)
-def questions(request: HttpRequest, access: CallAccess) -> HttpResponse:
+@chair_required
+def questions(request: HttpRequest, member: CallMembership) -> HttpResponse:
     if request.method != "POST":
-        return _questions_page(request, access, forms.QuestionForm())
+        return _questions_page(request, member, forms.QuestionForm())
     now = timezone.now()
     if request.POST.get("action") == "remove":
         remove = forms.RemoveQuestionForm(request.POST)
         if remove.is_valid():
             try:
-                services.remove_question(
-                    call_id=access.call_id, question_id=remove.cleaned_data["question"], now=now
+                report_settings.remove_question(
+                    call_id=member.call_id, question_id=remove.cleaned_data["question"], now=now
                 )
-            except services.UnableToChangeReport as exc:
+            except report_settings.UnableToChangeReport as exc:
                 messages.error(request, str(exc))
             else:
                 messages.success(request, _("The question and its answers are deleted."))
         else:
             messages.error(request, _("Choose a question to remove."))
-        return redirect("diversity:questions", slug=access.slug)
+        return redirect("diversity:questions", slug=member.slug)
     form = forms.QuestionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.add_question(
-                call_id=access.call_id,
-                label=form.cleaned_data["label"],
-                options=form.cleaned_data["options"],
-                self_describe=form.cleaned_data["self_describe"],
-                now=now,
-            )
-        except services.UnableToChangeReport as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("The question is added."))
-            if request.htmx:  # type: ignore[attr-defined]
-                return _reload(request, reverse("diversity:questions", args=[access.slug]))
-            return redirect("diversity:questions", slug=access.slug)
-    return _questions_page(
+    return _change(
         request,
-        access,
         form,
-        status=200 if request.htmx else 400,  # type: ignore[attr-defined]
+        save=lambda: report_settings.add_question(
+            call_id=member.call_id,
+            label=form.cleaned_data["label"],
+            options=form.cleaned_data["options"],
+            self_describe=form.cleaned_data["self_describe"],
+            now=now,
+        ),
+        error_field=None,
+        done=_("The question is added."),
+        url=reverse("diversity:questions", args=[member.slug]),
+        again=lambda status: _questions_page(request, member, form, status=status),
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from io import StringIO
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.contrib import admin
@@ -20,6 +20,7 @@ from django.urls import NoReverseMatch, get_resolver, reverse
 from django.utils import timezone
 
 from diversity import models, services
+from diversity.services import reports as report_services
 from tests import factories
 from tests.access import ROLES
 from tests.test_access import _names, _url
@@ -89,7 +90,7 @@ def _leaks(text: str) -> set[str]:
 def crawl_world(monkeypatch: pytest.MonkeyPatch) -> tuple[factories.World, list[Any]]:
     sent: list[tuple[str, tuple[Any, ...]]] = []
     monkeypatch.setattr(
-        services, "enqueue_on_commit", lambda name, *args: sent.append((name, args))
+        report_services, "enqueue_on_commit", lambda name, *args: sent.append((name, args))
     )
     return _seed(sent), sent
 
@@ -180,7 +181,7 @@ def test_logs_and_task_payloads_hold_no_answer(
     caplog.set_level(logging.DEBUG)
     sent: list[tuple[str, tuple[Any, ...]]] = []
     monkeypatch.setattr(
-        services, "enqueue_on_commit", lambda name, *args: sent.append((name, args))
+        report_services, "enqueue_on_commit", lambda name, *args: sent.append((name, args))
     )
     w = _seed(sent)
     services.withdraw_consent(user_id=w.users["reviewer"].pk, now=timezone.now())
@@ -254,14 +255,16 @@ def test_a_crash_while_saving_answers_reports_neither_the_form_nor_the_answers(
     from django.test import RequestFactory
     from django.views.debug import ExceptionReporter
 
-    from diversity import queries, views
+    from common.htmx import HtmxHttpRequest
+    from diversity import views
+    from diversity.queries import questions, self_id
 
     u = factories.user("sam")
 
     def crash(*, user_id: int) -> Any:
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(queries, "questions_for_person", crash)
+    monkeypatch.setattr(questions, "questions_for_person", crash)
     request = RequestFactory().post(
         SELF_ID,
         {
@@ -273,9 +276,9 @@ def test_a_crash_while_saving_answers_reports_neither_the_form_nor_the_answers(
     )
     request.user = u
     request.htmx = False  # type: ignore[attr-defined]
-    monkeypatch.setattr(queries, "self_id_page", lambda *, user_id: _page_without_db())
+    monkeypatch.setattr(self_id, "self_id_page", lambda *, user_id: _page_without_db())
     try:
-        views.self_id(request)
+        views.self_id(cast(HtmxHttpRequest, request))
     except RuntimeError:
         report = ExceptionReporter(request, *sys.exc_info()).get_traceback_text()
     else:  # pragma: no cover - the crash is planted

@@ -22,6 +22,7 @@ from django.utils import timezone
 from cfp import models as cfp_models
 from diversity import models, queries, services
 from diversity.domain import funnel
+from diversity.services import reports as report_services
 from reviews import models as review_models
 from tests import factories
 
@@ -296,7 +297,7 @@ def test_the_report_is_built_by_the_task_with_a_call_id_only(
     s = seed_call(mixed_population()[:12])
     sent: list[tuple[str, tuple[Any, ...]]] = []
     monkeypatch.setattr(
-        services, "enqueue_on_commit", lambda name, *args: sent.append((name, args))
+        report_services, "enqueue_on_commit", lambda name, *args: sent.append((name, args))
     )
 
     services.request_build(call_id=s.call.pk, now=timezone.now())

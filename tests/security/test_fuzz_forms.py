@@ -32,6 +32,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cfp import models as cfp_models
+from cfp.domain.visibility import Phase
 from diversity import queries as diversity_queries
 from diversity import services as diversity_services
 from tests import factories
@@ -248,7 +249,9 @@ def _row_ids(w: SecurityWorld, section: str) -> list[int]:
 
 
 def _target_groups(w: SecurityWorld) -> tuple[str, ...]:
-    page = diversity_queries.report_page(call_id=w.call.pk, slug=w.call.slug, show_near_cut=False)
+    page = diversity_queries.report_page(
+        call_id=w.call.pk, phase=Phase(chairs_blind=True, identities_revealed=False)
+    )
     return tuple(value for value, _label in page.target_choices) or ("gender:woman",)
 
 

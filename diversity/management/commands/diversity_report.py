@@ -10,9 +10,12 @@ import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.urls import reverse
 from django.utils import timezone
 
-from diversity import queries, services
+from cfp import queries as cfp_queries
+from diversity.queries import reports
+from diversity.services import reports as report_services
 
 
 class Command(BaseCommand):
@@ -26,35 +29,32 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        call_id = queries.call_id_for_slug(slug=options["call"])
+        slug = options["call"]
+        call_id = reports.call_id_for_slug(slug=slug)
         if call_id is None:
-            raise CommandError(f"No call with the slug {options['call']!r}.")
+            raise CommandError(f"No call with the slug {slug!r}.")
         if not options["no_build"]:
-            outcome = services.build_report(call_id=call_id, now=timezone.now())
+            outcome = report_services.build_report(call_id=call_id, now=timezone.now())
             if outcome is not None and not outcome.built:
                 raise CommandError(
                     "The report could not be rebuilt safely; the previous figures stay."
                 )
-        show_near_cut = queries.chairs_see_identities(call_id=call_id)
+        # After the build: what a chair may see is decided by the call's phase as it is now.
+        phase = cfp_queries.call_phase(call_id=call_id)
+        if phase is None:
+            raise CommandError(f"No call with the slug {slug!r}.")
         if options["format"] == "json":
-            figures = queries.report_figures(call_id=call_id)
-            if not show_near_cut:
-                for report in figures.values():
-                    for dimension in report.get("dimensions", []):
-                        for gap in dimension.get("gaps", []):
-                            gap["near_cut"] = []
+            figures = reports.chair_figures(call_id=call_id, phase=phase)
             self.stdout.write(json.dumps(figures, ensure_ascii=False, indent=1))
             return
-        views = queries.report_views(
-            call_id=call_id, slug=options["call"], show_near_cut=show_near_cut
-        )
+        views = reports.report_views(call_id=call_id, phase=phase)
         if not views:
             self.stdout.write("No report yet.")
             return
         for view in views:
-            self._text(view)
+            self._text(view, slug=slug)
 
-    def _text(self, view: queries.ReportView) -> None:
+    def _text(self, view: reports.ReportView, *, slug: str) -> None:
         title = "Speakers" if view.kind == "speakers" else "Reviewer pool"
         self.stdout.write(f"== {title} (computed {view.computed_at:%Y-%m-%d %H:%M}, k = {view.k})")
         if view.held:
@@ -77,12 +77,13 @@ class Command(BaseCommand):
             self.stdout.write(f"  {'Total':<{width}}{totals}")
             for g in d.gaps:
                 self.stdout.write(f"  GAP: {g.explanation}")
-                for p in g.near_cut:
-                    self.stdout.write(f"    near the cut: {p.code} {p.url}")
+                for code in g.near_cut:
+                    url = reverse("curation:proposal", args=[slug, code])
+                    self.stdout.write(f"    near the cut: {code} {url}")
         self.stdout.write("")
 
 
-def _cell(cell: queries.CellView) -> str:
+def _cell(cell: reports.CellView) -> str:
     if cell.hidden:
         if cell.low is not None:
             return f"hidden ({cell.low}-{cell.high})"
