@@ -57,8 +57,8 @@ def _seed(proposals: int, rng: random.Random) -> tuple[int, str, Any, Any]:
     from cfp import models as cfp_models
     from diversity import models
     from reviews import models as review_models
-    from reviews import seed
     from reviews import services as review_services
+    from reviews.services import seed
 
     now = timezone.now()
     seed.seed_demo(

@@ -59,7 +59,8 @@ def measure(*, rows: int, repeat: int) -> list[dict[str, object]]:
     from django.utils import timezone
 
     from cfp import models as cfp_models
-    from reviews import models, seed
+    from reviews import models
+    from reviews.services import seed
 
     call_command("migrate", verbosity=0)
     now = timezone.now()

@@ -78,7 +78,7 @@ import json
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from cfp import services as cfp_services
-from reviews import seed
+from reviews.services import seed
 r = seed.seed_demo(slug="load", proposals={proposals}, reviewers={reviewers}, seed=11, now=timezone.now())
 users = [dict(username=u.username, password=u.password, role=u.role) for u in r.users]
 User = get_user_model()

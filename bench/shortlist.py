@@ -65,7 +65,8 @@ def measure(*, proposals: int, requests: int, profile: bool) -> list[dict[str, o
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from reviews import models, seed
+    from reviews import models
+    from reviews.services import seed
 
     call_command("migrate", verbosity=0)
     t0 = time.perf_counter()

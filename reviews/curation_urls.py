@@ -1,18 +1,18 @@
-"""Curation pages for chairs: /chair/<slug>/proposals/…, decisions, reveal (see curation_views)."""
+"""Curation pages for chairs: /chair/<slug>/proposals/…, decisions, reveal (see views.curation)."""
 
 from django.urls import URLPattern, path
 
-from reviews import curation_views
+from reviews.views import curation
 
 app_name = "curation"
 
 urlpatterns: list[URLPattern] = [
-    path("<slug:slug>/proposals/<str:code>/", curation_views.proposal, name="proposal"),
-    path("<slug:slug>/proposals/<str:code>/decision/", curation_views.decide, name="decide"),
-    path("<slug:slug>/reveal/", curation_views.reveal, name="reveal"),
-    path("<slug:slug>/displacement/", curation_views.displacement, name="displacement"),
-    path("<slug:slug>/decisions/", curation_views.decision_emails, name="emails"),
-    path("<slug:slug>/decisions/preview/", curation_views.preview, name="preview"),
-    path("<slug:slug>/decisions/send/", curation_views.send, name="send"),
-    path("<slug:slug>/decisions/progress/", curation_views.send_progress, name="send_progress"),
+    path("<slug:slug>/proposals/<str:code>/", curation.proposal, name="proposal"),
+    path("<slug:slug>/proposals/<str:code>/decision/", curation.decide, name="decide"),
+    path("<slug:slug>/reveal/", curation.reveal, name="reveal"),
+    path("<slug:slug>/displacement/", curation.displacement_page, name="displacement"),
+    path("<slug:slug>/decisions/", curation.decision_emails, name="emails"),
+    path("<slug:slug>/decisions/preview/", curation.preview, name="preview"),
+    path("<slug:slug>/decisions/send/", curation.send, name="send"),
+    path("<slug:slug>/decisions/progress/", curation.send_progress, name="send_progress"),
 ]

@@ -1,4 +1,4 @@
-"""django-filter FilterSets, applied only inside queries.py. Never a speaker field."""
+"""django-filter FilterSets, applied only inside ``reviews.queries``. Never a speaker field."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from cfp import models as cfp_models
 from reviews import models
+from reviews.domain import shortlist as rules
 
 
 class _StableOrdering(django_filters.OrderingFilter):
@@ -44,24 +45,10 @@ class QueueFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
-class RankingFilter(django_filters.FilterSet):
-    track = django_filters.CharFilter(field_name="track__slug")
-    format = django_filters.CharFilter(field_name="format__slug")
-    language = django_filters.CharFilter(field_name="language")
-    level = django_filters.CharFilter(field_name="level")
-
-    class Meta:
-        model = cfp_models.Proposal
-        fields: list[str] = []
-
-
 # --- the chair's ranking and shortlist --------------------------------------------------------
 
-# Filters on programme attributes (PRODUCT.md data class 3) read speaker rows, so they are for
-# chairs only, and only once identities are revealed: chair_queries drops them while blind.
-PROGRAMME_FILTERS = ("first_time", "wants_mentor", "english_additional")
-# Flags as the aggregation writes them (docs/scoring-model.md), plus "near the cut".
-SHORTLIST_FLAGS = ("under_reviewed", "high_disagreement", "low_confidence", "near_cut")
+# Filters on programme attributes (rules.PROGRAMME_FILTERS) read speaker rows: the shortlist
+# query drops them where the blindness policy hides programme attributes from a chair.
 
 
 def _any_speaker(**speaker: object) -> Exists:
@@ -73,7 +60,7 @@ def _any_speaker(**speaker: object) -> Exists:
 
 
 class ShortlistFilter(django_filters.FilterSet):
-    """Filters over ``chair_queries.shortlist_queryset`` (which annotates ``sc`` and ``d_status``).
+    """Filters over ``queries.shortlist.shortlist_queryset`` (which annotates ``sc``, ``d_status``).
 
     Values arrive already parsed by ``forms.ShortlistForm``.
     """
@@ -104,10 +91,15 @@ class ShortlistFilter(django_filters.FilterSet):
     def filter_flag(
         self, qs: QuerySet[cfp_models.Proposal], name: str, value: str
     ) -> QuerySet[cfp_models.Proposal]:
-        if value == "near_cut":
+        if value == rules.NEAR_CUT:
             # ``sc`` is the score of the current snapshot (a FilteredRelation of the queryset).
-            return qs.filter(**{"sc__p_in_slots__gte": 0.2, "sc__p_in_slots__lte": 0.8})
-        if value not in SHORTLIST_FLAGS:
+            return qs.filter(
+                **{
+                    "sc__p_in_slots__gte": rules.NEAR_CUT_LOW,
+                    "sc__p_in_slots__lte": rules.NEAR_CUT_HIGH,
+                }
+            )
+        if value not in rules.STORED_FLAGS:
             return qs.none()
         # The flags are a JSON list of fixed words; matching the quoted word works on every
         # backend (SQLite has no JSON "contains").

@@ -2,10 +2,10 @@
 
 from django.urls import path
 
-from reviews import invitation_views
+from reviews.views import invitations
 
 app_name = "reviewers"
 
 urlpatterns = [
-    path("<slug:slug>/reviewers/", invitation_views.reviewers, name="list"),
+    path("<slug:slug>/reviewers/", invitations.reviewers, name="list"),
 ]

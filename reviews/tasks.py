@@ -5,23 +5,23 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
-from reviews import curation, services
+from reviews.services import aggregation, decision_emails, reminders
 
 
 @shared_task(name="reviews.aggregate_call", acks_late=True, reject_on_worker_lost=True)
 def aggregate_call(call_id: int) -> int | None:
-    return services.run_aggregation(call_id=call_id, now=timezone.now())
+    return aggregation.run_aggregation(call_id=call_id, now=timezone.now())
 
 
 @shared_task(name="reviews.send_decisions", acks_late=True, reject_on_worker_lost=True)
 def send_decisions(call_id: int) -> int:
-    return curation.send_decisions(call_id=call_id, now=timezone.now()).queued
+    return decision_emails.send_decisions(call_id=call_id, now=timezone.now()).queued
 
 
 @shared_task(name="reviews.send_reminder", acks_late=True, reject_on_worker_lost=True)
 def send_reminder(call_id: int, reviewer_id: int, queue_url: str) -> bool:
     # The queue's address comes from the chair's request: a worker does not know the site's host.
-    return services.send_reminder(
+    return reminders.send_reminder(
         call_id=call_id, reviewer_id=reviewer_id, queue_url=queue_url, now=timezone.now()
     )
 
@@ -29,4 +29,4 @@ def send_reminder(call_id: int, reviewer_id: int, queue_url: str) -> bool:
 @shared_task(name="reviews.wake_waiting_aggregations")
 def wake_waiting_aggregations() -> int:
     # Celery beat runs this every minute (CELERY_BEAT_SCHEDULE).
-    return services.wake_waiting_aggregations(now=timezone.now())
+    return aggregation.wake_waiting_aggregations(now=timezone.now())

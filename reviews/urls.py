@@ -2,17 +2,13 @@
 
 from django.urls import path
 
-from reviews import invitation_views, views
+from reviews.views import invitations, reviewer
 
 app_name = "reviews"
 
 urlpatterns = [
-    path("<slug:slug>/", views.queue, name="queue"),
-    path(
-        "<slug:slug>/invitation/<str:token>/",
-        invitation_views.accept,
-        name="accept_invitation",
-    ),
-    path("<slug:slug>/<str:code>/", views.screen, name="screen"),
-    path("<slug:slug>/<str:code>/recuse/", views.recuse, name="recuse"),
+    path("<slug:slug>/", reviewer.queue_page, name="queue"),
+    path("<slug:slug>/invitation/<str:token>/", invitations.accept, name="accept_invitation"),
+    path("<slug:slug>/<str:code>/", reviewer.screen_page, name="screen"),
+    path("<slug:slug>/<str:code>/recuse/", reviewer.recuse, name="recuse"),
 ]

@@ -19,7 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cfp import models as cfp_models
-from reviews import models, seed
+from reviews import models
+from reviews.services import seed
 from tests.curation_world import Curation, curation
 
 pytestmark = pytest.mark.django_db

@@ -86,7 +86,7 @@ def test_the_seed_can_take_its_proposal_texts_from_elsewhere() -> None:
     from django.utils import timezone
 
     from cfp import models as cfp_models
-    from reviews import seed
+    from reviews.services import seed
 
     texts = [
         {"title": "First given title", "abstract": "First abstract.", "description": ""},

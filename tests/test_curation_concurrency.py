@@ -16,7 +16,8 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from cfp import models as cfp_models
-from reviews import curation, models
+from reviews import models
+from reviews.services import curation
 from tests import curation_world
 
 THREADS = 8

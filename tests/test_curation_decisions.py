@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cfp import models as cfp_models
-from reviews import curation, models
+from reviews import models
+from reviews.services import curation
 from tests import curation_world, factories
 
 pytestmark = pytest.mark.django_db

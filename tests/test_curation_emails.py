@@ -10,7 +10,9 @@ from django.core import mail
 from django.utils import timezone
 
 from cfp import models as cfp_models
-from reviews import curation, curation_queries, models, tasks
+from reviews import models, tasks
+from reviews.queries import decision_emails as email_queries
+from reviews.services import decision_emails
 from tests import curation_world, factories
 
 pytestmark = pytest.mark.django_db
@@ -359,7 +361,7 @@ def test_a_failed_run_rolls_back_and_says_so(
     w = curation_world.curation(2, revealed=True)
     decided(w, "accepted", "rejected")
 
-    real = curation_queries.compose
+    real = email_queries.compose
     calls: list[str] = []
 
     def fails_on_the_second(**kwargs: Any) -> Any:
@@ -368,13 +370,13 @@ def test_a_failed_run_rolls_back_and_says_so(
             raise RuntimeError("mail template store offline")
         return real(**kwargs)
 
-    monkeypatch.setattr(curation_queries, "compose", fails_on_the_second)
+    monkeypatch.setattr(email_queries, "compose", fails_on_the_second)
 
     with pytest.raises(RuntimeError):
-        curation.send_decisions(call_id=w.call.pk, now=timezone.now())
+        decision_emails.send_decisions(call_id=w.call.pk, now=timezone.now())
 
     assert len(calls) == 2  # the first proposal's e-mail was queued, then rolled back
-    assert curation.send_progress(call_id=w.call.pk).state == "failed"
+    assert decision_emails.send_progress(call_id=w.call.pk).state == "failed"
     assert not cfp_models.EmailOutbox.objects.filter(key__startswith="decision:").exists()
     assert mail.outbox == []
 

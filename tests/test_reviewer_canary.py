@@ -24,8 +24,8 @@ from django.utils import timezone
 
 from cfp import models as cfp_models
 from cfp import services as cfp_services
-from reviews import invitations
 from reviews import models as review_models
+from reviews.services import invitations
 from tests import factories
 
 pytestmark = pytest.mark.django_db

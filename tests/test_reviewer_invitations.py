@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cfp import models as cfp_models
-from reviews import invitations
 from reviews import models as review_models
+from reviews.services import invitations
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -205,6 +205,36 @@ def review_score(*, scores: Mapping[str, float], criteria: Sequence[Criterion]) 
     return float(_review_scores(raw, criteria)[0])
 
 
+@dataclass(frozen=True, slots=True)
+class ScoreProblem:
+    """What is wrong with one review's scores: ``kind`` is "unknown", "missing" or "range"."""
+
+    kind: str
+    criterion: str
+
+
+def score_problem(
+    *, scores: Mapping[str, float], criteria: Sequence[Criterion]
+) -> ScoreProblem | None:
+    """The first thing wrong with a review's scores, or None when it can be recorded.
+
+    Every criterion needs a score and no other key may appear; each score is a whole number
+    within its criterion's scale. The scoring screen and the importer word the answer their way.
+    """
+    known = {c.slug for c in criteria}
+    unknown = sorted(set(scores) - known)
+    if unknown:
+        return ScoreProblem(kind="unknown", criterion=unknown[0])
+    missing = sorted(known - set(scores))
+    if missing:
+        return ScoreProblem(kind="missing", criterion=missing[0])
+    for c in criteria:
+        value = scores[c.slug]
+        if not c.minimum <= value <= c.maximum or value != int(value):
+            return ScoreProblem(kind="range", criterion=c.slug)
+    return None
+
+
 def _check_criteria(criteria: Sequence[Criterion]) -> None:
     if not criteria:
         raise ValueError("at least one criterion is needed to score a review")

@@ -5,16 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from reviews import curation, curation_queries, models
-
-
-def _clean_text(value: str) -> str:
-    if "\x00" in value:
-        raise ValidationError(_("The text contains a NUL character; remove it and try again."))
-    return value.strip()
+from reviews import models
+from reviews.forms import inputs
+from reviews.queries import decisions
+from reviews.services import decision_emails
 
 
 class DecisionForm(forms.Form):
@@ -38,7 +34,7 @@ class DecisionForm(forms.Form):
     next = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
 
     def clean_note(self) -> str:
-        return _clean_text(self.cleaned_data["note"])
+        return inputs.clean_text(self.cleaned_data["note"])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -68,17 +64,17 @@ class DecisionTemplateForm(forms.Form):
         kwargs.setdefault("prefix", status)
         super().__init__(*args, **kwargs)
         self.status = status
-        self.status_label = curation_queries.status_label(status)
+        self.status_label = decisions.status_label(status)
 
     def clean_subject(self) -> str:
-        subject = " ".join(_clean_text(self.cleaned_data["subject"]).split())
-        for message in curation.template_errors(subject):
+        subject = " ".join(inputs.clean_text(self.cleaned_data["subject"]).split())
+        for message in decision_emails.template_errors(subject):
             self.add_error("subject", message)
         return subject
 
     def clean_body(self) -> str:
-        body = _clean_text(self.cleaned_data["body"])
-        for message in curation.template_errors(body):
+        body = inputs.clean_text(self.cleaned_data["body"])
+        for message in decision_emails.template_errors(body):
             self.add_error("body", message)
         return body
 
@@ -89,7 +85,7 @@ class PreviewForm(forms.Form):
         label=_("Decision"),
         choices=[
             ("", _("Its current decision")),
-            *[(s, curation_queries.status_label(s)) for s in curation_queries.SENT_STATUSES],
+            *[(s, decisions.status_label(s)) for s in decisions.SENT_STATUSES],
         ],
         required=False,
     )

@@ -1,7 +1,7 @@
-"""The chair's read side: dashboard progress, reviewer completion and the ranking/shortlist page.
+"""The chair's ranking and shortlist: one page of the ranked, filtered list with its slots.
 
-Returns frozen dataclasses, never ORM objects. Every function runs a fixed number of queries,
-whatever the number of proposals, reviews or reviewers.
+Returns frozen dataclasses, never ORM objects; two or three queries whatever the size. Titles and
+the programme-attribute filters follow the blindness policy for a chair in the call's phase.
 """
 
 from __future__ import annotations
@@ -12,320 +12,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import (
-    CharField,
-    Count,
-    F,
-    FilteredRelation,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Sum,
-)
-from django.db.models.functions import Cast, Coalesce, Substr
-from django.utils import timezone
+from django.db.models import Count, F, FilteredRelation, IntegerField, Q, QuerySet, Subquery
 
 from cfp import models as cfp_models
+from cfp.domain import visibility
+from cfp.domain.visibility import Part, Phase, Viewer
 from reviews import filters, models
+from reviews.domain import shortlist as rules
+from reviews.queries import decisions, json_columns, proposal_text, snapshot
 
-# p_in_slots between these (inclusive) marks a proposal "near the cut": a coin flip, worth the
-# committee's discussion time (docs/scoring-model.md, "Chance to land in the slots").
-NEAR_CUT_LOW = 0.2
-NEAR_CUT_HIGH = 0.8
 # Calibrated scores live on the 0..10 review-score scale.
 SCALE_MAX = 10.0
 
-SORTS = ("rank", "calibrated", "mean", "reviews", "disagreement")
 # Labels stay lazy: they are translated when a page renders them.
 LEVEL_CHOICES: tuple[tuple[str, object], ...] = tuple(cfp_models.Level.choices)
 DECISION_CHOICES: tuple[tuple[str, object], ...] = tuple(models.DecisionStatus.choices)
-PER_PAGE_CHOICES = (25, 50, 100, 250)
-DEFAULT_PER_PAGE = 50
-
-
-def _percent(done: int, required: int) -> int:
-    if required <= 0:
-        return 100
-    return min(100, round(100 * done / required))
-
-
-# --- dashboard: progress and submissions ---------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ProgressRow:
-    label: str
-    proposals: int
-    done: int
-    required: int
-
-    @property
-    def percent(self) -> int:
-        return _percent(self.done, self.required)
-
-    @property
-    def shown_done(self) -> int:
-        """Done, capped at required, for a <progress> element that must not overflow."""
-        return min(self.done, self.required)
-
-
-@dataclass(frozen=True, slots=True)
-class DayCount:
-    day: dt.date
-    count: int
-
-
-@dataclass(frozen=True, slots=True)
-class Bar:
-    day: dt.date
-    count: int
-    x: float
-    y: float
-    width: float
-    height: float
-
-
-@dataclass(frozen=True, slots=True)
-class DayChart:
-    """Submissions per day as SVG bars (geometry computed here: CSP forbids inline styles)."""
-
-    days: tuple[DayCount, ...]
-    bars: tuple[Bar, ...]
-    total: int
-    peak: int
-    width: int = 600
-    height: int = 120
-
-    @property
-    def first(self) -> dt.date | None:
-        return self.days[0].day if self.days else None
-
-    @property
-    def last(self) -> dt.date | None:
-        return self.days[-1].day if self.days else None
-
-
-def _chart(by_day: Mapping[dt.date, int], *, width: int = 600, height: int = 120) -> DayChart:
-    if not by_day:
-        return DayChart(days=(), bars=(), total=0, peak=0, width=width, height=height)
-    first, last = min(by_day), max(by_day)
-    days = tuple(
-        DayCount(day=d, count=by_day.get(d, 0))
-        for d in (first + dt.timedelta(days=i) for i in range((last - first).days + 1))
-    )
-    peak = max(d.count for d in days)
-    step = width / len(days)
-    gap = min(2.0, step * 0.2)
-    bars = tuple(
-        Bar(
-            day=d.day,
-            count=d.count,
-            x=round(i * step + gap / 2, 2),
-            y=round(height - height * d.count / peak, 2),
-            width=round(step - gap, 2),
-            height=round(height * d.count / peak, 2),
-        )
-        for i, d in enumerate(days)
-    )
-    return DayChart(
-        days=days, bars=bars, total=sum(by_day.values()), peak=peak, width=width, height=height
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class CallProgress:
-    proposals: int
-    withdrawn: int
-    overall: ProgressRow
-    by_format: tuple[ProgressRow, ...]
-    by_track: tuple[ProgressRow, ...]
-    # Submissions per calendar day (UTC), withdrawn ones too: they were submitted.
-    chart: DayChart
-
-
-def _utc_day(field: str) -> Substr:
-    # The stored timestamp's date part, in UTC (the database connection's time zone): "YYYY-MM-DD"
-    # on SQLite and PostgreSQL alike. TruncDate would call a Python function per row on SQLite.
-    return Substr(Cast(field, CharField()), 1, 10)
-
-
-def _progress_groups(call_id: int) -> list[list[Any]]:
-    """Proposals and scored reviews grouped by state, format, track and submission day (UTC):
-    [state, format name, track name, "YYYY-MM-DD", proposals, scored reviews]; one query."""
-    scored = (
-        models.Review.objects.filter(proposal_id=OuterRef("pk"), abstained=False)
-        .order_by()
-        .values("proposal_id")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    groups = (
-        cfp_models.Proposal.objects.filter(call_id=call_id)
-        .annotate(
-            day=_utc_day("submitted_at"),
-            scored=Coalesce(Subquery(scored, output_field=IntegerField()), 0),
-        )
-        .values("state", "format__name", "track__name", "day")
-        .annotate(n=Count("id"), done=Sum("scored"))
-        .order_by()
-    )
-    return [
-        [g["state"], g["format__name"], g["track__name"] or "", g["day"], g["n"], g["done"] or 0]
-        for g in groups
-    ]
-
-
-def call_progress(
-    *, call_id: int, reviews_per_proposal: int, stored: Mapping[str, Any] | None = None
-) -> CallProgress:
-    """Scored reviews against required ones (live proposals × reviews per proposal), by format
-    and track, and submissions per day; one grouped query, or none from ``stored`` counts
-    (``progress_counts`` of a snapshot).
-
-    Abstentions do not count: they carry no score. A proposal with more reviews than required
-    counts them all, so a group's percentage is capped at 100.
-    """
-    groups = stored["groups"] if stored is not None else _progress_groups(call_id)
-    live = withdrawn = done = 0
-    per_format: dict[str, list[int]] = {}
-    per_track: dict[str, list[int]] = {}
-    per_day: dict[dt.date, int] = {}
-    for state, format_name, track_name, day_text, n, scored in groups:
-        day = dt.date.fromisoformat(day_text)
-        per_day[day] = per_day.get(day, 0) + n
-        if state != cfp_models.ProposalState.SUBMITTED:
-            withdrawn += n
-            continue
-        live += n
-        done += scored
-        for key, bucket in ((format_name, per_format), (track_name, per_track)):
-            counts = bucket.setdefault(key, [0, 0])
-            counts[0] += n
-            counts[1] += scored
-
-    def rows(bucket: dict[str, list[int]]) -> tuple[ProgressRow, ...]:
-        return tuple(
-            ProgressRow(label=label, proposals=n, done=d, required=n * reviews_per_proposal)
-            for label, (n, d) in sorted(bucket.items())
-        )
-
-    return CallProgress(
-        proposals=live,
-        withdrawn=withdrawn,
-        overall=ProgressRow(
-            label="", proposals=live, done=done, required=live * reviews_per_proposal
-        ),
-        by_format=rows(per_format),
-        by_track=rows(per_track),
-        chart=_chart(per_day),
-    )
-
-
-# --- dashboard: reviewers -------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewerProgress:
-    user_id: int
-    name: str
-    assigned: int
-    done: int
-    last_reminded_at: dt.datetime | None
-    reminded_today: bool
-
-    @property
-    def open(self) -> int:
-        return max(0, self.assigned - self.done)
-
-    @property
-    def percent(self) -> int:
-        return _percent(self.done, self.assigned)
-
-    @property
-    def shown_done(self) -> int:
-        return min(self.done, self.assigned)
-
-
-def _reviewer_counts(call_id: int) -> dict[int, tuple[int, int]]:
-    """Each reviewer's (assigned, done) over the call's live proposals; one grouped query.
-
-    "Done" matches the reviewer's own queue: an assigned proposal with a review of its current
-    version, or an abstention. One pass over the call's assignments (grouped), not a count per
-    reviewer: at 200 reviewers and 50,000 assignments that is the difference between 30 ms and
-    seconds.
-    """
-    current = Q(own__abstained=True) | Q(own__proposal_version__gte=F("proposal__version"))
-    return {
-        r["reviewer_id"]: (r["assigned"], r["done"])
-        for r in models.Assignment.objects.filter(
-            proposal__call_id=call_id, proposal__state=cfp_models.ProposalState.SUBMITTED
-        )
-        .annotate(
-            own=FilteredRelation(
-                "proposal__reviews",
-                condition=Q(proposal__reviews__reviewer_id=F("reviewer_id")),
-            )
-        )
-        .values("reviewer_id")
-        .annotate(
-            assigned=Count("id"),
-            done=Count("own__id", filter=current),
-        )
-        .order_by()
-    }
-
-
-def reviewer_progress(
-    *, call_id: int, today: dt.date, stored: Mapping[str, Any] | None = None
-) -> tuple[ReviewerProgress, ...]:
-    """Each reviewer's assigned and done counts, least complete first: two queries, or one
-    (names and reminders) with ``stored`` counts (``progress_counts`` of a snapshot)."""
-    reviewers = (
-        cfp_models.Membership.objects.filter(call_id=call_id, role=cfp_models.Role.REVIEWER)
-        .annotate(
-            reminded_at=Subquery(
-                models.ReviewerSettings.objects.filter(
-                    call_id=call_id, user_id=OuterRef("user_id")
-                ).values("last_reminded_at")[:1]
-            )
-        )
-        .values("user_id", "user__first_name", "user__username", "reminded_at")
-    )
-    if stored is not None:
-        counts = {int(k): (v[0], v[1]) for k, v in stored["reviewers"].items()}
-    else:
-        counts = _reviewer_counts(call_id)
-    out = []
-    for r in reviewers:
-        assigned, done = counts.get(r["user_id"], (0, 0))
-        out.append(
-            ReviewerProgress(
-                user_id=r["user_id"],
-                name=r["user__first_name"] or r["user__username"],
-                assigned=assigned,
-                done=done,
-                last_reminded_at=r["reminded_at"],
-                reminded_today=r["reminded_at"] is not None
-                and timezone.localdate(r["reminded_at"]) == today,
-            )
-        )
-    out.sort(key=lambda r: (r.percent, -r.open, r.name.lower(), r.user_id))
-    return tuple(out)
-
-
-def progress_counts(*, call_id: int, now: dt.datetime) -> dict[str, Any]:
-    """The counts behind the dashboard's progress, as JSON to store with a snapshot: the
-    dashboard then reads them instead of counting 50,000 reviews and assignments per view."""
-    return {
-        "at": now.isoformat(),
-        "groups": _progress_groups(call_id),
-        "reviewers": {str(k): list(v) for k, v in _reviewer_counts(call_id).items()},
-    }
-
-
-# --- ranking and shortlist ------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,21 +75,13 @@ class ShortlistFrame:
         return self.total_slots
 
 
-def _current_runs(call_id: int) -> QuerySet[models.AggregationRun]:
-    return models.AggregationRun.objects.filter(
-        call_id=call_id, state=models.RunState.DONE
-    ).order_by("-finished_at", "-id")
-
-
 def _decided(status: str) -> Q:
-    return Q(
-        proposals__state=cfp_models.ProposalState.SUBMITTED, proposals__decision__status=status
-    )
+    return cfp_models.in_call("proposals__") & Q(proposals__decision__status=status)
 
 
 def shortlist_frame(*, call_id: int) -> ShortlistFrame:
     """Three queries: the call with its current snapshot, formats with slots, tracks."""
-    runs = _current_runs(call_id)
+    runs = snapshot.done_runs(call_id=call_id)
     head = (
         cfp_models.Call.objects.filter(pk=call_id)
         .annotate(
@@ -465,8 +158,7 @@ class ShortlistRow:
 
     @property
     def near_cut(self) -> bool:
-        p = self.p_in_slots
-        return p is not None and NEAR_CUT_LOW <= p <= NEAR_CUT_HIGH
+        return rules.is_near_cut(self.p_in_slots)
 
     # Geometry of the interval bar, on a 0..100 wide SVG (the 0..10 scale times ten). CSP
     # forbids style="", so widths are SVG attributes computed here.
@@ -496,13 +188,13 @@ def shortlist_queryset(*, call_id: int, run_id: int | None) -> QuerySet[cfp_mode
     sorting 10,000 rows stays one pass. Proposals without a score sort last.
     """
     return (
-        cfp_models.Proposal.objects.filter(
-            call_id=call_id, state=cfp_models.ProposalState.SUBMITTED
-        )
+        cfp_models.Proposal.objects.submitted()
+        .filter(call_id=call_id)
         .annotate(
             sc=FilteredRelation("scores", condition=Q(scores__run_id=run_id)),
             s_count=F("sc__review_count"),
             s_mean=F("sc__mean"),
+            s_median=F("sc__median"),
             s_cal=F("sc__calibrated"),
             s_low=F("sc__low"),
             s_high=F("sc__high"),
@@ -517,7 +209,7 @@ def shortlist_queryset(*, call_id: int, run_id: int | None) -> QuerySet[cfp_mode
     )
 
 
-_ORDERINGS: Mapping[str, tuple[Any, ...]] = {
+ORDERINGS: Mapping[str, tuple[Any, ...]] = {
     "rank": (F("s_rank").asc(nulls_last=True), "code"),
     "calibrated": (F("s_cal").desc(nulls_last=True), "code"),
     "mean": (F("s_mean").desc(nulls_last=True), "code"),
@@ -550,32 +242,23 @@ _ROW_FIELDS = (
 )
 
 
-def _flags(value: object) -> tuple[str, ...]:
-    if isinstance(value, str):  # a JSON column read through a join can come back as text
-        import json
-
-        value = json.loads(value or "[]")
-    return tuple(str(v) for v in value) if isinstance(value, list | tuple) else ()
-
-
-def _decision_label(status: str) -> str:
-    try:
-        return str(models.DecisionStatus(status).label)
-    except ValueError:
-        return status
-
-
-def _row(r: Mapping[str, Any], *, blind: bool) -> ShortlistRow:
+def _row(r: Mapping[str, Any], *, phase: Phase) -> ShortlistRow:
     decision = r["d_status"] or models.DecisionStatus.UNDECIDED
     return ShortlistRow(
         code=r["code"],
-        title=(r["redacted__title"] or "") if blind else r["title"],
+        title=proposal_text.pick(
+            viewer=Viewer.CHAIR,
+            phase=phase,
+            field="title",
+            raw=r["title"],
+            redacted={"title": r["redacted__title"]},
+        ),
         format_name=r["format__name"],
         track_name=r["track__name"] or "",
         language=r["language"],
         level=r["level"],
         decision=decision,
-        decision_label=_decision_label(decision),
+        decision_label=decisions.status_label(decision),
         review_count=r["s_count"] or 0,
         mean=r["s_mean"],
         calibrated=r["s_cal"],
@@ -584,16 +267,16 @@ def _row(r: Mapping[str, Any], *, blind: bool) -> ShortlistRow:
         spread=r["s_spread"],
         rank=r["s_rank"],
         p_in_slots=r["s_p"],
-        flags=_flags(r["s_flags"]),
+        flags=json_columns.strings(r["s_flags"]),
     )
 
 
 def top_rows(
-    *, call_id: int, run_id: int | None, blind: bool, limit: int
+    *, call_id: int, run_id: int | None, phase: Phase, limit: int
 ) -> tuple[ShortlistRow, ...]:
     """The first ``limit`` proposals in calibrated order; one query."""
-    qs = shortlist_queryset(call_id=call_id, run_id=run_id).order_by(*_ORDERINGS["rank"])
-    return tuple(_row(r, blind=blind) for r in qs.values(*_ROW_FIELDS)[:limit])
+    qs = shortlist_queryset(call_id=call_id, run_id=run_id).order_by(*ORDERINGS["rank"])
+    return tuple(_row(r, phase=phase) for r in qs.values(*_ROW_FIELDS)[:limit])
 
 
 @dataclass(frozen=True, slots=True)
@@ -672,7 +355,7 @@ def shortlist_page(
     *,
     call_id: int,
     frame: ShortlistFrame,
-    blind: bool,
+    phase: Phase,
     filters_data: Mapping[str, object],
     sort: str,
     page: int,
@@ -681,15 +364,15 @@ def shortlist_page(
     """One page of the ranked, filtered list; two queries (counts, rows) whatever the size.
 
     ``page`` beyond the last page gives the last page. Programme-attribute filters are dropped
-    while chairs are blind (``blind=True``), whatever the caller passes.
+    unless the policy shows a chair programme attributes in ``phase``, whatever the caller passes.
     """
-    if per_page not in PER_PAGE_CHOICES:
-        per_page = DEFAULT_PER_PAGE
-    if sort not in _ORDERINGS:
-        sort = "rank"
+    if per_page not in rules.PER_PAGE_CHOICES:
+        per_page = rules.DEFAULT_PER_PAGE
+    if sort not in ORDERINGS:
+        sort = rules.DEFAULT_SORT
     data = {k: v for k, v in filters_data.items() if v not in (None, "")}
-    if blind:
-        for name in filters.PROGRAMME_FILTERS:
+    if not visibility.sees(viewer=Viewer.CHAIR, part=Part.PROGRAMME_ATTRIBUTES, phase=phase):
+        for name in rules.PROGRAMME_FILTERS:
             data.pop(name, None)
     qs = filters.ShortlistFilter(
         data, queryset=shortlist_queryset(call_id=call_id, run_id=frame.run_id)
@@ -710,10 +393,10 @@ def shortlist_page(
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages)
     offset = (page - 1) * per_page
-    rows = qs.order_by(*_ORDERINGS[sort]).values(*_ROW_FIELDS)[offset : offset + per_page]
-    slots_run_out = sort == "rank" and cut is not None and beyond > 0
+    rows = qs.order_by(*ORDERINGS[sort]).values(*_ROW_FIELDS)[offset : offset + per_page]
+    slots_run_out = sort == rules.DEFAULT_SORT and cut is not None and beyond > 0
     return ShortlistPage(
-        rows=tuple(_row(r, blind=blind) for r in rows),
+        rows=tuple(_row(r, phase=phase) for r in rows),
         total=total,
         page=page,
         pages=pages,

@@ -4,8 +4,9 @@ For chairs who bring scores from a spreadsheet or an earlier round. One JSON obj
 ``{"proposal": external_id or code, "reviewer": log-in, "scores": {criterion slug: number},
 "confidence": int?, "comment": str?}``; unknown keys are refused. Like the proposal import, every
 line is checked first and a file with any bad line imports nothing (unless ``skip_invalid``);
-the writes happen in one transaction. Re-importing the same file changes nothing: a review is
-keyed by (proposal, reviewer), and a line whose values equal the stored review is not written.
+the writes happen in one transaction, through ``services.reviews.record_reviews`` like a save on
+the scoring screen. Re-importing the same file changes nothing: a review is keyed by (proposal,
+reviewer), and a line whose values equal the stored review is not written.
 
 An imported reviewer must already be a reviewer of the call (invite them first): a log-in alone
 grants nothing.
@@ -24,9 +25,12 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from cfp import models as cfp_models
+from cfp import queries as cfp_queries
 from cfp.importing import LineError, UnableToImport, read_lines
-from reviews import models, services
+from reviews import models
 from reviews.domain import scoring
+from reviews.queries import screen
+from reviews.services import aggregation, reviews
 
 KEYS = frozenset({"proposal", "reviewer", "scores", "confidence", "comment"})
 MAX_ERRORS = 1_000
@@ -104,13 +108,7 @@ def import_reviews(
     call = cfp_models.Call.objects.filter(slug=call_slug).first()
     if call is None:
         raise UnableToImport(f"No call with the slug {call_slug!r}.")
-    criteria = tuple(
-        scoring.Criterion(
-            slug=c.slug, weight=c.weight, minimum=float(c.minimum), maximum=float(c.maximum)
-        )
-        for c in cfp_models.Criterion.objects.filter(call=call)
-    )
-    by_slug = {c.slug: c for c in criteria}
+    criteria = screen.for_scoring(screen.criteria(call_id=call.pk))
     proposals: dict[str, tuple[int, int]] = {}
     for pk, code, external_id, version in cfp_models.Proposal.objects.filter(call=call).values_list(
         "pk", "code", "external_id", "version"
@@ -121,7 +119,8 @@ def import_reviews(
     reviewer_ids = dict(
         get_user_model()
         .objects.filter(
-            memberships__call=call, memberships__role=cfp_models.Role.REVIEWER, is_active=True
+            pk__in=cfp_queries.member_user_ids(call_id=call.pk, role=cfp_models.Role.REVIEWER),
+            is_active=True,
         )
         .values_list("username", "pk")
     )
@@ -139,7 +138,7 @@ def import_reviews(
         if isinstance(parsed, LineError):
             errors.append(parsed)
             continue
-        problem = _check(parsed, proposals, reviewer_ids, by_slug)
+        problem = _check(parsed, proposals, reviewer_ids, criteria)
         key = (parsed.proposal, parsed.reviewer)
         if problem is None and key in seen:
             problem = f"the same proposal and reviewer as line {seen[key]}"
@@ -169,25 +168,22 @@ def _check(
     line: ReviewLine,
     proposals: dict[str, tuple[int, int]],
     reviewer_ids: dict[str, int],
-    criteria: dict[str, scoring.Criterion],
+    criteria: tuple[scoring.Criterion, ...],
 ) -> str | None:
     if line.proposal not in proposals:
         return f'no proposal "{line.proposal}" in this call (use its external id or code)'
     if line.reviewer not in reviewer_ids:
         return f'"{line.reviewer}" is not a reviewer of this call'
-    unknown = sorted(set(line.scores) - set(criteria))
-    if unknown:
-        return f'unknown criterion "{unknown[0]}" (this call has: {", ".join(sorted(criteria))})'
-    missing = sorted(set(criteria) - set(line.scores))
-    if missing:
-        return f'criterion "{missing[0]}" has no score'
-    for slug, value in line.scores.items():
-        c = criteria[slug]
-        if not c.minimum <= value <= c.maximum or value != int(value):
-            return (
-                f'score "{slug}" must be a whole number from {int(c.minimum)} to {int(c.maximum)}'
-            )
-    return None
+    problem = scoring.score_problem(scores=line.scores, criteria=criteria)
+    if problem is None:
+        return None
+    if problem.kind == "unknown":
+        slugs = ", ".join(sorted(c.slug for c in criteria))
+        return f'unknown criterion "{problem.criterion}" (this call has: {slugs})'
+    if problem.kind == "missing":
+        return f'criterion "{problem.criterion}" has no score'
+    c = next(c for c in criteria if c.slug == problem.criterion)
+    return f'score "{c.slug}" must be a whole number from {int(c.minimum)} to {int(c.maximum)}'
 
 
 @transaction.atomic
@@ -201,71 +197,57 @@ def _write(
     now: dt.datetime,
     skipped: tuple[LineError, ...],
 ) -> ReviewImportResult:
-    existing: dict[tuple[int, int], Any] = {
-        (r.proposal_id, r.reviewer_id): r for r in models.Review.objects.filter(call_id=call_id)
+    existing: dict[tuple[int, int], tuple[dict[str, Any], int | None, str, bool]] = {
+        (pid, rid): (scores or {}, confidence, comment, abstained)
+        for pid, rid, scores, confidence, comment, abstained in models.Review.objects.filter(
+            call_id=call_id
+        ).values_list("proposal_id", "reviewer_id", "scores", "confidence", "comment", "abstained")
     }
-    to_create = []
-    to_update = []
+    entries: list[reviews.ReviewEntry] = []
+    created: list[reviews.ReviewEntry] = []
     unchanged = 0
     for line in lines:
         proposal_id, version = proposals[line.proposal]
         reviewer_id = reviewer_ids[line.reviewer]
         scores = {k: int(v) for k, v in line.scores.items()}
-        score = scoring.review_score(
-            scores={k: float(v) for k, v in scores.items()}, criteria=criteria
-        )
         current = existing.get((proposal_id, reviewer_id))
-        if current is None:
-            to_create.append(
-                models.Review(
-                    call_id=call_id,
-                    proposal_id=proposal_id,
-                    reviewer_id=reviewer_id,
-                    scores=scores,
-                    score=score,
-                    confidence=line.confidence,
-                    comment=line.comment,
-                    proposal_version=version,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-        elif (
-            current.scores == scores
-            and current.confidence == line.confidence
-            and current.comment == line.comment
-            and not current.abstained
-        ):
+        if current == (scores, line.confidence, line.comment, False):
             unchanged += 1
-        else:
-            current.scores, current.score = scores, score
-            current.confidence, current.comment = line.confidence, line.comment
-            current.abstained, current.abstain_reason = False, ""
-            current.updated_at = now
-            to_update.append(current)
-    models.Review.objects.bulk_create(to_create, batch_size=2000)
-    models.Review.objects.bulk_update(
-        to_update,
-        ["scores", "score", "confidence", "comment", "abstained", "abstain_reason", "updated_at"],
-        batch_size=2000,
-    )
+            continue
+        entry = reviews.ReviewEntry(
+            proposal_id=proposal_id,
+            reviewer_id=reviewer_id,
+            proposal_version=version,
+            data=reviews.ReviewData(
+                scores=scores, confidence=line.confidence, comment=line.comment
+            ),
+            at=now,
+        )
+        entries.append(entry)
+        if current is None:
+            created.append(entry)
+    # The feedback a reviewer wrote for the speaker stays: an imported line brings none.
+    reviews.record_reviews(call_id=call_id, entries=entries, criteria=criteria, keep_feedback=True)
     # Imported reviews count as assigned work, so progress and completion read right.
     models.Assignment.objects.bulk_create(
         [
-            models.Assignment(proposal_id=r.proposal_id, reviewer_id=r.reviewer_id, created_at=now)
-            for r in to_create
+            models.Assignment(proposal_id=e.proposal_id, reviewer_id=e.reviewer_id, created_at=now)
+            for e in created
         ],
         ignore_conflicts=True,
         batch_size=2000,
     )
-    if to_create or to_update:
+    if entries:
         cfp_models.AuditEvent.objects.create(
             call_id=call_id,
             action="reviews.imported",
-            data={"created": len(to_create), "updated": len(to_update)},
+            data={"created": len(created), "updated": len(entries) - len(created)},
             created_at=now,
         )
-        services.request_aggregation(call_id=call_id, now=now)
+        aggregation.request_aggregation(call_id=call_id, now=now)
     return ReviewImportResult(
-        created=len(to_create), updated=len(to_update), unchanged=unchanged, skipped=skipped
+        created=len(created),
+        updated=len(entries) - len(created),
+        unchanged=unchanged,
+        skipped=skipped,
     )

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cfp import models as cfp_models
+from cfp import queries as cfp_queries
 from cfp import services as cfp_services
 from reviews import models
 
@@ -68,17 +69,19 @@ def invite_reviewers(
     if len(wanted) > MAX_EMAILS:
         raise UnableToInvite(_("Invite at most %(n)s people at a time.") % {"n": MAX_EMAILS})
     call = cfp_models.Call.objects.get(pk=call_id)
-    members = {
+    reviewers = {
         e.lower()
         for e in get_user_model()
-        .objects.filter(memberships__call_id=call_id, memberships__role=cfp_models.Role.REVIEWER)
+        .objects.filter(
+            pk__in=cfp_queries.member_user_ids(call_id=call_id, role=cfp_models.Role.REVIEWER)
+        )
         .values_list("email", flat=True)
     }
     invited: list[str] = []
     skipped: list[str] = []
     expires_at = now + dt.timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
     for email in wanted:
-        if email in members:
+        if email in reviewers:
             skipped.append(email)
             continue
         # The newest link is the one that works: an earlier one may have gone astray.
@@ -176,9 +179,7 @@ def accept_invitation(
     invitation.accepted_at = now
     invitation.accepted_by_id = user_id
     invitation.save(update_fields=["accepted_at", "accepted_by"])
-    cfp_models.Membership.objects.get_or_create(
-        call=call, user_id=user_id, role=cfp_models.Role.REVIEWER
-    )
+    cfp_services.grant_role(call_id=call.pk, user_id=user_id, role=cfp_models.Role.REVIEWER)
     models.ReviewerSettings.objects.update_or_create(
         call=call,
         user_id=user_id,

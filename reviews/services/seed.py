@@ -1,7 +1,8 @@
 """Seeding a complete demo call: the write side behind ``seed_demo`` and the benchmarks.
 
 Uses bulk inserts so that 10,000 proposals and 50,000 reviews take seconds, not minutes; the rows
-are the same ones the services would write (codes, versions, redacted text, review scores).
+are written by the same functions the services use (roles through ``cfp.services.grant_role``,
+reviews through ``services.reviews.record_reviews``), so they are the rows a real call would hold.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from cfp.domain import leaks
 from common import codes
 from common.stats import analyze_after_bulk_load
 from reviews import models
-from reviews import services as review_services
 from reviews.domain import scoring
+from reviews.services import aggregation, assignment, reviews
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +95,6 @@ def seed_demo(
         review_deadline_at=now + dt.timedelta(days=28),
         languages=["en", "es"],
         reviews_per_proposal=per_proposal,
-        chairs_blind=True,
     )
     formats = {
         s: cfp_models.Format.objects.create(
@@ -127,7 +127,7 @@ def seed_demo(
     chair = _user(
         f"{slug}-chair", make_password(chair_pw), name="Demo Chair", email=f"chair@{slug}.example"
     )
-    cfp_models.Membership.objects.create(call=call, user=chair, role=cfp_models.Role.CHAIR)
+    cfp_services.grant_role(call_id=call.pk, user_id=chair.pk, role=cfp_models.Role.CHAIR)
     logins.append(Login(username=f"{slug}-chair", password=chair_pw, role="chair"))
 
     reviewer_pw = "demo-reviewer-2027"
@@ -142,11 +142,8 @@ def seed_demo(
         )
         reviewer_users.append(u)
         logins.append(Login(username=f"{slug}-reviewer{i}", password=reviewer_pw, role="reviewer"))
-    cfp_models.Membership.objects.bulk_create(
-        [
-            cfp_models.Membership(call=call, user=u, role=cfp_models.Role.REVIEWER)
-            for u in reviewer_users
-        ]
+    cfp_services.grant_roles(
+        call_id=call.pk, user_ids=[u.pk for u in reviewer_users], role=cfp_models.Role.REVIEWER
     )
     models.ReviewerSettings.objects.bulk_create(
         [
@@ -261,45 +258,48 @@ def seed_demo(
         batch_size=2000,
     )
 
-    review_services.assign_reviewers(
+    assignment.assign_reviewers(
         call_id=call.pk, per_proposal=None, actor_id=None, now=now, recompute=False
     )
     # A planted committee: each proposal has a true quality, each reviewer a personal offset.
     quality = {p.pk: rng.gauss(0, 1) for p in created}
     offset = {u.pk: rng.gauss(0, 0.6) for u in reviewer_users}
-    reviews = []
-    for a in models.Assignment.objects.filter(proposal__call=call).order_by(
-        "proposal_id", "reviewer_id"
+    entries = []
+    for proposal_id, reviewer_id in (
+        models.Assignment.objects.filter(proposal__call=call)
+        .order_by("proposal_id", "reviewer_id")
+        .values_list("proposal_id", "reviewer_id")
     ):
         if rng.random() > reviewed_share:
             continue
         scores = {}
         for c in criteria:
-            raw = 3 + quality[a.proposal_id] + offset[a.reviewer_id] + rng.gauss(0, 0.7)
+            raw = 3 + quality[proposal_id] + offset[reviewer_id] + rng.gauss(0, 0.7)
             scores[c.slug] = int(min(c.maximum, max(c.minimum, round(raw))))
-        when = now - dt.timedelta(minutes=rng.randint(1, 20000))
-        reviews.append(
-            models.Review(
-                call=call,
-                proposal_id=a.proposal_id,
-                reviewer_id=a.reviewer_id,
-                scores=scores,
-                score=scoring.review_score(
-                    scores={k: float(v) for k, v in scores.items()}, criteria=criteria
-                ),
-                confidence=rng.randint(2, 5),
-                comment=rng.choice(
-                    ["", "Solid outline.", "Needs a clearer takeaway.", "Great fit for beginners."]
-                ),
-                feedback=rng.choice(
-                    ["", "Consider adding a live demo.", "The abstract could be shorter."]
-                ),
+        entries.append(
+            reviews.ReviewEntry(
+                proposal_id=proposal_id,
+                reviewer_id=reviewer_id,
                 proposal_version=1,
-                created_at=when,
-                updated_at=when,
+                data=reviews.ReviewData(
+                    scores=scores,
+                    confidence=rng.randint(2, 5),
+                    comment=rng.choice(
+                        [
+                            "",
+                            "Solid outline.",
+                            "Needs a clearer takeaway.",
+                            "Great fit for beginners.",
+                        ]
+                    ),
+                    feedback=rng.choice(
+                        ["", "Consider adding a live demo.", "The abstract could be shorter."]
+                    ),
+                ),
+                at=now - dt.timedelta(minutes=rng.randint(1, 20000)),
             )
         )
-    models.Review.objects.bulk_create(reviews, batch_size=5000)
+    scores = reviews.record_reviews(call_id=call.pk, entries=entries, criteria=criteria)
     analyze_after_bulk_load(
         cfp_models.Proposal,
         cfp_models.ProposalSpeaker,
@@ -307,28 +307,32 @@ def seed_demo(
         cfp_models.Speaker,
         models.Assignment,
         models.Review,
-        rows=len(created) + len(reviews),
+        rows=len(created) + len(entries),
     )
     if decisions:
         _seed_decisions(
-            created=created, reviews=reviews, formats=formats, chair_id=chair.pk, now=now
+            created=created,
+            scores=[(e.proposal_id, score) for e, score in zip(entries, scores, strict=True)],
+            formats=formats,
+            chair_id=chair.pk,
+            now=now,
         )
     if aggregate:
         models.AggregationRun.objects.create(call=call, requested_at=now)
-        transaction.on_commit(lambda: review_services.run_aggregation(call_id=call.pk, now=now))
+        transaction.on_commit(lambda: aggregation.run_aggregation(call_id=call.pk, now=now))
     return SeedResult(
         call=slug,
         criteria=tuple(criteria),
         users=tuple(logins),
         proposals=len(created),
-        reviews=len(reviews),
+        reviews=len(entries),
     )
 
 
 def _seed_decisions(
     *,
     created: list[cfp_models.Proposal],
-    reviews: list[models.Review],
+    scores: Sequence[tuple[int, float | None]],
     formats: dict[str, cfp_models.Format],
     chair_id: int,
     now: dt.datetime,
@@ -336,9 +340,9 @@ def _seed_decisions(
     """The demo chair's first decisions: per format, the best half of the slots accepted and
     the next two waitlisted; the two weakest proposals of the call rejected."""
     totals: dict[int, list[float]] = {}
-    for r in reviews:
-        if r.score is not None:
-            totals.setdefault(r.proposal_id, []).append(r.score)
+    for proposal_id, score in scores:
+        if score is not None:
+            totals.setdefault(proposal_id, []).append(score)
     mean = {pid: sum(v) / len(v) for pid, v in totals.items()}
     reviewed = sorted((p for p in created if p.pk in mean), key=lambda p: (-mean[p.pk], p.code))
     status: dict[int, str] = {}

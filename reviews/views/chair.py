@@ -1,22 +1,33 @@
-"""Chair views: dashboard, reminders, aggregation controls, assignment, shortlist and exports."""
+"""Chair pages: the dashboard (progress, reminders, aggregation, assignment), the shortlist and
+its exports.
+
+Each view: check access → parse → at most one service call → query → render. What a chair sees
+of the proposals follows the blindness policy through the call's phase (``member.phase``).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from collections.abc import Iterator
 
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cfp import access
+from cfp import queries as cfp_queries
+from cfp.domain.visibility import Part, Shown
+from common.htmx import HtmxHttpRequest, is_htmx
 from common.render import page, user_id
-from reviews import chair_queries, exports, forms, queries, services
-from reviews.access import CHAIR, role_required
+from reviews.domain import shortlist as shortlist_rules
+from reviews.domain import spreadsheets
+from reviews.forms import chair as forms
+from reviews.queries import dashboard, exports, shortlist, snapshot
+from reviews.services import aggregation, assignment, reminders
 
 # The dashboard previews the top of the ranking; the shortlist page has all of it.
 TOP_ROWS = 50
@@ -25,55 +36,42 @@ TOP_ROWS = 50
 PROGRESS_MAX_LAG = dt.timedelta(seconds=60)
 
 
-def _blind(access: queries.CallAccess) -> bool:
-    """Chairs see redacted titles and no programme attributes until identities are revealed."""
-    return access.chairs_blind and not access.identities_revealed
-
-
-def _partial(request: HttpRequest, name: str) -> str | None:
-    # htmx restoring history after "back" needs the whole page, not the fragment.
-    htmx = getattr(request, "htmx", None)
-    if htmx and htmx.history_restore_request:
-        return None
-    return name
-
-
 # --- dashboard ------------------------------------------------------------------------------
 
 
 @require_http_methods(["GET", "HEAD"])
-@role_required(CHAIR)
-def dashboard(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
-    return _dashboard(request, access)
+@access.chair_required
+def dashboard_page(request: HtmxHttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
+    return _dashboard(request, member)
 
 
-def _dashboard(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
-    snapshot = queries.snapshot_state(call_id=access.call_id)
+def _dashboard(request: HtmxHttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
+    state = snapshot.snapshot_state(call_id=member.call_id)
     # The counts the last snapshot stored, when they may stand for the live ones: counting
     # 50,000 reviews and assignments on every view is what made this page slow.
-    stored = snapshot.stored_progress(now=timezone.now(), max_lag=PROGRESS_MAX_LAG) or None
+    stored = state.stored_progress(now=timezone.now(), max_lag=PROGRESS_MAX_LAG) or None
     context = {
         # The page needs the call's name, slug and reviews per proposal: the access check
         # read them already.
-        "call": access,
-        "progress": chair_queries.call_progress(
-            call_id=access.call_id,
-            reviews_per_proposal=access.reviews_per_proposal,
+        "call": member,
+        "progress": dashboard.call_progress(
+            call_id=member.call_id,
+            reviews_per_proposal=member.reviews_per_proposal,
             stored=stored,
         ),
-        "reviewers": chair_queries.reviewer_progress(
-            call_id=access.call_id, today=timezone.localdate(), stored=stored
+        "reviewers": dashboard.reviewer_progress(
+            call_id=member.call_id, today=timezone.localdate(), stored=stored
         ),
         # Shown with the counts while a recomputation is on its way.
         "progress_as_of": (
-            dt.datetime.fromisoformat(stored["at"]) if stored and snapshot.busy else None
+            dt.datetime.fromisoformat(stored["at"]) if stored and state.busy else None
         ),
-        "snapshot": snapshot,
-        "computing": services.aggregation_progress(call_id=access.call_id),
-        "rows": chair_queries.top_rows(
-            call_id=access.call_id,
-            run_id=snapshot.current.id if snapshot.current else None,
-            blind=_blind(access),
+        "snapshot": state,
+        "computing": aggregation.aggregation_progress(call_id=member.call_id),
+        "rows": shortlist.top_rows(
+            call_id=member.call_id,
+            run_id=state.current.id if state.current else None,
+            phase=member.phase,
             limit=TOP_ROWS,
         ),
         "top": TOP_ROWS,
@@ -82,46 +80,50 @@ def _dashboard(request: HttpRequest, access: queries.CallAccess) -> HttpResponse
 
 
 @require_http_methods(["GET", "HEAD"])
-@role_required(CHAIR)
-def aggregation_status(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
-    if not request.htmx:  # type: ignore[attr-defined]
+@access.chair_required
+def aggregation_status(
+    request: HtmxHttpRequest, member: cfp_queries.CallMembership
+) -> HttpResponse:
+    if not is_htmx(request):
         # Only htmx polls this address; a plain visit gets the whole dashboard.
-        return _dashboard(request, access)
-    return _aggregation_partial(request, access)
+        return _dashboard(request, member)
+    return _aggregation_partial(request, member)
 
 
-def _aggregation_partial(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
+def _aggregation_partial(
+    request: HtmxHttpRequest, member: cfp_queries.CallMembership
+) -> HttpResponse:
     return page(
         request,
         "reviews/dashboard.html",
         {
-            "call": access,
-            "snapshot": queries.snapshot_state(call_id=access.call_id),
-            "computing": services.aggregation_progress(call_id=access.call_id),
+            "call": member,
+            "snapshot": snapshot.snapshot_state(call_id=member.call_id),
+            "computing": aggregation.aggregation_progress(call_id=member.call_id),
         },
         partial="aggregation",
     )
 
 
 @require_POST
-@role_required(CHAIR)
-def aggregate(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
-    services.request_aggregation(call_id=access.call_id, now=timezone.now(), soon=True)
-    if request.htmx:  # type: ignore[attr-defined]
-        return _aggregation_partial(request, access)
+@access.chair_required
+def aggregate(request: HtmxHttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
+    aggregation.request_aggregation(call_id=member.call_id, now=timezone.now(), soon=True)
+    if is_htmx(request):
+        return _aggregation_partial(request, member)
     messages.success(request, _("Aggregation started. The numbers refresh when it is done."))
-    return redirect("chair:dashboard", slug=access.slug)
+    return redirect("chair:dashboard", slug=member.slug)
 
 
 @require_POST
-@role_required(CHAIR)
-def assign(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
+@access.chair_required
+def assign(request: HtmxHttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
     form = forms.AssignForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Reviews per proposal must be a number from 1 to 20."))
-        return redirect("chair:dashboard", slug=access.slug)
-    outcome = services.assign_reviewers(
-        call_id=access.call_id,
+        return redirect("chair:dashboard", slug=member.slug)
+    outcome = assignment.assign_reviewers(
+        call_id=member.call_id,
         per_proposal=form.cleaned_data.get("per_proposal"),
         actor_id=user_id(request),
         now=timezone.now(),
@@ -138,24 +140,24 @@ def assign(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
             request,
             _("%(n)s more proposals are short of reviewers.") % {"n": len(outcome.shortfalls) - 10},
         )
-    return redirect("chair:dashboard", slug=access.slug)
+    return redirect("chair:dashboard", slug=member.slug)
 
 
 @require_POST
-@role_required(CHAIR)
-def remind(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
+@access.chair_required
+def remind(request: HtmxHttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
     """Send one reviewer a reminder e-mail (at most one a day per reviewer)."""
     form = forms.ReminderForm(request.POST)
     level, text = messages.ERROR, _("Choose a reviewer to remind.")
     if form.is_valid():
         try:
-            outcome = services.request_reminder(
-                call_id=access.call_id,
+            outcome = reminders.request_reminder(
+                call_id=member.call_id,
                 reviewer_id=form.cleaned_data["reviewer"],
-                queue_url=request.build_absolute_uri(reverse("reviews:queue", args=[access.slug])),
+                queue_url=request.build_absolute_uri(reverse("reviews:queue", args=[member.slug])),
                 now=timezone.now(),
             )
-        except services.UnableToRemind as exc:
+        except reminders.UnableToRemind as exc:
             text = str(exc)
         else:
             level = messages.SUCCESS
@@ -163,14 +165,14 @@ def remind(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
                 "name": outcome.name,
                 "n": outcome.open,
             }
-    if request.htmx:  # type: ignore[attr-defined]
+    if is_htmx(request):
         return page(
             request,
             "reviews/dashboard.html",
             {
-                "call": access,
-                "reviewers": chair_queries.reviewer_progress(
-                    call_id=access.call_id, today=timezone.localdate()
+                "call": member,
+                "reviewers": dashboard.reviewer_progress(
+                    call_id=member.call_id, today=timezone.localdate()
                 ),
                 "notice": text,
                 "notice_ok": level == messages.SUCCESS,
@@ -178,100 +180,91 @@ def remind(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
             partial="reviewers",
         )
     messages.add_message(request, level, text)
-    return redirect(reverse("chair:dashboard", args=[access.slug]) + "#reviewers")
+    return redirect(reverse("chair:dashboard", args=[member.slug]) + "#reviewers")
 
 
 # --- ranking and shortlist ------------------------------------------------------------------
 
 
 @require_http_methods(["GET", "HEAD"])
-@role_required(CHAIR)
-def shortlist(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
-    blind = _blind(access)
-    frame = chair_queries.shortlist_frame(call_id=access.call_id)
+@access.chair_required
+def shortlist_page(request: HtmxHttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
+    frame = shortlist.shortlist_frame(call_id=member.call_id)
     form = forms.ShortlistForm(
         request.GET,
         formats=tuple((f.slug, f.name) for f in frame.formats),
         tracks=tuple((t.slug, t.name) for t in frame.tracks),
         languages=frame.languages,
-        levels=chair_queries.LEVEL_CHOICES,
-        decisions=chair_queries.DECISION_CHOICES,
-        programme=not blind,
+        levels=shortlist.LEVEL_CHOICES,
+        decisions=shortlist.DECISION_CHOICES,
+        programme=member.sees(Part.PROGRAMME_ATTRIBUTES),
     )
     sort = form.sort_order()
-    result = chair_queries.shortlist_page(
-        call_id=access.call_id,
+    result = shortlist.shortlist_page(
+        call_id=member.call_id,
         frame=frame,
-        blind=blind,
+        phase=member.phase,
         filters_data=form.filters(),
         sort=sort,
-        page=forms.page_number(request.GET.get("page")),
+        page=shortlist_rules.page_number(request.GET.get("page")),
         per_page=form.rows_per_page(),
     )
     return page(
         request,
         "reviews/shortlist.html",
         {
-            "call": access,
-            "blind": blind,
+            "call": member,
+            "titles_redacted": member.shown(Part.CONTENT) is Shown.REDACTED,
+            "programme_hidden": not member.sees(Part.PROGRAMME_ATTRIBUTES),
             "frame": frame,
             "form": form,
             "sort": sort,
             "result": result,
         },
-        partial=_partial(request, "results"),
+        partial="results",
     )
 
 
 # --- exports --------------------------------------------------------------------------------
 
 
-def _filename(access: queries.CallAccess, kind: str) -> str:
-    return f"{access.slug}-shortlist.{kind}"
-
-
-def _rows(access: queries.CallAccess) -> tuple[tuple[str, ...], Iterator[dict[str, object]]]:
-    revealed = not _blind(access)
-    return (
-        exports.columns(revealed=revealed),
-        exports.shortlist_rows(call_id=access.call_id, revealed=revealed),
-    )
-
-
-@require_http_methods(["GET", "HEAD"])
-@role_required(CHAIR)
-def export_csv(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
-    header, rows = _rows(access)
+def _download(member: cfp_queries.CallMembership, kind: str) -> HttpResponse:
+    header = exports.columns(phase=member.phase)
+    rows = exports.shortlist_rows(call_id=member.call_id, phase=member.phase)
+    filename = f"{member.slug}-shortlist.{kind}"
+    if kind == "xlsx":
+        # A workbook is a zip file with a directory at its end, so it cannot be streamed as it
+        # is written: write it to an unnamed temporary file (constant memory) and stream that.
+        target = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+        spreadsheets.write_xlsx(header=header, rows=rows, target=target)
+        target.seek(0)
+        return FileResponse(  # type: ignore[return-value]
+            target,
+            as_attachment=True,
+            filename=filename,
+            content_type=spreadsheets.CONTENT_TYPES[kind],
+        )
     response = StreamingHttpResponse(
-        exports.csv_chunks(header=header, rows=rows), content_type=exports.CONTENT_TYPES["csv"]
+        spreadsheets.write(kind=kind, header=header, rows=rows),
+        content_type=spreadsheets.CONTENT_TYPES[kind],
     )
-    response["Content-Disposition"] = f'attachment; filename="{_filename(access, "csv")}"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response  # type: ignore[return-value]
 
 
 @require_http_methods(["GET", "HEAD"])
-@role_required(CHAIR)
-def export_json(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
-    header, rows = _rows(access)
-    response = StreamingHttpResponse(
-        exports.json_chunks(header=header, rows=rows), content_type=exports.CONTENT_TYPES["json"]
-    )
-    response["Content-Disposition"] = f'attachment; filename="{_filename(access, "json")}"'
-    return response  # type: ignore[return-value]
+@access.chair_required
+def export_csv(request: HtmxHttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
+    return _download(member, "csv")
 
 
 @require_http_methods(["GET", "HEAD"])
-@role_required(CHAIR)
-def export_xlsx(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
-    # A workbook is a zip file with a directory at its end, so it cannot be streamed as it is
-    # written: write it to an unnamed temporary file (constant memory) and stream that.
-    header, rows = _rows(access)
-    target = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-    exports.write_xlsx(header=header, rows=rows, target=target)
-    target.seek(0)
-    return FileResponse(  # type: ignore[return-value]
-        target,
-        as_attachment=True,
-        filename=_filename(access, "xlsx"),
-        content_type=exports.CONTENT_TYPES["xlsx"],
-    )
+@access.chair_required
+def export_json(request: HtmxHttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
+    return _download(member, "json")
+
+
+@require_http_methods(["GET", "HEAD"])
+@access.chair_required
+def export_xlsx(request: HtmxHttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
+    return _download(member, "xlsx")

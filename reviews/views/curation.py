@@ -1,43 +1,50 @@
 """Chairs' curation pages: the proposal page and its decision, reveal, displacement, e-mails.
 
-Each view: check access (role_required) → parse → at most one service call → query → render.
-While the call's chairs are blind, every page here shows the redacted text and no speaker.
+Each view: check access (``cfp.access.chair_required``) → parse → at most one service call →
+query → render. What each page shows of a proposal follows the blindness policy through the
+call's phase (``member.phase``): while chairs are blind, the redacted text and no speaker.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
 
+from cfp import access
+from cfp import queries as cfp_queries
 from cfp.domain import markdown
+from cfp.domain.visibility import Part
 from common import redirects
+from common.htmx import HtmxHttpRequest, is_htmx
 from common.render import page, user_id
-from reviews import curation, curation_forms, curation_queries, queries
-from reviews.access import CHAIR, role_required
 from reviews.domain import curation as rules
+from reviews.forms import curation as forms
+from reviews.queries import decision_emails as emails
+from reviews.queries import decisions, displacement, history, proposal_page, snapshot
+from reviews.services import curation
+from reviews.services import decision_emails as sending
+
+Member = cfp_queries.CallMembership
 
 
-def _blind(access: queries.CallAccess) -> bool:
-    return access.chairs_blind and not access.identities_revealed
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
+def _blind(member: Member) -> bool:
+    """Whether the page says "you are in the blind phase" (the policy hides speakers)."""
+    return not member.sees(Part.SPEAKER_IDENTITY)
 
 
 # --- the proposal page ----------------------------------------------------------------------
 
 
-def _proposal_or_404(access: queries.CallAccess, code: str) -> curation_queries.ChairProposal:
-    p = curation_queries.chair_proposal(call_id=access.call_id, code=code, blind=_blind(access))
+def _proposal_or_404(member: Member, code: str) -> proposal_page.ChairProposal:
+    p = proposal_page.chair_proposal(call_id=member.call_id, code=code, phase=member.phase)
     if p is None:
         raise Http404(_("No such proposal."))
     return p
@@ -45,91 +52,89 @@ def _proposal_or_404(access: queries.CallAccess, code: str) -> curation_queries.
 
 def _decision_context(
     *,
-    access: queries.CallAccess,
-    p: curation_queries.ChairProposal,
-    form: curation_forms.DecisionForm,
+    member: Member,
+    p: proposal_page.ChairProposal,
+    form: forms.DecisionForm,
     conflict: str = "",
     saved: str = "",
 ) -> dict[str, object]:
-    run_id = queries.current_run_id(call_id=access.call_id)
+    run_id = snapshot.current_run_id(call_id=member.call_id)
     return {
-        "call": access,
-        "blind": _blind(access),
+        "call": member,
+        "blind": _blind(member),
         "p": p,
         "form": form,
         "conflict": conflict,
         "saved": saved,
-        "standing": curation_queries.standing(
-            call_id=access.call_id,
+        "standing": decisions.standing(
+            call_id=member.call_id,
             code=p.code,
             format_id=p.format_id,
             slots=p.format_slots,
             run_id=run_id,
         ),
-        "history": curation_queries.history(proposal_id=p.id, blind=_blind(access)),
+        "history": history.history(proposal_id=p.id, phase=member.phase),
         "run_id": run_id,
     }
 
 
 def _proposal_context(
     *,
-    access: queries.CallAccess,
-    p: curation_queries.ChairProposal,
-    form: curation_forms.DecisionForm,
+    member: Member,
+    p: proposal_page.ChairProposal,
+    form: forms.DecisionForm,
     conflict: str = "",
     saved: str = "",
 ) -> dict[str, object]:
-    context = _decision_context(access=access, p=p, form=form, conflict=conflict, saved=saved)
+    context = _decision_context(member=member, p=p, form=form, conflict=conflict, saved=saved)
     run_id = context["run_id"]
     assert run_id is None or isinstance(run_id, int)
     context.update(
         abstract_html=markdown.render_plain(text=p.abstract),
         description_html=markdown.render_markdown(text=p.description),
         notes_html=markdown.render_plain(text=p.notes),
-        reviews=curation_queries.proposal_reviews(call_id=access.call_id, proposal_id=p.id),
-        aggregate=curation_queries.aggregate(proposal_id=p.id, run_id=run_id),
+        reviews=proposal_page.proposal_reviews(call_id=member.call_id, proposal_id=p.id),
+        aggregate=proposal_page.aggregate(proposal_id=p.id, run_id=run_id),
     )
     return context
 
 
-def _fresh_form(
-    p: curation_queries.ChairProposal, next_url: str = ""
-) -> curation_forms.DecisionForm:
-    return curation_forms.DecisionForm(
+def _fresh_form(p: proposal_page.ChairProposal, next_url: str = "") -> forms.DecisionForm:
+    return forms.DecisionForm(
         initial={"status": p.decision.status, "version": p.decision.version, "next": next_url}
     )
 
 
 @require_http_methods(["GET", "HEAD"])
-@role_required(CHAIR)
-def proposal(request: HttpRequest, access: queries.CallAccess, code: str) -> HttpResponse:
-    p = _proposal_or_404(access, code)
-    if _is_htmx(request):
+@access.chair_required
+def proposal(request: HtmxHttpRequest, member: Member, code: str) -> HttpResponse:
+    p = _proposal_or_404(member, code)
+    if is_htmx(request):
         return page(
             request,
             "reviews/curation_proposal.html",
-            _decision_context(access=access, p=p, form=_fresh_form(p)),
+            _decision_context(member=member, p=p, form=_fresh_form(p)),
             partial="decision",
         )
     return page(
         request,
         "reviews/curation_proposal.html",
-        _proposal_context(access=access, p=p, form=_fresh_form(p)),
+        _proposal_context(member=member, p=p, form=_fresh_form(p)),
     )
 
 
 @require_POST
-@role_required(CHAIR)
-def decide(request: HttpRequest, access: queries.CallAccess, code: str) -> HttpResponse:
-    p = _proposal_or_404(access, code)
-    form = curation_forms.DecisionForm(request.POST)
+@access.chair_required
+def decide(request: HtmxHttpRequest, member: Member, code: str) -> HttpResponse:
+    p = _proposal_or_404(member, code)
+    form = forms.DecisionForm(request.POST)
     conflict = ""
     status = 400
     if form.is_valid():
         data = form.cleaned_data
         try:
             decided = curation.decide(
-                call_id=access.call_id,
+                call_id=member.call_id,
                 code=p.code,
                 to_status=data["status"],
                 seen_version=data["version"],
@@ -143,46 +148,45 @@ def decide(request: HttpRequest, access: queries.CallAccess, code: str) -> HttpR
             status = 409
             # Keep what the chair chose, but against the version now current: sending it again
             # is a deliberate second decision, not a silent overwrite.
-            form = curation_forms.DecisionForm(initial={**data, "version": exc.current.version})
+            form = forms.DecisionForm(initial={**data, "version": exc.current.version})
         except curation.UnableToDecide as exc:
             form.add_error(exc.field, str(exc))
         else:
-            label = curation_queries.status_label(decided.status)
+            label = decisions.status_label(decided.status)
             next_url = redirects.local_path(data.get("next"))
-            trigger = {"decisionChanged": {"code": p.code, "status": decided.status}}
-            if _is_htmx(request):
-                fresh = dataclasses.replace(
-                    p, decision=curation_queries.decision_state(proposal_id=p.id)
-                )
-                return page(
+            if is_htmx(request):
+                fresh = dataclasses.replace(p, decision=decisions.decision_state(proposal_id=p.id))
+                response = page(
                     request,
                     "reviews/curation_proposal.html",
                     _decision_context(
-                        access=access,
+                        member=member,
                         p=fresh,
                         form=_fresh_form(fresh, next_url),
                         saved=_("Saved: %(status)s.") % {"status": label},
                     ),
                     partial="decision",
-                    headers={"HX-Trigger": json.dumps(trigger)},
+                )
+                return trigger_client_event(
+                    response, "decisionChanged", {"code": p.code, "status": decided.status}
                 )
             messages.success(request, _("Decision saved: %(status)s.") % {"status": label})
             return redirects.safe_redirect(
                 next_url,
-                default=reverse("curation:proposal", kwargs={"slug": access.slug, "code": code}),
+                default=reverse("curation:proposal", kwargs={"slug": member.slug, "code": code}),
             )
-    if _is_htmx(request):
+    if is_htmx(request):
         # htmx swaps 2xx answers only: the fragment comes back with the message and the input.
         return page(
             request,
             "reviews/curation_proposal.html",
-            _decision_context(access=access, p=p, form=form, conflict=conflict),
+            _decision_context(member=member, p=p, form=form, conflict=conflict),
             partial="decision",
         )
     return page(
         request,
         "reviews/curation_proposal.html",
-        _proposal_context(access=access, p=p, form=form, conflict=conflict),
+        _proposal_context(member=member, p=p, form=form, conflict=conflict),
         status=status,
     )
 
@@ -191,16 +195,16 @@ def decide(request: HttpRequest, access: queries.CallAccess, code: str) -> HttpR
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@role_required(CHAIR)
-def reveal(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
-    form = curation_forms.RevealForm(request.POST if request.method == "POST" else None)
+@access.chair_required
+def reveal(request: HtmxHttpRequest, member: Member) -> HttpResponse:
+    form = forms.RevealForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
             try:
                 curation.reveal_identities(
-                    call_id=access.call_id, actor_id=user_id(request), now=timezone.now()
+                    call_id=member.call_id, actor_id=user_id(request), now=timezone.now()
                 )
             except curation.UnableToReveal as exc:
                 form.add_error(None, str(exc))
@@ -208,11 +212,11 @@ def reveal(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
                 messages.success(
                     request, _("Identities are revealed. Departures now need a reason.")
                 )
-                return redirect("curation:reveal", slug=access.slug)
+                return redirect("curation:reveal", slug=member.slug)
     return page(
         request,
         "reviews/curation_reveal.html",
-        {"call": access, "blind": _blind(access), "form": form},
+        {"call": member, "reveal": curation.reveal_state(phase=member.phase), "form": form},
         status=status,
     )
 
@@ -221,21 +225,21 @@ def reveal(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
 
 
 @require_http_methods(["GET", "HEAD"])
-@role_required(CHAIR)
-def displacement(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
-    report = curation_queries.displacement(
-        call_id=access.call_id,
-        run_id=queries.current_run_id(call_id=access.call_id),
-        blind=_blind(access),
+@access.chair_required
+def displacement_page(request: HtmxHttpRequest, member: Member) -> HttpResponse:
+    report = displacement.displacement(
+        call_id=member.call_id,
+        run_id=snapshot.current_run_id(call_id=member.call_id),
+        phase=member.phase,
     )
     return page(
         request,
         "reviews/curation_displacement.html",
         {
-            "call": access,
-            "blind": _blind(access),
+            "call": member,
+            "blind": _blind(member),
             "report": report,
-            "chart_width": curation_queries.CHART_WIDTH,
+            "chart_width": displacement.CHART_WIDTH,
         },
     )
 
@@ -244,15 +248,15 @@ def displacement(request: HttpRequest, access: queries.CallAccess) -> HttpRespon
 
 
 def _emails_context(
-    access: queries.CallAccess, bound: curation_forms.DecisionTemplateForm | None = None
+    member: Member, bound: forms.DecisionTemplateForm | None = None
 ) -> dict[str, object]:
-    forms = []
-    for t in curation_queries.decision_templates(call_id=access.call_id):
+    template_forms = []
+    for t in emails.decision_templates(call_id=member.call_id):
         if bound is not None and bound.status == t.status:
-            forms.append(bound)
+            template_forms.append(bound)
         else:
-            forms.append(
-                curation_forms.DecisionTemplateForm(
+            template_forms.append(
+                forms.DecisionTemplateForm(
                     status=t.status,
                     initial={
                         "subject": t.subject,
@@ -262,29 +266,29 @@ def _emails_context(
                 )
             )
     return {
-        "call": access,
-        "template_forms": forms,
+        "call": member,
+        "template_forms": template_forms,
         "placeholders": tuple("{" + name + "}" for name in rules.PLACEHOLDERS),
-        "summary": curation_queries.send_summary(call_id=access.call_id),
-        "progress": curation.send_progress(call_id=access.call_id),
-        "preview_form": curation_forms.PreviewForm(),
+        "summary": emails.send_summary(call_id=member.call_id),
+        "progress": sending.send_progress(call_id=member.call_id),
+        "preview_form": forms.PreviewForm(),
     }
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@role_required(CHAIR)
-def decision_emails(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
+@access.chair_required
+def decision_emails(request: HtmxHttpRequest, member: Member) -> HttpResponse:
     if request.method != "POST":
-        return page(request, "reviews/curation_emails.html", _emails_context(access))
+        return page(request, "reviews/curation_emails.html", _emails_context(member))
     status = request.POST.get("status", "")
-    if status not in curation_queries.SENT_STATUSES:
+    if status not in decisions.SENT_STATUSES:
         messages.error(request, _("Choose accepted, waitlisted or rejected."))
-        return page(request, "reviews/curation_emails.html", _emails_context(access), status=400)
-    form = curation_forms.DecisionTemplateForm(request.POST, status=status)
+        return page(request, "reviews/curation_emails.html", _emails_context(member), status=400)
+    form = forms.DecisionTemplateForm(request.POST, status=status)
     if form.is_valid():
         try:
-            curation.save_decision_template(
-                call_id=access.call_id,
+            sending.save_decision_template(
+                call_id=member.call_id,
                 status=status,
                 subject=form.cleaned_data["subject"],
                 body=form.cleaned_data["body"],
@@ -292,28 +296,28 @@ def decision_emails(request: HttpRequest, access: queries.CallAccess) -> HttpRes
                 actor_id=user_id(request),
                 now=timezone.now(),
             )
-        except curation.UnableToSaveTemplate as exc:
+        except sending.UnableToSaveTemplate as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc))
         else:
             messages.success(
                 request,
                 _("The “%(status)s” e-mail is saved.") % {"status": form.status_label},
             )
-            return redirect("curation:emails", slug=access.slug)
-    return page(request, "reviews/curation_emails.html", _emails_context(access, form), status=400)
+            return redirect("curation:emails", slug=member.slug)
+    return page(request, "reviews/curation_emails.html", _emails_context(member, form), status=400)
 
 
 @require_http_methods(["GET", "HEAD"])
-@role_required(CHAIR)
-def preview(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
-    form = curation_forms.PreviewForm(request.GET or None)
+@access.chair_required
+def preview(request: HtmxHttpRequest, member: Member) -> HttpResponse:
+    form = forms.PreviewForm(request.GET or None)
     code = form.cleaned_data["code"] if form.is_valid() else ""
     chosen = form.cleaned_data["status"] if form.is_valid() else ""
-    code = code or curation_queries.first_decided_code(call_id=access.call_id)
-    found = curation_queries.outcomes(call_id=access.call_id, code=code) if code else ()
+    code = code or emails.first_decided_code(call_id=member.call_id)
+    found = emails.outcomes(call_id=member.call_id, code=code) if code else ()
     outcome = found[0] if found else None
     status = chosen or (outcome.status if outcome else "")
-    emails: tuple[curation_queries.Email, ...] = ()
+    composed: tuple[emails.Email, ...] = ()
     problem = ""
     if outcome is None:
         problem = (
@@ -321,82 +325,61 @@ def preview(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
             if code
             else _("No proposal is decided yet: enter a code to preview.")
         )
-    elif status not in curation_queries.SENT_STATUSES:
+    elif status not in decisions.SENT_STATUSES:
         problem = _("This proposal is undecided: choose a decision to preview.")
     else:
-        blind = _blind(access)
-        template = curation_queries.template_for(call_id=access.call_id, status=status)
-        shown = outcome
-        if blind:
-            shown = curation_queries.Outcome(
-                proposal_id=outcome.proposal_id,
-                code=outcome.code,
-                title=outcome.redacted_title,
-                redacted_title=outcome.redacted_title,
-                format_name=outcome.format_name,
-                status=outcome.status,
-                speakers=tuple(
-                    curation_queries.Recipient(
-                        name=_("[speaker's name]"), email=_("[hidden until the reveal]")
-                    )
-                    for _s in outcome.speakers
-                ),
-                feedback=outcome.feedback,
-                published_decision=outcome.published_decision,
-                published_feedback=outcome.published_feedback,
-            )
-        emails = tuple(
-            curation_queries.compose(
-                template=template, outcome=shown, recipient=r, call_name=access.name
-            )
+        template = emails.template_for(call_id=member.call_id, status=status)
+        shown = emails.shown_to_chair(outcome=outcome, phase=member.phase)
+        composed = tuple(
+            emails.compose(template=template, outcome=shown, recipient=r, call_name=member.name)
             for r in shown.speakers
         )
     return page(
         request,
         "reviews/curation_preview.html",
         {
-            "call": access,
-            "form": form if form.is_bound else curation_forms.PreviewForm(initial={"code": code}),
+            "call": member,
+            "form": form if form.is_bound else forms.PreviewForm(initial={"code": code}),
             "code": outcome.code if outcome else code,
-            "status_label": curation_queries.status_label(status) if status else "",
-            "emails": emails,
+            "status_label": decisions.status_label(status) if status else "",
+            "emails": composed,
             "problem": problem,
         },
     )
 
 
-def _progress(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
+def _progress(request: HtmxHttpRequest, member: Member) -> HttpResponse:
     return page(
         request,
         "reviews/curation_emails.html",
         {
-            "call": access,
-            "summary": curation_queries.send_summary(call_id=access.call_id),
-            "progress": curation.send_progress(call_id=access.call_id),
+            "call": member,
+            "summary": emails.send_summary(call_id=member.call_id),
+            "progress": sending.send_progress(call_id=member.call_id),
         },
         partial="progress",
     )
 
 
 @require_POST
-@role_required(CHAIR)
-def send(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
-    curation.request_decision_emails(
-        call_id=access.call_id, actor_id=user_id(request), now=timezone.now()
+@access.chair_required
+def send(request: HtmxHttpRequest, member: Member) -> HttpResponse:
+    sending.request_decision_emails(
+        call_id=member.call_id, actor_id=user_id(request), now=timezone.now()
     )
-    if _is_htmx(request):
-        return _progress(request, access)
+    if is_htmx(request):
+        return _progress(request, member)
     messages.success(
         request,
         _("Sending has started. Each speaker gets one e-mail per decision, however often you ask."),
     )
-    return redirect("curation:emails", slug=access.slug)
+    return redirect("curation:emails", slug=member.slug)
 
 
 @require_http_methods(["GET", "HEAD"])
-@role_required(CHAIR)
-def send_progress(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
-    if not _is_htmx(request):
+@access.chair_required
+def send_progress(request: HtmxHttpRequest, member: Member) -> HttpResponse:
+    if not is_htmx(request):
         # Only htmx polls this address; a plain visit (a bookmark, no JavaScript) gets the page.
-        return page(request, "reviews/curation_emails.html", _emails_context(access))
-    return _progress(request, access)
+        return page(request, "reviews/curation_emails.html", _emails_context(member))
+    return _progress(request, member)

@@ -6,24 +6,28 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
+from cfp import access
+from cfp import queries as cfp_queries
 from cfp import services as cfp_services
+from common.htmx import HtmxHttpRequest, is_htmx
 from common.render import page, user_id
-from reviews import forms, invitations, queries
-from reviews.access import CHAIR, role_required
+from reviews.forms import invitations as forms
+from reviews.queries import invitations as invitation_queries
+from reviews.queries import reviewers as reviewer_queries
+from reviews.services import invitations
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@role_required(CHAIR)
-def reviewers(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
+@access.chair_required
+def reviewers(request: HtmxHttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
     """Who reviews this call, how far they are, who is invited; POST invites more people."""
     now = timezone.now()
     status = 200
@@ -33,13 +37,13 @@ def reviewers(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
         if form.is_valid():
             try:
                 outcome = invitations.invite_reviewers(
-                    call_id=access.call_id,
+                    call_id=member.call_id,
                     emails=form.cleaned_data["emails"],
                     invited_by_id=user_id(request),
                     accept_url=request.build_absolute_uri(
                         reverse(
                             "reviews:accept_invitation",
-                            kwargs={"slug": access.slug, "token": "TOKEN"},
+                            kwargs={"slug": member.slug, "token": "TOKEN"},
                         )
                     ),
                     now=now,
@@ -48,30 +52,28 @@ def reviewers(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
                 form.add_error("emails", str(exc))
             else:
                 notice = _outcome_message(outcome)
-                if not request.htmx:  # type: ignore[attr-defined]
+                if not is_htmx(request):
                     messages.success(request, notice)
-                    return redirect("reviewers:list", slug=access.slug)
+                    return redirect("reviewers:list", slug=member.slug)
                 form = forms.InviteForm()
         if form.errors:
             # htmx swaps only 2xx answers; the fragment carries the errors and the typed text.
-            status = 200 if request.htmx else 400  # type: ignore[attr-defined]
+            status = 200 if is_htmx(request) else 400
     else:
         form = forms.InviteForm()
-    response = page(
+    return page(
         request,
         "reviews/invite_reviewers.html",
         {
-            "call": access,
+            "call": member,
             "form": form,
             "notice": notice,
-            "reviewers": queries.call_reviewers(call_id=access.call_id),
-            "invitations": queries.open_invitations(call_id=access.call_id, now=now),
+            "reviewers": reviewer_queries.call_reviewers(call_id=member.call_id),
+            "invitations": invitation_queries.open_invitations(call_id=member.call_id, now=now),
         },
         partial="invitations",
         status=status,
     )
-    patch_vary_headers(response, ("HX-Request",))
-    return response
 
 
 def _outcome_message(outcome: invitations.InviteOutcome) -> str:
@@ -93,14 +95,16 @@ def _outcome_message(outcome: invitations.InviteOutcome) -> str:
     return " ".join(parts)
 
 
-def _problem(request: HttpRequest, state: queries.InvitationState | None) -> HttpResponse:
+def _problem(
+    request: HtmxHttpRequest, state: invitation_queries.InvitationState | None
+) -> HttpResponse:
     if state is None:
         message = _(
             "This invitation link is not valid. Check that you opened the whole link from the "
             "e-mail, or ask the chairs for a new one."
         )
         status = 404
-    elif state.status == queries.InvitationStatus.USED:
+    elif state.status == invitation_queries.InvitationStatus.USED:
         message = _("This invitation link was used already. Ask the chairs for a new one.")
         status = 410
     else:
@@ -112,22 +116,22 @@ def _problem(request: HttpRequest, state: queries.InvitationState | None) -> Htt
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-def accept(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+def accept(request: HtmxHttpRequest, slug: str, token: str) -> HttpResponse:
     """The link from the e-mail: sign in (or up), say what you can review, and join the call."""
     now = timezone.now()
-    state = queries.invitation_state(
+    state = invitation_queries.invitation_state(
         slug=slug, token_hash=cfp_services.token_hash(token[:200]), now=now
     )
     used_by_me = (
         state is not None
-        and state.status == queries.InvitationStatus.USED
+        and state.status == invitation_queries.InvitationStatus.USED
         and request.user.is_authenticated
         and state.accepted_by_id == request.user.pk
     )
     if state is not None and used_by_me:
         messages.info(request, _("You accepted this invitation already."))
         return redirect("reviews:queue", slug=state.call_slug)
-    if state is None or state.status != queries.InvitationStatus.VALID:
+    if state is None or state.status != invitation_queries.InvitationStatus.VALID:
         return _problem(request, state)
     here = request.path
     if not request.user.is_authenticated:

@@ -1,27 +1,29 @@
-"""Reviewer views: check access, parse, one service call, query, render."""
+"""Reviewer pages: the queue, the scoring screen and stepping back from a proposal.
+
+Each view: check access → parse → at most one service call → query → render.
+"""
 
 from __future__ import annotations
 
-import json
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseLocation, reswap, retarget
 
+from cfp import access
+from cfp import queries as cfp_queries
 from cfp.domain import markdown
+from common.htmx import HtmxHttpRequest, is_htmx
 from common.render import page, user_id
-from reviews import forms, queries, services
-from reviews.access import REVIEWER, role_required
-from reviews.access import call_or_404 as _call
-from reviews.domain import scoring
-
-# --- reviewer -------------------------------------------------------------------------------
+from reviews.forms import reviewing as forms
+from reviews.queries import queue, screen
+from reviews.services import recusal, reviews
 
 
 def _query_string(filters: dict[str, str]) -> str:
@@ -32,19 +34,18 @@ def _with_query(url: str, query_string: str) -> str:
     return f"{url}?{query_string}" if query_string else url
 
 
-def _is_history_restore(request: HttpRequest) -> bool:
-    # htmx re-fetches a pushed URL when the reviewer goes back: that needs the whole page.
-    return request.headers.get("HX-History-Restore-Request") == "true"
-
-
 @require_http_methods(["GET", "HEAD"])
-@role_required(REVIEWER)
-def queue(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
-    call = _call(access.slug)
+@access.reviewer_required
+def queue_page(request: HtmxHttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
+    call = cfp_queries.call_summary(slug=member.slug)
+    if call is None:  # pragma: no cover - the access check just read the call
+        raise Http404
     filter_form = forms.QueueFilterForm(request.GET, call=call)
     f = filter_form.values()
-    q = queries.reviewer_queue(call_id=access.call_id, reviewer_id=user_id(request), **f)
-    response = page(
+    q = queue.reviewer_queue(
+        call_id=member.call_id, reviewer_id=user_id(request), phase=member.phase, **f
+    )
+    return page(
         request,
         "reviews/queue.html",
         {
@@ -54,28 +55,27 @@ def queue(request: HttpRequest, access: queries.CallAccess) -> HttpResponse:
             "query_string": _query_string(f),
             "filtered": any(f[k] for k in ("track", "format", "language", "status")),
         },
-        partial=None if _is_history_restore(request) else "queue",
+        partial="queue",
     )
-    # The same URL answers with the page or its fragment: caches must keep them apart.
-    patch_vary_headers(response, ("HX-Request",))
-    return response
 
 
 def _screen_context(
     *,
-    request: HttpRequest,
-    access: queries.CallAccess,
-    target: queries.ScoringTarget,
+    request: HtmxHttpRequest,
+    member: cfp_queries.CallMembership,
+    target: screen.ScoringTarget,
     form: forms.ReviewForm,
-    mine: queries.MyReview | None,
+    mine: screen.MyReview | None,
     filters: dict[str, str],
     recuse_form: forms.RecuseForm | None = None,
 ) -> dict[str, object]:
     changed = mine is not None and mine.proposal_version < target.version
-    q = queries.reviewer_queue(call_id=access.call_id, reviewer_id=user_id(request), **filters)
-    next_code = queries.next_in_queue(queue=q, after_code=target.code, status=filters["status"])
+    q = queue.reviewer_queue(
+        call_id=member.call_id, reviewer_id=user_id(request), phase=member.phase, **filters
+    )
+    next_code = queue.next_in_queue(queue=q, after_code=target.code, status=filters["status"])
     changes = (
-        queries.changes_since(
+        screen.changes_since(
             proposal_id=target.proposal_id,
             number=mine.proposal_version,
             current={
@@ -101,7 +101,7 @@ def _screen_context(
     ]
     return {
         # The screen needs only the call's name and slug, which the access check already read.
-        "call": access,
+        "call": member,
         "target": target,
         "abstract_html": markdown.render_plain(text=target.abstract),
         "description_html": markdown.render_markdown(text=target.description),
@@ -119,20 +119,25 @@ def _screen_context(
 
 
 @require_http_methods(["GET", "POST"])
-def screen(request: HttpRequest, slug: str, code: str) -> HttpResponse:
+def screen_page(request: HtmxHttpRequest, slug: str, code: str) -> HttpResponse:
     if request.method == "POST" and request.user.is_authenticated:
-        # The save path checks role, assignment and proposal in one query (budget: 6 a save).
+        # The save checks role, assignment and proposal in one query (budget: 6 a save), so it
+        # does not go through the access decorator's own read; an outsider gets 404 all the same.
         return _save(request, slug, code, forms.queue_filters(request.GET))
     return _screen_get(request, slug, code)
 
 
-@role_required(REVIEWER)
-def _screen_get(request: HttpRequest, access: queries.CallAccess, code: str) -> HttpResponse:
-    target = queries.scoring_target(call_id=access.call_id, reviewer_id=user_id(request), code=code)
+@access.reviewer_required
+def _screen_get(
+    request: HtmxHttpRequest, member: cfp_queries.CallMembership, code: str
+) -> HttpResponse:
+    target = screen.scoring_target(
+        call_id=member.call_id, reviewer_id=user_id(request), code=code, phase=member.phase
+    )
     if target is None:
         raise Http404(_("No such proposal in your queue."))
-    crit = queries.criteria(call_id=access.call_id)
-    mine = queries.my_review(proposal_id=target.proposal_id, reviewer_id=user_id(request))
+    crit = screen.criteria(call_id=member.call_id)
+    mine = screen.my_review(proposal_id=target.proposal_id, reviewer_id=user_id(request))
     initial: dict[str, object] = {}
     if mine is not None:
         initial = {f"score_{k}": v for k, v in mine.scores.items()}
@@ -143,21 +148,19 @@ def _screen_get(request: HttpRequest, access: queries.CallAccess, code: str) -> 
             abstain_reason=mine.abstain_reason,
         )
     form = forms.ReviewForm(criteria=crit, initial=initial)
-    response = page(
+    return page(
         request,
         "reviews/screen.html",
         _screen_context(
             request=request,
-            access=access,
+            member=member,
             target=target,
             form=form,
             mine=mine,
             filters=forms.queue_filters(request.GET),
         ),
-        partial=None if _is_history_restore(request) else "review-form",
+        partial="review-form",
     )
-    patch_vary_headers(response, ("HX-Request", "HX-Target"))
-    return response
 
 
 def _next_url(*, slug: str, next_code: str, query_string: str) -> str:
@@ -169,43 +172,34 @@ def _next_url(*, slug: str, next_code: str, query_string: str) -> str:
     return _with_query(url, query_string)
 
 
-def _go(request: HttpRequest, url: str) -> HttpResponse:
+def _go(request: HtmxHttpRequest, url: str) -> HttpResponse:
     """Move on to `url`: htmx swaps the next page's main region in place, others redirect."""
-    if request.htmx:  # type: ignore[attr-defined]
-        location = json.dumps(
-            {"path": url, "target": "#main", "select": "#main", "swap": "outerHTML"}
+    if is_htmx(request):
+        return HttpResponseLocation(
+            url, target="#main", select="#main", swap="outerHTML", status=204
         )
-        return HttpResponse(status=204, headers={"HX-Location": location})
     return redirect(url)
 
 
-def _save(request: HttpRequest, slug: str, code: str, filters: dict[str, str]) -> HttpResponse:
-    target = queries.score_target(slug=slug, reviewer_id=user_id(request), code=code)
+def _save(request: HtmxHttpRequest, slug: str, code: str, filters: dict[str, str]) -> HttpResponse:
+    target = screen.score_target(slug=slug, reviewer_id=user_id(request), code=code)
     if target is None:
         raise Http404(_("No such proposal in your queue."))
-    crit = queries.criteria(call_id=target.call_id)
+    crit = screen.criteria(call_id=target.call_id)
     form = forms.ReviewForm(request.POST, criteria=crit)
     query_string = _query_string(filters)
     if form.is_valid():
         try:
-            services.score_proposal(
+            reviews.score_proposal(
                 call_id=target.call_id,
                 proposal_id=target.proposal_id,
                 proposal_version=target.version,
                 reviewer_id=user_id(request),
-                criteria=tuple(
-                    scoring.Criterion(
-                        slug=c.slug,
-                        weight=c.weight,
-                        minimum=float(c.minimum),
-                        maximum=float(c.maximum),
-                    )
-                    for c in crit
-                ),
+                criteria=screen.for_scoring(crit),
                 data=form.data_object(),
                 now=timezone.now(),
             )
-        except services.UnableToScore as exc:
+        except reviews.UnableToScore as exc:
             form.add_error(None, str(exc))
         else:
             if form.cleaned_data.get("action") == "next":
@@ -213,7 +207,7 @@ def _save(request: HttpRequest, slug: str, code: str, filters: dict[str, str]) -
                 return _go(
                     request, _next_url(slug=slug, next_code=next_code, query_string=query_string)
                 )
-            if request.htmx:  # type: ignore[attr-defined]
+            if is_htmx(request):
                 return page(
                     request,
                     "reviews/screen.html",
@@ -226,51 +220,55 @@ def _save(request: HttpRequest, slug: str, code: str, filters: dict[str, str]) -
                     reverse("reviews:screen", kwargs={"slug": slug, "code": code}), query_string
                 )
             )
-    access = queries.call_access(user_id=user_id(request), slug=slug, role=REVIEWER)
-    if access is None:  # pragma: no cover - the role was just checked by score_target
+    member = cfp_queries.call_membership(user_id=user_id(request), slug=slug, role=access.REVIEWER)
+    if member is None:  # pragma: no cover - the role was just checked by score_target
         raise Http404
-    full = queries.scoring_target(call_id=access.call_id, reviewer_id=user_id(request), code=code)
+    full = screen.scoring_target(
+        call_id=member.call_id, reviewer_id=user_id(request), code=code, phase=member.phase
+    )
     if full is None:  # pragma: no cover - withdrawn between the two reads
         raise Http404
-    return page(
+    response = page(
         request,
         "reviews/screen.html",
         _screen_context(
             request=request,
-            access=access,
+            member=member,
             target=full,
             form=form,
-            mine=queries.my_review(proposal_id=full.proposal_id, reviewer_id=user_id(request)),
+            mine=screen.my_review(proposal_id=full.proposal_id, reviewer_id=user_id(request)),
             filters=filters,
         ),
         partial="review-form",
         # htmx swaps only 2xx answers: send the form back with its errors in place of itself.
-        status=200 if request.htmx else 400,  # type: ignore[attr-defined]
-        headers={"HX-Retarget": "#review-form", "HX-Reswap": "outerHTML"}
-        if request.htmx  # type: ignore[attr-defined]
-        else None,
+        status=200 if is_htmx(request) else 400,
     )
+    if is_htmx(request):
+        response = reswap(retarget(response, "#review-form"), "outerHTML")
+    return response
 
 
 @require_POST
-@role_required(REVIEWER)
-def recuse(request: HttpRequest, access: queries.CallAccess, code: str) -> HttpResponse:
+@access.reviewer_required
+def recuse(request: HtmxHttpRequest, member: cfp_queries.CallMembership, code: str) -> HttpResponse:
     """Step back from a proposal ("I know who wrote this") and go on to the next one."""
     me = user_id(request)
     filters = forms.queue_filters(request.GET)
-    target = queries.scoring_target(call_id=access.call_id, reviewer_id=me, code=code)
+    target = screen.scoring_target(
+        call_id=member.call_id, reviewer_id=me, code=code, phase=member.phase
+    )
     if target is None:
         raise Http404(_("No such proposal in your queue."))
     form = forms.RecuseForm(request.POST)
     if not form.is_valid():
-        mine = queries.my_review(proposal_id=target.proposal_id, reviewer_id=me)
-        review_form = forms.ReviewForm(criteria=queries.criteria(call_id=access.call_id))
+        mine = screen.my_review(proposal_id=target.proposal_id, reviewer_id=me)
+        review_form = forms.ReviewForm(criteria=screen.criteria(call_id=member.call_id))
         return page(
             request,
             "reviews/screen.html",
             _screen_context(
                 request=request,
-                access=access,
+                member=member,
                 target=target,
                 form=review_form,
                 mine=mine,
@@ -280,22 +278,22 @@ def recuse(request: HttpRequest, access: queries.CallAccess, code: str) -> HttpR
             status=400,
         )
     try:
-        services.recuse_reviewer(
-            call_id=access.call_id,
+        recusal.recuse_reviewer(
+            call_id=member.call_id,
             proposal_id=target.proposal_id,
             reviewer_id=me,
             reason=form.cleaned_data["reason"],
             now=timezone.now(),
         )
-    except services.UnableToRecuse as exc:  # pragma: no cover - a concurrent recusal won
+    except recusal.UnableToRecuse as exc:  # pragma: no cover - a concurrent recusal won
         messages.error(request, str(exc))
     else:
         messages.success(
             request,
             _("You no longer review this proposal. Another reviewer will be asked to take it."),
         )
-    q = queries.reviewer_queue(call_id=access.call_id, reviewer_id=me, **filters)
-    next_code = queries.next_in_queue(queue=q, after_code=code, status=filters["status"]) or ""
+    q = queue.reviewer_queue(call_id=member.call_id, reviewer_id=me, phase=member.phase, **filters)
+    next_code = queue.next_in_queue(queue=q, after_code=code, status=filters["status"]) or ""
     return redirect(
-        _next_url(slug=access.slug, next_code=next_code, query_string=_query_string(filters))
+        _next_url(slug=member.slug, next_code=next_code, query_string=_query_string(filters))
     )

@@ -16,7 +16,8 @@ import pytest
 from django.utils import timezone
 
 from cfp import models as cfp_models
-from reviews import curation, models
+from reviews import models
+from reviews.services import curation
 from tests import factories
 from tests.browser.conftest import log_in
 

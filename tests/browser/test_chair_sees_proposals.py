@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from cfp import models as cfp_models
-from reviews import seed
+from reviews.services import seed
 from tests.browser.conftest import log_in
 
 if TYPE_CHECKING:

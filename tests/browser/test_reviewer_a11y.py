@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from cfp import models as cfp_models
 from cfp import services as cfp_services
-from reviews import invitations
 from reviews import models as review_models
+from reviews.services import invitations
 from tests import factories
 from tests.browser.conftest import TIMEOUT_MS, log_in
 

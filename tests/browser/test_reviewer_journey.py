@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from django.utils import timezone
 
-from reviews import invitations
 from reviews import models as review_models
+from reviews.services import invitations
 from tests import factories
 
 if TYPE_CHECKING:

@@ -9,7 +9,8 @@ import pytest
 from django.utils import timezone
 
 from cfp import models as cfp_models
-from reviews import models, seed
+from reviews import models
+from reviews.services import seed
 from tests import factories
 from tests.browser.conftest import log_in
 

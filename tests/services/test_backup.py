@@ -16,7 +16,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from reviews import seed
+from reviews.services import seed
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

@@ -55,8 +55,10 @@ from config.celery import app
 from diversity import models as diversity_models
 from diversity import queries as diversity_queries
 from diversity import services as diversity_services
-from reviews import curation, curation_queries, models, seed, services
+from reviews import models, services
 from reviews.domain import scoring
+from reviews.queries import decision_emails as email_queries
+from reviews.services import decision_emails, seed
 
 # The worker fixtures come from this directory's conftest: importing them into the module would
 # define a second session fixture. The Worker class is only a process handle.
@@ -263,7 +265,7 @@ def expected_subjects(call_id: int, slug: str) -> list[str]:
     """One decision e-mail per speaker of each decided proposal."""
     subjects = sorted(
         f"{slug} {item.status} {item.code}"
-        for item in curation_queries.outcomes(call_id=call_id)
+        for item in email_queries.outcomes(call_id=call_id)
         for _ in item.speakers
     )
     assert len(subjects) >= 5, "there are e-mails to lose or duplicate"
@@ -301,7 +303,7 @@ def save_a_review(call_id: int) -> None:
 def ask_for_decision_emails(call_id: int, slug: str) -> None:
     """The chair's "send decisions" button."""
     chair = get_user_model().objects.get(username=f"{slug}-chair")
-    curation.request_decision_emails(call_id=call_id, actor_id=chair.pk, now=timezone.now())
+    decision_emails.request_decision_emails(call_id=call_id, actor_id=chair.pk, now=timezone.now())
 
 
 def ask_for_report(call_id: int) -> None:
@@ -415,7 +417,7 @@ def lose_the_queue(
     subjects = expected_subjects(call_id, slug)
     save_a_review(call_id)
     # What the decision task does on a worker: outbox rows, and a message per e-mail.
-    queued = curation.send_decisions(call_id=call_id, now=timezone.now()).queued
+    queued = decision_emails.send_decisions(call_id=call_id, now=timezone.now()).queued
     assert queued == len(subjects)
     assert broker.waiting() == 1 + queued
     broker.restart()

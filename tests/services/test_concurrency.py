@@ -11,7 +11,8 @@ from django.utils import timezone
 from psycopg import sql
 
 from cfp import models as cfp_models
-from reviews import models, seed, services
+from reviews import models, services
+from reviews.services import seed
 from tests.services.conftest import database_url, wait_for
 
 THREADS = 20

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from reviews import seed
+from reviews.services import seed
 from tests.services.conftest import wait_for
 
 

@@ -23,7 +23,8 @@ from psycopg import sql
 
 from cfp import models as cfp_models
 from cfp import tasks as cfp_tasks
-from reviews import models, seed, services
+from reviews import models, services
+from reviews.services import seed
 from tests.services.conftest import VISIBILITY_TIMEOUT, Worker, database_url, wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]

@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from reviews import services
 from reviews.management.commands._common import call_id
+from reviews.services import aggregation
 
 
 class Command(BaseCommand):
@@ -23,10 +23,10 @@ class Command(BaseCommand):
         cid = call_id(options["call"])
         if options["sync"]:
             with transaction.atomic():
-                services.request_aggregation(call_id=cid, now=timezone.now(), enqueue=False)
-            run = services.run_aggregation(call_id=cid, now=timezone.now())
+                aggregation.request_aggregation(call_id=cid, now=timezone.now(), enqueue=False)
+            run = aggregation.run_aggregation(call_id=cid, now=timezone.now())
             self.stdout.write(f"Snapshot {run} written.")
         else:
             with transaction.atomic():
-                services.request_aggregation(call_id=cid, now=timezone.now(), soon=True)
+                aggregation.request_aggregation(call_id=cid, now=timezone.now(), soon=True)
             self.stdout.write("Aggregation queued.")

@@ -7,8 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from reviews import services
 from reviews.management.commands._common import call_id
+from reviews.services import assignment
 
 
 class Command(BaseCommand):
@@ -22,7 +22,7 @@ class Command(BaseCommand):
         k = options["per_proposal"]
         if k is not None and k < 1:
             raise CommandError("--per-proposal must be at least 1.")
-        outcome = services.assign_reviewers(
+        outcome = assignment.assign_reviewers(
             call_id=call_id(options["call"]), per_proposal=k, actor_id=None, now=timezone.now()
         )
         self.stdout.write(f"{outcome.created} new assignments.")

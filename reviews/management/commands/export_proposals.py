@@ -1,4 +1,8 @@
-"""``export_proposals --call SLUG --format json|csv``: every proposal with its aggregate, ranked."""
+"""``export_proposals --call SLUG --format json|csv``: every proposal with its aggregate, ranked.
+
+Titles are the ones the blindness policy shows the call's chairs now: redacted while they are
+blind, as written once they see identities.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,12 @@ import csv
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from cfp import queries as cfp_queries
 from common.csvsafe import neutralise
-from reviews import queries
 from reviews.management.commands._common import call_id
+from reviews.queries import exports
 
 COLUMNS = ("code", "external_id", "title", "reviews", "mean", "median", "calibrated")
 
@@ -23,21 +28,11 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["json", "csv"], default="json")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        rows = [
-            {
-                "code": r.code,
-                "external_id": r.external_id,
-                "title": r.title,
-                "reviews": r.review_count,
-                "mean": r.mean,
-                "median": r.median,
-                "calibrated": r.calibrated,
-                "interval": [r.low, r.high],
-                "p_in_slots": r.p_in_slots,
-                "flags": list(r.flags),
-            }
-            for r in queries.iter_ranking(call_id=call_id(options["call"]), blind=False)
-        ]
+        cid = call_id(options["call"])
+        phase = cfp_queries.call_phase(call_id=cid)
+        if phase is None:  # pragma: no cover - the call was just found
+            raise CommandError(f"No call with the slug {options['call']!r}.")
+        rows = list(exports.ranked_rows(call_id=cid, phase=phase))
         if options["format"] == "json":
             self.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1))
             return
@@ -45,8 +40,10 @@ class Command(BaseCommand):
         writer.writerow([*COLUMNS, "interval_low", "interval_high", "p_in_slots", "flags"])
         for row in rows:
             interval = row["interval"]
+            flags = row["flags"]
             assert isinstance(interval, list)
+            assert isinstance(flags, list)
             writer.writerow(
                 [neutralise(row[c]) for c in COLUMNS]
-                + [interval[0], interval[1], row["p_in_slots"], " ".join(row["flags"])]  # type: ignore[arg-type]
+                + [interval[0], interval[1], row["p_in_slots"], " ".join(flags)]
             )

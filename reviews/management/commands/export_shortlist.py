@@ -1,8 +1,8 @@
 """``export_shortlist --call SLUG --format csv|xlsx|json [--output PATH]``: the shortlist.
 
 One row per shortlisted (accepted or waitlisted) proposal, with the columns documented in
-docs/exports.md; the same data as the chair's download buttons, including the rule that speaker
-columns appear only once the call's identities are revealed.
+docs/exports.md; the same data as the chair's download buttons, each column shown as the
+blindness policy shows it to the call's chairs now (speaker columns only once they see identities).
 """
 
 from __future__ import annotations
@@ -12,7 +12,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from reviews import exports
+from cfp import queries as cfp_queries
+from reviews.domain import spreadsheets
+from reviews.management.commands._common import call_id
+from reviews.queries import exports
 
 
 class Command(BaseCommand):
@@ -20,7 +23,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--call", required=True, help="Slug of the call.")
-        parser.add_argument("--format", choices=exports.FORMATS, default="csv")
+        parser.add_argument("--format", choices=spreadsheets.FORMATS, default="csv")
         parser.add_argument(
             "--output", help="File to write (default: standard output; required for xlsx)."
         )
@@ -28,8 +31,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         kind: str = options["format"]
         output: str | None = options["output"]
-        target = exports.export_target(slug=options["call"])
-        if target is None:
+        cid = call_id(options["call"])
+        phase = cfp_queries.call_phase(call_id=cid)
+        if phase is None:  # pragma: no cover - the call was just found
             raise CommandError(f"No call with the slug {options['call']!r}.")
         if kind == "xlsx" and not output:
             raise CommandError("--format xlsx writes a binary file: give --output PATH.")
@@ -39,19 +43,15 @@ class Command(BaseCommand):
                 raise CommandError(f"Cannot write {output}: the folder {folder} does not exist.")
             if os.path.isdir(output):
                 raise CommandError(f"Cannot write {output}: it is a folder.")
-        header = exports.columns(revealed=target.revealed)
-        rows = exports.shortlist_rows(call_id=target.call_id, revealed=target.revealed)
+        header = exports.columns(phase=phase)
+        rows = exports.shortlist_rows(call_id=cid, phase=phase)
         try:
             if kind == "xlsx":
                 assert output is not None
                 with open(output, "wb") as binary:
-                    exports.write_xlsx(header=header, rows=rows, target=binary)
+                    spreadsheets.write_xlsx(header=header, rows=rows, target=binary)
                 return
-            chunks = (
-                exports.csv_chunks(header=header, rows=rows)
-                if kind == "csv"
-                else exports.json_chunks(header=header, rows=rows)
-            )
+            chunks = spreadsheets.write(kind=kind, header=header, rows=rows)
             if output:
                 with open(output, "w", encoding="utf-8", newline="") as text:
                     for chunk in chunks:

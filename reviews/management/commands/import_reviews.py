@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from reviews import review_import
+from reviews.services import importing
 
 
 class Command(BaseCommand):
@@ -23,13 +23,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            result = review_import.import_reviews(
+            result = importing.import_reviews(
                 path=options["path"],
                 call_slug=options["call"],
                 now=timezone.now(),
                 skip_invalid=options["skip_invalid"],
             )
-        except review_import.UnableToImport as exc:
+        except importing.UnableToImport as exc:
             for error in exc.errors:
                 self.stderr.write(str(error))
             raise CommandError(str(exc).splitlines()[0]) from exc

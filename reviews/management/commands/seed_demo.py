@@ -11,7 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from reviews import seed
+from reviews.services import seed
 
 
 class Command(BaseCommand):

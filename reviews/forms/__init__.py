@@ -1,0 +1,1 @@
+"""Input parsing (plain Forms): reviewing, invitations, the chair's pages, curation."""

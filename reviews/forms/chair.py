@@ -1,0 +1,137 @@
+"""Input parsing for the chair's dashboard and shortlist. Choices come computed from the call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from reviews.domain import scoring
+from reviews.domain import shortlist as rules
+from reviews.forms import inputs
+
+
+class AssignForm(forms.Form):
+    per_proposal = forms.IntegerField(min_value=1, max_value=20, required=False)
+
+
+# --- the chair's ranking and shortlist --------------------------------------------------------
+
+SORT_LABELS = {
+    "rank": _("Rank (calibrated order)"),
+    "calibrated": _("Calibrated score, highest first"),
+    "mean": _("Mean score, highest first"),
+    "reviews": _("Fewest reviews first"),
+    "disagreement": _("Most disagreement first"),
+}
+FLAG_LABELS = {
+    rules.NEAR_CUT: _("Near the cut"),
+    scoring.UNDER_REVIEWED: _("Under-reviewed"),
+    scoring.HIGH_DISAGREEMENT: _("High disagreement"),
+    scoring.LOW_CONFIDENCE: _("Low confidence"),
+}
+SHORTLIST_SORTS = [(name, SORT_LABELS[name]) for name in rules.SORTS]
+SHORTLIST_FLAGS = [("", _("Any flag")), *FLAG_LABELS.items()]
+YES_NO = [("", _("Either")), ("yes", _("Yes")), ("no", _("No"))]
+# Programme attributes: offered only where the policy shows a chair programme attributes.
+PROGRAMME_LABELS = {
+    "first_time": _("First-time speaker"),
+    "wants_mentor": _("Wants a mentor"),
+    "english_additional": _("English as an additional language"),
+}
+PROGRAMME_FIELDS = {name: PROGRAMME_LABELS[name] for name in rules.PROGRAMME_FILTERS}
+
+
+class ShortlistForm(forms.Form):
+    """The shortlist's filters and sort order from the query string.
+
+    An invalid value gets a message on its field and that filter alone is ignored; the others
+    still apply. The page number and page size never fail: see ``reviews.domain.shortlist``.
+    """
+
+    track = forms.ChoiceField(label=_("Track"), required=False)
+    format = forms.ChoiceField(label=_("Format"), required=False)
+    language = forms.ChoiceField(label=_("Language"), required=False)
+    level = forms.ChoiceField(label=_("Level"), required=False)
+    decision = forms.ChoiceField(label=_("Decision"), required=False)
+    flag = forms.ChoiceField(label=_("Flag"), required=False, choices=SHORTLIST_FLAGS)
+    score_min = forms.FloatField(
+        label=_("Calibrated score from"), required=False, min_value=0, max_value=10
+    )
+    score_max = forms.FloatField(
+        label=_("Calibrated score to"), required=False, min_value=0, max_value=10
+    )
+    sort = forms.ChoiceField(label=_("Order"), required=False, choices=SHORTLIST_SORTS)
+    # Not validated as a choice: any other value silently means the default page size.
+    per_page = forms.CharField(
+        label=_("Rows a page"),
+        required=False,
+        widget=forms.Select(choices=[(str(n), str(n)) for n in rules.PER_PAGE_CHOICES]),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        formats: tuple[tuple[str, str], ...],
+        tracks: tuple[tuple[str, str], ...],
+        languages: tuple[str, ...],
+        levels: tuple[tuple[str, object], ...],
+        decisions: tuple[tuple[str, object], ...],
+        programme: bool,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if self.is_bound:
+            # Show the page size in use, even when the query string asked for another one.
+            data: dict[str, Any] = {key: self.data.get(key) for key in self.data}
+            data["per_page"] = str(rules.per_page(data.get("per_page")))
+            self.data = data
+        fields: dict[str, Any] = self.fields
+        fields["track"].choices = [("", _("Any track")), *tracks]
+        fields["format"].choices = [("", _("Any format")), *formats]
+        fields["language"].choices = [("", _("Any language"))] + [
+            (code, inputs.language_name(code)) for code in languages
+        ]
+        fields["level"].choices = [("", _("Any level")), *levels]
+        fields["decision"].choices = [("", _("Any decision")), *decisions]
+        if programme:
+            for name, label in PROGRAMME_FIELDS.items():
+                fields[name] = forms.ChoiceField(label=label, required=False, choices=YES_NO)
+
+    def clean_per_page(self) -> int:
+        return rules.per_page(self.cleaned_data.get("per_page"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        low, high = data.get("score_min"), data.get("score_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("score_max", _("The upper score must not be below the lower one."))
+        return data
+
+    def filters(self) -> dict[str, object]:
+        """The valid filters, ready for ``filters.ShortlistFilter``."""
+        self.is_valid()
+        cleaned = getattr(self, "cleaned_data", {})
+        out: dict[str, object] = {}
+        for name in ("track", "format", "language", "level", "decision", "flag"):
+            if cleaned.get(name):
+                out[name] = cleaned[name]
+        for name in ("score_min", "score_max"):
+            if cleaned.get(name) is not None:
+                out[name] = cleaned[name]
+        for name in PROGRAMME_FIELDS:
+            if cleaned.get(name) in ("yes", "no"):
+                out[name] = cleaned[name] == "yes"
+        return out
+
+    def sort_order(self) -> str:
+        self.is_valid()
+        return str(getattr(self, "cleaned_data", {}).get("sort") or rules.DEFAULT_SORT)
+
+    def rows_per_page(self) -> int:
+        return rules.per_page(self.data.get("per_page"))
+
+
+class ReminderForm(forms.Form):
+    reviewer = forms.IntegerField(min_value=1, max_value=2**31 - 1)

@@ -1,0 +1,76 @@
+"""Input parsing for reviewer invitations: the chair's addresses, the invitee's preferences."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext_lazy as _
+
+from reviews.forms import inputs
+from reviews.services import invitations
+
+
+class InviteForm(forms.Form):
+    emails = forms.CharField(
+        label=_("E-mail addresses"),
+        help_text=_("One or more addresses, separated by commas, spaces or new lines."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=20000,
+    )
+
+    def clean_emails(self) -> list[str]:
+        raw = inputs.clean_text(self.cleaned_data["emails"])
+        found = [e for e in re.split(r"[\s,;]+", raw) if e]
+        bad = []
+        for e in found:
+            try:
+                validate_email(e)
+            except ValidationError:
+                bad.append(e)
+        if bad:
+            raise ValidationError(
+                _("These are not e-mail addresses: %(bad)s") % {"bad": ", ".join(bad[:10])}
+            )
+        if not found:
+            raise ValidationError(_("Give at least one e-mail address."))
+        if len(set(found)) > invitations.MAX_EMAILS:
+            raise ValidationError(
+                _("Invite at most %(n)s people at a time.") % {"n": invitations.MAX_EMAILS}
+            )
+        return found
+
+
+class AcceptInvitationForm(forms.Form):
+    languages = forms.MultipleChoiceField(
+        label=_("Talk languages you can review"),
+        widget=forms.CheckboxSelectMultiple,
+        required=True,
+        error_messages={"required": _("Choose at least one language.")},
+    )
+    tracks = forms.MultipleChoiceField(
+        label=_("Tracks you prefer (optional: none means any)"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    max_load = forms.IntegerField(
+        label=_("The most proposals you want to review (optional)"),
+        required=False,
+        min_value=1,
+        max_value=invitations.MAX_LOAD,
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        languages: tuple[str, ...],
+        tracks: tuple[tuple[str, str], ...],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        fields: dict[str, Any] = self.fields
+        fields["languages"].choices = [(code, inputs.language_name(code)) for code in languages]
+        fields["tracks"].choices = list(tracks)

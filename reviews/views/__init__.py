@@ -1,0 +1,1 @@
+"""Function views: reviewer pages, the chair's dashboard and shortlist, curation, invitations."""
