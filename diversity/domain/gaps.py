@@ -5,6 +5,7 @@ cut. Computed from the published cells only: a hidden count enters as its publis
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 
 from diversity.domain import stats
@@ -39,15 +40,19 @@ def find_gaps(
         # Plain concatenation: a chair's label may contain braces, never a format string.
         group = "“" + dimension.label + ": " + value + "”"
         target = targets.get((dimension.slug, value))
+        # Both kinds of gap describe the same group; only the finding differs.
+        found = functools.partial(
+            Gap,
+            dimension=dimension.slug,
+            value=value,
+            target=target,
+            submitted_share=sub_share,
+            accepted_share=acc_share,
+        )
         if target is not None and group_accepted.high / accepted < target:
             gaps.append(
-                Gap(
-                    dimension=dimension.slug,
-                    value=value,
+                found(
                     kind=GapKind.BELOW_TARGET,
-                    target=target,
-                    submitted_share=sub_share,
-                    accepted_share=acc_share,
                     p_value=None,
                     explanation=stats.describe_below_target(
                         group=group, accepted=accepted, group_accepted=group_accepted, target=target
@@ -63,13 +68,8 @@ def find_gaps(
         )
         if p_value < alpha:
             gaps.append(
-                Gap(
-                    dimension=dimension.slug,
-                    value=value,
+                found(
                     kind=GapKind.DROP,
-                    target=target,
-                    submitted_share=sub_share,
-                    accepted_share=acc_share,
                     p_value=p_value,
                     explanation=stats.describe_drop(
                         group=group,
