@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from cfp import models
 from cfp.domain import answers, leaks, redaction
@@ -21,6 +22,7 @@ REVIEWER_FIELDS = redaction.REVIEWER_FIELDS
 Prescanned = redaction.Prescanned
 # `__in` lists are cut to this size: SQLite builds may allow only 999 parameters a query.
 CHUNK = 500
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +102,8 @@ def rescan_proposals(*, proposal_ids: Iterable[int]) -> None:
     store_texts(proposals=rows)
 
 
-def chunks(items: Sequence[int]) -> Iterator[Sequence[int]]:
+def chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    """``items`` in slices of ``CHUNK``, for ``__in`` lists and bulk writes."""
     for start in range(0, len(items), CHUNK):
         yield items[start : start + CHUNK]
 

@@ -2,7 +2,7 @@
 
 ``manage.py import_proposals PATH --call SLUG [--skip-invalid] [--create-missing]``
 
-The format and the rules are in PRODUCT.md ("Import format") and cfp/importing.py. Each bad line
+The format and the rules are in PRODUCT.md ("Import format") and cfp/importing/. Each bad line
 is written to stderr as ``line N: reason``; the command then fails with one line unless
 ``--skip-invalid`` is given.
 """
