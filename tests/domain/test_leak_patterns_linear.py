@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 
 import cfp.domain
 from cfp.domain import leaks
-from cfp.domain.leaks import SpeakerIdentity
+from cfp.domain.leaks import SpeakerIdentity, phrases
 
 ALARM_SECONDS = 5.0
 SIZES = (50, 200)  # n and 4n
@@ -99,9 +99,9 @@ def _patterns_in(module: ModuleType) -> Iterator[tuple[str, re.Pattern[str]]]:
 
 
 def domain_patterns() -> dict[str, re.Pattern[str]]:
-    """Every compiled pattern held at module level anywhere in cfp.domain."""
+    """Every compiled pattern held at module level anywhere in cfp.domain, subpackages too."""
     found: dict[str, re.Pattern[str]] = {}
-    for info in pkgutil.iter_modules(cfp.domain.__path__, prefix="cfp.domain."):
+    for info in pkgutil.walk_packages(cfp.domain.__path__, prefix="cfp.domain."):
         found.update(_patterns_in(importlib.import_module(info.name)))
     return found
 
@@ -141,11 +141,17 @@ def texts(shape: Callable[[int], str]) -> Iterator[str]:
 
 
 def test_the_walk_finds_the_scanner_patterns() -> None:
-    assert "cfp.domain.leaks._PROPER_NOUN_RUN" in PATTERNS
-    assert "cfp.domain.leaks._EMAIL" in PATTERNS
-    assert sum(name.startswith("cfp.domain.leaks._PHRASE_PATTERNS[") for name in PATTERNS) == len(
-        leaks._PHRASE_PATTERNS
-    )
+    assert "cfp.domain.leaks.phrases._PROPER_NOUN_RUN" in PATTERNS
+    assert "cfp.domain.leaks.links._EMAIL" in PATTERNS
+    assert sum(
+        name.startswith("cfp.domain.leaks.phrases._PHRASE_PATTERNS[") for name in PATTERNS
+    ) == len(phrases._PHRASE_PATTERNS)
+
+
+def test_the_walk_reaches_every_module_of_the_scanner_that_compiles_patterns() -> None:
+    walked = {name.rsplit(".", 1)[0].split("[")[0] for name in PATTERNS}
+    for module in ("folding", "names", "links", "affiliations", "phrases"):
+        assert f"cfp.domain.leaks.{module}" in walked
 
 
 @pytest.mark.parametrize("shape", CASES)
@@ -173,7 +179,7 @@ def test_scanner_finishes_on_pathological_text_and_speakers(shape: Callable[[int
 
 # The identifier after "I built" / "my library": the rewrite must match the same strings.
 
-_IDENTIFIER = re.compile(leaks._IDENTIFIER)
+_IDENTIFIER = re.compile(phrases._IDENTIFIER)
 _LETTERS = frozenset(string.ascii_lowercase)
 _SEPARATORS = frozenset("_.")
 _MARKS = _SEPARATORS | frozenset(string.digits)  # what makes a word look like an identifier

@@ -1,0 +1,308 @@
+"""E-mail addresses, @handles and links that point to a person."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from cfp.domain.leaks.folding import _Folded, fold
+from cfp.domain.leaks.kinds import FindingKind, SpeakerIdentity
+from cfp.domain.leaks.names import _speaker_parts, _word_hits
+from cfp.domain.leaks.words import _words
+
+# These patterns run on folded, lower-case text.
+_EMAIL = re.compile(
+    r"(?<![\w.+-])[\w.+-]+@(?:[\w-]+\.)+[a-z]{2,24}(?![\w-])"
+    r"|(?<![\w.+-])[\w.+-]+\s*[\[(]\s*at\s*[\])]\s*[\w-]+(?:\s*[\[(]\s*dot\s*[\])]\s*[\w-]+)+"
+)
+_OBFUSCATED_AT = re.compile(r"[\[(] ?at ?[\])]")
+
+_HANDLE = re.compile(r"(?<![\w@./:+`-])@(\w(?:[\w.-]*\w)?)(@(?:[\w-]+\.)+[a-z]{2,24})?")
+
+# Decorators, annotations, doc-comment tags and chat keywords that look like handles.
+_NOT_HANDLES = _words(
+    """
+    property staticmethod classmethod abstractmethod abstractproperty dataclass dataclasses
+    cached_property lru_cache cache wraps contextmanager asynccontextmanager overload override
+    final total_ordering singledispatch singledispatchmethod runtime_checkable validator
+    root_validator field_validator model_validator computed_field field_serializer
+    login_required permission_required csrf_exempt require_http_methods require_post
+    require_get receiver transaction atomic shared_task task periodic_task app api_view action
+    permission_classes route get post put patch delete head options fixture given example
+    settings composite pytest mock patch jit njit vectorize guvectorize cuda stencil generated_jit
+    njit_cached numba tf torch jax function dispatch retry timeout click command group option
+    argument pass_context hookimpl hookspec njit_parallel njit asyncio mark parametrize skip
+    skipif xfail usefixtures defer inject memoize memoized coroutine event listener
+    media import font-face keyframes charset supports page namespace apply include mixin extend
+    tailwind layer
+    param params return returns raise raises throws type rtype see since deprecated todo
+    author version link code ivar var cvar exception note warning
+    test before after beforeeach aftereach autowired component service entity table column id
+    override deprecated functionalinterface
+    here channel everyone all
+    """
+)
+
+_HANDLE_DOMAIN_TAIL = re.compile(r"\.(?:social|com|org|net|io|dev|me|app|xyz|bsky|team)$")
+
+# Any scheme, so pip's "git+https://" and "git+git://" requirement lines count too.
+_URL = re.compile(r"(?:\b[a-z][a-z0-9+.-]{1,15}://|(?<![\w.@/-])www\.)[^\s<>\"'`\[\]{}|\\^]+")
+
+_BARE_TLDS = (
+    "com|org|net|io|dev|me|co|info|blog|ai|app|xyz|tech|site|page|ninja|rocks|codes|social|"
+    "eu|uk|de|fr|es|it|nl|pl|ru|br|jp|cn|kr|ca|au|ch|be|se|cz|sk|pt|ar|mx|tw|in|us|edu|gov|"
+    "to|ly|sh|gg|fm|tv|cc|ee|nz|ie|at|dk|fi|no|il|za|sg|hk"
+)
+_BARE_DOMAIN = re.compile(
+    rf"(?<![\w@./:-])(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.)+(?:{_BARE_TLDS})"
+    r"(?![\w(-])(?:/[^\s<>\"'`\[\]{}|\\^]*)?"
+)
+_TLD_HINT = re.compile(rf"\.(?:{_BARE_TLDS})\b")
+
+_TRAILING_PUNCTUATION = ".,;:!?*_'\""
+
+# Hosts where the first path segment names a person (or an organisation that may be theirs).
+_PROFILE_HOSTS = _words(
+    """
+    github.com gist.github.com gitlab.com bitbucket.org codeberg.org sr.ht twitter.com x.com
+    wiki.github.com raw.githubusercontent.com gist.githubusercontent.com
+    mobile.twitter.com linkedin.com speakerdeck.com slideshare.net bsky.app medium.com dev.to
+    keybase.io about.me linktr.ee slides.com instagram.com facebook.com fb.com threads.net
+    mastodon.social fosstodon.org hachyderm.io kaggle.com huggingface.co hashnode.com
+    stackoverflow.com reddit.com pypi.org youtube.com
+    """
+)
+# Subdomains of personal-page hosts that belong to the company, not to a user.
+_SITE_HOSTS = _words(
+    """
+    docs.github.com api.github.com help.github.com education.github.com pages.github.com
+    blog.github.com resources.github.com skills.github.com support.github.com status.github.com
+    desktop.github.com cli.github.com partner.github.com lab.github.com training.github.com
+    guides.github.com developer.github.com enterprise.github.com
+    """
+)
+# First path segments on those hosts that are site pages, not people.
+_SITE_PATHS = _words(
+    """
+    about features pricing search explore topics trending marketplace login signup join settings
+    home hashtag i intent share watch playlist results feed jobs help docs blog legal privacy
+    terms tos policies embed shorts p project simple packages search questions
+    """
+)
+# Hosts whose subdomains belong to one person: jdoe.github.io, jdoe.wordpress.com.
+_PERSONAL_SUBDOMAIN_HOSTS = (
+    ".github.io",
+    ".github.com",  # GitHub Pages before 2013; GitHub's own subdomains are listed below
+    ".gitlab.io",
+    ".wordpress.com",
+    ".blogspot.com",
+    ".substack.com",
+    ".medium.com",
+    ".tumblr.com",
+    ".hashnode.dev",
+    ".bearblog.dev",
+    ".micro.blog",
+    ".neocities.org",
+)
+
+
+def _trim_url(url: str) -> str:
+    while url and url[-1] in _TRAILING_PUNCTUATION + ")":
+        if url[-1] == ")" and url.count("(") >= url.count(")"):
+            break
+        url = url[:-1]
+    return url
+
+
+def _url_host_and_path(url: str) -> tuple[str, str]:
+    body = re.sub(r"^[a-z][a-z0-9+.-]*://", "", url, flags=re.IGNORECASE)
+    host, _, path = body.partition("/")
+    host = host.split("@")[-1].split(":")[0].lower()
+    host = host.removeprefix("www.")
+    return host, "/" + path
+
+
+def _normalise_link(link: str) -> str:
+    host, path = _url_host_and_path(link.strip())
+    return (host + path).rstrip("/").lower()
+
+
+def _is_profile_link(host: str, path: str) -> bool:
+    segments = [s for s in path.split("/") if s]
+    if segments and segments[0].startswith("@") and len(segments[0]) > 1:
+        return True  # Mastodon and other fediverse servers, medium.com/@user, youtube.com/@user
+    if host == "bsky.app":
+        return len(segments) >= 2 and segments[0] == "profile"
+    if host in _PROFILE_HOSTS or host.removeprefix("m.") in _PROFILE_HOSTS:
+        if host.endswith("youtube.com"):
+            return bool(segments) and segments[0] in {"c", "channel", "user"}
+        if host in {"stackoverflow.com", "reddit.com", "pypi.org"}:
+            return bool(segments) and segments[0] in {"users", "user", "u"}
+        return bool(segments) and segments[0].lower() not in _SITE_PATHS
+    if host in _SITE_HOSTS:
+        return False
+    return any(host.endswith(suffix) for suffix in _PERSONAL_SUBDOMAIN_HOSTS)
+
+
+@dataclass(frozen=True, slots=True)
+class _UrlNames:
+    """What makes a URL personal for these speakers."""
+
+    anywhere: tuple[str, ...]  # name parts matched anywhere in the URL
+    delimited: tuple[str, ...]  # matched only between non-letters: "/ann/" but not "/announce"
+    own_links: tuple[str, ...]  # normalised host+path prefixes
+    own_hosts: tuple[str, ...]  # personal sites: any page on them
+
+
+def _url_names(speakers: Sequence[SpeakerIdentity], usernames: Iterable[str]) -> _UrlNames:
+    anywhere: set[str] = set(usernames)
+    delimited: set[str] = set()
+    own_links: set[str] = set()
+    own_hosts: set[str] = set()
+    for speaker in speakers:
+        by_index: dict[int, list[str]] = {}
+        particles: set[int] = set()
+        for variant, part in _speaker_parts(speaker.name).items():
+            bare = variant.replace("'", "")
+            by_index.setdefault(part.index, []).append(bare)
+            if part.particle:
+                particles.add(part.index)
+            if part.strong and len(bare) >= 4:
+                anywhere.add(bare)
+            elif part.strong or (not part.word and not part.initial and len(bare) >= 3):
+                # A common given name is evidence in a URL only as a whole segment: "/emma/".
+                delimited.add(bare)
+            elif part.word and part.surname and len(bare) >= 5:
+                # An ordinary-word surname inside a host name, as in "codemiller.com".
+                anywhere.add(bare)
+        ordered = [by_index[i] for i in sorted(by_index) if i not in particles]
+        if len(ordered) >= 2:
+            # Handles join names: janedoe, jdoe, jane-doe, janed.
+            for first in ordered[0]:
+                for last in ordered[-1]:
+                    for joined in (first + last, first[0] + last, first + last[0], last + first):
+                        if len(joined) >= 4:
+                            anywhere.add(joined)
+        for link in speaker.links:
+            normalised = _normalise_link(link)
+            if not normalised:
+                continue
+            own_links.add(normalised)
+            host, path = _url_host_and_path(normalised)
+            if not _is_profile_link(host, path) and host not in _PROFILE_HOSTS:
+                own_hosts.add(host)
+    return _UrlNames(
+        anywhere=tuple(p for p in anywhere if p),
+        delimited=tuple(p for p in delimited if p),
+        own_links=tuple(own_links),
+        own_hosts=tuple(own_hosts),
+    )
+
+
+def _link_usernames(speakers: Sequence[SpeakerIdentity]) -> set[str]:
+    """Usernames from the speakers' profile links: github.com/jdoe gives "jdoe"."""
+    names: set[str] = set()
+    for speaker in speakers:
+        for link in speaker.links:
+            host, path = _url_host_and_path(link.strip())
+            segments = [s for s in path.split("/") if s]
+            if _is_profile_link(host, path) and segments:
+                user = segments[-1] if host == "bsky.app" else segments[0]
+                user = fold(text=user.lstrip("@").split("@")[0])
+                if len(user) >= 3:
+                    names.add(user)
+            for suffix in _PERSONAL_SUBDOMAIN_HOSTS:
+                if host.endswith(suffix):
+                    names.add(fold(text=host.removesuffix(suffix)))
+    return names
+
+
+def _url_is_personal(url: str, names: _UrlNames) -> bool:
+    """Whether the (folded) URL points to a person rather than a project or a document."""
+    host, path = _url_host_and_path(url)
+    if _is_profile_link(host, path):
+        return True
+    normalised = (host + path).rstrip("/")
+    for own in names.own_links:
+        if normalised == own or normalised.startswith(own + "/"):
+            return True
+    if any(host == own or host.endswith("." + own) for own in names.own_hosts):
+        return True
+    if any(part in url for part in names.anywhere):
+        return True
+    return any(
+        part in url and re.search(rf"(?<![^\W\d_]){re.escape(part)}(?![^\W\d_])", url)
+        for part in names.delimited
+    )
+
+
+def _link_candidates(
+    folded: _Folded, speakers: Sequence[SpeakerIdentity], usernames: Iterable[str]
+) -> Iterable[tuple[int, int, FindingKind]]:
+    text = folded.text
+    names: _UrlNames | None = None
+    patterns = []
+    # Cheap substring tests first: most texts have no link at all.
+    if "://" in text or "www." in text:
+        patterns.append(_URL)
+    if _TLD_HINT.search(text):
+        patterns.append(_BARE_DOMAIN)
+    claimed: list[tuple[int, int]] = []
+    for pattern in patterns:
+        for match in pattern.finditer(text):
+            start = match.start()
+            if any(a <= start < b for a, b in claimed):
+                continue
+            url = _trim_url(match.group())
+            end = start + len(url)
+            claimed.append((start, end))
+            if names is None:
+                names = _url_names(speakers, usernames)
+            if "." in url and _url_is_personal(url, names):
+                yield (*folded.span(start, end), FindingKind.LINK)
+
+
+def _email_candidates(folded: _Folded) -> Iterable[tuple[int, int, FindingKind]]:
+    text = folded.text
+    if "@" not in text and _OBFUSCATED_AT.search(text) is None:
+        return
+    for match in _EMAIL.finditer(text):
+        yield (*folded.span(match.start(), match.end()), FindingKind.EMAIL)
+
+
+def _is_decorator_line(text: str, start: int, end: int) -> bool:
+    line_start = text.rfind("\n", 0, start) + 1
+    if text[line_start:start].strip():
+        return False
+    line_end = text.find("\n", end)
+    if line_end == -1 or text[end:line_end].strip():
+        return False
+    following = text[line_end + 1 : line_end + 80].lstrip()
+    return following.startswith(("def ", "class ", "async def ", "@"))
+
+
+def _handle_candidates(folded: _Folded) -> Iterable[tuple[int, int, FindingKind]]:
+    text = folded.text
+    if "@" not in text:
+        return
+    for match in _HANDLE.finditer(text):
+        name, server = match.group(1), match.group(2)
+        end = match.end()
+        if name[0].isdigit() or name.lower() in _NOT_HANDLES:
+            continue
+        if end < len(text) and text[end] in "(/`":
+            continue  # decorator calls, npm scopes, inline code
+        if "." in name and not server and not _HANDLE_DOMAIN_TAIL.search(name.lower()):
+            continue  # dotted decorators such as @app.route or @pytest.mark.slow
+        if _is_decorator_line(text, match.start(), end):
+            continue
+        yield (*folded.span(match.start(), end), FindingKind.HANDLE)
+
+
+def _username_candidates(
+    folded: _Folded, usernames: Iterable[str]
+) -> Iterable[tuple[int, int, FindingKind]]:
+    words = [u for u in usernames if len(u) >= 3]
+    for start, end, _ in _word_hits(folded.text, words):
+        yield (*folded.span(start, end), FindingKind.HANDLE)

@@ -1,0 +1,210 @@
+"""Speaker names: where a speaker's name, or a distinctive part of it, appears in the text."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from cfp.domain.leaks.folding import _TRANSLITERATIONS, _Folded, _is_unspaced_script, fold
+from cfp.domain.leaks.kinds import FindingKind
+from cfp.domain.leaks.words import _COMMON_GIVEN_NAMES, _COMMON_WORDS, _HONORIFICS, _PARTICLES
+
+_NAME_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_RUN_GAP = re.compile(r"[\s.\-_]{0,4}")
+_SURNAME_FIRST_GAP = re.compile(r", ?")
+_INTRO = re.compile(
+    r"(?:(?:\bmy name is|\bi'm|\bi am|\bcall me|\bme llamo|\bje m'appelle|\bje suis|\bich bin"
+    r"|\bmi chiamo|\bsono)\s+|(?:我是|我叫|私は|僕は|저는)\s*)$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """One name part of one speaker, as it appears folded in text."""
+
+    index: int  # position in the speaker's name, for "in order" checks
+    strong: bool  # flagged on its own
+    particle: bool  # "van", "de": joins a run only before another part
+    initial: bool
+    word: bool  # an ordinary word ("Grace", "Miller"), as opposed to a common given name
+    surname: bool
+
+
+def _name_tokens(name: str) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """The name's parts in their original spelling, with their position, and extra spellings.
+
+    Quotes, brackets and punctuation go; honorifics stay (the caller knows them). The extras are
+    joined compounds ("Ji-woo" is also written "Jiwoo") and, for a single-token name, which is
+    often a handle such as "JaneQDoe", its camel-case pieces.
+    """
+    tokens: list[tuple[int, str]] = []
+    extras: list[tuple[int, str]] = []
+    for chunk in name.replace("\u2019", "'").split():
+        pieces = _NAME_TOKEN.findall(chunk)
+        if len(pieces) > 1 and "-" in chunk:
+            extras.append((len(tokens), "".join(pieces)))
+        tokens.extend((len(tokens), piece) for piece in pieces)
+    if len(tokens) == 1:
+        camel = [p for p in _CAMEL_BOUNDARY.split(tokens[0][1]) if p]
+        if len(camel) > 1:
+            extras.extend(enumerate(camel, start=1))
+    return tokens, extras
+
+
+def _is_unspaced(token: str) -> bool:
+    return any(_is_unspaced_script(ch) for ch in token)
+
+
+def _letter_count(token: str) -> int:
+    return sum(1 for ch in token if ch.isalpha())
+
+
+def _token_variants(token: str) -> set[str]:
+    folded = fold(text=token)
+    variants = {folded, fold(text=token.lower().translate(_TRANSLITERATIONS))}
+    if "'" in folded:
+        variants.add(folded.replace("'", ""))
+    return {v for v in variants if v}
+
+
+@lru_cache(maxsize=4096)
+def _speaker_parts(name: str) -> dict[str, _Part]:
+    """Folded variant -> part, for every part of the speaker's name. Cached: do not mutate."""
+    tokens, extras = _name_tokens(name)
+    meaningful = [f for f in (fold(text=t) for _, t in tokens) if f not in _HONORIFICS]
+    surname = meaningful[-1] if meaningful else ""
+    parts: dict[str, _Part] = {}
+    for index, token in [*tokens, *extras]:
+        folded = fold(text=token)
+        if folded in _HONORIFICS and len(tokens) > 1:
+            continue
+        minimum = 2 if _is_unspaced(folded) else 3
+        common = folded in _COMMON_WORDS or (
+            folded in _COMMON_GIVEN_NAMES and (folded != surname or len(meaningful) == 1)
+        )
+        strong = _letter_count(folded) >= minimum and not common
+        for variant in _token_variants(token):
+            previous = parts.get(variant)
+            parts[variant] = _Part(
+                index=index,
+                strong=strong or (previous is not None and previous.strong),
+                particle=folded in _PARTICLES,
+                initial=_letter_count(folded) == 1,
+                word=folded in _COMMON_WORDS,
+                surname=folded == surname,
+            )
+    return parts
+
+
+def distinctive_parts(*, name: str) -> tuple[str, ...]:
+    """The folded parts of `name` that the scanner flags wherever they stand alone.
+
+    Exposed for tests and benchmarks that check redacted output, so they agree with the scanner
+    on which parts count, without re-implementing the rules.
+    """
+    return tuple(sorted(v for v, part in _speaker_parts(name).items() if part.strong))
+
+
+@lru_cache(maxsize=16384)
+def _word_pattern(word: str) -> re.Pattern[str]:
+    """`word` where it stands alone; anywhere for scripts written without spaces."""
+    if _is_unspaced(word):
+        return re.compile(re.escape(word))
+    # "Don" must not match "don't", but "Doe" must match "Doe's" and "D'Arcy" "D'Arcy".
+    return re.compile(rf"(?<![^\W_]){re.escape(word)}(?![^\W_])(?!'(?:t|ll|re|ve|d|m)(?![^\W_]))")
+
+
+# A name part found in the folded text: start, end and the variant that matched.
+_Hit = tuple[int, int, str]
+
+
+def _word_hits(text: str, words: Iterable[str]) -> list[_Hit]:
+    """Where the words occur on their own, sorted, without overlaps (longest first).
+
+    A substring test in C rules out nearly every word before any regex runs; that, not one big
+    alternation compiled per speaker, is what keeps a corpus scan within seconds.
+    """
+    hits = [
+        (match.start(), match.end(), word)
+        for word in words
+        if word in text
+        for match in _word_pattern(word).finditer(text)
+    ]
+    hits.sort(key=lambda hit: (hit[0], hit[0] - hit[1]))
+    kept: list[_Hit] = []
+    for hit in hits:
+        if not kept or hit[0] >= kept[-1][1]:
+            kept.append(hit)
+    return kept
+
+
+def _is_in_order(indices: Sequence[int]) -> bool:
+    return len(indices) >= 2 and all(a < b for a, b in itertools.pairwise(indices))
+
+
+def _name_candidates(
+    folded: _Folded, parts: dict[str, _Part]
+) -> Iterable[tuple[int, int, FindingKind]]:
+    runs: list[list[_Hit]] = []
+    for hit in _word_hits(folded.text, parts):
+        if runs and _joins(folded.text, parts, runs[-1][-1], hit):
+            runs[-1].append(hit)
+        else:
+            runs.append([hit])
+    for run in runs:
+        span = _run_span(folded, parts, run)
+        if span is not None:
+            yield (*folded.span(*span), FindingKind.NAME)
+
+
+def _joins(text: str, parts: dict[str, _Part], previous: _Hit, hit: _Hit) -> bool:
+    """Whether `hit` continues the run that ends with `previous`."""
+    if _RUN_GAP.fullmatch(text, previous[1], hit[0]):
+        return True
+    # Surname first, as in citations and lists: "Doe, Jane".
+    return (
+        parts[previous[2]].surname
+        and parts[hit[2]].index < parts[previous[2]].index
+        and _SURNAME_FIRST_GAP.fullmatch(text, previous[1], hit[0]) is not None
+    )
+
+
+def _run_span(folded: _Folded, parts: dict[str, _Part], run: list[_Hit]) -> tuple[int, int] | None:
+    """The folded span of the run to flag, or None when it is not evidence of a name."""
+    infos = [parts[word] for _, _, word in run]
+    capitalised = [
+        not folded.original[folded.span(start, end)[0]].islower() for start, end, _ in run
+    ]
+    in_order = _is_in_order([info.index for info in infos]) and not all(
+        info.initial for info in infos
+    )
+    included = []
+    for position, (info, capital) in enumerate(zip(infos, capitalised, strict=True)):
+        if info.strong or in_order:
+            included.append(True)
+        elif info.particle:
+            included.append(position + 1 < len(run))
+        else:
+            included.append(capital and len(run) > 1)
+    chosen = [i for i, keep in enumerate(included) if keep]
+    strong = any(infos[i].strong for i in chosen)
+    substantial = [i for i in chosen if not infos[i].initial and not infos[i].particle]
+    if not substantial or (not strong and not in_order and len(substantial) < 2):
+        return _introduced_name(folded, run[0], infos[0], capitalised[0])
+    return run[chosen[0]][0], run[chosen[-1]][1]
+
+
+def _introduced_name(
+    folded: _Folded, hit: _Hit, info: _Part, capitalised: bool
+) -> tuple[int, int] | None:
+    """A lone common name right after "I'm" or "my name is" still names the speaker."""
+    start, end, _ = hit
+    if info.initial or info.particle or not capitalised:
+        return None
+    if _INTRO.search(folded.text, max(0, start - 24), start) is None:
+        return None
+    return start, end
