@@ -15,12 +15,12 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from cfp import forms, queries, services
 from cfp.domain import leaks, markdown
+from cfp.domain.findings import StoredFinding, parse_all
 from common import redirects
 from common.render import page, user_id
 
@@ -153,7 +153,9 @@ def _detail_page(
             "proposal": proposal,
             "is_open": is_open,
             "reopened": is_open and not call.is_open(now),
-            "findings": _findings_view(proposal.findings, queries.field_labels(questions)),
+            "findings": queries.speaker_findings(
+                findings=proposal.findings, questions=questions, phase=call.phase
+            ),
             "invites": queries.proposal_invites(proposal_id=proposal.id, now=now)
             if proposal.is_owner
             else (),
@@ -307,54 +309,24 @@ def _join_error(request: HttpRequest, message: str) -> HttpResponse:
     )
 
 
-KIND_NAMES = {
-    leaks.FindingKind.NAME: _lazy("name"),
-    leaks.FindingKind.EMAIL: _lazy("e-mail"),
-    leaks.FindingKind.HANDLE: _lazy("handle"),
-    leaks.FindingKind.LINK: _lazy("link"),
-    leaks.FindingKind.AFFILIATION: _lazy("affiliation"),
-    leaks.FindingKind.PHRASE: _lazy("about you"),
-}
-
-
-def _findings_view(
-    findings: tuple[dict[str, object], ...] | list[dict[str, object]],
-    labels: dict[str, str] | None = None,
-) -> tuple[dict[str, str], ...]:
-    labels = labels if labels is not None else queries.field_labels(())
-    out = []
-    for f in findings:
-        if f.get("ignored"):
-            continue
-        kind = leaks.FindingKind(str(f["kind"]))
-        out.append(
-            {
-                "field": queries.field_label(labels, str(f["field"])),
-                "kind": str(KIND_NAMES.get(kind, kind)),
-                "text": str(f["text"]),
-                "explanation": leaks.explain(kind),
-            }
-        )
-    return tuple(out)
-
-
 @login_required
 @require_POST
 def scan_preview(request: HttpRequest, slug: str) -> HttpResponse:
     """The live leak check while a speaker types (htmx, debounced)."""
-    _call_or_404(slug)
+    call = _call_or_404(slug)
     questions = queries.call_questions(call_slug=slug)
     form = forms.ScanForm(request.POST, questions=questions)
-    found: tuple[dict[str, object], ...] = ()
+    found: tuple[StoredFinding, ...] = ()
     if form.is_valid():
         identities = _identities_for_scan(request, slug, form.cleaned_data.get("code", ""))
         _redacted, raw = services.scan_fields(fields=form.texts(), speakers=identities)
-        found = tuple(raw)
+        found = parse_all(raw)
+    findings = queries.speaker_findings(findings=found, questions=questions, phase=call.phase)
     # Only the findings box changes, with or without htmx.
     return page(
         request,
         "cfp/proposal_form.html#findings",
-        {"findings": _findings_view(found, queries.field_labels(questions)), "checked": True},
+        {"findings": findings, "checked": True},
     )
 
 

@@ -334,13 +334,49 @@ def test_when_the_speaker_moves_the_words_the_finding_comes_back(
     assert "Quell cache" not in proposal.redacted["abstract"]
 
 
-def test_the_findings_page_lists_each_finding_with_its_context(
+def test_the_findings_page_lists_each_finding_with_its_context_once_chairs_know_identities(
     proposal: models.Proposal, chair: Any
 ) -> None:
+    models.Call.objects.filter(pk=proposal.call_id).update(chairs_blind=False)
+
     page = text(signed_in(chair).get(findings_url(proposal)))
 
     assert "on the <mark>Quell</mark> cache" in page
     assert "Not a leak" in page
+
+
+def test_a_blind_chair_sees_where_each_finding_is_but_not_the_flagged_words(
+    proposal: models.Proposal, chair: Any
+) -> None:
+    # This page used to show a blind chair the raw words and their context (the bug the
+    # visibility policy fixed): the finding text is hidden until identities are revealed.
+    f = _finding(proposal, "Quell")
+
+    page = text(signed_in(chair).get(findings_url(proposal)))
+
+    assert "Quell" not in page
+    assert SPEAKER_NAME not in page
+    assert "Samira" not in page
+    assert f"{f['start']} to {f['end']}" in page
+    assert "Not a leak" in page
+    assert "they appear here once identities are revealed" in page
+
+
+def test_a_blind_chair_can_still_mark_a_finding_by_its_place(
+    proposal: models.Proposal, chair: Any
+) -> None:
+    f = _finding(proposal, "Quell")
+
+    response = signed_in(chair).post(
+        findings_url(proposal),
+        {"field": "abstract", "start": f["start"], "end": f["end"]},
+        headers={"HX-Request": "true"},
+    )
+
+    section = text(response)
+    assert models.FalsePositive.objects.filter(proposal=proposal).exists()
+    assert "A finding in abstract: not a leak, said Chad" in section
+    assert "Quell" not in section
 
 
 def test_marking_through_the_page_without_javascript_redirects_back(
@@ -397,6 +433,7 @@ def test_a_stale_finding_posted_to_the_page_gives_a_clear_message(
 
 
 @pytest.mark.parametrize("rows", [1, 3])
+@pytest.mark.parametrize(("blind", "budget"), [(False, 9), (True, 8)])
 def test_the_findings_page_runs_a_fixed_number_of_queries(
     call: models.Call,
     sam: Any,
@@ -404,7 +441,10 @@ def test_the_findings_page_runs_a_fixed_number_of_queries(
     clock: Clock,
     assert_queries: Callable[[int], Any],
     rows: int,
+    blind: bool,
+    budget: int,
 ) -> None:
+    models.Call.objects.filter(pk=call.pk).update(chairs_blind=blind)
     clock.set(CLOSES_AT - dt.timedelta(days=1))
     names = " ".join(["Samira Quell said so."] * rows)
     p = factories.proposal(call, sam, abstract=names)
@@ -421,8 +461,9 @@ def test_the_findings_page_runs_a_fixed_number_of_queries(
     client = signed_in(chair)
     url = findings_url(p)
 
-    # session, user, chair check, proposal (+rulings, +their authors), questions, answers, nav.
-    with assert_queries(9):
+    # session, user, chair check, proposal (+rulings, +their authors), questions, answers, nav;
+    # a blind chair sees no context, so the answers are not read.
+    with assert_queries(budget):
         response = client.get(url)
 
     assert len(response.context["data"].findings) == rows

@@ -34,12 +34,15 @@ from cfp.queries.cospeakers import (
 )
 from cfp.queries.findings import (
     CONTEXT_CHARS,
+    KIND_NAMES,
     ChairFindings,
     ChairProposalRef,
     FalsePositiveRow,
     FindingRow,
+    SpeakerFinding,
     chair_findings,
     chair_proposal_ref,
+    speaker_findings,
 )
 from cfp.queries.membership import (
     CallMembership,
@@ -82,6 +85,7 @@ from cfp.queries.questions import (
 __all__ = [
     "ANONYMOUS",
     "CONTEXT_CHARS",
+    "KIND_NAMES",
     "CallMembership",
     "CallRoleRef",
     "CallSettings",
@@ -104,6 +108,7 @@ __all__ = [
     "QuestionRow",
     "QuestionSetting",
     "ReviewerAnswer",
+    "SpeakerFinding",
     "SpeakerProfile",
     "SpeakerRow",
     "TrackSetting",
@@ -135,6 +140,7 @@ __all__ = [
     "reviewer_answers",
     "reviewer_questions",
     "roles_by_call",
+    "speaker_findings",
     "speaker_profile",
     "viewer_for",
 ]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, Q
 
 from cfp import models
+from cfp.domain.findings import StoredFinding, parse_all
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +62,7 @@ class ProposalDetail:
     updated_at: dt.datetime
     reopened_until: dt.datetime | None
     redacted: dict[str, str] = field(default_factory=dict)
-    findings: tuple[dict[str, object], ...] = ()
+    findings: tuple[StoredFinding, ...] = ()
     speakers: tuple[SpeakerRow, ...] = ()
     id: int = 0
     is_owner: bool = False
@@ -145,7 +146,7 @@ def proposal_detail(
         updated_at=p.updated_at,
         reopened_until=p.reopened_until,
         redacted=dict(p.redacted or {}),
-        findings=tuple(p.findings or ()),
+        findings=parse_all(p.findings),
         speakers=_speaker_rows(p) if with_speakers else (),
         id=p.pk,
         is_owner=viewer_id is not None and p.owner_id == viewer_id,
