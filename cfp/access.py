@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Concatenate, ParamSpec
+from typing import Concatenate, ParamSpec, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
@@ -25,16 +25,16 @@ REVIEWER = models.Role.REVIEWER
 Membership = membership.CallMembership
 
 P = ParamSpec("P")
-MemberView = Callable[Concatenate[HttpRequest, Membership, P], HttpResponse]
-SlugView = Callable[Concatenate[HttpRequest, str, P], HttpResponse]
+# The request type the view annotates (HttpRequest, or common.htmx.HtmxHttpRequest).
+R = TypeVar("R", bound=HttpRequest)
+MemberView = Callable[Concatenate[R, Membership, P], HttpResponse]
+SlugView = Callable[Concatenate[R, str, P], HttpResponse]
 
 
-def role_required(role: models.Role) -> Callable[[MemberView[P]], SlugView[P]]:
-    def decorator(view: MemberView[P]) -> SlugView[P]:
+def role_required(role: models.Role) -> Callable[[MemberView[R, P]], SlugView[R, P]]:
+    def decorator(view: MemberView[R, P]) -> SlugView[R, P]:
         @wraps(view)
-        def wrapped(
-            request: HttpRequest, slug: str, *args: P.args, **kwargs: P.kwargs
-        ) -> HttpResponse:
+        def wrapped(request: R, slug: str, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             member = membership.call_membership(user_id=int(request.user.pk), slug=slug, role=role)
