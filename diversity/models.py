@@ -93,7 +93,6 @@ DEFAULT_QUESTIONS: tuple[QuestionSpec, ...] = (
         ),
     ),
 )
-DEFAULT_KEYS = frozenset(q.key for q in DEFAULT_QUESTIONS)
 
 
 # --- tables --------------------------------------------------------------------------------

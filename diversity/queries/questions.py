@@ -36,12 +36,6 @@ class QuestionRow:
     def values(self) -> tuple[str, ...]:
         return tuple(o.value for o in self.options)
 
-    def label_of(self, value: str) -> str:
-        for option in self.options:
-            if option.value == value:
-                return option.label
-        return value
-
 
 def question_key(question_id: int) -> str:
     """The dimension key of a chair-defined question in answers, targets and reports."""
