@@ -1,6 +1,7 @@
 """Tables of the call for proposals: calls, their configuration, people and proposals.
 
-No business logic here: services.py writes, queries.py reads.
+No business logic here: ``cfp.services`` writes, ``cfp.queries`` reads. No model has a default
+ordering: every read that lists rows says its order (``order_by``) where it is made.
 """
 
 from __future__ import annotations
@@ -41,7 +42,6 @@ class Call(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["-opens_at"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(closes_at__gt=F("opens_at")), name="call_closes_after_opening"
@@ -63,7 +63,6 @@ class Format(models.Model):
     slots = models.PositiveIntegerField(default=0)
 
     class Meta:
-        ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["call", "slug"], name="format_slug_per_call")
         ]
@@ -78,7 +77,6 @@ class Track(models.Model):
     name = models.CharField(max_length=100)
 
     class Meta:
-        ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["call", "slug"], name="track_slug_per_call")]
 
     def __str__(self) -> str:
@@ -96,7 +94,6 @@ class Criterion(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
-        ordering = ["position", "slug"]
         constraints = [
             models.UniqueConstraint(fields=["call", "slug"], name="criterion_slug_per_call"),
             models.CheckConstraint(
@@ -225,7 +222,6 @@ class Proposal(models.Model):
     objects = ProposalQuerySet.as_manager()
 
     class Meta:
-        ordering = ["submitted_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["call", "external_id"],
@@ -255,7 +251,6 @@ class ProposalSpeaker(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["position"]
         constraints = [
             models.UniqueConstraint(
                 fields=["proposal", "speaker"], name="speaker_once_per_proposal"
@@ -281,7 +276,6 @@ class ProposalVersion(models.Model):
     redacted = models.JSONField(default=dict, blank=True)
 
     class Meta:
-        ordering = ["number"]
         constraints = [
             models.UniqueConstraint(fields=["proposal", "number"], name="one_row_per_version")
         ]
@@ -311,9 +305,6 @@ class CoSpeakerInvite(models.Model):
         related_name="+",
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["created_at", "id"]
 
 
 class EmailVerification(models.Model):
@@ -371,9 +362,6 @@ class Question(models.Model):
     )
     position = models.PositiveSmallIntegerField(default=0)
 
-    class Meta:
-        ordering = ["position", "id"]
-
 
 class Answer(models.Model):
     """One answer: per proposal (speaker empty) or per speaker on a proposal."""
@@ -430,7 +418,6 @@ class AuditEvent(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
-        ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["call", "created_at"])]
 
 

@@ -10,7 +10,7 @@ false-positive ruling) parses the column with ``parse_all`` instead of picking k
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cfp.domain import leaks
@@ -96,11 +96,6 @@ def parse_all(value: object) -> tuple[StoredFinding, ...]:
         except ValueError:
             continue
     return tuple(out)
-
-
-def to_json_all(findings: Iterable[StoredFinding]) -> list[dict[str, object]]:
-    """The value to store in a ``findings`` column."""
-    return [f.to_json() for f in findings]
 
 
 def _offset(value: object) -> int:

@@ -57,9 +57,9 @@ def resolve(
     """Each line's format and track key, or a line error; missing ones planned if allowed."""
     formats = Choices(kind="format")
     tracks = Choices(kind="track")
-    for f in models.Format.objects.filter(call=call):
+    for f in models.Format.objects.filter(call=call).order_by("name", "pk"):
         formats.add(f)
-    for t in models.Track.objects.filter(call=call):
+    for t in models.Track.objects.filter(call=call).order_by("name", "pk"):
         tracks.add(t)
     known_formats = list(formats.by_key.values())
     known_tracks = list(tracks.by_key.values())

@@ -49,7 +49,7 @@ from cfp.services.cospeakers import (
     remove_co_speaker,
     revoke_co_speaker_invite,
 )
-from cfp.services.memberships import grant_role, grant_roles, revoke_role
+from cfp.services.memberships import grant_role, grant_roles
 from cfp.services.moderation import (
     UnableToMark,
     UnableToReopen,
@@ -143,7 +143,6 @@ __all__ = [
     "rescan_proposals",
     "resend_verification",
     "revoke_co_speaker_invite",
-    "revoke_role",
     "save_criterion",
     "save_format",
     "save_question",

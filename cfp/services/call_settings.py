@@ -412,7 +412,9 @@ def delete_question(*, call_slug: str, question_id: int, actor_id: int, now: dt.
     """Delete a question and its answers; reviewers stop seeing them."""
     call = _locked_call(call_slug)
     affected = list(
-        models.Proposal.objects.filter(answers__question_id=question_id, call=call).distinct()
+        models.Proposal.objects.filter(answers__question_id=question_id, call=call)
+        .distinct()
+        .order_by("pk")
     )
     _delete_row(model=models.Question, call=call, row_id=question_id, actor_id=actor_id, now=now)
     texts.store_texts(proposals=affected)

@@ -59,7 +59,7 @@ def invite_co_speaker(
     )
     _line_up_open(proposal=proposal, now=now)
     email = email.strip().lower()
-    links = list(proposal.speaker_links.select_related("speaker"))
+    links = list(proposal.speaker_links.select_related("speaker").order_by("position", "pk"))
     if any(link.speaker.email.lower() == email for link in links):
         raise UnableToChangeSpeakers(
             _("%(email)s is already a speaker on this proposal.") % {"email": email}

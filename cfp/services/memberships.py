@@ -1,4 +1,4 @@
-"""Granting and revoking a person's role in one call: the only writer of ``Membership`` rows.
+"""Granting a person a role in one call: the only writer of ``Membership`` rows.
 
 Reviewer invitations, the demo seed and any admin action call these instead of creating rows
 themselves; ``cfp.queries.membership`` is the one reader and ``cfp.access`` the one check.
@@ -34,11 +34,3 @@ def grant_roles(*, call_id: int, user_ids: Iterable[int], role: str) -> None:
         [models.Membership(call_id=call_id, user_id=pk, role=checked) for pk in user_ids],
         ignore_conflicts=True,
     )
-
-
-def revoke_role(*, call_id: int, user_id: int, role: str) -> bool:
-    """Take ``role`` in the call away from the person; True if they held it."""
-    deleted, _by_model = models.Membership.objects.filter(
-        call_id=call_id, user_id=user_id, role=_role(role)
-    ).delete()
-    return deleted > 0

@@ -113,7 +113,9 @@ def _save_answers(
 
     Per-speaker questions are answered by each speaker for themself.
     """
-    questions = {q.pk: q for q in models.Question.objects.filter(call_id=proposal.call_id)}
+    # In the form's order, so the first refusal named is the first question on the page.
+    asked = models.Question.objects.filter(call_id=proposal.call_id).order_by("position", "pk")
+    questions = {q.pk: q for q in asked}
     given = {a.question_id: a.value for a in answers}
     if set(given) - set(questions):
         raise UnableToSubmit(_("The call's questions changed; reload the page and try again."))
