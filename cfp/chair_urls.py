@@ -2,16 +2,16 @@
 
 from django.urls import path
 
-from cfp import chair_views
+from cfp.views import chair_moderation, chair_settings
 
 app_name = "callsettings"
 
 urlpatterns = [
-    path("<slug:slug>/settings/", chair_views.settings_page, name="settings"),
-    path("<slug:slug>/settings/formats/", chair_views.formats, name="formats"),
-    path("<slug:slug>/settings/tracks/", chair_views.tracks, name="tracks"),
-    path("<slug:slug>/settings/criteria/", chair_views.criteria, name="criteria"),
-    path("<slug:slug>/settings/questions/", chair_views.questions, name="questions"),
-    path("<slug:slug>/reopen/<str:code>/", chair_views.reopen, name="reopen"),
-    path("<slug:slug>/findings/<str:code>/", chair_views.findings, name="findings"),
+    path("<slug:slug>/settings/", chair_settings.settings_page, name="settings"),
+    path("<slug:slug>/settings/formats/", chair_settings.formats, name="formats"),
+    path("<slug:slug>/settings/tracks/", chair_settings.tracks, name="tracks"),
+    path("<slug:slug>/settings/criteria/", chair_settings.criteria, name="criteria"),
+    path("<slug:slug>/settings/questions/", chair_settings.questions, name="questions"),
+    path("<slug:slug>/reopen/<str:code>/", chair_moderation.reopen, name="reopen"),
+    path("<slug:slug>/findings/<str:code>/", chair_moderation.findings, name="findings"),
 ]

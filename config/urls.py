@@ -5,22 +5,22 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django_ratelimit.decorators import ratelimit
 
-from cfp import views as cfp_views
+from cfp.views import accounts, profile, public
 from common import views as common_views
 
 login_view = ratelimit(key="ip", rate="20/m", method="POST", block=True)(
-    cfp_views.LoginView.as_view()
+    accounts.LoginView.as_view()
 )
 reset_view = ratelimit(key="ip", rate="5/h", method="POST", block=True)(
-    cfp_views.PasswordResetView.as_view()
+    accounts.PasswordResetView.as_view()
 )
 
 urlpatterns = [
-    path("", cfp_views.home, name="home"),
+    path("", public.home, name="home"),
     path("accounts/login/", login_view, name="login"),
-    path("accounts/logout/", cfp_views.LogoutView.as_view(), name="logout"),
-    path("accounts/signup/", cfp_views.signup, name="signup"),
-    path("accounts/verify/<str:token>/", cfp_views.verify_email, name="verify_email"),
+    path("accounts/logout/", accounts.LogoutView.as_view(), name="logout"),
+    path("accounts/signup/", accounts.signup, name="signup"),
+    path("accounts/verify/<str:token>/", accounts.verify_email, name="verify_email"),
     path("accounts/password_reset/", reset_view, name="password_reset"),
     path(
         "accounts/password_reset/done/",
@@ -37,7 +37,7 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
-    path("me/profile/", cfp_views.profile, name="profile"),
+    path("me/profile/", profile.profile, name="profile"),
     path("calls/", include("cfp.urls")),
     path("review/", include("reviews.urls")),
     path("chair/", include("reviews.chair_urls")),

@@ -29,7 +29,7 @@ SPEAKER_NAME = "Samira Quell"
 class Clock:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.now = CLOSES_AT - dt.timedelta(days=1)
-        # `cfp.views.timezone` is django.utils.timezone: services and factories see it too.
+        # `cfp.views.speaker.timezone` is django.utils.timezone: services and factories see it too.
         monkeypatch.setattr(timezone, "now", lambda: self.now)
 
     def set(self, when: dt.datetime) -> None:

@@ -3,19 +3,12 @@ subject; this facade re-exports what other apps, services and tests use)."""
 
 from __future__ import annotations
 
+from cfp.domain.languages import LANGUAGE_NAMES, language_name
 from cfp.queries.accounts import (
     ConfirmationLink,
     confirmation_link,
     confirmation_link_of,
     is_pending_account,
-)
-from cfp.queries.call_settings import (
-    CallSettings,
-    CriterionSetting,
-    FormatSetting,
-    QuestionSetting,
-    TrackSetting,
-    call_settings,
 )
 from cfp.queries.calls import (
     CallSummary,
@@ -69,6 +62,7 @@ from cfp.queries.proposals import (
     my_proposals,
     owned_proposal,
     proposal_detail,
+    scan_identities,
 )
 from cfp.queries.questions import (
     QuestionRow,
@@ -81,11 +75,20 @@ from cfp.queries.questions import (
     reviewer_answers,
     reviewer_questions,
 )
+from cfp.queries.settings_page import (
+    CallSettings,
+    CriterionSetting,
+    FormatSetting,
+    QuestionSetting,
+    TrackSetting,
+    call_settings,
+)
 
 __all__ = [
     "ANONYMOUS",
     "CONTEXT_CHARS",
     "KIND_NAMES",
+    "LANGUAGE_NAMES",
     "CallMembership",
     "CallRoleRef",
     "CallSettings",
@@ -126,6 +129,7 @@ __all__ = [
     "invite_preview",
     "invite_state",
     "is_pending_account",
+    "language_name",
     "listed_calls",
     "member_user_ids",
     "members",
@@ -140,6 +144,7 @@ __all__ = [
     "reviewer_answers",
     "reviewer_questions",
     "roles_by_call",
+    "scan_identities",
     "speaker_findings",
     "speaker_profile",
     "viewer_for",

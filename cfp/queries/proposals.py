@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, Q
 
 from cfp import models
+from cfp.domain import leaks
 from cfp.domain.findings import StoredFinding, parse_all
+from cfp.queries.people import speaker_profile
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,3 +176,30 @@ def owned_proposal(*, user_id: int, call_slug: str, code: str) -> ProposalDetail
         .first()
     )
     return proposal_detail(p, with_speakers=True, viewer_id=user_id) if p else None
+
+
+def scan_identities(
+    *, user_id: int, call_slug: str, code: str, name: str, email: str
+) -> tuple[leaks.SpeakerIdentity, ...]:
+    """Whose identity the live leak check looks for: every speaker of the proposal being edited
+    (``code``), else the person typing (their speaker profile, else ``name`` and ``email``)."""
+    if code:
+        proposal = owned_proposal(user_id=user_id, call_slug=call_slug, code=code)
+        if proposal is not None and proposal.speakers:
+            return tuple(
+                leaks.SpeakerIdentity(
+                    name=s.name, email=s.email, affiliation=s.affiliation, links=s.links
+                )
+                for s in proposal.speakers
+            )
+    profile = speaker_profile(user_id=user_id)
+    if profile is not None:
+        return (
+            leaks.SpeakerIdentity(
+                name=profile.name,
+                email=profile.email,
+                affiliation=profile.affiliation,
+                links=profile.links,
+            ),
+        )
+    return (leaks.SpeakerIdentity(name=name, email=email),)

@@ -122,7 +122,7 @@ PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "chair:dashboard": ("chair", ()),
     "diversity:report": ("chair", ()),
     "curation:preview": ("chair", ("code", "status")),
-    # The settings page reads "edit" as these two sections do (cfp.chair_views._parse_edit); it
+    # The settings page reads "edit" as these two sections do (cfp.views.chair_settings._parse_edit); it
     # costs ten times a section to render, so it gets the fixed absurd query strings below only.
     "callsettings:formats": ("chair", ("edit",)),
     "callsettings:questions": ("chair", ("edit",)),

@@ -1,34 +1,32 @@
-"""Chair pages of the cfp app: call settings, reopening one proposal, leak rulings.
+"""The chair's settings page: the call itself and its formats, tracks, criteria and questions.
 
-Chairs of the call only; everyone else gets 404 (the call's existence stays hidden). Each view:
+Chairs of the call only (``cfp.access.chair_required``); everyone else gets 404. Each view:
 check access → parse → at most one service call → query → render.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from cfp import access, forms, queries, services
+from cfp import services
 from cfp.access import chair_required
 from cfp.domain import markdown
-from common import redirects
+from cfp.forms import call_settings as settings_forms
+from cfp.queries import settings_page as settings_queries
+from cfp.queries.membership import CallMembership
+from common import htmx
+from common.htmx import HtmxHttpRequest
 from common.render import page, user_id
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
-
 
 # --- the settings page ----------------------------------------------------------------------
 
@@ -38,15 +36,15 @@ class Section:
     """One list of configuration rows on the settings page."""
 
     name: str
-    form: type[forms.RowForm]
-    rows: Callable[[queries.CallSettings], tuple[Any, ...]]
+    form: type[settings_forms.RowForm]
+    rows: Callable[[settings_queries.CallSettings], tuple[Any, ...]]
     initial: Callable[[Any], dict[str, Any]]
     save: Callable[..., int]
     delete: Callable[..., None]
     id_kw: str
 
 
-def _question_initial(row: queries.QuestionSetting) -> dict[str, Any]:
+def _question_initial(row: settings_queries.QuestionSetting) -> dict[str, Any]:
     q = row.question
     return {
         "label": q.label,
@@ -63,7 +61,7 @@ def _question_initial(row: queries.QuestionSetting) -> dict[str, Any]:
 SECTIONS: dict[str, Section] = {
     "formats": Section(
         name="formats",
-        form=forms.FormatForm,
+        form=settings_forms.FormatForm,
         rows=lambda c: c.formats,
         initial=lambda r: {
             "slug": r.slug,
@@ -77,7 +75,7 @@ SECTIONS: dict[str, Section] = {
     ),
     "tracks": Section(
         name="tracks",
-        form=forms.TrackForm,
+        form=settings_forms.TrackForm,
         rows=lambda c: c.tracks,
         initial=lambda r: {"slug": r.slug, "name": r.name},
         save=services.save_track,
@@ -86,7 +84,7 @@ SECTIONS: dict[str, Section] = {
     ),
     "criteria": Section(
         name="criteria",
-        form=forms.CriterionForm,
+        form=settings_forms.CriterionForm,
         rows=lambda c: c.criteria,
         initial=lambda r: {
             "slug": r.slug,
@@ -103,7 +101,7 @@ SECTIONS: dict[str, Section] = {
     ),
     "questions": Section(
         name="questions",
-        form=forms.QuestionForm,
+        form=settings_forms.QuestionForm,
         rows=lambda c: c.questions,
         initial=_question_initial,
         save=services.save_question,
@@ -114,7 +112,7 @@ SECTIONS: dict[str, Section] = {
 
 
 def _row_id(row: Any) -> int:
-    return int(row.question.id if isinstance(row, queries.QuestionSetting) else row.id)
+    return int(row.question.id if isinstance(row, settings_queries.QuestionSetting) else row.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +121,7 @@ class Editing:
 
     section: str
     row: int | None
-    form: forms.RowForm
+    form: settings_forms.RowForm
     error: str = ""
 
 
@@ -132,8 +130,8 @@ def _prefix(section: str, row: int | None) -> str:
 
 
 def _edit_form(
-    settings: queries.CallSettings, section: str, row_id: int | None
-) -> forms.RowForm | None:
+    settings: settings_queries.CallSettings, section: str, row_id: int | None
+) -> settings_forms.RowForm | None:
     spec = SECTIONS[section]
     for row in spec.rows(settings):
         if _row_id(row) == row_id:
@@ -149,18 +147,18 @@ def _parse_edit(value: str) -> tuple[str, int] | None:
 
 
 def _settings_context(
-    chair: access.Membership,
+    chair: CallMembership,
     *,
-    settings: queries.CallSettings | None = None,
-    call_form: forms.CallSettingsForm | None = None,
+    settings: settings_queries.CallSettings | None = None,
+    call_form: settings_forms.CallSettingsForm | None = None,
     preview_html: str | None = None,
     editing: Editing | None = None,
     edit: tuple[str, int] | None = None,
 ) -> dict[str, Any]:
-    settings = settings or queries.call_settings(call_id=chair.id)
+    settings = settings or settings_queries.call_settings(call_id=chair.id)
     if call_form is None:
-        call_form = forms.CallSettingsForm(
-            initial=forms.CallSettingsForm.initial_for(settings),
+        call_form = settings_forms.CallSettingsForm(
+            initial=settings_forms.CallSettingsForm.initial_for(settings),
             languages=settings.languages,
             phase=settings.phase,
         )
@@ -168,7 +166,7 @@ def _settings_context(
         form = _edit_form(settings, *edit)
         if form is not None:
             editing = Editing(section=edit[0], row=edit[1], form=form)
-    add_forms: dict[str, forms.RowForm] = {
+    add_forms: dict[str, settings_forms.RowForm] = {
         name: spec.form(prefix=_prefix(name, None)) for name, spec in SECTIONS.items()
     }
     if editing is not None and editing.row is None:
@@ -187,13 +185,15 @@ def _settings_context(
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @chair_required
-def settings_page(request: HttpRequest, chair: access.Membership) -> HttpResponse:
+def settings_page(request: HtmxHttpRequest, chair: CallMembership) -> HttpResponse:
     """The call's name, text, dates, languages and review settings, and the rows below."""
     if request.method != "POST":
         edit = _parse_edit(request.GET.get("edit", ""))
         return page(request, "cfp/chair_settings.html", _settings_context(chair, edit=edit))
-    settings = queries.call_settings(call_id=chair.id)
-    form = forms.CallSettingsForm(request.POST, languages=settings.languages, phase=settings.phase)
+    settings = settings_queries.call_settings(call_id=chair.id)
+    form = settings_forms.CallSettingsForm(
+        request.POST, languages=settings.languages, phase=settings.phase
+    )
     if request.POST.get("action") == "preview":
         # Render what was typed without saving; htmx gets the preview box only.
         preview = markdown.render_markdown(text=request.POST.get("description", "")[:20000])
@@ -221,13 +221,13 @@ def settings_page(request: HttpRequest, chair: access.Membership) -> HttpRespons
     return page(request, "cfp/chair_settings.html", context, status=400)
 
 
-def _rows_view(request: HttpRequest, chair: access.Membership, section: str) -> HttpResponse:
+def _rows_view(request: HtmxHttpRequest, chair: CallMembership, section: str) -> HttpResponse:
     """GET: a row in edit mode (htmx); POST: save or delete one row of ``section``."""
     spec = SECTIONS[section]
     settings_url = reverse("callsettings:settings", args=[chair.slug])
     if request.method != "POST":
         edit = _parse_edit(f"{section}-{request.GET.get('edit', '')}")
-        if not _is_htmx(request):
+        if not htmx.wants_fragment(request):
             query = f"?edit={edit[0]}-{edit[1]}" if edit else ""
             return redirect(f"{settings_url}{query}#{section}")
         return page(
@@ -236,11 +236,11 @@ def _rows_view(request: HttpRequest, chair: access.Membership, section: str) -> 
             _settings_context(chair, edit=edit),
             partial=section,
         )
-    action = forms.RowActionForm(request.POST)
+    action = settings_forms.RowActionForm(request.POST)
     action.is_valid()
     row_id = action.cleaned_data.get("row")
     now = timezone.now()
-    bad = 200 if _is_htmx(request) else 400
+    bad = 200 if htmx.wants_fragment(request) else 400
     if action.cleaned_data.get("action") == "delete" and row_id is not None:
         try:
             spec.delete(
@@ -271,9 +271,9 @@ def _rows_view(request: HttpRequest, chair: access.Membership, section: str) -> 
 
 
 def _row_saved(
-    request: HttpRequest, chair: access.Membership, section: str, message: str
+    request: HtmxHttpRequest, chair: CallMembership, section: str, message: str
 ) -> HttpResponse:
-    if _is_htmx(request):
+    if htmx.wants_fragment(request):
         context = {**_settings_context(chair), "section_message": message}
         return page(request, "cfp/chair_settings.html", context, partial=section)
     messages.success(request, message)
@@ -282,108 +282,23 @@ def _row_saved(
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @chair_required
-def formats(request: HttpRequest, chair: access.Membership) -> HttpResponse:
+def formats(request: HtmxHttpRequest, chair: CallMembership) -> HttpResponse:
     return _rows_view(request, chair, "formats")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @chair_required
-def tracks(request: HttpRequest, chair: access.Membership) -> HttpResponse:
+def tracks(request: HtmxHttpRequest, chair: CallMembership) -> HttpResponse:
     return _rows_view(request, chair, "tracks")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @chair_required
-def criteria(request: HttpRequest, chair: access.Membership) -> HttpResponse:
+def criteria(request: HtmxHttpRequest, chair: CallMembership) -> HttpResponse:
     return _rows_view(request, chair, "criteria")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @chair_required
-def questions(request: HttpRequest, chair: access.Membership) -> HttpResponse:
+def questions(request: HtmxHttpRequest, chair: CallMembership) -> HttpResponse:
     return _rows_view(request, chair, "questions")
-
-
-# --- one proposal: reopening and leak rulings -------------------------------------------------
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-@chair_required
-def reopen(request: HttpRequest, chair: access.Membership, code: str) -> HttpResponse:
-    """Let one proposal's speakers save again after the deadline, until a given time."""
-    ref = queries.chair_proposal_ref(call_id=chair.id, code=code, phase=chair.phase)
-    if ref is None:
-        raise Http404(_("No such proposal."))
-    status = 200
-    if request.method == "POST":
-        form = forms.ReopenForm(request.POST, zone=chair.timezone)
-        if form.is_valid():
-            try:
-                services.reopen_proposal(
-                    call_slug=chair.slug,
-                    code=code,
-                    until=form.until_at(),
-                    actor_id=user_id(request),
-                    now=timezone.now(),
-                )
-            except services.UnableToReopen as exc:
-                form.add_error("until", str(exc))
-            else:
-                messages.success(request, _("The speakers can save changes until then."))
-                return redirect("callsettings:reopen", slug=chair.slug, code=code)
-        status = 400
-    else:
-        default = max(chair.closes_at, timezone.now()) + dt.timedelta(days=2)
-        form = forms.ReopenForm(
-            zone=chair.timezone,
-            initial={"until": forms.wall_clock(ref.reopened_until or default, chair.timezone)},
-        )
-    return page(
-        request,
-        "cfp/chair_reopen.html",
-        {"chair": chair, "proposal": ref, "form": form, "now": timezone.now()},
-        status=status,
-    )
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-@chair_required
-def findings(request: HttpRequest, chair: access.Membership, code: str) -> HttpResponse:
-    """The scanner's findings on one proposal; a chair marks one "not a leak"."""
-    data = queries.chair_findings(call_id=chair.id, code=code, phase=chair.phase)
-    if data is None:
-        raise Http404(_("No such proposal."))
-    if request.method != "POST":
-        return page(request, "cfp/chair_findings.html", {"chair": chair, "data": data})
-    form = forms.FalsePositiveForm(request.POST)
-    error = ""
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.mark_false_positive(
-                call_slug=chair.slug,
-                code=code,
-                field=d["field"],
-                start=d["start"],
-                end=d["end"],
-                actor_id=user_id(request),
-                now=timezone.now(),
-            )
-        except services.UnableToMark as exc:
-            error = str(exc)
-        else:
-            if not _is_htmx(request):
-                messages.success(request, _("Marked as not a leak: reviewers now see those words."))
-                return redirects.safe_redirect(
-                    d["next"], default=reverse("callsettings:findings", args=[chair.slug, code])
-                )
-            data = queries.chair_findings(call_id=chair.id, code=code, phase=chair.phase)
-    else:
-        error = _("Choose a finding to mark.")
-    return page(
-        request,
-        "cfp/chair_findings.html",
-        {"chair": chair, "data": data, "error": error},
-        partial="findings",
-        status=400 if error and not _is_htmx(request) else 200,
-    )

@@ -1,0 +1,91 @@
+"""Signing up, confirming an address (and choosing the password), and resetting a password."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import PasswordResetForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from cfp.forms.fields import clean_text
+from common import redirects
+
+
+class SignUpForm(forms.Form):
+    """Name and address only: the password is chosen on the page the e-mailed link opens, so
+    an account never holds a password that the owner of its address did not type."""
+
+    name = forms.CharField(label=_("Your name"), max_length=150)
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    # Where to go once the address is confirmed (an invitation link, say); local paths only.
+    next = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
+
+    def clean_next(self) -> str:
+        return redirects.local_path(self.cleaned_data["next"])
+
+
+class ConfirmAddressForm(forms.Form):
+    """The page behind the e-mailed link: the owner of the address chooses the password."""
+
+    name = forms.CharField(label=_("Your name"), max_length=150)
+    password1 = forms.CharField(
+        label=_("Choose a password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 8 characters, not only digits, not a common password."),
+    )
+    password2 = forms.CharField(
+        label=_("Type it again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean_name(self) -> str:
+        return clean_text(self.cleaned_data["name"])
+
+    def clean(self) -> dict[str, Any]:
+        d = super().clean() or {}
+        first, second = d.get("password1"), d.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("The two passwords differ."))
+        elif first:
+            # An unsaved account, so that the "too similar to your name or address" check runs.
+            account = get_user_model()(
+                username=self.email, email=self.email, first_name=d.get("name", "")
+            )
+            try:
+                password_validation.validate_password(first, account)
+            except ValidationError as exc:
+                self.add_error("password1", exc)
+        return d
+
+
+class PlainPasswordResetForm(PasswordResetForm):
+    """Django's reset form, but its e-mail templates get the display name, not the User row."""
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        user = context.pop("user", None)
+        context["display_name"] = (getattr(user, "first_name", "") or "") if user else ""
+        super().send_mail(
+            subject_template_name,
+            email_template_name,
+            context,
+            from_email,
+            to_email,
+            html_email_template_name,
+        )

@@ -1,0 +1,214 @@
+"""A speaker's own proposals: submitting, the list, reading, editing and withdrawing one, and
+the live leak check while typing."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
+
+from cfp import services
+from cfp.domain import markdown
+from cfp.domain.findings import StoredFinding, parse_all
+from cfp.forms import cospeakers as cospeaker_forms
+from cfp.forms import proposals as proposal_forms
+from cfp.queries import calls
+from cfp.queries import cospeakers as cospeaker_queries
+from cfp.queries import findings as finding_queries
+from cfp.queries import proposals as proposal_queries
+from cfp.queries import questions as question_queries
+from cfp.views.public import call_or_404
+from common.htmx import HtmxHttpRequest
+from common.render import page, user_id
+
+
+def _proposal_initial(p: proposal_queries.ProposalDetail) -> dict[str, str]:
+    return {
+        "title": p.title,
+        "abstract": p.abstract,
+        "description": p.description,
+        "notes": p.notes,
+        "format": p.format_slug,
+        "track": p.track_slug,
+        "level": p.level,
+        "language": p.language,
+    }
+
+
+@login_required
+@ratelimit(key="user_or_ip", rate="30/h", method="POST", block=True)
+@require_http_methods(["GET", "POST"])
+def submit(request: HttpRequest, slug: str) -> HttpResponse:
+    call = call_or_404(slug)
+    now = timezone.now()
+    questions = question_queries.call_questions(call_slug=slug)
+    if request.method == "POST":
+        form = proposal_forms.ProposalForm(request.POST, call=call, questions=questions)
+        if form.is_valid():
+            try:
+                code = services.submit_proposal(
+                    call_slug=slug,
+                    owner=request.user,  # type: ignore[arg-type]
+                    data=form.data_object(),
+                    token=form.cleaned_data["token"] or secrets.token_hex(16),
+                    now=now,
+                )
+            except services.UnableToSubmit as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Thank you! Your proposal is in. We sent a receipt."))
+                return redirect("cfp:mine_detail", slug=slug, code=code)
+        status = 400
+    else:
+        form = proposal_forms.ProposalForm(
+            call=call, questions=questions, initial={"token": secrets.token_hex(16)}
+        )
+        status = 200
+    return page(
+        request,
+        "cfp/proposal_form.html",
+        {
+            "call": call,
+            "form": form,
+            "is_open": call.is_open(now),
+            "proposal": None,
+            "findings": (),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def mine(request: HttpRequest, slug: str) -> HttpResponse:
+    call = call_or_404(slug)
+    rows = proposal_queries.my_proposals(user_id=user_id(request), call_slug=slug)
+    return page(request, "cfp/mine.html", {"call": call, "proposals": rows})
+
+
+def mine_or_404(request: HttpRequest, slug: str, code: str) -> proposal_queries.ProposalDetail:
+    proposal = proposal_queries.owned_proposal(user_id=user_id(request), call_slug=slug, code=code)
+    if proposal is None:
+        raise Http404(_("No such proposal."))
+    return proposal
+
+
+def detail_page(
+    request: HttpRequest,
+    *,
+    call: calls.CallSummary,
+    proposal: proposal_queries.ProposalDetail,
+    questions: tuple[question_queries.QuestionRow, ...],
+    form: proposal_forms.ProposalForm | None = None,
+    speaker_form: cospeaker_forms.SpeakerActionForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    now = timezone.now()
+    if form is None:
+        initial: dict[str, Any] = _proposal_initial(proposal)
+        if questions:
+            stored = question_queries.my_answers(proposal_id=proposal.id, user_id=user_id(request))
+            initial.update(proposal_forms.answers_initial(questions, stored))
+        form = proposal_forms.ProposalForm(call=call, questions=questions, initial=initial)
+    is_open = call.is_open(now) or bool(
+        proposal.reopened_until and call.opens_at <= now < proposal.reopened_until
+    )
+    return page(
+        request,
+        "cfp/proposal_form.html",
+        {
+            "call": call,
+            "form": form,
+            "proposal": proposal,
+            "is_open": is_open,
+            "reopened": is_open and not call.is_open(now),
+            "findings": finding_queries.speaker_findings(
+                findings=proposal.findings, questions=questions, phase=call.phase
+            ),
+            "invites": cospeaker_queries.proposal_invites(proposal_id=proposal.id, now=now)
+            if proposal.is_owner
+            else (),
+            "speaker_form": speaker_form
+            or cospeaker_forms.SpeakerActionForm(initial={"action": "invite"}),
+            "feedback_html": tuple(
+                markdown.render_plain(text=item) for item in proposal.published_feedback
+            ),
+        },
+        status=status,
+    )
+
+
+@login_required
+@ratelimit(key="user_or_ip", rate="60/h", method="POST", block=True)
+@require_http_methods(["GET", "POST"])
+def mine_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
+    """Read, edit (owner and co-speakers) or withdraw (owner) a proposal; read its decision."""
+    call = call_or_404(slug)
+    proposal = mine_or_404(request, slug, code)
+    questions = question_queries.call_questions(call_slug=slug)
+    now = timezone.now()
+    if request.method == "POST" and request.POST.get("action") == "withdraw":
+        try:
+            services.withdraw_proposal(call_slug=slug, code=code, user_id=user_id(request), now=now)
+        except services.UnableToSubmit as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Your proposal was withdrawn."))
+        return redirect("cfp:mine_detail", slug=slug, code=code)
+    if request.method != "POST":
+        return detail_page(request, call=call, proposal=proposal, questions=questions)
+    form = proposal_forms.ProposalForm(request.POST, call=call, questions=questions)
+    if form.is_valid():
+        try:
+            services.update_proposal(
+                call_slug=slug,
+                code=code,
+                user_id=user_id(request),
+                data=form.data_object(),
+                now=now,
+            )
+        except services.UnableToSubmit as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("cfp:mine_detail", slug=slug, code=code)
+    return detail_page(
+        request, call=call, proposal=proposal, questions=questions, form=form, status=400
+    )
+
+
+@login_required
+@require_POST
+def scan_preview(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """The live leak check while a speaker types (htmx, debounced)."""
+    call = call_or_404(slug)
+    questions = question_queries.call_questions(call_slug=slug)
+    form = proposal_forms.ScanForm(request.POST, questions=questions)
+    found: tuple[StoredFinding, ...] = ()
+    if form.is_valid():
+        identities = proposal_queries.scan_identities(
+            user_id=user_id(request),
+            call_slug=slug,
+            code=form.cleaned_data.get("code", ""),
+            name=request.user.first_name or "",  # type: ignore[union-attr]
+            email=request.user.email or "",  # type: ignore[union-attr]
+        )
+        _redacted, raw = services.scan_fields(fields=form.texts(), speakers=identities)
+        found = parse_all(raw)
+    findings = finding_queries.speaker_findings(
+        findings=found, questions=questions, phase=call.phase
+    )
+    # Only the findings box changes, with or without htmx.
+    return page(
+        request,
+        "cfp/proposal_form.html#findings",
+        {"findings": findings, "checked": True},
+    )
