@@ -1,4 +1,5 @@
-"""Tables of reviewing, aggregation and curation. No business logic here."""
+"""Tables of reviewing, aggregation and curation. No business logic and no default ordering here:
+``services`` write, ``queries`` read and say the order they need."""
 
 from __future__ import annotations
 
@@ -127,12 +128,11 @@ class AggregationRun(models.Model):
     alpha = models.FloatField(null=True, blank=True)
     alpha_per_track = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
-    # The dashboard's progress counts as the run read them (chair_queries.progress_counts); kept
+    # The dashboard's progress counts as the run read them (queries.dashboard.progress_counts); kept
     # on the two newest snapshots only, like their scores.
     progress = models.JSONField(default=dict, blank=True)
 
     class Meta:
-        ordering = ["-requested_at", "-id"]
         constraints = [
             # Saves in a burst coalesce into the one waiting run.
             models.UniqueConstraint(
@@ -221,9 +221,6 @@ class DecisionChange(models.Model):
     rank = models.PositiveIntegerField(null=True, blank=True)
     departure = models.BooleanField(default=False)
     identities_known = models.BooleanField(default=False)
-
-    class Meta:
-        ordering = ["created_at", "id"]
 
 
 class DecisionTemplate(models.Model):

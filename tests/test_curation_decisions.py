@@ -148,9 +148,9 @@ def test_every_decision_change_is_kept_with_who_when_from_to_reason_and_note() -
     w.decide(p, "rejected", reason="duplicate_topic", note="Same as the keynote")
 
     changes = list(
-        models.DecisionChange.objects.filter(proposal=p).values_list(
-            "from_status", "to_status", "reason", "note", "actor_id"
-        )
+        models.DecisionChange.objects.filter(proposal=p)
+        .order_by("created_at", "id")
+        .values_list("from_status", "to_status", "reason", "note", "actor_id")
     )
     assert changes == [
         ("undecided", "waitlisted", "", "Wait for the keynote list", w.chair.pk),

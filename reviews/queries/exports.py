@@ -69,12 +69,9 @@ def _sees(part: Part, phase: Phase) -> bool:
 
 def columns(*, phase: Phase) -> tuple[str, ...]:
     """The shortlist's columns for a chair in ``phase``."""
-    out = BASE_COLUMNS
-    if _sees(Part.SPEAKER_IDENTITY, phase):
-        out += IDENTITY_COLUMNS
-    if _sees(Part.PROGRAMME_ATTRIBUTES, phase):
-        out += PROGRAMME_COLUMNS
-    return out
+    identity = IDENTITY_COLUMNS if _sees(Part.SPEAKER_IDENTITY, phase) else ()
+    programme = PROGRAMME_COLUMNS if _sees(Part.PROGRAMME_ATTRIBUTES, phase) else ()
+    return (*BASE_COLUMNS, *identity, *programme)
 
 
 class _JSONArray(Aggregate):
@@ -193,6 +190,21 @@ def shortlist_rows(*, call_id: int, phase: Phase) -> Iterator[dict[str, object]]
         yield row
 
 
+RANKED_FIELDS = (
+    "code",
+    "external_id",
+    "t",
+    "s_count",
+    "s_mean",
+    "s_median",
+    "s_cal",
+    "s_low",
+    "s_high",
+    "s_p",
+    "s_flags",
+)
+
+
 def ranked_rows(*, call_id: int, phase: Phase) -> Iterator[dict[str, object]]:
     """Every live proposal with its aggregate in the current snapshot, in calibrated order.
 
@@ -201,18 +213,8 @@ def ranked_rows(*, call_id: int, phase: Phase) -> Iterator[dict[str, object]]:
     qs = shortlist.shortlist_queryset(
         call_id=call_id, run_id=snapshot.current_run_id(call_id=call_id)
     ).order_by(*shortlist.ORDERINGS["rank"])
-    values = qs.values(
-        "code",
-        "external_id",
-        "s_count",
-        "s_mean",
-        "s_median",
-        "s_cal",
-        "s_low",
-        "s_high",
-        "s_p",
-        "s_flags",
-        t=proposal_text.column(viewer=Viewer.CHAIR, phase=phase),
+    values = qs.annotate(t=proposal_text.column(viewer=Viewer.CHAIR, phase=phase)).values(
+        *RANKED_FIELDS
     )
     for r in values.iterator(chunk_size=CHUNK_SIZE):
         yield {

@@ -164,7 +164,9 @@ def wake_waiting_aggregations(*, now: dt.datetime) -> int:
     call_ids = list(
         models.AggregationRun.objects.filter(
             state=models.RunState.PENDING, requested_at__lte=overdue
-        ).values_list("call_id", flat=True)
+        )
+        .order_by("requested_at", "id")
+        .values_list("call_id", flat=True)
     )
     for call_id in call_ids:
         enqueue_on_commit("reviews.aggregate_call", call_id)

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cfp import models as cfp_models
-from cfp import services as cfp_services
+from cfp import outbox
 from common.queue import enqueue_on_commit
 from reviews import models
 from reviews.domain import curation as rules
@@ -204,7 +204,7 @@ def _send_decisions(*, call_id: int, now: dt.datetime) -> SendResult:
             email = decision_emails.compose(
                 template=template, outcome=item, recipient=recipient, call_name=name
             )
-            if cfp_services.queue_email(
+            if outbox.queue_email(
                 key=outbox_key(code=item.code, status=item.status, email=recipient.email),
                 to=email.to,
                 subject=email.subject,

@@ -98,7 +98,8 @@ def _parse(number: int, text: str) -> ReviewLine | LineError:
         reviewer=data["reviewer"].strip(),
         scores=dict(scores),
         confidence=confidence,
-        comment=comment,
+        # Stripped as the scoring screen's form strips it: the same review, the same row.
+        comment=comment.strip(),
     )
 
 

@@ -17,8 +17,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cfp import models as cfp_models
+from cfp import outbox
 from cfp import queries as cfp_queries
 from cfp import services as cfp_services
+from cfp.domain import tokens
 from reviews import models
 
 MAX_EMAILS = 50
@@ -88,16 +90,16 @@ def invite_reviewers(
         models.Invitation.objects.filter(
             call_id=call_id, email__iexact=email, accepted_at__isnull=True, expires_at__gt=now
         ).update(expires_at=now)
-        token = cfp_services.new_token()
+        token = tokens.new_token()
         invitation = models.Invitation.objects.create(
             call_id=call_id,
             email=email,
-            token_hash=cfp_services.token_hash(token),
+            token_hash=tokens.token_hash(token),
             invited_by_id=invited_by_id,
             created_at=now,
             expires_at=expires_at,
         )
-        cfp_services.queue_email(
+        outbox.queue_email(
             # "invite:" marks a body with a secret link: the outbox drops it once sent.
             key=f"invite:reviewer:{invitation.pk}",
             to=email,
@@ -150,7 +152,7 @@ def accept_invitation(
         .filter(
             call__slug=slug,
             call__archived_at__isnull=True,
-            token_hash=cfp_services.token_hash(token),
+            token_hash=tokens.token_hash(token),
         )
         .select_related("call")
         .first()

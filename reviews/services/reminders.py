@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cfp import models as cfp_models
+from cfp import outbox
 from cfp import queries as cfp_queries
-from cfp import services as cfp_services
 from common.queue import enqueue_on_commit
 from reviews import models
 from reviews.queries import dashboard
@@ -109,7 +109,7 @@ def send_reminder(*, call_id: int, reviewer_id: int, queue_url: str, now: dt.dat
         }
     body += "\n\n" + _("Your review queue: %(url)s") % {"url": queue_url}
     body += "\n\n" + _("Thank you for reviewing.")
-    return cfp_services.queue_email(
+    return outbox.queue_email(
         key=f"reviews.reminder:{call_id}:{reviewer_id}:{day.isoformat()}",
         to=user["email"],
         subject=_("Reminder: reviews for %(call)s") % {"call": call["name"]},

@@ -2,7 +2,8 @@
 
 Uses bulk inserts so that 10,000 proposals and 50,000 reviews take seconds, not minutes; the rows
 are written by the same functions the services use (roles through ``cfp.services.grant_role``,
-reviews through ``services.reviews.record_reviews``), so they are the rows a real call would hold.
+proposal texts through ``cfp.services.store_texts``, reviews through
+``services.reviews.record_reviews``), so they are the rows a real call would hold.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from django.db import transaction
 from cfp import demo
 from cfp import models as cfp_models
 from cfp import services as cfp_services
-from cfp.domain import leaks
 from common import codes
 from common.stats import analyze_after_bulk_load
 from reviews import models
@@ -188,18 +188,12 @@ def seed_demo(
         )
     used_codes: set[str] = set(cfp_models.Proposal.objects.values_list("code", flat=True))
     rows = []
-    texts = []
     for i, person in enumerate(people):
         fake = demo.proposal(rng, person)
         code = codes.new_code()
         while code in used_codes:
             code = codes.new_code()
         used_codes.add(code)
-        identity = [
-            leaks.SpeakerIdentity(
-                name=person.name, email=person.email, affiliation=person.affiliation
-            )
-        ]
         fields = {
             "title": fake.title,
             "abstract": fake.abstract,
@@ -213,7 +207,6 @@ def seed_demo(
                 abstract=given["abstract"],
                 description=given.get("description", ""),
             )
-        redacted, findings = cfp_services.scan_fields(fields=fields, speakers=identity)
         submitted = (
             now - dt.timedelta(days=30) + dt.timedelta(seconds=rng.randint(0, 30 * 86400 - 1))
         )
@@ -231,13 +224,10 @@ def seed_demo(
                 track=tracks[fake.track_slug],
                 level=fake.level,
                 language=fake.language,
-                redacted=redacted,
-                findings=findings,
                 submitted_at=min(submitted, now),
                 updated_at=min(submitted, now),
             )
         )
-        texts.append(fields)
     created = cfp_models.Proposal.objects.bulk_create(rows, batch_size=2000)
     if not created or created[0].pk is None:  # SQLite < 3.35 would not return ids
         created = list(cfp_models.Proposal.objects.filter(call=call).order_by("external_id"))
@@ -250,12 +240,11 @@ def seed_demo(
         ],
         batch_size=2000,
     )
-    cfp_models.ProposalVersion.objects.bulk_create(
-        [
-            cfp_models.ProposalVersion(proposal=p, number=1, created_at=p.submitted_at, **texts[i])
-            for i, p in enumerate(created)
-        ],
-        batch_size=2000,
+    # The redaction, findings and first version of each proposal, as a submission writes them:
+    # after the line-up, since the scanner looks for these speakers.
+    cfp_services.store_texts(
+        proposals=created,
+        versions={p.pk: cfp_services.NewVersion(created_at=p.submitted_at) for p in created},
     )
 
     assignment.assign_reviewers(
@@ -299,7 +288,7 @@ def seed_demo(
                 at=now - dt.timedelta(minutes=rng.randint(1, 20000)),
             )
         )
-    scores = reviews.record_reviews(call_id=call.pk, entries=entries, criteria=criteria)
+    weighted = reviews.record_reviews(call_id=call.pk, entries=entries, criteria=criteria)
     analyze_after_bulk_load(
         cfp_models.Proposal,
         cfp_models.ProposalSpeaker,
@@ -312,7 +301,7 @@ def seed_demo(
     if decisions:
         _seed_decisions(
             created=created,
-            scores=[(e.proposal_id, score) for e, score in zip(entries, scores, strict=True)],
+            scores=[(e.proposal_id, score) for e, score in zip(entries, weighted, strict=True)],
             formats=formats,
             chair_id=chair.pk,
             now=now,

@@ -11,7 +11,7 @@ import datetime as dt
 import tempfile
 
 from django.contrib import messages
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cfp import access
 from cfp import queries as cfp_queries
 from cfp.domain.visibility import Part, Shown
-from common.htmx import HtmxHttpRequest, is_htmx
+from common.htmx import is_htmx
 from common.render import page, user_id
 from reviews.domain import shortlist as shortlist_rules
 from reviews.domain import spreadsheets
@@ -41,11 +41,11 @@ PROGRESS_MAX_LAG = dt.timedelta(seconds=60)
 
 @require_http_methods(["GET", "HEAD"])
 @access.chair_required
-def dashboard_page(request: HtmxHttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
+def dashboard_page(request: HttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
     return _dashboard(request, member)
 
 
-def _dashboard(request: HtmxHttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
+def _dashboard(request: HttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
     state = snapshot.snapshot_state(call_id=member.call_id)
     # The counts the last snapshot stored, when they may stand for the live ones: counting
     # 50,000 reviews and assignments on every view is what made this page slow.
@@ -81,18 +81,14 @@ def _dashboard(request: HtmxHttpRequest, member: cfp_queries.CallMembership) -> 
 
 @require_http_methods(["GET", "HEAD"])
 @access.chair_required
-def aggregation_status(
-    request: HtmxHttpRequest, member: cfp_queries.CallMembership
-) -> HttpResponse:
+def aggregation_status(request: HttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
     if not is_htmx(request):
         # Only htmx polls this address; a plain visit gets the whole dashboard.
         return _dashboard(request, member)
     return _aggregation_partial(request, member)
 
 
-def _aggregation_partial(
-    request: HtmxHttpRequest, member: cfp_queries.CallMembership
-) -> HttpResponse:
+def _aggregation_partial(request: HttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
     return page(
         request,
         "reviews/dashboard.html",
@@ -107,7 +103,7 @@ def _aggregation_partial(
 
 @require_POST
 @access.chair_required
-def aggregate(request: HtmxHttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
+def aggregate(request: HttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
     aggregation.request_aggregation(call_id=member.call_id, now=timezone.now(), soon=True)
     if is_htmx(request):
         return _aggregation_partial(request, member)
@@ -117,7 +113,7 @@ def aggregate(request: HtmxHttpRequest, member: cfp_queries.CallMembership) -> H
 
 @require_POST
 @access.chair_required
-def assign(request: HtmxHttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
+def assign(request: HttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
     form = forms.AssignForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Reviews per proposal must be a number from 1 to 20."))
@@ -145,7 +141,7 @@ def assign(request: HtmxHttpRequest, member: cfp_queries.CallMembership) -> Http
 
 @require_POST
 @access.chair_required
-def remind(request: HtmxHttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
+def remind(request: HttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
     """Send one reviewer a reminder e-mail (at most one a day per reviewer)."""
     form = forms.ReminderForm(request.POST)
     level, text = messages.ERROR, _("Choose a reviewer to remind.")
@@ -188,7 +184,7 @@ def remind(request: HtmxHttpRequest, member: cfp_queries.CallMembership) -> Http
 
 @require_http_methods(["GET", "HEAD"])
 @access.chair_required
-def shortlist_page(request: HtmxHttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
+def shortlist_page(request: HttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
     frame = shortlist.shortlist_frame(call_id=member.call_id)
     form = forms.ShortlistForm(
         request.GET,
@@ -254,17 +250,17 @@ def _download(member: cfp_queries.CallMembership, kind: str) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD"])
 @access.chair_required
-def export_csv(request: HtmxHttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
+def export_csv(request: HttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
     return _download(member, "csv")
 
 
 @require_http_methods(["GET", "HEAD"])
 @access.chair_required
-def export_json(request: HtmxHttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
+def export_json(request: HttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
     return _download(member, "json")
 
 
 @require_http_methods(["GET", "HEAD"])
 @access.chair_required
-def export_xlsx(request: HtmxHttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
+def export_xlsx(request: HttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
     return _download(member, "xlsx")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +23,7 @@ from cfp import queries as cfp_queries
 from cfp.domain import markdown
 from cfp.domain.visibility import Part
 from common import redirects
-from common.htmx import HtmxHttpRequest, is_htmx
+from common.htmx import is_htmx
 from common.render import page, user_id
 from reviews.domain import curation as rules
 from reviews.forms import curation as forms
@@ -107,7 +107,7 @@ def _fresh_form(p: proposal_page.ChairProposal, next_url: str = "") -> forms.Dec
 
 @require_http_methods(["GET", "HEAD"])
 @access.chair_required
-def proposal(request: HtmxHttpRequest, member: Member, code: str) -> HttpResponse:
+def proposal(request: HttpRequest, member: Member, code: str) -> HttpResponse:
     p = _proposal_or_404(member, code)
     if is_htmx(request):
         return page(
@@ -125,7 +125,7 @@ def proposal(request: HtmxHttpRequest, member: Member, code: str) -> HttpRespons
 
 @require_POST
 @access.chair_required
-def decide(request: HtmxHttpRequest, member: Member, code: str) -> HttpResponse:
+def decide(request: HttpRequest, member: Member, code: str) -> HttpResponse:
     p = _proposal_or_404(member, code)
     form = forms.DecisionForm(request.POST)
     conflict = ""
@@ -196,7 +196,7 @@ def decide(request: HtmxHttpRequest, member: Member, code: str) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @access.chair_required
-def reveal(request: HtmxHttpRequest, member: Member) -> HttpResponse:
+def reveal(request: HttpRequest, member: Member) -> HttpResponse:
     form = forms.RevealForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
@@ -226,7 +226,7 @@ def reveal(request: HtmxHttpRequest, member: Member) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD"])
 @access.chair_required
-def displacement_page(request: HtmxHttpRequest, member: Member) -> HttpResponse:
+def displacement_page(request: HttpRequest, member: Member) -> HttpResponse:
     report = displacement.displacement(
         call_id=member.call_id,
         run_id=snapshot.current_run_id(call_id=member.call_id),
@@ -277,7 +277,7 @@ def _emails_context(
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @access.chair_required
-def decision_emails(request: HtmxHttpRequest, member: Member) -> HttpResponse:
+def decision_emails(request: HttpRequest, member: Member) -> HttpResponse:
     if request.method != "POST":
         return page(request, "reviews/curation_emails.html", _emails_context(member))
     status = request.POST.get("status", "")
@@ -309,7 +309,7 @@ def decision_emails(request: HtmxHttpRequest, member: Member) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD"])
 @access.chair_required
-def preview(request: HtmxHttpRequest, member: Member) -> HttpResponse:
+def preview(request: HttpRequest, member: Member) -> HttpResponse:
     form = forms.PreviewForm(request.GET or None)
     code = form.cleaned_data["code"] if form.is_valid() else ""
     chosen = form.cleaned_data["status"] if form.is_valid() else ""
@@ -348,7 +348,7 @@ def preview(request: HtmxHttpRequest, member: Member) -> HttpResponse:
     )
 
 
-def _progress(request: HtmxHttpRequest, member: Member) -> HttpResponse:
+def _progress(request: HttpRequest, member: Member) -> HttpResponse:
     return page(
         request,
         "reviews/curation_emails.html",
@@ -363,7 +363,7 @@ def _progress(request: HtmxHttpRequest, member: Member) -> HttpResponse:
 
 @require_POST
 @access.chair_required
-def send(request: HtmxHttpRequest, member: Member) -> HttpResponse:
+def send(request: HttpRequest, member: Member) -> HttpResponse:
     sending.request_decision_emails(
         call_id=member.call_id, actor_id=user_id(request), now=timezone.now()
     )
@@ -378,7 +378,7 @@ def send(request: HtmxHttpRequest, member: Member) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD"])
 @access.chair_required
-def send_progress(request: HtmxHttpRequest, member: Member) -> HttpResponse:
+def send_progress(request: HttpRequest, member: Member) -> HttpResponse:
     if not is_htmx(request):
         # Only htmx polls this address; a plain visit (a bookmark, no JavaScript) gets the page.
         return page(request, "reviews/curation_emails.html", _emails_context(member))

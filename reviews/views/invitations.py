@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from cfp import access
 from cfp import queries as cfp_queries
-from cfp import services as cfp_services
+from cfp.domain import tokens
 from common.htmx import HtmxHttpRequest, is_htmx
 from common.render import page, user_id
 from reviews.forms import invitations as forms
@@ -27,7 +27,7 @@ from reviews.services import invitations
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @access.chair_required
-def reviewers(request: HtmxHttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
+def reviewers(request: HttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
     """Who reviews this call, how far they are, who is invited; POST invites more people."""
     now = timezone.now()
     status = 200
@@ -96,7 +96,7 @@ def _outcome_message(outcome: invitations.InviteOutcome) -> str:
 
 
 def _problem(
-    request: HtmxHttpRequest, state: invitation_queries.InvitationState | None
+    request: HttpRequest, state: invitation_queries.InvitationState | None
 ) -> HttpResponse:
     if state is None:
         message = _(
@@ -120,7 +120,7 @@ def accept(request: HtmxHttpRequest, slug: str, token: str) -> HttpResponse:
     """The link from the e-mail: sign in (or up), say what you can review, and join the call."""
     now = timezone.now()
     state = invitation_queries.invitation_state(
-        slug=slug, token_hash=cfp_services.token_hash(token[:200]), now=now
+        slug=slug, token_hash=tokens.token_hash(token[:200]), now=now
     )
     used_by_me = (
         state is not None

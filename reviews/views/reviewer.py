@@ -8,7 +8,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -36,7 +36,7 @@ def _with_query(url: str, query_string: str) -> str:
 
 @require_http_methods(["GET", "HEAD"])
 @access.reviewer_required
-def queue_page(request: HtmxHttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
+def queue_page(request: HttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
     call = cfp_queries.call_summary(slug=member.slug)
     if call is None:  # pragma: no cover - the access check just read the call
         raise Http404
@@ -61,7 +61,7 @@ def queue_page(request: HtmxHttpRequest, member: cfp_queries.CallMembership) -> 
 
 def _screen_context(
     *,
-    request: HtmxHttpRequest,
+    request: HttpRequest,
     member: cfp_queries.CallMembership,
     target: screen.ScoringTarget,
     form: forms.ReviewForm,
@@ -129,7 +129,7 @@ def screen_page(request: HtmxHttpRequest, slug: str, code: str) -> HttpResponse:
 
 @access.reviewer_required
 def _screen_get(
-    request: HtmxHttpRequest, member: cfp_queries.CallMembership, code: str
+    request: HttpRequest, member: cfp_queries.CallMembership, code: str
 ) -> HttpResponse:
     target = screen.scoring_target(
         call_id=member.call_id, reviewer_id=user_id(request), code=code, phase=member.phase
@@ -250,7 +250,7 @@ def _save(request: HtmxHttpRequest, slug: str, code: str, filters: dict[str, str
 
 @require_POST
 @access.reviewer_required
-def recuse(request: HtmxHttpRequest, member: cfp_queries.CallMembership, code: str) -> HttpResponse:
+def recuse(request: HttpRequest, member: cfp_queries.CallMembership, code: str) -> HttpResponse:
     """Step back from a proposal ("I know who wrote this") and go on to the next one."""
     me = user_id(request)
     filters = forms.queue_filters(request.GET)
