@@ -67,26 +67,14 @@ def resolve(
     errors: list[LineError] = []
     for line in lines:
         reasons = []
-        found_format = formats.find(line.format)
-        format_key = found_format.slug if found_format else ""
-        if found_format is None and create_missing:
-            format_key = formats.plan(line.format)
-        elif found_format is None:
-            reasons.append(
-                f'format "{line.format}" is not one of this call\'s formats '
-                f"({_names(known_formats)}); pass --create-missing to add it"
-            )
+        format_key, refused = _match(formats, line.format, create_missing, known_formats)
+        if refused:
+            reasons.append(refused)
         track_key = ""
         if line.track:
-            found_track = tracks.find(line.track)
-            track_key = found_track.slug if found_track else ""
-            if found_track is None and create_missing:
-                track_key = tracks.plan(line.track)
-            elif found_track is None:
-                reasons.append(
-                    f'track "{line.track}" is not one of this call\'s tracks '
-                    f"({_names(known_tracks)}); pass --create-missing to add it"
-                )
+            track_key, refused = _match(tracks, line.track, create_missing, known_tracks)
+            if refused:
+                reasons.append(refused)
         if call.languages and line.language not in call.languages:
             reasons.append(
                 f'language "{line.language}" is not one of this call\'s languages '
@@ -97,6 +85,21 @@ def resolve(
         else:
             resolved.append((line, format_key, track_key))
     return resolved, errors, formats, tracks
+
+
+def _match(
+    choices: Choices, value: str, create_missing: bool, known: Sequence[Any]
+) -> tuple[str, str | None]:
+    """The slug ``value`` stands for (planned if missing and allowed), or why it is refused."""
+    found = choices.find(value)
+    if found is not None:
+        return str(found.slug), None
+    if create_missing:
+        return choices.plan(value), None
+    return "", (
+        f'{choices.kind} "{value}" is not one of this call\'s {choices.kind}s '
+        f"({_names(known)}); pass --create-missing to add it"
+    )
 
 
 def create_planned(

@@ -57,6 +57,20 @@ MAX_LINKS = 20
 # A garbage file would otherwise produce one error per line and bury the first useful one.
 MAX_ERRORS = 1_000
 
+# The text keys of a line, in the order their problems are named: the longest value each may
+# hold, and whether it may be blank when given.
+TEXT_KEYS: dict[str, tuple[int, bool]] = {
+    "external_id": (MAX_EXTERNAL_ID, True),
+    "title": (MAX_TITLE, True),
+    "abstract": (MAX_TEXT, True),
+    "description": (MAX_TEXT, True),
+    "notes": (MAX_TEXT, True),
+    "format": (MAX_NAME, True),
+    "track": (MAX_NAME, True),
+    "language": (MAX_LANGUAGE, False),
+    "level": (MAX_NAME, True),
+}
+
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")
 _validate_link = URLValidator(schemes=["http", "https"])
 
@@ -331,49 +345,16 @@ def parse_line(*, number: int, text: str) -> ProposalLine | LineError:
     for reason in _unknown_keys(data, TOP_KEYS, ""):
         problems.add(reason)
     values: dict[str, str | None] = {
-        "external_id": _string(
+        key: _string(
             data,
-            "external_id",
+            key,
             problems,
-            label='"external_id"',
-            required=True,
-            max_length=MAX_EXTERNAL_ID,
-        ),
-        "title": _string(
-            data, "title", problems, label='"title"', required=True, max_length=MAX_TITLE
-        ),
-        "abstract": _string(
-            data, "abstract", problems, label='"abstract"', required=True, max_length=MAX_TEXT
-        ),
-        "description": _string(
-            data,
-            "description",
-            problems,
-            label='"description"',
-            required=False,
-            max_length=MAX_TEXT,
-        ),
-        "notes": _string(
-            data, "notes", problems, label='"notes"', required=False, max_length=MAX_TEXT
-        ),
-        "format": _string(
-            data, "format", problems, label='"format"', required=True, max_length=MAX_NAME
-        ),
-        "track": _string(
-            data, "track", problems, label='"track"', required=False, max_length=MAX_NAME
-        ),
-        "language": _string(
-            data,
-            "language",
-            problems,
-            label='"language"',
-            required=False,
-            max_length=MAX_LANGUAGE,
-            blank=False,
-        ),
-        "level": _string(
-            data, "level", problems, label='"level"', required=False, max_length=MAX_NAME
-        ),
+            label=f'"{key}"',
+            required=key in REQUIRED_KEYS,
+            max_length=limit,
+            blank=blank,
+        )
+        for key, (limit, blank) in TEXT_KEYS.items()
     }
     language = values["language"]
     if language and not _LANGUAGE.fullmatch(language):

@@ -19,7 +19,7 @@ from cfp.importing import choices
 from cfp.importing import lines as line_rules
 from cfp.importing import speakers as speaker_rows
 from cfp.importing.lines import LineError, ProposalLine, UnableToImport
-from cfp.services import texts
+from cfp.services import audit, texts
 from common import codes
 from common.stats import analyze_after_bulk_load
 
@@ -206,9 +206,10 @@ def _write(
     formats_created = tuple(sorted({f.slug for f in format_rows.values()} - formats_before))
     tracks_created = tuple(sorted({t.slug for t in track_rows.values()} - tracks_before))
     if counts.created or counts.updated or speakers_updated or formats_created or tracks_created:
-        models.AuditEvent.objects.create(
+        audit.record(
             call=call,
             action="proposals.imported",
+            actor_id=None,
             data={
                 "source": source,
                 "created": counts.created,
@@ -218,7 +219,7 @@ def _write(
                 "formats_created": list(formats_created),
                 "tracks_created": list(tracks_created),
             },
-            created_at=now,
+            now=now,
         )
     return ImportResult(
         call_slug=call.slug,
@@ -234,10 +235,8 @@ def _write(
 
 
 def _set_text(proposal: models.Proposal, line: ProposalLine) -> None:
-    proposal.title = line.title
-    proposal.abstract = line.abstract
-    proposal.description = line.description
-    proposal.notes = line.notes
+    for name in texts.REVIEWER_FIELDS:
+        setattr(proposal, name, getattr(line, name))
 
 
 def _create_new(

@@ -7,6 +7,7 @@ that depend on the database (a slug taken, reviews started, questions answered) 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -138,6 +139,11 @@ def _jsonable(value: object) -> object:
     return value
 
 
+def _values(data: Any) -> dict[str, object]:
+    """A settings dataclass as {model field: value}: its fields are named after the columns."""
+    return {f.name: getattr(data, f.name) for f in dataclasses.fields(data)}
+
+
 def _apply(row: Any, values: Mapping[str, object]) -> dict[str, list[object]]:
     """Set the changed attributes; return {field: [old, new]} for the audit log."""
     changes: dict[str, list[object]] = {}
@@ -157,20 +163,7 @@ def update_call_settings(
     """Save the call's own settings; returns the names of the fields that changed."""
     _refuse(call_settings_problems(data))
     call = _locked_call(call_slug)
-    changes = _apply(
-        call,
-        {
-            "name": data.name,
-            "description": data.description,
-            "timezone": data.timezone,
-            "opens_at": data.opens_at,
-            "closes_at": data.closes_at,
-            "review_deadline_at": data.review_deadline_at,
-            "languages": data.languages,
-            "reviews_per_proposal": data.reviews_per_proposal,
-            "chairs_blind": data.chairs_blind,
-        },
-    )
+    changes = _apply(call, _values(data))
     if not changes:
         return ()
     call.save(update_fields=list(changes))
@@ -258,12 +251,7 @@ def save_format(
         noun=_("format"),
         call=_locked_call(call_slug),
         row_id=format_id,
-        values={
-            "slug": data.slug,
-            "name": data.name,
-            "duration_minutes": data.duration_minutes,
-            "slots": data.slots,
-        },
+        values=_values(data),
         actor_id=actor_id,
         now=now,
     )
@@ -289,7 +277,7 @@ def save_track(
         noun=_("track"),
         call=_locked_call(call_slug),
         row_id=track_id,
-        values={"slug": data.slug, "name": data.name},
+        values=_values(data),
         actor_id=actor_id,
         now=now,
     )
@@ -332,15 +320,7 @@ def save_criterion(
         noun=_("criterion"),
         call=call,
         row_id=criterion_id,
-        values={
-            "slug": data.slug,
-            "name": data.name,
-            "guidance": data.guidance,
-            "minimum": data.minimum,
-            "maximum": data.maximum,
-            "weight": data.weight,
-            "position": data.position,
-        },
+        values=_values(data),
         actor_id=actor_id,
         now=now,
     )
@@ -386,16 +366,7 @@ def save_question(
         noun=_("question"),
         call=call,
         row_id=question_id,
-        values={
-            "label": data.label,
-            "help_text": data.help_text,
-            "kind": data.kind,
-            "choices": list(data.choices),
-            "target": data.target,
-            "required": data.required,
-            "visibility": data.visibility,
-            "position": data.position,
-        },
+        values=_values(data),
         actor_id=actor_id,
         now=now,
     )

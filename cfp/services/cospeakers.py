@@ -32,6 +32,17 @@ class UnableToJoin(Exception):
     """A co-speaker link cannot be used: unknown, used, withdrawn or expired."""
 
 
+def _owned(*, call_slug: str, code: str, owner_id: int) -> models.Proposal:
+    """The proposal, locked, if this person owns it: only the owner changes the line-up."""
+    return proposals.locked_for_speaker(
+        call_slug=call_slug,
+        code=code,
+        user_id=owner_id,
+        owner_only=True,
+        error=UnableToChangeSpeakers,
+    )
+
+
 def _line_up_open(*, proposal: models.Proposal, now: dt.datetime) -> None:
     if proposal.state == models.ProposalState.WITHDRAWN:
         raise UnableToChangeSpeakers(_("This proposal was withdrawn."))
@@ -50,13 +61,7 @@ def invite_co_speaker(
 
     A second invitation to the same address replaces the first, so "send again" works.
     """
-    proposal = proposals.locked_for_speaker(
-        call_slug=call_slug,
-        code=code,
-        user_id=owner_id,
-        owner_only=True,
-        error=UnableToChangeSpeakers,
-    )
+    proposal = _owned(call_slug=call_slug, code=code, owner_id=owner_id)
     _line_up_open(proposal=proposal, now=now)
     email = email.strip().lower()
     links = list(proposal.speaker_links.select_related("speaker").order_by("position", "pk"))
@@ -214,13 +219,7 @@ def remove_co_speaker(
     *, call_slug: str, code: str, owner_id: int, link_id: int, now: dt.datetime
 ) -> None:
     """Take a co-speaker off the proposal (owner only, while the line-up is open)."""
-    proposal = proposals.locked_for_speaker(
-        call_slug=call_slug,
-        code=code,
-        user_id=owner_id,
-        owner_only=True,
-        error=UnableToChangeSpeakers,
-    )
+    proposal = _owned(call_slug=call_slug, code=code, owner_id=owner_id)
     _line_up_open(proposal=proposal, now=now)
     link = proposal.speaker_links.select_related("speaker").filter(pk=link_id).first()
     if link is None:
@@ -247,13 +246,7 @@ def revoke_co_speaker_invite(
     *, call_slug: str, code: str, owner_id: int, invite_id: int, now: dt.datetime
 ) -> None:
     """Make a pending invitation link stop working (allowed after the deadline too)."""
-    proposal = proposals.locked_for_speaker(
-        call_slug=call_slug,
-        code=code,
-        user_id=owner_id,
-        owner_only=True,
-        error=UnableToChangeSpeakers,
-    )
+    proposal = _owned(call_slug=call_slug, code=code, owner_id=owner_id)
     updated = models.CoSpeakerInvite.objects.filter(
         pk=invite_id, proposal=proposal, accepted_at__isnull=True, revoked_at__isnull=True
     ).update(revoked_at=now)
