@@ -6,8 +6,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from cfp import queries
+from cfp.queries import people
 
 
 def person(request: HttpRequest) -> dict[str, Any]:
-    return {"person": getattr(request, "person", queries.ANONYMOUS)}
+    return {"person": getattr(request, "person", people.ANONYMOUS)}

@@ -8,14 +8,14 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.functional import SimpleLazyObject
 
-from cfp import queries
+from cfp.queries import people
 
 
-def _build(request: HttpRequest) -> queries.Person:
+def _build(request: HttpRequest) -> people.Person:
     user = request.user
     if not user.is_authenticated:
-        return queries.ANONYMOUS
-    return queries.person(
+        return people.ANONYMOUS
+    return people.person(
         user_id=user.pk,
         username=user.get_username(),
         first_name=getattr(user, "first_name", ""),

@@ -10,16 +10,25 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cfp import models, queries, services
+from cfp import models, services
 from cfp.domain import visibility
-from cfp.domain.languages import LANGUAGE_NAMES
-from cfp.forms.fields import ProblemsMixin, WallClockField, clean_text, in_zone, wall_clock
+from cfp.domain.languages import LANGUAGE_NAMES, language_name
+from cfp.forms.fields import WallClockField, clean_text, in_zone, wall_clock
+from cfp.queries import settings_page
 
 
 @functools.cache
 def timezone_choices() -> list[tuple[str, str]]:
     names = sorted(zoneinfo.available_timezones() | {"UTC"})
     return [(n, n.replace("_", " ")) for n in names]
+
+
+class ProblemsMixin:
+    """For forms whose validation asks a domain rule: each problem goes on the field it names."""
+
+    def show_problems(self, problems: services.Problems) -> None:
+        for field_name, message in problems:
+            self.add_error(field_name if field_name in self.fields else None, message)  # type: ignore[attr-defined]
 
 
 class CallSettingsForm(ProblemsMixin, forms.Form):
@@ -64,11 +73,11 @@ class CallSettingsForm(ProblemsMixin, forms.Form):
         fields: dict[str, Any] = self.fields
         fields["timezone"].choices = timezone_choices()
         codes = list(LANGUAGE_NAMES) + [c for c in languages if c not in LANGUAGE_NAMES]
-        fields["languages"].choices = [(c, LANGUAGE_NAMES.get(c, c)) for c in codes]
+        fields["languages"].choices = [(c, language_name(c)) for c in codes]
         self.result: services.CallSettingsData | None = None
 
     @classmethod
-    def initial_for(cls, c: queries.CallSettings) -> dict[str, Any]:
+    def initial_for(cls, c: settings_page.CallSettings) -> dict[str, Any]:
         return {
             "name": c.name,
             "description": c.description,

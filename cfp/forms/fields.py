@@ -1,5 +1,4 @@
-"""Pieces every cfp form shares: text cleaning, wall-clock dates in a call's zone, and showing a
-domain rule's problems on the fields they name."""
+"""Pieces several cfp forms share: text cleaning and wall-clock dates in a call's zone."""
 
 from __future__ import annotations
 
@@ -11,8 +10,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
-from cfp import services
 
 
 def no_nul(value: str) -> None:
@@ -48,11 +45,3 @@ def wall_clock(when: dt.datetime | None, zone: str) -> dt.datetime | None:
 
 def in_zone(naive: dt.datetime | None, zone: str) -> dt.datetime | None:
     return None if naive is None else naive.replace(tzinfo=zoneinfo.ZoneInfo(zone))
-
-
-class ProblemsMixin:
-    """For forms whose validation asks a domain rule: each problem goes on the field it names."""
-
-    def show_problems(self, problems: services.Problems) -> None:
-        for field_name, message in problems:
-            self.add_error(field_name if field_name in self.fields else None, message)  # type: ignore[attr-defined]

@@ -9,9 +9,11 @@ from django import forms
 from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
-from cfp import models, queries, services
-from cfp.domain.languages import LANGUAGE_NAMES
+from cfp import models, services
+from cfp.domain.languages import language_name
 from cfp.forms.fields import clean_text, no_nul
+from cfp.queries import calls
+from cfp.queries import questions as question_queries
 
 
 class ProposalForm(forms.Form):
@@ -44,8 +46,8 @@ class ProposalForm(forms.Form):
     def __init__(
         self,
         *args: Any,
-        call: queries.CallSummary,
-        questions: tuple[queries.QuestionRow, ...] = (),
+        call: calls.CallSummary,
+        questions: tuple[question_queries.QuestionRow, ...] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -55,7 +57,7 @@ class ProposalForm(forms.Form):
         ]
         fields["track"].choices = [("", _("No preference")), *call.tracks]
         fields["language"].choices = [
-            (code, LANGUAGE_NAMES.get(code, code)) for code in (call.languages or ("en",))
+            (code, language_name(code)) for code in (call.languages or ("en",))
         ]
         self.questions = questions
         for q in questions:
@@ -106,7 +108,7 @@ def question_field_name(question_id: int) -> str:
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 
-def question_field(q: queries.QuestionRow) -> forms.Field:
+def question_field(q: question_queries.QuestionRow) -> forms.Field:
     """The form field for one of the call's questions, by its kind."""
     hints = [q.help_text] if q.help_text else []
     if q.per_speaker:
@@ -149,7 +151,7 @@ def question_field(q: queries.QuestionRow) -> forms.Field:
 
 
 def answer_value(
-    q: queries.QuestionRow, cleaned: Any
+    q: question_queries.QuestionRow, cleaned: Any
 ) -> str | float | bool | tuple[str, ...] | None:
     """A cleaned form value as the service takes it."""
     if cleaned is None or cleaned == "" or cleaned == []:
@@ -163,7 +165,7 @@ def answer_value(
     return str(cleaned)
 
 
-def answer_initial(q: queries.QuestionRow, stored: object) -> object:
+def answer_initial(q: question_queries.QuestionRow, stored: object) -> object:
     """A stored answer as the form field shows it."""
     if stored is None:
         return None
@@ -173,7 +175,7 @@ def answer_initial(q: queries.QuestionRow, stored: object) -> object:
 
 
 def answers_initial(
-    questions: tuple[queries.QuestionRow, ...], stored: dict[int, object]
+    questions: tuple[question_queries.QuestionRow, ...], stored: dict[int, object]
 ) -> dict[str, object]:
     return {question_field_name(q.id): answer_initial(q, stored.get(q.id)) for q in questions}
 
@@ -189,7 +191,7 @@ class ScanForm(forms.Form):
     code = forms.CharField(required=False, max_length=12)
 
     def __init__(
-        self, *args: Any, questions: tuple[queries.QuestionRow, ...] = (), **kwargs: Any
+        self, *args: Any, questions: tuple[question_queries.QuestionRow, ...] = (), **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
         self.scanned_questions = tuple(

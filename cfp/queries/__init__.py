@@ -61,7 +61,6 @@ from cfp.queries.proposals import (
     SpeakerRow,
     my_proposals,
     owned_proposal,
-    proposal_detail,
     scan_identities,
 )
 from cfp.queries.questions import (
@@ -138,7 +137,6 @@ __all__ = [
     "owned_proposal",
     "person",
     "phase_of",
-    "proposal_detail",
     "proposal_invites",
     "question_row",
     "reviewer_answers",

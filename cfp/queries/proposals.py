@@ -125,7 +125,7 @@ def _speaker_rows(p: models.Proposal) -> tuple[SpeakerRow, ...]:
     )
 
 
-def proposal_detail(
+def _proposal_detail(
     p: models.Proposal, *, with_speakers: bool, viewer_id: int | None = None
 ) -> ProposalDetail:
     return ProposalDetail(
@@ -175,7 +175,7 @@ def owned_proposal(*, user_id: int, call_slug: str, code: str) -> ProposalDetail
         )
         .first()
     )
-    return proposal_detail(p, with_speakers=True, viewer_id=user_id) if p else None
+    return _proposal_detail(p, with_speakers=True, viewer_id=user_id) if p else None
 
 
 def scan_identities(
