@@ -17,6 +17,7 @@ from scipy.stats import kendalltau, multivariate_normal
 
 from reviews.domain import scoring
 from reviews.domain.scoring import Criterion, ProposalInput, ReviewInput
+from reviews.domain.scoring import model as scoring_model
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -401,9 +402,9 @@ def dense_log_likelihood(
     value = float(multivariate_normal(mean=mu * ones, cov=cov).logpdf(y))
     value -= 0.5 * math.log(information)
     for variance, (guess, pseudo) in (
-        (h.sigma2, scoring._SIGMA2_PRIOR),
-        (h.tau2, scoring._TAU2_PRIOR),
-        (h.eta2, scoring._ETA2_PRIOR),
+        (h.sigma2, scoring_model._SIGMA2_PRIOR),
+        (h.tau2, scoring_model._TAU2_PRIOR),
+        (h.eta2, scoring_model._ETA2_PRIOR),
     ):
         value -= 0.5 * pseudo * (math.log(variance) + guess / variance)
     return value
