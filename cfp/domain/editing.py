@@ -35,6 +35,6 @@ def zone(name: str) -> dt.tzinfo:
         return dt.UTC
 
 
-def local_time(when: dt.datetime, zone_name: str = "UTC") -> str:
+def local_time(*, when: dt.datetime, zone_name: str) -> str:
     """A moment as messages and e-mails state it, in the call's zone: ``2027-01-31 18:00 CET``."""
     return when.astimezone(zone(zone_name)).strftime("%Y-%m-%d %H:%M %Z")

@@ -73,7 +73,7 @@ def prescan(
 
 
 def standing(
-    rulings: Iterable[Ruling], scanned: Mapping[str, str]
+    *, rulings: Iterable[Ruling], scanned: Mapping[str, str]
 ) -> dict[str, set[tuple[int, int]]]:
     """The spans whose ruling still holds, by key.
 
@@ -92,7 +92,7 @@ def redact(*, source: Source, prescanned: Prescanned | None = None) -> Redaction
     texts: dict[str, str] = {}
     findings: list[StoredFinding] = []
     line_up = source.speakers
-    cleared = standing(source.rulings, source.scanned)
+    cleared = standing(rulings=source.rulings, scanned=source.scanned)
     for key, text in source.scanned.items():
         found = (prescanned or {}).get((text, line_up))
         if found is None:

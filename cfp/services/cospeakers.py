@@ -49,7 +49,11 @@ def _line_up_open(*, proposal: models.Proposal, now: dt.datetime) -> None:
     if not proposals.is_editable(call=proposal.call, proposal=proposal, now=now):
         raise UnableToChangeSpeakers(
             _("The call closed at %(when)s: the speaker line-up can no longer change.")
-            % {"when": editing.local_time(proposal.call.closes_at, proposal.call.timezone)}
+            % {
+                "when": editing.local_time(
+                    when=proposal.call.closes_at, zone_name=proposal.call.timezone
+                )
+            }
         )
 
 
@@ -105,7 +109,7 @@ def invite_co_speaker(
             "inviter": inviter,
             "title": proposal.title,
             "call": proposal.call.name,
-            "expires": editing.local_time(invite.expires_at, proposal.call.timezone),
+            "expires": editing.local_time(when=invite.expires_at, zone_name=proposal.call.timezone),
             "url": join_url.replace("TOKEN", token),
         },
         now=now,
@@ -128,12 +132,12 @@ def invite_problem(
         return _("This invitation was withdrawn. Ask the proposal's owner for a new one if needed.")
     if state == invite_queries.InviteState.ACCEPTED and accepted_at is not None:
         return _("This invitation link was used on %(when)s and works only once.") % {
-            "when": editing.local_time(accepted_at, zone)
+            "when": editing.local_time(when=accepted_at, zone_name=zone)
         }
     if state == invite_queries.InviteState.EXPIRED:
         return _(
             "This invitation expired on %(when)s. Ask the proposal's owner to send a new one."
-        ) % {"when": editing.local_time(expires_at, zone)}
+        ) % {"when": editing.local_time(when=expires_at, zone_name=zone)}
     return None
 
 

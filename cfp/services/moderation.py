@@ -47,7 +47,7 @@ def reopen_proposal(
     if until <= call.closes_at:
         raise UnableToReopen(
             _("The call is open until %(when)s anyway: pick a later time.")
-            % {"when": editing.local_time(call.closes_at, call.timezone)}
+            % {"when": editing.local_time(when=call.closes_at, zone_name=call.timezone)}
         )
     previous = proposal.reopened_until
     proposal.reopened_until = until

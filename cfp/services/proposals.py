@@ -72,12 +72,12 @@ def _editable(*, call: models.Call, proposal: models.Proposal | None, now: dt.da
     if now < call.opens_at:
         raise UnableToSubmit(
             _("This call opens at %(when)s.")
-            % {"when": editing.local_time(call.opens_at, call.timezone)}
+            % {"when": editing.local_time(when=call.opens_at, zone_name=call.timezone)}
         )
     if not is_editable(call=call, proposal=proposal, now=now):
         raise UnableToSubmit(
             _("The call closed at %(when)s: changes are not saved. Your text is kept below.")
-            % {"when": editing.local_time(call.closes_at, call.timezone)}
+            % {"when": editing.local_time(when=call.closes_at, zone_name=call.timezone)}
         )
 
 
@@ -291,7 +291,7 @@ def _submit_proposal(
         % {
             "call": call.name,
             "code": proposal.code,
-            "closes": editing.local_time(call.closes_at, call.timezone),
+            "closes": editing.local_time(when=call.closes_at, zone_name=call.timezone),
         },
         now=now,
     )

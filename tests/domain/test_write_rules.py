@@ -48,8 +48,8 @@ def test_a_proposal_is_editable_while_the_call_or_its_reopening_is_open(
 
 
 def test_a_moment_is_stated_in_the_call_zone_and_an_unknown_zone_falls_back_to_utc() -> None:
-    assert editing.local_time(CLOSES, "Europe/Berlin") == "2027-02-01 01:00 CET"
-    assert editing.local_time(CLOSES, "Mars/Olympus") == "2027-02-01 00:00 UTC"
+    assert editing.local_time(when=CLOSES, zone_name="Europe/Berlin") == "2027-02-01 01:00 CET"
+    assert editing.local_time(when=CLOSES, zone_name="Mars/Olympus") == "2027-02-01 00:00 UTC"
 
 
 def _never_a_web_address(text: str) -> bool:
