@@ -12,7 +12,7 @@ from collections.abc import Callable
 from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -37,7 +37,7 @@ REPORT = "diversity/report.html"
 QUESTIONS = "diversity/questions.html"
 
 
-def _invalid_status(request: HttpRequest) -> int:
+def _invalid_status(request: HtmxHttpRequest) -> int:
     # htmx swaps only 2xx answers: the form comes back with its errors in place of itself.
     return 200 if is_htmx(request) else 400
 
@@ -112,12 +112,9 @@ def self_id(request: HtmxHttpRequest) -> HttpResponse:
 
 # --- the chair's report --------------------------------------------------------------------
 
-# The chair's pages get their request through cfp.access.chair_required, typed HttpRequest; like
-# every view here they ask common.htmx, never request.htmx, whether htmx sent it.
-
 
 def _change(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     form: django_forms.Form,
     *,
     save: Callable[[], object],
@@ -143,7 +140,7 @@ def _change(
 
 
 def _report_page(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     member: CallMembership,
     *,
     partial: str,
@@ -163,13 +160,13 @@ def _report_page(
 
 @require_http_methods(["GET", "HEAD"])
 @chair_required
-def report(request: HttpRequest, member: CallMembership) -> HttpResponse:
+def report(request: HtmxHttpRequest, member: CallMembership) -> HttpResponse:
     return _report_page(request, member, partial="report")
 
 
 @require_POST
 @chair_required
-def build(request: HttpRequest, member: CallMembership) -> HttpResponse:
+def build(request: HtmxHttpRequest, member: CallMembership) -> HttpResponse:
     report_services.request_build(call_id=member.call_id, now=timezone.now())
     if is_htmx(request):
         return _report_page(request, member, partial="report")
@@ -179,7 +176,7 @@ def build(request: HttpRequest, member: CallMembership) -> HttpResponse:
 
 @require_POST
 @chair_required
-def threshold(request: HttpRequest, member: CallMembership) -> HttpResponse:
+def threshold(request: HtmxHttpRequest, member: CallMembership) -> HttpResponse:
     form = forms.ThresholdForm(request.POST)
     return _change(
         request,
@@ -198,7 +195,7 @@ def threshold(request: HttpRequest, member: CallMembership) -> HttpResponse:
 
 @require_POST
 @chair_required
-def targets(request: HttpRequest, member: CallMembership) -> HttpResponse:
+def targets(request: HtmxHttpRequest, member: CallMembership) -> HttpResponse:
     choices = reports.report_page(call_id=member.call_id, phase=member.phase).target_choices
     form = forms.TargetForm(request.POST, choices=choices)
 
@@ -226,7 +223,7 @@ def targets(request: HttpRequest, member: CallMembership) -> HttpResponse:
 
 
 def _questions_page(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     member: CallMembership,
     form: forms.QuestionForm,
     *,
@@ -248,7 +245,7 @@ def _questions_page(
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @chair_required
-def questions(request: HttpRequest, member: CallMembership) -> HttpResponse:
+def questions(request: HtmxHttpRequest, member: CallMembership) -> HttpResponse:
     if request.method != "POST":
         return _questions_page(request, member, forms.QuestionForm())
     now = timezone.now()

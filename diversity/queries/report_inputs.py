@@ -15,9 +15,9 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
-from cfp import forms as cfp_forms
 from cfp import models as cfp_models
 from cfp import queries as cfp_queries
+from cfp.domain import languages as cfp_languages
 from diversity import models
 from diversity.domain import funnel, programme
 from diversity.domain.funnel import Stage
@@ -97,7 +97,7 @@ def _programme_dimensions(
             slug="language", label=_("Talk language"), values=language_values, protected=False
         )
     )
-    labels.update({("language", v): cfp_forms.LANGUAGE_NAMES.get(v, v) for v in language_values})
+    labels.update({("language", v): cfp_languages.language_name(v) for v in language_values})
     labels[("language", funnel.NOT_ANSWERED)] = _("Not known")
     dims.append(
         funnel.Dimension(
