@@ -6,12 +6,18 @@ from cfp.views import chair_moderation, chair_settings
 
 app_name = "callsettings"
 
+# One view edits the rows of every section of the settings page; the address names the section.
+FORMATS = {"section": "formats"}
+TRACKS = {"section": "tracks"}
+CRITERIA = {"section": "criteria"}
+QUESTIONS = {"section": "questions"}
+
 urlpatterns = [
     path("<slug:slug>/settings/", chair_settings.settings_page, name="settings"),
-    path("<slug:slug>/settings/formats/", chair_settings.formats, name="formats"),
-    path("<slug:slug>/settings/tracks/", chair_settings.tracks, name="tracks"),
-    path("<slug:slug>/settings/criteria/", chair_settings.criteria, name="criteria"),
-    path("<slug:slug>/settings/questions/", chair_settings.questions, name="questions"),
+    path("<slug:slug>/settings/formats/", chair_settings.rows, FORMATS, name="formats"),
+    path("<slug:slug>/settings/tracks/", chair_settings.rows, TRACKS, name="tracks"),
+    path("<slug:slug>/settings/criteria/", chair_settings.rows, CRITERIA, name="criteria"),
+    path("<slug:slug>/settings/questions/", chair_settings.rows, QUESTIONS, name="questions"),
     path("<slug:slug>/reopen/<str:code>/", chair_moderation.reopen, name="reopen"),
     path("<slug:slug>/findings/<str:code>/", chair_moderation.findings, name="findings"),
 ]

@@ -132,6 +132,12 @@ class CallSettingsForm(ProblemsMixin, forms.Form):
 class RowForm(ProblemsMixin, forms.Form):
     """One editable row of the settings page; ``row`` is its id (empty for a new one)."""
 
+    @classmethod
+    def initial_for(cls, row: Any) -> dict[str, Any]:
+        """A stored row (from ``queries.settings_page``) as this form's initial values: each
+        field reads the row's attribute of the same name."""
+        return {name: getattr(row, name) for name in cls.base_fields}
+
     def data_object(self) -> Any:  # pragma: no cover - each row form defines it
         raise NotImplementedError
 
@@ -205,6 +211,12 @@ class CriterionForm(RowForm):
 
 
 class QuestionForm(RowForm):
+    @classmethod
+    def initial_for(cls, row: Any) -> dict[str, Any]:
+        initial = super().initial_for(row.question)
+        initial["choices"] = "\n".join(row.question.choices)
+        return initial
+
     label = forms.CharField(label=_("Question"), max_length=300)
     help_text = forms.CharField(label=_("Help text"), required=False, max_length=500)
     kind = forms.ChoiceField(label=_("Answer"), choices=models.QuestionKind.choices)

@@ -1,5 +1,5 @@
-"""The read side of cfp: frozen dataclasses for every page, never ORM objects (one module per
-subject; this facade re-exports what other apps, services and tests use)."""
+"""The read side of cfp: frozen dataclasses for every page, never ORM objects, one module per
+subject. This facade re-exports what services, the other apps and the tests use."""
 
 from __future__ import annotations
 
@@ -11,10 +11,14 @@ from cfp.queries.accounts import (
     is_pending_account,
 )
 from cfp.queries.calls import (
+    CRITERIA_ORDER,
     CallSummary,
     CriterionRow,
     FormatRow,
+    call_criteria,
     call_summary,
+    criterion_row,
+    format_row,
     listed_calls,
 )
 from cfp.queries.cospeakers import (
@@ -76,8 +80,6 @@ from cfp.queries.questions import (
 )
 from cfp.queries.settings_page import (
     CallSettings,
-    CriterionSetting,
-    FormatSetting,
     QuestionSetting,
     TrackSetting,
     call_settings,
@@ -86,6 +88,7 @@ from cfp.queries.settings_page import (
 __all__ = [
     "ANONYMOUS",
     "CONTEXT_CHARS",
+    "CRITERIA_ORDER",
     "KIND_NAMES",
     "LANGUAGE_NAMES",
     "CallMembership",
@@ -96,11 +99,9 @@ __all__ = [
     "ChairProposalRef",
     "ConfirmationLink",
     "CriterionRow",
-    "CriterionSetting",
     "FalsePositiveRow",
     "FindingRow",
     "FormatRow",
-    "FormatSetting",
     "InvitePreview",
     "InviteRow",
     "InviteState",
@@ -114,6 +115,7 @@ __all__ = [
     "SpeakerProfile",
     "SpeakerRow",
     "TrackSetting",
+    "call_criteria",
     "call_membership",
     "call_phase",
     "call_questions",
@@ -123,8 +125,10 @@ __all__ = [
     "chair_proposal_ref",
     "confirmation_link",
     "confirmation_link_of",
+    "criterion_row",
     "field_label",
     "field_labels",
+    "format_row",
     "invite_preview",
     "invite_state",
     "is_pending_account",

@@ -18,6 +18,20 @@ class FormatRow:
     name: str
     duration_minutes: int
     slots: int
+    id: int = 0
+    # How many proposals chose it: counted for the settings page only.
+    proposals: int = 0
+
+
+def format_row(f: models.Format, *, proposals: int = 0) -> FormatRow:
+    return FormatRow(
+        id=f.pk,
+        slug=f.slug,
+        name=f.name,
+        duration_minutes=f.duration_minutes,
+        slots=f.slots,
+        proposals=proposals,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,10 +42,35 @@ class CriterionRow:
     minimum: int
     maximum: int
     weight: float
+    id: int = 0
+    position: int = 0
 
     @property
     def choices(self) -> tuple[int, ...]:
         return tuple(range(self.minimum, self.maximum + 1))
+
+
+def criterion_row(c: models.Criterion) -> CriterionRow:
+    return CriterionRow(
+        id=c.pk,
+        slug=c.slug,
+        name=c.name,
+        guidance=c.guidance,
+        minimum=c.minimum,
+        maximum=c.maximum,
+        weight=c.weight,
+        position=c.position,
+    )
+
+
+# The order chairs gave the criteria: the scoring form, the settings page and exports use it.
+CRITERIA_ORDER = ("position", "slug")
+
+
+def call_criteria(*, call_id: int) -> tuple[CriterionRow, ...]:
+    """The call's criteria in the chair's order (one query)."""
+    rows = models.Criterion.objects.filter(call_id=call_id).order_by(*CRITERIA_ORDER)
+    return tuple(criterion_row(c) for c in rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,26 +107,9 @@ def _summary(call: models.Call, *, full: bool) -> CallSummary:
         phase=phase_of(call),
         languages=tuple(call.languages or ()),
         timezone=call.timezone,
-        formats=tuple(
-            FormatRow(slug=f.slug, name=f.name, duration_minutes=f.duration_minutes, slots=f.slots)
-            for f in call.formats.all()
-        )
-        if full
-        else (),
+        formats=tuple(format_row(f) for f in call.formats.all()) if full else (),
         tracks=tuple((t.slug, t.name) for t in call.tracks.all()) if full else (),
-        criteria=tuple(
-            CriterionRow(
-                slug=c.slug,
-                name=c.name,
-                guidance=c.guidance,
-                minimum=c.minimum,
-                maximum=c.maximum,
-                weight=c.weight,
-            )
-            for c in call.criteria.all()
-        )
-        if full
-        else (),
+        criteria=tuple(criterion_row(c) for c in call.criteria.all()) if full else (),
     )
 
 
@@ -105,7 +127,7 @@ def call_summary(*, slug: str) -> CallSummary | None:
         .prefetch_related(
             Prefetch("formats", queryset=models.Format.objects.order_by("name", "pk")),
             Prefetch("tracks", queryset=models.Track.objects.order_by("name", "pk")),
-            Prefetch("criteria", queryset=models.Criterion.objects.order_by("position", "slug")),
+            Prefetch("criteria", queryset=models.Criterion.objects.order_by(*CRITERIA_ORDER)),
         )
         .first()
     )

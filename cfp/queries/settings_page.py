@@ -9,18 +9,15 @@ from django.db.models import Count, Prefetch
 
 from cfp import models
 from cfp.domain.visibility import Phase
+from cfp.queries.calls import (
+    CRITERIA_ORDER,
+    CriterionRow,
+    FormatRow,
+    criterion_row,
+    format_row,
+)
 from cfp.queries.membership import phase_of
 from cfp.queries.questions import QuestionRow, question_row
-
-
-@dataclass(frozen=True, slots=True)
-class FormatSetting:
-    id: int
-    slug: str
-    name: str
-    duration_minutes: int
-    slots: int
-    proposals: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,21 +29,13 @@ class TrackSetting:
 
 
 @dataclass(frozen=True, slots=True)
-class CriterionSetting:
-    id: int
-    slug: str
-    name: str
-    guidance: str
-    minimum: int
-    maximum: int
-    weight: float
-    position: int
-
-
-@dataclass(frozen=True, slots=True)
 class QuestionSetting:
     question: QuestionRow
     answers: int
+
+    @property
+    def id(self) -> int:
+        return self.question.id
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +51,9 @@ class CallSettings:
     languages: tuple[str, ...]
     reviews_per_proposal: int
     phase: Phase
-    formats: tuple[FormatSetting, ...]
+    formats: tuple[FormatRow, ...]
     tracks: tuple[TrackSetting, ...]
-    criteria: tuple[CriterionSetting, ...]
+    criteria: tuple[CriterionRow, ...]
     questions: tuple[QuestionSetting, ...]
 
 
@@ -81,7 +70,7 @@ def call_settings(*, call_id: int) -> CallSettings:
                 "tracks",
                 queryset=models.Track.objects.annotate(n=Count("proposals")).order_by("name"),
             ),
-            Prefetch("criteria", queryset=models.Criterion.objects.order_by("position", "slug")),
+            Prefetch("criteria", queryset=models.Criterion.objects.order_by(*CRITERIA_ORDER)),
             Prefetch(
                 "questions",
                 queryset=models.Question.objects.annotate(n=Count("answers")).order_by(
@@ -104,33 +93,14 @@ def call_settings(*, call_id: int) -> CallSettings:
         reviews_per_proposal=c.reviews_per_proposal,
         phase=phase_of(c),
         formats=tuple(
-            FormatSetting(
-                id=f.pk,
-                slug=f.slug,
-                name=f.name,
-                duration_minutes=f.duration_minutes,
-                slots=f.slots,
-                proposals=f.n,  # type: ignore[attr-defined]
-            )
+            format_row(f, proposals=f.n)  # type: ignore[attr-defined]
             for f in c.formats.all()
         ),
         tracks=tuple(
             TrackSetting(id=t.pk, slug=t.slug, name=t.name, proposals=t.n)  # type: ignore[attr-defined]
             for t in c.tracks.all()
         ),
-        criteria=tuple(
-            CriterionSetting(
-                id=k.pk,
-                slug=k.slug,
-                name=k.name,
-                guidance=k.guidance,
-                minimum=k.minimum,
-                maximum=k.maximum,
-                weight=k.weight,
-                position=k.position,
-            )
-            for k in c.criteria.all()
-        ),
+        criteria=tuple(criterion_row(k) for k in c.criteria.all()),
         questions=tuple(
             QuestionSetting(question=question_row(q), answers=q.n)  # type: ignore[attr-defined]
             for q in c.questions.all()

@@ -18,6 +18,7 @@ from django_ratelimit.decorators import ratelimit
 from cfp import services
 from cfp.forms import accounts as account_forms
 from cfp.queries import accounts as account_queries
+from cfp.views.public import error_page
 from common import redirects
 from common.render import page
 
@@ -93,15 +94,6 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-def _link_error(request: HttpRequest, message: str) -> HttpResponse:
-    return page(
-        request,
-        "error.html",
-        {"title": _("Link not valid"), "message": message},
-        status=400,
-    )
-
-
 class LoginView(redirects.LocalNextMixin, auth_views.LoginView):
     pass
 
@@ -123,3 +115,7 @@ class PasswordResetView(auth_views.PasswordResetView):
             now=timezone.now(),
         )
         return super().form_valid(form)
+
+
+def _link_error(request: HttpRequest, message: str) -> HttpResponse:
+    return error_page(request, title=_("Link not valid"), message=message)

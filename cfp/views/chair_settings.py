@@ -33,86 +33,46 @@ from common.render import page, user_id
 
 @dataclass(frozen=True, slots=True)
 class Section:
-    """One list of configuration rows on the settings page."""
+    """One list of configuration rows on the settings page and the services that change it."""
 
-    name: str
     form: type[settings_forms.RowForm]
     rows: Callable[[settings_queries.CallSettings], tuple[Any, ...]]
-    initial: Callable[[Any], dict[str, Any]]
     save: Callable[..., int]
     delete: Callable[..., None]
+    # The keyword the save and delete services take the row's id by.
     id_kw: str
-
-
-def _question_initial(row: settings_queries.QuestionSetting) -> dict[str, Any]:
-    q = row.question
-    return {
-        "label": q.label,
-        "help_text": q.help_text,
-        "kind": q.kind,
-        "choices": "\n".join(q.choices),
-        "target": q.target,
-        "visibility": q.visibility,
-        "required": q.required,
-        "position": q.position,
-    }
 
 
 SECTIONS: dict[str, Section] = {
     "formats": Section(
-        name="formats",
-        form=settings_forms.FormatForm,
-        rows=lambda c: c.formats,
-        initial=lambda r: {
-            "slug": r.slug,
-            "name": r.name,
-            "duration_minutes": r.duration_minutes,
-            "slots": r.slots,
-        },
-        save=services.save_format,
-        delete=services.delete_format,
-        id_kw="format_id",
+        settings_forms.FormatForm,
+        lambda c: c.formats,
+        services.save_format,
+        services.delete_format,
+        "format_id",
     ),
     "tracks": Section(
-        name="tracks",
-        form=settings_forms.TrackForm,
-        rows=lambda c: c.tracks,
-        initial=lambda r: {"slug": r.slug, "name": r.name},
-        save=services.save_track,
-        delete=services.delete_track,
-        id_kw="track_id",
+        settings_forms.TrackForm,
+        lambda c: c.tracks,
+        services.save_track,
+        services.delete_track,
+        "track_id",
     ),
     "criteria": Section(
-        name="criteria",
-        form=settings_forms.CriterionForm,
-        rows=lambda c: c.criteria,
-        initial=lambda r: {
-            "slug": r.slug,
-            "name": r.name,
-            "guidance": r.guidance,
-            "minimum": r.minimum,
-            "maximum": r.maximum,
-            "weight": r.weight,
-            "position": r.position,
-        },
-        save=services.save_criterion,
-        delete=services.delete_criterion,
-        id_kw="criterion_id",
+        settings_forms.CriterionForm,
+        lambda c: c.criteria,
+        services.save_criterion,
+        services.delete_criterion,
+        "criterion_id",
     ),
     "questions": Section(
-        name="questions",
-        form=settings_forms.QuestionForm,
-        rows=lambda c: c.questions,
-        initial=_question_initial,
-        save=services.save_question,
-        delete=services.delete_question,
-        id_kw="question_id",
+        settings_forms.QuestionForm,
+        lambda c: c.questions,
+        services.save_question,
+        services.delete_question,
+        "question_id",
     ),
 }
-
-
-def _row_id(row: Any) -> int:
-    return int(row.question.id if isinstance(row, settings_queries.QuestionSetting) else row.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,8 +94,8 @@ def _edit_form(
 ) -> settings_forms.RowForm | None:
     spec = SECTIONS[section]
     for row in spec.rows(settings):
-        if _row_id(row) == row_id:
-            return spec.form(prefix=_prefix(section, row_id), initial=spec.initial(row))
+        if row.id == row_id:
+            return spec.form(prefix=_prefix(section, row_id), initial=spec.form.initial_for(row))
     return None
 
 
@@ -221,8 +181,11 @@ def settings_page(request: HtmxHttpRequest, chair: CallMembership) -> HttpRespon
     return page(request, "cfp/chair_settings.html", context, status=400)
 
 
-def _rows_view(request: HtmxHttpRequest, chair: CallMembership, section: str) -> HttpResponse:
-    """GET: a row in edit mode (htmx); POST: save or delete one row of ``section``."""
+@require_http_methods(["GET", "HEAD", "POST"])
+@chair_required
+def rows(request: HtmxHttpRequest, chair: CallMembership, section: str) -> HttpResponse:
+    """GET: a row in edit mode (htmx); POST: save or delete one row of ``section`` (the URL map
+    names the section of each address)."""
     spec = SECTIONS[section]
     settings_url = reverse("callsettings:settings", args=[chair.slug])
     if request.method != "POST":
@@ -278,27 +241,3 @@ def _row_saved(
         return page(request, "cfp/chair_settings.html", context, partial=section)
     messages.success(request, message)
     return redirect(reverse("callsettings:settings", args=[chair.slug]) + f"#{section}")
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-@chair_required
-def formats(request: HtmxHttpRequest, chair: CallMembership) -> HttpResponse:
-    return _rows_view(request, chair, "formats")
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-@chair_required
-def tracks(request: HtmxHttpRequest, chair: CallMembership) -> HttpResponse:
-    return _rows_view(request, chair, "tracks")
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-@chair_required
-def criteria(request: HtmxHttpRequest, chair: CallMembership) -> HttpResponse:
-    return _rows_view(request, chair, "criteria")
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-@chair_required
-def questions(request: HtmxHttpRequest, chair: CallMembership) -> HttpResponse:
-    return _rows_view(request, chair, "questions")

@@ -20,7 +20,7 @@ from cfp import services
 from cfp.forms import cospeakers as cospeaker_forms
 from cfp.queries import cospeakers as cospeaker_queries
 from cfp.queries import questions as question_queries
-from cfp.views.public import call_or_404
+from cfp.views.public import call_or_404, error_page
 from cfp.views.speaker import detail_page, mine_or_404
 from common.render import page, user_id
 
@@ -119,9 +119,4 @@ def join(request: HttpRequest, slug: str, token: str) -> HttpResponse:
 
 
 def _join_error(request: HttpRequest, message: str) -> HttpResponse:
-    return page(
-        request,
-        "error.html",
-        {"title": _("This invitation link cannot be used"), "message": message},
-        status=400,
-    )
+    return error_page(request, title=_("This invitation link cannot be used"), message=message)

@@ -12,6 +12,11 @@ from cfp.queries import calls
 from common.render import page
 
 
+def error_page(request: HttpRequest, *, title: str, message: str) -> HttpResponse:
+    """A page that says why a link or request cannot be used (status 400)."""
+    return page(request, "error.html", {"title": title, "message": message}, status=400)
+
+
 def call_or_404(slug: str) -> calls.CallSummary:
     call = calls.call_summary(slug=slug)
     if call is None:
