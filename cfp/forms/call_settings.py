@@ -23,15 +23,15 @@ def timezone_choices() -> list[tuple[str, str]]:
     return [(n, n.replace("_", " ")) for n in names]
 
 
-class ProblemsMixin:
-    """For forms whose validation asks a domain rule: each problem goes on the field it names."""
+class ProblemsForm(forms.Form):
+    """A form whose validation asks a domain rule: each problem goes on the field it names."""
 
     def show_problems(self, problems: services.Problems) -> None:
         for field_name, message in problems:
-            self.add_error(field_name if field_name in self.fields else None, message)  # type: ignore[attr-defined]
+            self.add_error(field_name if field_name in self.fields else None, message)
 
 
-class CallSettingsForm(ProblemsMixin, forms.Form):
+class CallSettingsForm(ProblemsForm):
     name = forms.CharField(label=_("Name"), max_length=200)
     description = forms.CharField(
         label=_("Description"),
@@ -129,7 +129,7 @@ class CallSettingsForm(ProblemsMixin, forms.Form):
         return self.result
 
 
-class RowForm(ProblemsMixin, forms.Form):
+class RowForm(ProblemsForm):
     """One editable row of the settings page; ``row`` is its id (empty for a new one)."""
 
     @classmethod
