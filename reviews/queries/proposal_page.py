@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch
 
 from cfp import models as cfp_models
+from cfp import queries as cfp_queries
 from cfp.domain import findings as stored_findings
 from cfp.domain import visibility
 from cfp.domain.visibility import Part, Phase, Viewer
@@ -114,16 +115,7 @@ def chair_proposal(*, call_id: int, code: str, phase: Phase) -> ChairProposal | 
         if sees(Part.SPEAKER_IDENTITY)
         else ()
     )
-    text = {
-        field: proposal_text.pick(
-            viewer=Viewer.CHAIR,
-            phase=phase,
-            field=field,
-            raw=getattr(p, field),
-            redacted=p.redacted,
-        )
-        for field in proposal_text.FIELDS
-    }
+    text = proposal_text.texts(viewer=Viewer.CHAIR, phase=phase, proposal=p)
     flagged = sees(Part.FINDING_TEXT)
     return ChairProposal(
         id=p.pk,
@@ -178,11 +170,7 @@ class ReviewCard:
 
 def proposal_reviews(*, call_id: int, proposal_id: int) -> tuple[ReviewCard, ...]:
     """Every review with its reviewer's name; scores in the call's criterion order."""
-    criteria = list(
-        cfp_models.Criterion.objects.filter(call_id=call_id)
-        .order_by("position", "slug")
-        .values_list("slug", "name")
-    )
+    criteria = [(c.slug, c.name) for c in cfp_queries.call_criteria(call_id=call_id)]
     rows = (
         models.Review.objects.filter(proposal_id=proposal_id)
         .select_related("reviewer")

@@ -13,6 +13,7 @@ from django.db.models import CharField, F, Value
 from django.db.models.expressions import Combinable
 from django.db.models.fields.json import KeyTextTransform
 
+from cfp import models as cfp_models
 from cfp.domain import visibility
 from cfp.domain.visibility import Part, Phase, Shown, Viewer
 
@@ -30,6 +31,20 @@ def pick(
         raw=raw or "",
         redacted=str((redacted or {}).get(field, "") or ""),
     )
+
+
+def texts(*, viewer: Viewer, phase: Phase, proposal: cfp_models.Proposal) -> dict[str, str]:
+    """Every field of :data:`FIELDS` as the viewer gets it, from a loaded proposal row."""
+    return {
+        field: pick(
+            viewer=viewer,
+            phase=phase,
+            field=field,
+            raw=getattr(proposal, field),
+            redacted=proposal.redacted,
+        )
+        for field in FIELDS
+    }
 
 
 def column(

@@ -56,16 +56,7 @@ def scoring_target(
     if a is None:
         return None
     p = a.proposal
-    text = {
-        field: proposal_text.pick(
-            viewer=Viewer.REVIEWER,
-            phase=phase,
-            field=field,
-            raw=getattr(p, field),
-            redacted=p.redacted,
-        )
-        for field in proposal_text.FIELDS
-    }
+    text = proposal_text.texts(viewer=Viewer.REVIEWER, phase=phase, proposal=p)
     return ScoringTarget(
         proposal_id=p.pk,
         code=p.code,
@@ -109,21 +100,6 @@ def score_target(*, slug: str, reviewer_id: int, code: str) -> ScoreTarget | Non
         call_id=row["proposal__call_id"],
         proposal_id=row["proposal_id"],
         version=row["proposal__version"],
-    )
-
-
-def criteria(*, call_id: int) -> tuple[cfp_queries.CriterionRow, ...]:
-    """The call's criteria in the chair's order."""
-    return tuple(
-        cfp_queries.CriterionRow(
-            slug=c.slug,
-            name=c.name,
-            guidance=c.guidance,
-            minimum=c.minimum,
-            maximum=c.maximum,
-            weight=c.weight,
-        )
-        for c in cfp_models.Criterion.objects.filter(call_id=call_id).order_by("position", "slug")
     )
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cfp import models as cfp_models
+from cfp import queries as cfp_queries
 from common.queue import enqueue_on_commit
 from reviews import models
 from reviews.domain import scoring
@@ -88,7 +89,7 @@ def _inputs(
     dt.datetime | None,
 ]:
     call = cfp_models.Call.objects.get(pk=call_id)
-    criteria = screen.for_scoring(screen.criteria(call_id=call_id))
+    criteria = screen.for_scoring(cfp_queries.call_criteria(call_id=call_id))
     proposals = [
         scoring.ProposalInput(key=str(pk), track=str(track or ""))
         for pk, track in cfp_models.Proposal.objects.submitted()

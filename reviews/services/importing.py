@@ -109,7 +109,7 @@ def import_reviews(
     call = cfp_models.Call.objects.filter(slug=call_slug).first()
     if call is None:
         raise UnableToImport(f"No call with the slug {call_slug!r}.")
-    criteria = screen.for_scoring(screen.criteria(call_id=call.pk))
+    criteria = screen.for_scoring(cfp_queries.call_criteria(call_id=call.pk))
     proposals: dict[str, tuple[int, int]] = {}
     for pk, code, external_id, version in cfp_models.Proposal.objects.filter(call=call).values_list(
         "pk", "code", "external_id", "version"

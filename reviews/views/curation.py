@@ -23,7 +23,7 @@ from cfp import queries as cfp_queries
 from cfp.domain import markdown
 from cfp.domain.visibility import Part
 from common import redirects
-from common.htmx import is_htmx
+from common.htmx import is_htmx, wants_fragment
 from common.render import page, user_id
 from reviews.domain import curation as rules
 from reviews.forms import curation as forms
@@ -50,16 +50,18 @@ def _proposal_or_404(member: Member, code: str) -> proposal_page.ChairProposal:
     return p
 
 
-def _decision_context(
+def _context(
     *,
     member: Member,
     p: proposal_page.ChairProposal,
     form: forms.DecisionForm,
+    whole: bool,
     conflict: str = "",
     saved: str = "",
 ) -> dict[str, object]:
+    """The decision fragment's context, and with ``whole`` the rest of the proposal page's."""
     run_id = snapshot.current_run_id(call_id=member.call_id)
-    return {
+    context: dict[str, object] = {
         "call": member,
         "blind": _blind(member),
         "p": p,
@@ -76,26 +78,14 @@ def _decision_context(
         "history": history.history(proposal_id=p.id, phase=member.phase),
         "run_id": run_id,
     }
-
-
-def _proposal_context(
-    *,
-    member: Member,
-    p: proposal_page.ChairProposal,
-    form: forms.DecisionForm,
-    conflict: str = "",
-    saved: str = "",
-) -> dict[str, object]:
-    context = _decision_context(member=member, p=p, form=form, conflict=conflict, saved=saved)
-    run_id = context["run_id"]
-    assert run_id is None or isinstance(run_id, int)
-    context.update(
-        abstract_html=markdown.render_plain(text=p.abstract),
-        description_html=markdown.render_markdown(text=p.description),
-        notes_html=markdown.render_plain(text=p.notes),
-        reviews=proposal_page.proposal_reviews(call_id=member.call_id, proposal_id=p.id),
-        aggregate=proposal_page.aggregate(proposal_id=p.id, run_id=run_id),
-    )
+    if whole:
+        context.update(
+            abstract_html=markdown.render_plain(text=p.abstract),
+            description_html=markdown.render_markdown(text=p.description),
+            notes_html=markdown.render_plain(text=p.notes),
+            reviews=proposal_page.proposal_reviews(call_id=member.call_id, proposal_id=p.id),
+            aggregate=proposal_page.aggregate(proposal_id=p.id, run_id=run_id),
+        )
     return context
 
 
@@ -105,22 +95,33 @@ def _fresh_form(p: proposal_page.ChairProposal, next_url: str = "") -> forms.Dec
     )
 
 
+def _proposal_page(
+    request: HttpRequest,
+    *,
+    member: Member,
+    p: proposal_page.ChairProposal,
+    form: forms.DecisionForm,
+    conflict: str = "",
+    saved: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    """The proposal page, or for htmx its decision fragment (always 2xx: htmx swaps only those,
+    so an error comes back as the fragment with the message and the chair's input)."""
+    whole = not wants_fragment(request)
+    return page(
+        request,
+        "reviews/curation_proposal.html",
+        _context(member=member, p=p, form=form, whole=whole, conflict=conflict, saved=saved),
+        partial="decision",
+        status=status if whole else 200,
+    )
+
+
 @require_http_methods(["GET", "HEAD"])
 @access.chair_required
 def proposal(request: HttpRequest, member: Member, code: str) -> HttpResponse:
     p = _proposal_or_404(member, code)
-    if is_htmx(request):
-        return page(
-            request,
-            "reviews/curation_proposal.html",
-            _decision_context(member=member, p=p, form=_fresh_form(p)),
-            partial="decision",
-        )
-    return page(
-        request,
-        "reviews/curation_proposal.html",
-        _proposal_context(member=member, p=p, form=_fresh_form(p)),
-    )
+    return _proposal_page(request, member=member, p=p, form=_fresh_form(p))
 
 
 @require_POST
@@ -156,16 +157,12 @@ def decide(request: HttpRequest, member: Member, code: str) -> HttpResponse:
             next_url = redirects.local_path(data.get("next"))
             if is_htmx(request):
                 fresh = dataclasses.replace(p, decision=decisions.decision_state(proposal_id=p.id))
-                response = page(
+                response = _proposal_page(
                     request,
-                    "reviews/curation_proposal.html",
-                    _decision_context(
-                        member=member,
-                        p=fresh,
-                        form=_fresh_form(fresh, next_url),
-                        saved=_("Saved: %(status)s.") % {"status": label},
-                    ),
-                    partial="decision",
+                    member=member,
+                    p=fresh,
+                    form=_fresh_form(fresh, next_url),
+                    saved=_("Saved: %(status)s.") % {"status": label},
                 )
                 return trigger_client_event(
                     response, "decisionChanged", {"code": p.code, "status": decided.status}
@@ -175,20 +172,7 @@ def decide(request: HttpRequest, member: Member, code: str) -> HttpResponse:
                 next_url,
                 default=reverse("curation:proposal", kwargs={"slug": member.slug, "code": code}),
             )
-    if is_htmx(request):
-        # htmx swaps 2xx answers only: the fragment comes back with the message and the input.
-        return page(
-            request,
-            "reviews/curation_proposal.html",
-            _decision_context(member=member, p=p, form=form, conflict=conflict),
-            partial="decision",
-        )
-    return page(
-        request,
-        "reviews/curation_proposal.html",
-        _proposal_context(member=member, p=p, form=form, conflict=conflict),
-        status=status,
-    )
+    return _proposal_page(request, member=member, p=p, form=form, conflict=conflict, status=status)
 
 
 # --- reveal ---------------------------------------------------------------------------------

@@ -59,16 +59,18 @@ def queue_page(request: HttpRequest, member: cfp_queries.CallMembership) -> Http
     )
 
 
-def _screen_context(
-    *,
+def _screen_page(
     request: HttpRequest,
+    *,
     member: cfp_queries.CallMembership,
     target: screen.ScoringTarget,
     form: forms.ReviewForm,
     mine: screen.MyReview | None,
     filters: dict[str, str],
     recuse_form: forms.RecuseForm | None = None,
-) -> dict[str, object]:
+    partial: str | None = "review-form",
+    status: int = 200,
+) -> HttpResponse:
     changed = mine is not None and mine.proposal_version < target.version
     q = queue.reviewer_queue(
         call_id=member.call_id, reviewer_id=user_id(request), phase=member.phase, **filters
@@ -99,7 +101,7 @@ def _screen_context(
         }
         for c in form.criteria
     ]
-    return {
+    context = {
         # The screen needs only the call's name and slug, which the access check already read.
         "call": member,
         "target": target,
@@ -116,6 +118,7 @@ def _screen_context(
         "query_string": _query_string(filters),
         "recuse_form": recuse_form or forms.RecuseForm(),
     }
+    return page(request, "reviews/screen.html", context, partial=partial, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -127,16 +130,23 @@ def screen_page(request: HtmxHttpRequest, slug: str, code: str) -> HttpResponse:
     return _screen_get(request, slug, code)
 
 
+def _target_or_404(
+    member: cfp_queries.CallMembership, *, reviewer_id: int, code: str
+) -> screen.ScoringTarget:
+    target = screen.scoring_target(
+        call_id=member.call_id, reviewer_id=reviewer_id, code=code, phase=member.phase
+    )
+    if target is None:
+        raise Http404(_("No such proposal in your queue."))
+    return target
+
+
 @access.reviewer_required
 def _screen_get(
     request: HttpRequest, member: cfp_queries.CallMembership, code: str
 ) -> HttpResponse:
-    target = screen.scoring_target(
-        call_id=member.call_id, reviewer_id=user_id(request), code=code, phase=member.phase
-    )
-    if target is None:
-        raise Http404(_("No such proposal in your queue."))
-    crit = screen.criteria(call_id=member.call_id)
+    target = _target_or_404(member, reviewer_id=user_id(request), code=code)
+    crit = cfp_queries.call_criteria(call_id=member.call_id)
     mine = screen.my_review(proposal_id=target.proposal_id, reviewer_id=user_id(request))
     initial: dict[str, object] = {}
     if mine is not None:
@@ -147,19 +157,13 @@ def _screen_get(
             feedback=mine.feedback,
             abstain_reason=mine.abstain_reason,
         )
-    form = forms.ReviewForm(criteria=crit, initial=initial)
-    return page(
+    return _screen_page(
         request,
-        "reviews/screen.html",
-        _screen_context(
-            request=request,
-            member=member,
-            target=target,
-            form=form,
-            mine=mine,
-            filters=forms.queue_filters(request.GET),
-        ),
-        partial="review-form",
+        member=member,
+        target=target,
+        form=forms.ReviewForm(criteria=crit, initial=initial),
+        mine=mine,
+        filters=forms.queue_filters(request.GET),
     )
 
 
@@ -185,7 +189,7 @@ def _save(request: HtmxHttpRequest, slug: str, code: str, filters: dict[str, str
     target = screen.score_target(slug=slug, reviewer_id=user_id(request), code=code)
     if target is None:
         raise Http404(_("No such proposal in your queue."))
-    crit = screen.criteria(call_id=target.call_id)
+    crit = cfp_queries.call_criteria(call_id=target.call_id)
     form = forms.ReviewForm(request.POST, criteria=crit)
     query_string = _query_string(filters)
     if form.is_valid():
@@ -223,23 +227,14 @@ def _save(request: HtmxHttpRequest, slug: str, code: str, filters: dict[str, str
     member = cfp_queries.call_membership(user_id=user_id(request), slug=slug, role=access.REVIEWER)
     if member is None:  # pragma: no cover - the role was just checked by score_target
         raise Http404
-    full = screen.scoring_target(
-        call_id=member.call_id, reviewer_id=user_id(request), code=code, phase=member.phase
-    )
-    if full is None:  # pragma: no cover - withdrawn between the two reads
-        raise Http404
-    response = page(
+    full = _target_or_404(member, reviewer_id=user_id(request), code=code)
+    response = _screen_page(
         request,
-        "reviews/screen.html",
-        _screen_context(
-            request=request,
-            member=member,
-            target=full,
-            form=form,
-            mine=screen.my_review(proposal_id=full.proposal_id, reviewer_id=user_id(request)),
-            filters=filters,
-        ),
-        partial="review-form",
+        member=member,
+        target=full,
+        form=form,
+        mine=screen.my_review(proposal_id=full.proposal_id, reviewer_id=user_id(request)),
+        filters=filters,
         # htmx swaps only 2xx answers: send the form back with its errors in place of itself.
         status=200 if is_htmx(request) else 400,
     )
@@ -254,27 +249,19 @@ def recuse(request: HttpRequest, member: cfp_queries.CallMembership, code: str) 
     """Step back from a proposal ("I know who wrote this") and go on to the next one."""
     me = user_id(request)
     filters = forms.queue_filters(request.GET)
-    target = screen.scoring_target(
-        call_id=member.call_id, reviewer_id=me, code=code, phase=member.phase
-    )
-    if target is None:
-        raise Http404(_("No such proposal in your queue."))
+    target = _target_or_404(member, reviewer_id=me, code=code)
     form = forms.RecuseForm(request.POST)
     if not form.is_valid():
         mine = screen.my_review(proposal_id=target.proposal_id, reviewer_id=me)
-        review_form = forms.ReviewForm(criteria=screen.criteria(call_id=member.call_id))
-        return page(
+        return _screen_page(
             request,
-            "reviews/screen.html",
-            _screen_context(
-                request=request,
-                member=member,
-                target=target,
-                form=review_form,
-                mine=mine,
-                filters=filters,
-                recuse_form=form,
-            ),
+            member=member,
+            target=target,
+            form=forms.ReviewForm(criteria=cfp_queries.call_criteria(call_id=member.call_id)),
+            mine=mine,
+            filters=filters,
+            recuse_form=form,
+            partial=None,
             status=400,
         )
     try:
