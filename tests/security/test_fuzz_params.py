@@ -122,8 +122,9 @@ PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "chair:dashboard": ("chair", ()),
     "diversity:report": ("chair", ()),
     "curation:preview": ("chair", ("code", "status")),
-    # The settings page reads "edit" as these two sections do (cfp.views.chair_settings._parse_edit); it
-    # costs ten times a section to render, so it gets the fixed absurd query strings below only.
+    # The settings page reads "edit" as these two sections do
+    # (cfp.views.chair_settings._parse_edit); it costs ten times a section to render, so it gets
+    # the fixed absurd query strings below only.
     "callsettings:formats": ("chair", ("edit",)),
     "callsettings:questions": ("chair", ("edit",)),
     "signup": ("anonymous", ("next",)),
