@@ -14,9 +14,8 @@ NEAR_CUT_LOW = 0.2
 NEAR_CUT_HIGH = 0.8
 NEAR_CUT = "near_cut"
 
-# Flags as the aggregation writes them (docs/scoring-model.md), plus "near the cut".
+# Flags as the aggregation writes them (docs/scoring-model.md); "near the cut" is computed.
 STORED_FLAGS = (scoring.UNDER_REVIEWED, scoring.HIGH_DISAGREEMENT, scoring.LOW_CONFIDENCE)
-FLAGS = (*STORED_FLAGS, NEAR_CUT)
 
 SORTS = ("rank", "calibrated", "mean", "reviews", "disagreement")
 DEFAULT_SORT = "rank"

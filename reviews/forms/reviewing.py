@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cfp import queries as cfp_queries
 from reviews.forms import inputs
+from reviews.queries import queue
 from reviews.services import reviews
 
 # The empty choice comes first and is what a new review shows: without it the browser sends the
@@ -97,36 +98,33 @@ class ReviewForm(forms.Form):
         )
 
 
+STATUS_CHOICES = [
+    ("", _("Any status")),
+    (queue.QueueStatus.TODO, _("To do")),
+    (queue.QueueStatus.DONE, _("Done")),
+    (queue.QueueStatus.ABSTAINED, _("Abstained")),
+    (queue.QueueStatus.CHANGED, _("Changed since my review")),
+]
+ORDERING_CHOICES = [
+    ("", _("To do first")),
+    ("title", _("Title, A to Z")),
+    ("-title", _("Title, Z to A")),
+    ("format", _("Format")),
+    ("track", _("Track")),
+    ("language", _("Language")),
+    ("submitted", _("Oldest first")),
+    ("-submitted", _("Newest first")),
+]
+
+
 class QueueFilterForm(forms.Form):
     """Parses the queue's filters; unknown values are ignored rather than refused."""
 
     track = forms.ChoiceField(required=False)
     format = forms.ChoiceField(required=False)
     language = forms.ChoiceField(required=False)
-    status = forms.ChoiceField(
-        required=False,
-        choices=[
-            ("", _("Any status")),
-            ("todo", _("To do")),
-            ("done", _("Done")),
-            ("abstained", _("Abstained")),
-            ("changed", _("Changed since my review")),
-        ],
-    )
-    ordering = forms.ChoiceField(
-        label=_("Order"),
-        required=False,
-        choices=[
-            ("", _("To do first")),
-            ("title", _("Title, A to Z")),
-            ("-title", _("Title, Z to A")),
-            ("format", _("Format")),
-            ("track", _("Track")),
-            ("language", _("Language")),
-            ("submitted", _("Oldest first")),
-            ("-submitted", _("Newest first")),
-        ],
-    )
+    status = forms.ChoiceField(required=False, choices=STATUS_CHOICES)
+    ordering = forms.ChoiceField(label=_("Order"), required=False, choices=ORDERING_CHOICES)
 
     def __init__(self, *args: Any, call: cfp_queries.CallSummary, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -156,9 +154,8 @@ def queue_filters(data: Any) -> dict[str, str]:
     them; a value the queue form would refuse simply matches nothing there.
     """
     out = {k: str(data.get(k, ""))[:60] for k in QUEUE_FIELDS}
-    for name in ("status", "ordering"):
-        known = {str(value) for value, _label in QueueFilterForm.base_fields[name].choices}  # type: ignore[attr-defined]
-        if out[name] not in known:
+    for name, choices in (("status", STATUS_CHOICES), ("ordering", ORDERING_CHOICES)):
+        if out[name] not in {value for value, _label in choices}:
             out[name] = ""
     return out
 
