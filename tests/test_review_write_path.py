@@ -37,7 +37,7 @@ SPACE = st.sampled_from(["", " ", "  ", "\n", "\t "])
 COMMENT = st.tuples(
     SPACE,
     st.text(
-        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+        alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00"),
         max_size=120,
     ),
     SPACE,
@@ -110,7 +110,10 @@ def _save(w: dict[str, Any], on: str, review: dict[str, Any] | None) -> None:
 
 
 def _row(proposal: cfp_models.Proposal) -> tuple[Any, ...]:
-    return models.Review.objects.filter(proposal=proposal).values_list(*COMPARED).get()
+    row: tuple[Any, ...] = (
+        models.Review.objects.filter(proposal=proposal).values_list(*COMPARED).get()
+    )
+    return row
 
 
 @settings(
