@@ -6,9 +6,7 @@ Inside the cfp app, import the module you need (``from cfp.services import propo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from cfp.domain import answers, leaks, tokens
+from cfp.domain import answers, tokens
 from cfp.outbox import MAX_ATTEMPTS, queue_email, requeue_unsent_email, send_email
 from cfp.services.accounts import (
     UnableToSignUp,
@@ -82,17 +80,6 @@ token_hash = tokens.token_hash
 new_token = tokens.new_token
 
 
-def scan_fields(
-    *, fields: dict[str, str], speakers: Sequence[leaks.SpeakerIdentity]
-) -> tuple[dict[str, str], list[dict[str, object]]]:
-    """Redacted text per field and the findings as stored: ``preview_redaction`` as JSON values.
-
-    For callers not yet switched to ``preview_redaction`` / ``store_texts``.
-    """
-    result = preview_redaction(fields=fields, speakers=speakers)
-    return result.redacted_json(), result.findings_json()
-
-
 __all__ = [
     "INVALID_INVITE",
     "MAX_ATTEMPTS",
@@ -148,7 +135,6 @@ __all__ = [
     "save_question",
     "save_speaker_profile",
     "save_track",
-    "scan_fields",
     "send_email",
     "sign_up",
     "store_texts",

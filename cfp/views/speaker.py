@@ -16,8 +16,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from cfp import services
-from cfp.domain import markdown
-from cfp.domain.findings import StoredFinding, parse_all
+from cfp.domain import editing, markdown
+from cfp.domain.findings import StoredFinding
 from cfp.forms import cospeakers as cospeaker_forms
 from cfp.forms import proposals as proposal_forms
 from cfp.queries import calls
@@ -25,6 +25,7 @@ from cfp.queries import cospeakers as cospeaker_queries
 from cfp.queries import findings as finding_queries
 from cfp.queries import proposals as proposal_queries
 from cfp.queries import questions as question_queries
+from cfp.services import texts
 from cfp.views.public import call_or_404
 from common.htmx import HtmxHttpRequest
 from common.render import page, user_id
@@ -118,8 +119,11 @@ def detail_page(
             stored = question_queries.my_answers(proposal_id=proposal.id, user_id=user_id(request))
             initial.update(proposal_forms.answers_initial(questions, stored))
         form = proposal_forms.ProposalForm(call=call, questions=questions, initial=initial)
-    is_open = call.is_open(now) or bool(
-        proposal.reopened_until and call.opens_at <= now < proposal.reopened_until
+    is_open = editing.is_editable(
+        opens_at=call.opens_at,
+        closes_at=call.closes_at,
+        reopened_until=proposal.reopened_until,
+        now=now,
     )
     return page(
         request,
@@ -201,8 +205,7 @@ def scan_preview(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             name=request.user.first_name or "",  # type: ignore[union-attr]
             email=request.user.email or "",  # type: ignore[union-attr]
         )
-        _redacted, raw = services.scan_fields(fields=form.texts(), speakers=identities)
-        found = parse_all(raw)
+        found = texts.preview_redaction(fields=form.texts(), speakers=identities).findings
     findings = finding_queries.speaker_findings(
         findings=found, questions=questions, phase=call.phase
     )
