@@ -120,7 +120,7 @@ def call_progress(
         day = dt.date.fromisoformat(day_text)
         per_day[day] = per_day.get(day, 0) + n
         if state not in cfp_models.IN_CALL_STATES:
-            withdrawn += n
+            withdrawn += n if state == cfp_models.ProposalState.WITHDRAWN else 0
             continue
         live += n
         done += scored
