@@ -7,9 +7,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cfp.domain import languages as talk_languages
 from reviews.domain import scoring
 from reviews.domain import shortlist as rules
-from reviews.forms import inputs
 
 
 class AssignForm(forms.Form):
@@ -91,7 +91,7 @@ class ShortlistForm(forms.Form):
         fields["track"].choices = [("", _("Any track")), *tracks]
         fields["format"].choices = [("", _("Any format")), *formats]
         fields["language"].choices = [("", _("Any language"))] + [
-            (code, inputs.language_name(code)) for code in languages
+            (code, talk_languages.language_name(code)) for code in languages
         ]
         fields["level"].choices = [("", _("Any level")), *levels]
         fields["decision"].choices = [("", _("Any decision")), *decisions]

@@ -1,9 +1,8 @@
-"""Input cleaning shared by the app's forms: text without NUL characters, language names."""
+"""Input cleaning shared by the app's forms: text without NUL characters."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 
@@ -12,10 +11,3 @@ def clean_text(value: str) -> str:
     if "\x00" in value:
         raise ValidationError(_("The text contains a NUL character; remove it and try again."))
     return value.strip()
-
-
-def language_name(code: str) -> str:
-    try:
-        return str(get_language_info(code)["name_local"])
-    except KeyError:
-        return code

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
+from cfp.domain import languages as talk_languages
 from reviews.forms import inputs
 from reviews.services import invitations
 
@@ -72,5 +73,7 @@ class AcceptInvitationForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         fields: dict[str, Any] = self.fields
-        fields["languages"].choices = [(code, inputs.language_name(code)) for code in languages]
+        fields["languages"].choices = [
+            (code, talk_languages.language_name(code)) for code in languages
+        ]
         fields["tracks"].choices = list(tracks)

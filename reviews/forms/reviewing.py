@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cfp import queries as cfp_queries
+from cfp.domain import languages as talk_languages
 from reviews.forms import inputs
 from reviews.queries import queue
 from reviews.services import reviews
@@ -134,7 +135,7 @@ class QueueFilterForm(forms.Form):
             (f.slug, f.name) for f in call.formats
         ]
         fields["language"].choices = [("", _("Any language"))] + [
-            (code, inputs.language_name(code)) for code in call.languages
+            (code, talk_languages.language_name(code)) for code in call.languages
         ]
 
     def values(self) -> dict[str, str]:
