@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
@@ -40,16 +40,19 @@ class ScoringTarget:
     level: str
 
 
+def _assignment(*, reviewer_id: int, code: str) -> QuerySet[models.Assignment]:
+    """The reviewer's assignment to the live proposal ``code`` (narrowed to a call by callers)."""
+    return models.Assignment.objects.filter(
+        cfp_models.in_call("proposal__"), reviewer_id=reviewer_id, proposal__code=code
+    )
+
+
 def scoring_target(
     *, call_id: int, reviewer_id: int, code: str, phase: Phase
 ) -> ScoringTarget | None:
     a = (
-        models.Assignment.objects.filter(
-            cfp_models.in_call("proposal__"),
-            reviewer_id=reviewer_id,
-            proposal__code=code,
-            proposal__call_id=call_id,
-        )
+        _assignment(reviewer_id=reviewer_id, code=code)
+        .filter(proposal__call_id=call_id)
         .select_related("proposal__format", "proposal__track")
         .first()
     )
@@ -83,13 +86,8 @@ def score_target(*, slug: str, reviewer_id: int, code: str) -> ScoreTarget | Non
         role=cfp_models.Role.REVIEWER, call_id=OuterRef("proposal__call_id"), user_id=reviewer_id
     )
     row = (
-        models.Assignment.objects.filter(
-            cfp_models.in_call("proposal__"),
-            reviewer_id=reviewer_id,
-            proposal__code=code,
-            proposal__call__slug=slug,
-            proposal__call__archived_at__isnull=True,
-        )
+        _assignment(reviewer_id=reviewer_id, code=code)
+        .filter(proposal__call__slug=slug, proposal__call__archived_at__isnull=True)
         .filter(Exists(is_reviewer))
         .values("proposal_id", "proposal__call_id", "proposal__version")
         .first()
