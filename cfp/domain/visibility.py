@@ -58,51 +58,31 @@ class Phase:
         return not self.chairs_blind or self.identities_revealed
 
 
-# (viewer, part) → shown to a chair who knows identities / shown otherwise.
-# A chair's column has two entries: (while chairs are blind, once they know who the speakers are).
-_SPEAKER: dict[Part, Shown] = {
-    Part.CONTENT: Shown.RAW,
-    Part.FINDING_TEXT: Shown.RAW,
-    Part.SPEAKER_IDENTITY: Shown.RAW,
-    Part.PROGRAMME_ATTRIBUTES: Shown.RAW,
-    Part.CHAIRS_ONLY_ANSWERS: Shown.RAW,
-    Part.SELF_IDENTIFICATION: Shown.HIDDEN,
+# One row per part; the columns are who is looking. A chair has two columns: while chairs are
+# blind (and identities not yet revealed), and once they know who the speakers are. A new role
+# is a new column here.
+#                                  speaker  reviewer  blind chair  seeing chair
+_TABLE: dict[Part, tuple[Shown, Shown, Shown, Shown]] = {
+    Part.CONTENT: (Shown.RAW, Shown.REDACTED, Shown.REDACTED, Shown.RAW),
+    Part.FINDING_TEXT: (Shown.RAW, Shown.HIDDEN, Shown.HIDDEN, Shown.RAW),
+    Part.SPEAKER_IDENTITY: (Shown.RAW, Shown.HIDDEN, Shown.HIDDEN, Shown.RAW),
+    Part.PROGRAMME_ATTRIBUTES: (Shown.RAW, Shown.HIDDEN, Shown.HIDDEN, Shown.RAW),
+    Part.CHAIRS_ONLY_ANSWERS: (Shown.RAW, Shown.HIDDEN, Shown.HIDDEN, Shown.RAW),
+    Part.SELF_IDENTIFICATION: (Shown.HIDDEN, Shown.HIDDEN, Shown.HIDDEN, Shown.HIDDEN),
 }
-_REVIEWER: dict[Part, Shown] = {
-    Part.CONTENT: Shown.REDACTED,
-    Part.FINDING_TEXT: Shown.HIDDEN,
-    Part.SPEAKER_IDENTITY: Shown.HIDDEN,
-    Part.PROGRAMME_ATTRIBUTES: Shown.HIDDEN,
-    Part.CHAIRS_ONLY_ANSWERS: Shown.HIDDEN,
-    Part.SELF_IDENTIFICATION: Shown.HIDDEN,
-}
-_BLIND_CHAIR: dict[Part, Shown] = {
-    Part.CONTENT: Shown.REDACTED,
-    Part.FINDING_TEXT: Shown.HIDDEN,
-    Part.SPEAKER_IDENTITY: Shown.HIDDEN,
-    Part.PROGRAMME_ATTRIBUTES: Shown.HIDDEN,
-    Part.CHAIRS_ONLY_ANSWERS: Shown.HIDDEN,
-    Part.SELF_IDENTIFICATION: Shown.HIDDEN,
-}
-_SEEING_CHAIR: dict[Part, Shown] = {
-    Part.CONTENT: Shown.RAW,
-    Part.FINDING_TEXT: Shown.RAW,
-    Part.SPEAKER_IDENTITY: Shown.RAW,
-    Part.PROGRAMME_ATTRIBUTES: Shown.RAW,
-    Part.CHAIRS_ONLY_ANSWERS: Shown.RAW,
-    Part.SELF_IDENTIFICATION: Shown.HIDDEN,
-}
+
+
+def _column(viewer: Viewer, phase: Phase) -> int:
+    if viewer is Viewer.SPEAKER:
+        return 0
+    if viewer is Viewer.REVIEWER:
+        return 1
+    return 3 if phase.chairs_know_identities else 2
 
 
 def shown(*, viewer: Viewer, part: Part, phase: Phase) -> Shown:
     """How ``part`` of a proposal is shown to ``viewer`` while the call is in ``phase``."""
-    if viewer is Viewer.SPEAKER:
-        table = _SPEAKER
-    elif viewer is Viewer.REVIEWER:
-        table = _REVIEWER
-    else:
-        table = _SEEING_CHAIR if phase.chairs_know_identities else _BLIND_CHAIR
-    return table[part]
+    return _TABLE[part][_column(viewer, phase)]
 
 
 def sees(*, viewer: Viewer, part: Part, phase: Phase) -> bool:
