@@ -13,6 +13,7 @@ from django.utils import timezone
 from cfp import models as cfp_models
 from cfp import services as cfp_services
 from reviews import models as review_models
+from reviews.domain import textdiff
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -185,6 +186,86 @@ def test_the_old_version_is_redacted_before_it_is_compared() -> None:
     assert "Ottoline" not in body
     assert "Vranckx" not in body
     assert EMAIL not in body
+
+
+def _changes_section(body: str) -> str:
+    start = body.index('<section class="changes"')
+    return body[start : body.index("</section>", start)]
+
+
+def _counting_word_diff(
+    monkeypatch: pytest.MonkeyPatch, *, max_work: int = textdiff.MAX_WORK
+) -> list[str]:
+    """Replace the diff the screen calls with one that records each call (and `max_work`)."""
+    calls: list[str] = []
+    original = textdiff.word_diff
+
+    def counted(*, old: str, new: str, max_work: int = max_work) -> textdiff.Diff:
+        calls.append(new)
+        return original(old=old, new=new, max_work=max_work)
+
+    monkeypatch.setattr(textdiff, "word_diff", counted)
+    return calls
+
+
+def test_a_second_load_of_the_screen_does_not_compare_the_versions_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    client, c, _me, proposals = _world()
+    _score(client, c, proposals[0])
+    _edit(proposals[0], abstract=f"We cut page times by 80%. By {NAME}.")
+    calls = _counting_word_diff(monkeypatch)
+    url = reverse("reviews:screen", args=[c.slug, proposals[0].code])
+
+    first = client.get(url).content.decode()
+    after_first = len(calls)
+    second = client.get(url).content.decode()
+
+    assert after_first == 4  # title, abstract, description, notes
+    assert len(calls) == after_first
+    assert '<ins><span class="visually-hidden">added: </span>by 80%. </ins>' in second
+    assert _changes_section(first) == _changes_section(second)
+
+
+def test_a_new_version_is_compared_afresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    client, c, _me, proposals = _world()
+    _score(client, c, proposals[0])
+    _edit(proposals[0], abstract="We cut page times by 80%.")
+    url = reverse("reviews:screen", args=[c.slug, proposals[0].code])
+    client.get(url)
+    calls = _counting_word_diff(monkeypatch)
+
+    _edit(proposals[0], abstract="We cut page times by 90%.")
+    body = client.get(url).content.decode()
+
+    assert len(calls) == 4
+    assert '<ins><span class="visually-hidden">added: </span>by 90%.</ins>' in body
+
+
+def test_a_text_that_changed_too_much_is_shown_by_paragraph_and_the_screen_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    client, c, _me, proposals = _world()
+    _score(client, c, proposals[0])
+    _edit(proposals[0], abstract="Page times.\n\nWe cut them in half.")
+    # A budget too small for the words of this abstract but enough for its paragraphs.
+    _counting_word_diff(monkeypatch, max_work=30)
+
+    body = client.get(reverse("reviews:screen", args=[c.slug, proposals[0].code])).content.decode()
+
+    assert "Changes shown by paragraph: this text changed too much" in body
+    assert '<ins><span class="visually-hidden">added: </span>Page times.\n\n' in body
+
+
+def test_a_word_by_word_diff_does_not_say_it_is_by_paragraph() -> None:
+    client, c, _me, proposals = _world()
+    _score(client, c, proposals[0])
+    _edit(proposals[0], abstract=f"We cut page times by 80%. By {NAME}.")
+
+    body = client.get(reverse("reviews:screen", args=[c.slug, proposals[0].code])).content.decode()
+
+    assert "What changed since your review" in body
+    assert "Changes shown by paragraph" not in body
 
 
 def test_a_proposal_unchanged_since_my_review_shows_no_diff() -> None:

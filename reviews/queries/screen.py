@@ -7,9 +7,12 @@ policy gives a reviewer; "what changed since my review" compares redacted texts 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
@@ -141,21 +144,74 @@ def my_review(*, proposal_id: int, reviewer_id: int) -> MyReview | None:
 
 @dataclass(frozen=True, slots=True)
 class FieldChange:
-    """One reviewer-visible field that changed, as a word diff of redacted texts."""
+    """One reviewer-visible field that changed, as a word diff of redacted texts.
+
+    `coarse`: the text changed too much for a word-by-word comparison within its budget, so
+    the segments are whole paragraphs (the screen says so).
+    """
 
     field: str
     segments: tuple[textdiff.Segment, ...]
+    coarse: bool = False
+
+
+# A diff depends only on its inputs, which the key hashes, so it never goes stale; the timeout
+# only lets the cache forget pairs nobody opens any more.
+DIFF_CACHE_SECONDS = 7 * 24 * 3600
+_DIFF_CACHE_FORMAT = 1
+
+
+def _diff_key(
+    *,
+    proposal_id: int,
+    number: int,
+    version: int,
+    inputs: Sequence[object],
+) -> str:
+    """(proposal, old version, new version) and a digest of every input of the comparison.
+
+    The digest covers the old version's texts, the speakers it is redacted with and the text the
+    reviewer sees now: a speaker who adds a name to their profile, or a phase that changes the
+    text shown, makes a new key rather than serving a diff made before the change.
+    """
+    digest = hashlib.sha256(
+        json.dumps(inputs, sort_keys=True, ensure_ascii=False).encode()
+    ).hexdigest()
+    return f"reviews:diff:{_DIFF_CACHE_FORMAT}:{proposal_id}:{number}:{version}:{digest}"
+
+
+def _diffs(
+    *, old_texts: dict[str, str], speakers: Sequence[leaks.SpeakerIdentity], current: dict[str, str]
+) -> tuple[FieldChange, ...]:
+    out = []
+    for field in proposal_text.FIELDS:
+        # Both the redaction made when the version was saved (the speakers as they were then,
+        # which catches a later rename) and today's speakers (which catches a name added to a
+        # profile after the save): either alone can leave a name in the old text.
+        before = leaks.redact_text(text=old_texts[field], speakers=speakers)
+        diff = textdiff.word_diff(old=before, new=current.get(field, "") or "")
+        if textdiff.changed(diff.segments):
+            out.append(
+                FieldChange(
+                    field=field, segments=textdiff.collapse(diff.segments), coarse=diff.coarse
+                )
+            )
+    return tuple(out)
 
 
 def changes_since(
-    *, proposal_id: int, number: int, current: dict[str, str]
+    *, proposal_id: int, number: int, version: int, current: dict[str, str]
 ) -> tuple[FieldChange, ...]:
-    """What changed between version `number` and `current` (the proposal's redacted text).
+    """What changed between version `number` and `current`, version `version` of the proposal
+    as the reviewer sees it (redacted or not, as the policy says).
 
     Old versions are stored as the speaker typed them: they are redacted here, with the
     proposal's speakers, before anything is compared, so the diff never shows an identity.
     A co-speaker taken off the proposal since may be named in the old text: speakers whose
     removal the audit log recorded are redacted too.
+
+    Redacting and comparing long texts is the expensive part of the screen, so the result is
+    computed once per version pair and kept in the cache (no query: the budget stays the same).
     """
     old = cfp_models.ProposalVersion.objects.filter(proposal_id=proposal_id, number=number).first()
     if old is None:
@@ -176,19 +232,38 @@ def changes_since(
             Q(proposal_links__proposal_id=proposal_id) | Q(pk__in=Subquery(removed))
         )
         .distinct()
+        .order_by("pk")
         .values_list("name", "email", "affiliation", "links")
     ]
     stored = old.redacted or {}
-    out = []
-    for field in proposal_text.FIELDS:
-        # Both the redaction made when the version was saved (the speakers as they were then,
-        # which catches a later rename) and today's speakers (which catches a name added to a
-        # profile after the save): either alone can leave a name in the old text.
-        before = leaks.redact_text(
-            text=stored[field] if field in stored else getattr(old, field) or "",
-            speakers=speakers,
+    old_texts = {
+        field: str(stored[field] or "") if field in stored else getattr(old, field) or ""
+        for field in proposal_text.FIELDS
+    }
+    key = _diff_key(
+        proposal_id=proposal_id,
+        number=number,
+        version=version,
+        inputs=[
+            old_texts,
+            [[s.name, s.email, s.affiliation, list(s.links)] for s in speakers],
+            {field: current.get(field, "") or "" for field in proposal_text.FIELDS},
+        ],
+    )
+    kept = cache.get(key)
+    if kept is not None:
+        return tuple(
+            FieldChange(
+                field=field,
+                segments=tuple(textdiff.Segment(op=op, text=text) for op, text in segments),
+                coarse=coarse,
+            )
+            for field, coarse, segments in kept
         )
-        segments = textdiff.word_diff(old=before, new=current.get(field, "") or "")
-        if textdiff.changed(segments):
-            out.append(FieldChange(field=field, segments=textdiff.collapse(segments)))
-    return tuple(out)
+    changes = _diffs(old_texts=old_texts, speakers=speakers, current=current)
+    cache.set(
+        key,
+        [[c.field, c.coarse, [[s.op, s.text] for s in c.segments]] for c in changes],
+        DIFF_CACHE_SECONDS,
+    )
+    return changes

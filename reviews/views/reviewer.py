@@ -80,6 +80,7 @@ def _screen_page(
         screen.changes_since(
             proposal_id=target.proposal_id,
             number=mine.proposal_version,
+            version=target.version,
             current={
                 "title": target.title,
                 "abstract": target.abstract,
