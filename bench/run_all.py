@@ -35,6 +35,12 @@ BARS = [
     ("Reviewer assignment 10,000 × 200", "< 10 s", ["assign.py"]),
     ("Diversity report, 10,000 proposals", "≤ 2 s", ["diversity_report.py"]),
     ("Diversity pages and service", "≤ 2 s, fixed queries", ["diversity_web.py"]),
+    ("Reviewer diff, 20,000-word reordered pair", "≤ 100 ms", ["diff_timing.py"]),
+    (
+        "Leak scan, ordinary vs pathological text",
+        "linear, worst ≤ 3× ordinary, ≤ 50 ms at 20k",
+        ["scan_timing.py"],
+    ),
 ]
 
 

@@ -19,15 +19,16 @@ import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 EQUAL = "equal"
 INSERT = "insert"
 DELETE = "delete"
 GAP = "gap"
 
-# Comparisons allowed for one field: about 20-50 ms of pure Python on our machines, and room for
-# some 400 changed words in a description before the paragraph view takes over.
-MAX_WORK = 100_000
+# Comparisons allowed for one field: some 20 ms of pure Python on a quiet machine, and room for
+# about 300 changed words in a description before the paragraph view takes over.
+MAX_WORK = 60_000
 
 _TOKEN = re.compile(r"\s+|\S+\s*")
 _PARAGRAPH_END = re.compile(r"\n[^\S\n]*\n")
@@ -60,6 +61,16 @@ class _OverBudget(Exception):
 def tokens(text: str) -> list[str]:
     """Words with their trailing whitespace; leading whitespace is a token of its own."""
     return _TOKEN.findall(text)
+
+
+def _words(text: str, toks: Sequence[str]) -> list[str]:
+    """Each token's word (str.split, at C speed; "" for leading whitespace), to compare by."""
+    words = text.split()
+    if text[:1].isspace():
+        words.insert(0, "")
+    if len(words) != len(toks):  # pragma: no cover - str.split and re's \s agree on whitespace
+        words = [t.strip() for t in toks]
+    return words
 
 
 def _merged(segments: Sequence[Segment]) -> tuple[Segment, ...]:
@@ -99,9 +110,11 @@ def _ids(*sequences: Sequence[str]) -> list[list[int]]:
 
 
 Block = tuple[int, int, int]
+# Words compare as strings, paragraphs as ids (a paragraph is long: one int comparison each).
+Key = TypeVar("Key", str, int)
 
 
-def _ends(a: Sequence[int], b: Sequence[int], budget: _Budget) -> tuple[int, int]:
+def _ends(a: Sequence[Key], b: Sequence[Key], budget: _Budget) -> tuple[int, int]:
     """The lengths of the common head and of the common tail (not overlapping the head)."""
     n, m = len(a), len(b)
     head = 0
@@ -115,10 +128,10 @@ def _ends(a: Sequence[int], b: Sequence[int], budget: _Budget) -> tuple[int, int
 
 
 def _trimmed(
-    a: Sequence[int],
-    b: Sequence[int],
+    a: Sequence[Key],
+    b: Sequence[Key],
     budget: _Budget,
-    middle: Callable[[Sequence[int], Sequence[int], _Budget], list[Block]],
+    middle: Callable[[Sequence[Key], Sequence[Key], _Budget], list[Block]],
 ) -> list[Block]:
     """Matching blocks: the common head and tail, and `middle`'s blocks for what lies between."""
     n, m = len(a), len(b)
@@ -133,7 +146,7 @@ def _trimmed(
     return blocks
 
 
-def _myers(a: Sequence[int], b: Sequence[int], budget: _Budget) -> list[Block]:
+def _myers(a: Sequence[Key], b: Sequence[Key], budget: _Budget) -> list[Block]:
     """(i, j, size) runs of a shortest edit script, by Myers' greedy forward search.
 
     Every diagonal visited and every pair of tokens compared is one unit of work; the search
@@ -295,14 +308,14 @@ def word_diff(*, old: str, new: str, max_work: int = MAX_WORK) -> Diff:
     """Segments that spell `new` through EQUAL and INSERT, and `old`'s words through EQUAL and
     DELETE; a replaced passage is its deletion followed by its insertion.
 
-    At most `max_work` comparisons in all. The word diff may spend what the paragraph diff
-    could need is set aside; past that the diff is by paragraph (`coarse=True`), and if even
-    that would not fit, the whole text is one removal and one insertion.
+    At most `max_work` comparisons in all. The word diff may spend all but what the paragraph
+    diff could need; past that the diff is by paragraph (`coarse=True`), and if even that would
+    not fit, the whole text is one removal and one insertion.
     """
     a, b = tokens(old), tokens(new)
-    ka, kb = _ids([t.strip() for t in a], [t.strip() for t in b])
-    a_starts, b_starts = _paragraph_starts(a), _paragraph_starts(b)
-    reserve = _patience_cost(len(a_starts), len(b_starts))
+    ka, kb = _words(old, a), _words(new, b)
+    # An upper bound on the paragraphs (each break holds two line breaks), counted at C speed.
+    reserve = _patience_cost(old.count("\n") // 2 + 1, new.count("\n") // 2 + 1)
     budget = _Budget(max_work - reserve)
     try:
         blocks = _trimmed(ka, kb, budget, _myers)
@@ -311,6 +324,7 @@ def word_diff(*, old: str, new: str, max_work: int = MAX_WORK) -> Diff:
     else:
         opcodes = _opcodes(blocks, len(a), len(b))
         return Diff(segments=_segments(a, b, opcodes), coarse=False, work=budget.used)
+    a_starts, b_starts = _paragraph_starts(a), _paragraph_starts(b)
     budget.limit = max_work
     pa, pb = _ids(_paragraph_keys(a, a_starts), _paragraph_keys(b, b_starts))
     try:
