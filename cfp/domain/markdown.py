@@ -21,13 +21,21 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
+from html.parser import HTMLParser
 from typing import Any
 
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-__all__ = ["ALLOWED_ATTRIBUTES", "ALLOWED_TAGS", "ALLOWED_URL_SCHEMES", "render_markdown"]
+__all__ = [
+    "ALLOWED_ATTRIBUTES",
+    "ALLOWED_TAGS",
+    "ALLOWED_URL_SCHEMES",
+    "blocks",
+    "render_markdown",
+    "visible_text",
+]
 
 ALLOWED_TAGS = frozenset(
     {
@@ -120,3 +128,52 @@ def render_plain(*, text: str) -> str:
     """Plain text (not Markdown) as escaped HTML, with its line breaks kept."""
     normalised = text.replace("\r\n", "\n").replace("\r", "\n")
     return html.escape(normalised).replace("\n", "<br>\n")
+
+
+def blocks(*, text: str) -> list[tuple[int, int]]:
+    """The (start, end) offsets in ``text`` of each top-level Markdown block (paragraph, list...).
+
+    The leak scanner redacts a whole block when its rendering still shows a speaker after the
+    findings are replaced (fail closed), so it needs to know where a block starts and ends.
+    """
+    starts = [0]
+    for line in text.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    spans = []
+    for token in _PARSER.parse(text):
+        if token.level == 0 and token.nesting != -1 and token.map is not None:
+            first, last = token.map
+            start, end = starts[min(first, len(starts) - 1)], starts[min(last, len(starts) - 1)]
+            spans.append((start, len(text[:end].rstrip("\n"))))
+    return spans
+
+
+class _VisibleText(HTMLParser):
+    """Text a browser shows for sanitised HTML, then every link target and title it carries."""
+
+    _BLOCKS = frozenset({"p", "br", "li", "pre", "blockquote", "tr", "td", "th", "hr", "h3"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.shown: list[str] = []
+        self.targets: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._BLOCKS or tag in {"h4", "h5", "h6"}:
+            self.shown.append("\n")
+        self.targets.extend(value for name, value in attrs if name in {"href", "title"} and value)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._BLOCKS or tag in {"h4", "h5", "h6"}:
+            self.shown.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        self.shown.append(data)
+
+
+def visible_text(*, html_text: str) -> str:
+    """What a reader of ``html_text`` sees: the text, then link targets and titles, one a line."""
+    parser = _VisibleText()
+    parser.feed(html_text)
+    parser.close()
+    return "".join(parser.shown) + "\n\n" + "\n".join(parser.targets)

@@ -84,6 +84,19 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "phrase then underscores": lambda n: "I built " + "_" * n + "a",
     "my name is, repeated": lambda n: "my name is " * n,
     "apostrophes": lambda n: "a'" * n + "'",
+    # What the shadow of the shown text decodes (issue 15).
+    "entity openings": lambda n: "&#" * n + "x",
+    "hex entity digits": lambda n: "&#x" + "f" * n,
+    "named entity letters": lambda n: "&" + "a" * n,
+    "broken percent escapes": lambda n: "%4" * n + "%",
+    "percent escapes": lambda n: "%41" * n + "%g",
+    "punycode label of hyphens": lambda n: "xn--" + "a-" * n + "!",
+    "backslashes": lambda n: "\\" * n + "\n",
+    "hyphenated line ends": lambda n: "a-" + " \t" * n + "\n" + " " * n + "1",
+    "stars and tildes": lambda n: "a*~" * n,
+    "right-to-left overrides": lambda n: "\u202ea" * n + "\u202c",
+    "invisible letters": lambda n: "a\u200b" * n,
+    "look-alike letters": lambda n: "Q\u0443" * n,
 }
 CASES = [pytest.param(shape, id=name) for name, shape in SHAPES.items()]
 
@@ -150,7 +163,7 @@ def test_the_walk_finds_the_scanner_patterns() -> None:
 
 def test_the_walk_reaches_every_module_of_the_scanner_that_compiles_patterns() -> None:
     walked = {name.rsplit(".", 1)[0].split("[")[0] for name in PATTERNS}
-    for module in ("folding", "names", "links", "affiliations", "phrases"):
+    for module in ("folding", "names", "links", "affiliations", "phrases", "visible"):
         assert f"cfp.domain.leaks.{module}" in walked
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 
+from cfp.domain import markdown
+from cfp.domain.leaks import visible
 from cfp.domain.leaks.affiliations import _affiliation_candidates
 from cfp.domain.leaks.folding import _fold_with_map, _Folded
 from cfp.domain.leaks.kinds import _SPECIFICITY, Finding, FindingKind, SpeakerIdentity
@@ -52,7 +54,13 @@ def _finding(text: str, start: int, end: int, kind: FindingKind) -> Finding:
 
 
 def scan(*, text: str, speakers: Sequence[SpeakerIdentity]) -> tuple[Finding, ...]:
-    """Every leak of the speakers' identity in `text`, sorted by start and non-overlapping."""
+    """Every leak of the speakers' identity in `text`, sorted by start and non-overlapping.
+
+    The text is read three ways: as typed, as shown (the shadow that undoes entities, invisible
+    and look-alike characters, markup splits; see `visible`), and as its letters alone. Then
+    the redacted text is rendered and read again; a block that still shows a speaker is
+    redacted whole (fail closed).
+    """
     if not text:
         return ()
     folded = _Folded(text, *_fold_with_map(text))
@@ -66,7 +74,78 @@ def scan(*, text: str, speakers: Sequence[SpeakerIdentity]) -> tuple[Finding, ..
     candidates.extend(_username_candidates(folded, usernames))
     candidates.extend(_affiliation_candidates(folded, speakers))
     candidates.extend(_phrase_candidates(folded))
-    return _merge(text, candidates)
+    candidates.extend(_shown_candidates(text, speakers, usernames, handles=True))
+    findings = _merge(text, candidates)
+    return _fail_closed(text, findings, speakers, usernames)
+
+
+def _shown_candidates(
+    text: str, speakers: Sequence[SpeakerIdentity], usernames: set[str], *, handles: bool
+) -> list[tuple[int, int, FindingKind]]:
+    """Identity evidence in the shadow of `text`, as spans of `text`."""
+    view = visible.shadow(text)
+    found = list(visible.token_candidates(view, speakers, usernames))
+    if view.text != text and view.text:
+        shown = _Folded(view.text, *_fold_with_map(view.text))
+        on_view: list[tuple[int, int, FindingKind]] = []
+        for speaker in speakers:
+            on_view.extend(_name_candidates(shown, _speaker_parts(speaker.name)))
+        on_view.extend(_email_candidates(shown))
+        if handles:
+            on_view.extend(_handle_candidates(shown))
+        on_view.extend(_link_candidates(shown, speakers, usernames))
+        on_view.extend(_username_candidates(shown, usernames))
+        on_view.extend(_affiliation_candidates(shown, speakers))
+        found.extend((*view.span(start, end), kind) for start, end, kind in on_view)
+    return found
+
+
+def _still_shown(
+    text: str, speakers: Sequence[SpeakerIdentity], usernames: set[str]
+) -> FindingKind | None:
+    """The kind of identity evidence a reader still sees in `text`, typed or rendered."""
+    for _, _, kind in _shown_candidates(text, speakers, usernames, handles=False):
+        return kind
+    # Rendering shows more than the shadow of the source only where links, images, reference
+    # definitions or autolinks move text around (`[Quux](…)worth`); that is worth its cost.
+    if any(sign in text for sign in _LINK_SIGNS):
+        shown = markdown.visible_text(html_text=markdown.render_markdown(text=text))
+        for _, _, kind in _shown_candidates(shown, speakers, usernames, handles=False):
+            return kind
+    return None
+
+
+_LINK_SIGNS = ("](", "][", "]:", "<")
+
+
+def _fail_closed(
+    text: str,
+    findings: tuple[Finding, ...],
+    speakers: Sequence[SpeakerIdentity],
+    usernames: set[str],
+) -> tuple[Finding, ...]:
+    """`findings`, plus whole blocks whose redaction still shows a speaker (then the text)."""
+    if (
+        not speakers
+        or _still_shown(redact(text=text, findings=findings), speakers, usernames) is None
+    ):
+        return findings
+    extra: list[tuple[int, int, FindingKind]] = []
+    for start, end in markdown.blocks(text=text) or [(0, len(text))]:
+        inside = [
+            Finding(f.kind, f.start - start, f.end - start, f.text)
+            for f in findings
+            if start <= f.start and f.end <= end
+        ]
+        kind = _still_shown(redact(text=text[start:end], findings=inside), speakers, usernames)
+        if kind is not None:
+            extra.append((start, end, kind))
+    spans = [(f.start, f.end, f.kind) for f in findings]
+    widened = _merge(text, [*spans, *extra])
+    kind = _still_shown(redact(text=text, findings=widened), speakers, usernames)
+    if kind is not None:
+        return _merge(text, [*spans, (0, len(text), kind)])
+    return widened
 
 
 def redact(*, text: str, findings: Sequence[Finding]) -> str:

@@ -1,0 +1,411 @@
+"""What a reader sees, not what the speaker typed: shadow texts that undo display tricks.
+
+A speaker who wants to be recognised can write a name so that the raw text no longer contains
+it while the page still shows it: HTML entities (``Quux&#119;orth``), invisible characters
+(zero-width space, soft hyphen, bidi controls), look-alike letters from other scripts
+(Cyrillic ``у`` for ``y``), Markdown that splits a word (``Quux**worth**``, a backslash or
+hyphenated line break), spaced letters (``Q u u x``), percent-escapes, entities and punycode in
+link targets. A *shadow* undoes all of these at once, keeping for every shadow character the
+source span it came from, so findings on the shadow redact the source.
+
+Two shadows are built:
+
+- the *joined* text: entities, backslash and percent escapes, punycode labels decoded; NFKC;
+  format characters (category Cf: zero-width, soft hyphen, bidi controls) and combining marks
+  dropped; look-alike letters folded to Latin; emphasis markers and line breaks inside a word
+  removed; a right-to-left override run put back in the order it is shown. Case is kept, so the
+  ordinary matchers (names in runs, links, addresses) run on it unchanged.
+- the *letters*: the joined text lower-cased with everything but letters removed, each letter
+  remembering whether a word started before it. A speaker's identity tokens (distinctive name
+  parts, initial+surname joins, usernames, distinctive affiliation words) are searched here as
+  plain substrings, which is what catches ``Q u u x w o r t h`` or ``ZQUUXWORTH``.
+
+Every loop here is a single pass over the text; the patterns have no nested quantifiers.
+"""
+
+from __future__ import annotations
+
+import bisect
+import html
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import unquote
+
+from cfp.domain.leaks.affiliations import _affiliation_pattern
+from cfp.domain.leaks.folding import _fold_with_map, fold
+from cfp.domain.leaks.kinds import FindingKind, SpeakerIdentity
+from cfp.domain.leaks.names import _name_tokens, _speaker_parts
+from cfp.domain.leaks.words import (
+    _COMMON_GIVEN_NAMES,
+    _COMMON_WORDS,
+    _LEGAL_SUFFIXES,
+    _NON_IDENTIFYING_AFFILIATIONS,
+    _words,
+)
+
+# Letters from other scripts (and Latin small capitals, IPA) that look like a Latin letter.
+# After Unicode's confusables.txt, limited to one look-alike letter each; NFKC already takes
+# care of full-width, mathematical and circled letters.
+_LOOK_ALIKES = dict(
+    zip(
+        # Cyrillic
+        "АВЕКМНОРСТУХЅІЇЈԚԜҮҺӀЁаеокрсухѕіїјԁԛԝүһӏёвнмтьԍ"
+        # Greek
+        "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧαβγεικνορτυχωϲϳ"
+        # Armenian
+        "ՕՍԼօսհոցզա"
+        # Latin small capitals and IPA
+        "ᴀʙᴄᴅᴇɢʜɪᴊᴋʟᴍɴᴏᴘʀꜱᴛᴜᴠᴡʏᴢɑɡɩȷ"
+        # Cherokee
+        "ᎪᏴᏟᎠᎬᏀᎻᎫᏦᏞᎷᏢᏚᎢᏙᏔᏃ"
+        # Cyrillic and Greek letters that pass for a Latin letter in most fonts
+        "пгшицηµμ",
+        "ABEKMHOPCTYXSIIJQWYhlEaeokpcyxsiijdqwyhlebhmtbg"
+        "ABEZHIKMNOPTYXabyeikvoptuxwcj"
+        "OULouhngqw"
+        "abcdeghijklmnoprstuvwyzagij"
+        "ABCDEGHJKLMPSTVWZ"
+        "nrwuunuu",
+        strict=True,
+    )
+)
+
+_LOOK_ALIKE_TABLE = str.maketrans(_LOOK_ALIKES)
+
+# Right-to-left override and embedding controls start a run that ends at PDF / PDI / a line.
+_RTL_OVERRIDE = "\u202e"
+_RUN_ENDS = "\u202c\u2069\n"
+
+# What the shown text does not show as typed: entities, percent-escapes, punycode host labels,
+# backslash escapes and hard breaks, a word hyphenated at the end of a line, emphasis and
+# strikethrough markers, anything outside ASCII, control characters. The rest is copied as is.
+_SPECIAL = re.compile(
+    r"&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z][A-Za-z0-9]{1,31});?"
+    r"|(?:%[0-9a-fA-F]{2})+"
+    r"|(?<![A-Za-z0-9-])[xX][nN]--[A-Za-z0-9-]{1,59}"
+    r"|\\[\n!-/:-@\[-`{-~]"
+    r"|(?<=[^\W\d_])-[ \t]*\n[ \t]*(?=[^\W\d_])"
+    r"|[*~]"
+    r"|[^\x00-\x7f]+"
+    r"|[\x00-\x08\x0b-\x1f\x7f]"
+)
+# Inline markup that never shows: emphasis and strikethrough markers.
+_INLINE_MARKERS = frozenset("*~")
+_DROPPED_CATEGORIES = frozenset({"Cf", "Mn", "Me", "Cc", "Zl", "Zp"})
+# Stand-ins for a right-to-left override and the end of its run while the shadow is built.
+_RUN_OPEN, _RUN_CLOSE = "\ue000", "\ue001"
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
+_NON_LETTERS = re.compile(r"[\W\d_]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Shadow:
+    """A text as shown, and where each of its characters came from in the source.
+
+    The map is kept per segment, not per character: a segment starting at shadow offset
+    ``offsets[i]`` either copies the source one to one from ``sources[i][0]`` (``aligned``) or
+    shows the whole source span ``sources[i]`` (an entity, an escape, a normalised letter).
+    """
+
+    text: str
+    offsets: list[int]
+    sources: list[tuple[int, int, bool]]  # source start, source end, aligned
+
+    def _source(self, index: int) -> tuple[int, int]:
+        segment = bisect.bisect_right(self.offsets, index) - 1
+        start, end, aligned = self.sources[segment]
+        if aligned:
+            at = start + index - self.offsets[segment]
+            return at, at + 1
+        return start, end
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        return self._source(start)[0], self._source(end - 1)[1]
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.out: list[str] = []
+        self.offsets: list[int] = []
+        self.sources: list[tuple[int, int, bool]] = []
+        self.length = 0
+
+    def _add(self, shown: str, start: int, end: int, *, aligned: bool) -> None:
+        if shown:
+            self.out.append(shown)
+            self.offsets.append(self.length)
+            self.sources.append((start, end, aligned))
+            self.length += len(shown)
+
+    def copy(self, text: str, start: int, end: int) -> None:
+        self._add(text[start:end], start, end, aligned=True)
+
+    def shown(self, piece: str, start: int, end: int) -> None:
+        """`piece` as shown: NFKC, no format characters or accents, look-alikes folded."""
+        kept = []
+        for ch in unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", piece)):
+            if ch == _RTL_OVERRIDE:
+                ch = _RUN_OPEN
+            elif ch in _RUN_ENDS:
+                ch = _RUN_CLOSE if ch != "\n" else ch
+            elif ch in _INLINE_MARKERS or (
+                unicodedata.category(ch) in _DROPPED_CATEGORIES and ch not in "\n\t"
+            ):
+                continue
+            kept.append(_LOOK_ALIKES.get(ch, ch))
+        self._add("".join(kept), start, end, aligned=False)
+
+    def letters_of(self, run: str, start: int) -> None:
+        """A run of other scripts: one aligned segment when nothing in it changes length."""
+        if (
+            unicodedata.is_normalized("NFKD", run)
+            and unicodedata.is_normalized("NFKC", run)
+            and not any(unicodedata.category(ch) in _DROPPED_CATEGORIES for ch in run)
+        ):
+            self._add(run.translate(_LOOK_ALIKE_TABLE), start, start + len(run), aligned=True)
+            return
+        for offset, ch in enumerate(run):
+            self.shown(ch, start + offset, start + offset + 1)
+
+
+def _decoded(match: re.Match[str]) -> str | None:
+    """What a special sequence shows, or None to keep it as typed."""
+    typed = match.group()
+    first = typed[0]
+    if first == "&":
+        decoded = html.unescape(typed)
+        return None if decoded == typed else decoded
+    if first == "%":
+        return unquote(typed, errors="replace")
+    if first in "xX":
+        try:
+            return typed.lower().encode("ascii").decode("idna")
+        except UnicodeError:
+            return None
+    if first == "\\":
+        return "" if typed[1] == "\n" else typed[1]
+    if first == "-" or first in _INLINE_MARKERS:
+        return ""  # a line-end hyphen inside a word, emphasis markers
+    return typed
+
+
+@lru_cache(maxsize=256)
+def shadow(text: str) -> Shadow:
+    """The joined shadow of `text` (see the module docstring)."""
+    built = _Builder()
+    position = 0
+    for match in _SPECIAL.finditer(text):
+        start, end = match.span()
+        built.copy(text, position, start)
+        if not match.group().isascii():
+            built.letters_of(match.group(), start)
+            position = end
+            continue
+        decoded = _decoded(match)
+        if decoded is None:
+            built.copy(text, start, end)
+        elif decoded:
+            built.shown(decoded, start, end)
+        position = end
+    built.copy(text, position, len(text))
+    view = Shadow("".join(built.out), built.offsets, built.sources)
+    if _RUN_OPEN in view.text or _RUN_CLOSE in view.text:
+        return _in_shown_order(view)
+    return view
+
+
+def _in_shown_order(view: Shadow) -> Shadow:
+    """Reverse the runs that a right-to-left override displays backwards."""
+    result: list[tuple[str, tuple[int, int]]] = []
+    run: list[tuple[str, tuple[int, int]]] | None = None
+    for index, ch in enumerate(view.text):
+        item = (ch, view.span(index, index + 1))
+        if ch in (_RUN_CLOSE, "\n") and run is not None:
+            result.extend(reversed(run))
+            run = None
+        if ch == _RUN_OPEN:
+            run = [] if run is None else run
+        elif ch == _RUN_CLOSE:
+            continue
+        elif run is not None:
+            run.append(item)
+        else:
+            result.append(item)
+    if run is not None:
+        result.extend(reversed(run))
+    return Shadow(
+        "".join(ch for ch, _ in result),
+        list(range(len(result))),
+        [(start, end, False) for _, (start, end) in result],
+    )
+
+
+# Latin letters that stand in for each other once look-alikes are folded (Cyrillic "у" is
+# shaped like "y" but passes for "u" in "Quuxworth"): tokens and text go through the same map.
+_SKELETON = str.maketrans({"y": "u"})
+
+
+def _skeleton(word: str) -> str:
+    return word.translate(_SKELETON)
+
+
+@dataclass(frozen=True, slots=True)
+class Letters:
+    """The letters of a shadow, folded and lower-cased, and where each word starts."""
+
+    text: str
+    word_starts: list[int]  # offsets in `text` where a word starts
+    folded_starts: list[int]  # the same words' offsets in the folded shadow
+    origin: list[int] | None  # folded shadow offset -> shadow offset, when they differ
+
+    def starts_word(self, index: int) -> bool:
+        if index >= len(self.text):
+            return True
+        found = bisect.bisect_left(self.word_starts, index)
+        return found < len(self.word_starts) and self.word_starts[found] == index
+
+    def any_word_start(self, start: int, end: int) -> bool:
+        """Whether a word starts strictly inside (start, end)."""
+        found = bisect.bisect_right(self.word_starts, start)
+        return found < len(self.word_starts) and self.word_starts[found] < end
+
+    def shadow_index(self, index: int) -> int:
+        word = bisect.bisect_right(self.word_starts, index) - 1
+        folded = self.folded_starts[word] + index - self.word_starts[word]
+        return folded if self.origin is None else self.origin[folded]
+
+
+def letters(view: Shadow) -> Letters:
+    folded, origin = _fold_with_map(view.text)
+    pieces: list[str] = []
+    word_starts: list[int] = []
+    folded_starts: list[int] = []
+    length = 0
+    for match in _LETTER_RUN.finditer(folded):
+        word_starts.append(length)
+        folded_starts.append(match.start())
+        pieces.append(match.group())
+        length += match.end() - match.start()
+    return Letters(_skeleton("".join(pieces)), word_starts, folded_starts, origin)
+
+
+# Words of an affiliation that say what kind of organisation it is, not which one.
+_GENERIC_ORGANISATION_WORDS = _words(
+    """
+    systems system solutions technologies technology tech labs lab laboratory laboratories group
+    software consulting consultants services service university univ institute institut college
+    school research foundation international global digital data analytics networks network
+    partners holdings industries industrial engineering enterprises enterprise studio studios
+    works agency media ventures capital bank insurance health hospital center centre national
+    federal department ministry council society association academy cloud computing computer
+    computers sciences science applied interactive innovations innovation products
+    corporation company companies the of and for de des la le di del der und et
+    """
+)
+_GENERIC_EMAIL_USERS = _words("info contact hello mail admin talks cfp team office support")
+
+
+def _letters_only(word: str) -> str:
+    return "".join(ch for ch in fold(text=word) if ch.isalpha())
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    kind: FindingKind
+    joined: bool  # two name parts written as one word ("zquuxworth"): counts only unbroken
+
+
+@lru_cache(maxsize=1024)
+def _tokens(speaker: SpeakerIdentity, usernames: tuple[str, ...]) -> dict[str, _Token]:
+    """What gives this speaker away, as skeletons of lower-case letters."""
+    tokens: dict[str, _Token] = {}
+
+    def add(word: str, kind: FindingKind, *, joined: bool = False) -> None:
+        tokens.setdefault(_skeleton(word), _Token(kind, joined))
+
+    parts = _speaker_parts(speaker.name)
+    strong = {_letters_only(v) for v, part in parts.items() if part.strong}
+    for word in strong:
+        if len(word) >= 4:
+            add(word, FindingKind.NAME)
+    named, _ = _name_tokens(speaker.name)
+    ordered = [
+        _letters_only(t)
+        for _, t in named
+        if fold(text=t) not in _COMMON_WORDS or fold(text=t) in strong
+    ]
+    ordered = [t for t in ordered if t]
+    if len(ordered) >= 2:
+        first, last = ordered[0], ordered[-1]
+        if last in strong or first in strong:
+            for joined in (first + last, first[0] + last, last + first, first + last[0]):
+                if len(joined) >= 5:
+                    add(joined, FindingKind.NAME, joined=True)
+    for user in usernames:
+        user = _letters_only(user)
+        if len(user) >= 4 and user not in _COMMON_WORDS and user not in _COMMON_GIVEN_NAMES:
+            add(user, FindingKind.HANDLE)
+    local = _letters_only(speaker.email.partition("@")[0])
+    if len(local) >= 4 and local not in _GENERIC_EMAIL_USERS and local not in _COMMON_WORDS:
+        add(local, FindingKind.EMAIL)
+    for word in distinctive_affiliation_words(speaker.affiliation):
+        add(word, FindingKind.AFFILIATION)
+    return tokens
+
+
+def distinctive_affiliation_words(affiliation: str) -> tuple[str, ...]:
+    """Words of an affiliation that name it ("initrode" in "Initrode Systems GmbH")."""
+    if _affiliation_pattern(affiliation) is None:
+        return ()
+    words = [_letters_only(w) for w in re.split(r"[\s,.&/()+-]+", affiliation)]
+    return tuple(
+        w
+        for w in words
+        if len(w) >= 4
+        and w not in _LEGAL_SUFFIXES
+        and w not in _GENERIC_ORGANISATION_WORDS
+        and w not in _COMMON_WORDS
+        and w not in _NON_IDENTIFYING_AFFILIATIONS
+    )
+
+
+# Tokens this long are evidence wherever they occur, even inside a longer word.
+_EMBEDDED_MINIMUM = 7
+
+
+def token_candidates(
+    view: Shadow, speakers: Sequence[SpeakerIdentity], usernames: Iterable[str]
+) -> Iterable[tuple[int, int, FindingKind]]:
+    """Each speaker token in the letters of `view`, as source spans.
+
+    A token may be split by anything that is not a letter (spaces, markup, line breaks); it
+    must start and end on a word boundary unless it is long enough to be evidence anywhere.
+    """
+    users = tuple(sorted(set(usernames)))
+    compact = _skeleton(_NON_LETTERS.sub("", fold(text=view.text)))
+    wanted = [
+        (token, what)
+        for speaker in speakers
+        for token, what in _tokens(speaker, users).items()
+        if token in compact
+    ]
+    if not wanted:
+        return
+    found = letters(view)
+    text = found.text
+    for token, what in wanted:
+        start = text.find(token)
+        while start != -1:
+            end = start + len(token)
+            bounded = found.starts_word(start) and found.starts_word(end)
+            if what.joined:
+                accepted = bounded and not found.any_word_start(start, end)
+            else:
+                accepted = bounded or len(token) >= _EMBEDDED_MINIMUM
+            if accepted:
+                first, last = found.shadow_index(start), found.shadow_index(end - 1)
+                yield view.span(first, last + 1)[0], view.span(last, last + 1)[1], what.kind
+            start = text.find(token, start + 1)
