@@ -13,27 +13,30 @@ from reviews.domain import shortlist as rules
 
 
 class _StableOrdering(django_filters.OrderingFilter):
-    """Orders by the chosen column, then by submission and code, so ties never reshuffle."""
+    """Orders by the chosen column, then by the reviewer's shuffle (``r_order``) and code, so
+    ties never reshuffle and never fall into submission order."""
 
     def filter(self, qs: Any, value: Any) -> Any:
         if not value:
             return qs
         chosen = [self.get_ordering_value(param) for param in value]
-        return qs.order_by(*chosen, "proposal__submitted_at", "proposal__code")
+        return qs.order_by(*chosen, "r_order", "proposal__code")
 
 
-# The queue's orderings: public name -> column. No speaker field may ever appear here.
+# The queue's orderings: public name -> column. No speaker field may ever appear here, and no
+# submission time either: "oldest first" showed which proposals arrived one after another,
+# mostly one person's several proposals, side by side.
 QUEUE_ORDERINGS = (
     ("r_title", "title"),
     ("proposal__format__name", "format"),
     ("proposal__track__name", "track"),
     ("proposal__language", "language"),
-    ("proposal__submitted_at", "submitted"),
 )
 
 
 class QueueFilter(django_filters.FilterSet):
-    """Filters over the reviewer's assignments; the queryset must annotate ``r_title``."""
+    """Filters over the reviewer's assignments; the queryset must annotate ``r_title`` and
+    alias ``r_order`` (``queries.queue.order_key_column``)."""
 
     track = django_filters.CharFilter(field_name="proposal__track__slug")
     format = django_filters.CharFilter(field_name="proposal__format__slug")

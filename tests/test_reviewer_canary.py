@@ -35,7 +35,7 @@ SYLLABLES = ("zor", "vex", "quil", "thra", "brin", "mok", "dral", "fyn", "gux", 
 ENDINGS = ("ax", "wyn", "ott", "ique", "usk", "ehl")
 # Words that name programme attributes: a reviewer page must not even mention them.
 PROGRAMME_WORDS = ("first-time", "first time", "mentor", "additional language", "region")
-ORDERINGS = ("", "title", "-title", "format", "track", "language", "submitted", "-submitted")
+ORDERINGS = ("", "title", "-title", "format", "track", "language")
 STATUSES = ("", "todo", "done", "abstained", "changed")
 
 

@@ -1,20 +1,28 @@
-"""The reviewer's queue: filters and orderings over htmx, and "next" staying inside them."""
+"""The reviewer's queue: filters and orderings over htmx, and "next" staying inside them.
+
+Rows the reviewer does not order follow their own shuffle (``queue.order_key``), never the
+order of submission: ``_shuffled`` says where the tests expect them.
+"""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from cfp import models as cfp_models
+from cfp import queries as cfp_queries
 from cfp import services as cfp_services
 from reviews import models as review_models
+from reviews.queries import queue
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +51,12 @@ def _world(specs: list[tuple[str, str, str]]) -> tuple[Client, cfp_models.Call, 
 
 def _codes(response: Any) -> list[str]:
     return ROW.findall(response.content.decode())
+
+
+def _shuffled(codes: list[str], reviewer: str = "rita") -> list[str]:
+    """The codes in the reviewer's own shuffle: the order rows have where nothing else decides."""
+    reviewer_id = get_user_model().objects.get(username=reviewer).pk
+    return sorted(codes, key=lambda code: queue.order_key(reviewer_id=reviewer_id, code=code))
 
 
 def _score(client: Client, c: cfp_models.Call, code: str) -> None:
@@ -77,7 +91,7 @@ def test_filters_return_only_the_matching_rows_in_the_htmx_fragment(
     response = client.get(reverse("reviews:queue", args=[c.slug]), query, headers=HX)
 
     assert "<html" not in response.content.decode()
-    assert _codes(response) == [codes[i] for i in expected]
+    assert _codes(response) == _shuffled([codes[i] for i in expected])
 
 
 def test_the_status_filter_shows_only_proposals_in_that_state() -> None:
@@ -88,7 +102,7 @@ def test_the_status_filter_shows_only_proposals_in_that_state() -> None:
     todo = client.get(reverse("reviews:queue", args=[c.slug]), {"status": "todo"}, headers=HX)
 
     assert _codes(done) == [codes[1]]
-    assert _codes(todo) == [codes[0], codes[2]]
+    assert _codes(todo) == _shuffled([codes[0], codes[2]])
 
 
 def test_a_proposal_changed_after_my_review_has_its_own_status() -> None:
@@ -115,10 +129,6 @@ def test_a_proposal_changed_after_my_review_has_its_own_status() -> None:
     [
         ("title", [1, 0, 2]),
         ("-title", [2, 0, 1]),
-        ("language", [0, 1, 2]),
-        ("track", [1, 0, 2]),
-        ("submitted", [0, 1, 2]),
-        ("-submitted", [2, 1, 0]),
     ],
 )
 def test_orderings_sort_the_rows(ordering: str, expected: list[int]) -> None:
@@ -129,13 +139,39 @@ def test_orderings_sort_the_rows(ordering: str, expected: list[int]) -> None:
     assert _codes(response) == [codes[i] for i in expected]
 
 
+@pytest.mark.parametrize("ordering", ["language", "track"])
+def test_ties_under_an_ordering_follow_the_reviewers_shuffle(ordering: str) -> None:
+    client, c, codes = _world(SPECS)
+
+    response = client.get(reverse("reviews:queue", args=[c.slug]), {"ordering": ordering})
+
+    # language: en, en, es; track: data, web, web.
+    expected = (
+        [*_shuffled([codes[0], codes[1]]), codes[2]]
+        if ordering == "language"
+        else [codes[1], *_shuffled([codes[0], codes[2]])]
+    )
+    assert _codes(response) == expected
+
+
+@pytest.mark.parametrize("ordering", ["submitted", "-submitted"])
+def test_the_queue_cannot_be_ordered_by_submission_time(ordering: str) -> None:
+    client, c, codes = _world(SPECS)
+
+    response = client.get(reverse("reviews:queue", args=[c.slug]), {"ordering": ordering})
+
+    assert response.status_code == 200
+    assert _codes(response) == _shuffled(codes)
+    assert 'value="submitted"' not in response.content.decode()
+
+
 def test_without_an_ordering_proposals_to_do_come_first() -> None:
     client, c, codes = _world(SPECS)
     _score(client, c, codes[0])
 
     response = client.get(reverse("reviews:queue", args=[c.slug]))
 
-    assert _codes(response) == [codes[1], codes[2], codes[0]]
+    assert _codes(response) == [*_shuffled([codes[1], codes[2]]), codes[0]]
 
 
 def test_an_unknown_filter_value_drops_that_filter_but_keeps_the_others() -> None:
@@ -146,7 +182,7 @@ def test_an_unknown_filter_value_drops_that_filter_but_keeps_the_others() -> Non
     )
 
     assert response.status_code == 200
-    assert _codes(response) == [codes[0], codes[2]]
+    assert _codes(response) == _shuffled([codes[0], codes[2]])
 
 
 def test_the_filter_form_pushes_its_url_and_swaps_only_the_queue() -> None:
@@ -202,6 +238,22 @@ def test_next_on_the_screen_stays_within_the_filters_and_their_order(
 
     value = codes[expected] if expected is not None else ""
     assert f'name="next_code" value="{value}"' in body.content.decode()
+
+
+def test_next_on_the_screen_follows_the_queue_as_the_page_shows_it() -> None:
+    client, c, codes = _world([(f"Talk {i}", "web", "en") for i in range(5)])
+    page = _codes(client.get(reverse("reviews:queue", args=[c.slug])))
+
+    nexts = [
+        re.search(
+            r'name="next_code" value="(\w*)"',
+            client.get(reverse("reviews:screen", args=[c.slug, code])).content.decode(),
+        )
+        for code in page
+    ]
+
+    assert page == _shuffled(codes)
+    assert [m.group(1) if m else None for m in nexts] == page[1:] + page[:1]
 
 
 def test_next_within_the_done_filter_walks_through_finished_proposals() -> None:
@@ -332,3 +384,96 @@ def test_a_reviewer_never_sees_another_reviewers_scores_or_notes() -> None:
         assert "OSCAR" not in text
         assert "oscar" not in text.lower()
     assert "checked" not in body
+
+
+# --- the default order reveals neither submission order nor who sent several ------------------
+
+
+def _one_speaker_after_another(
+    *, speakers: int, each: int, reviewers: int
+) -> tuple[cfp_models.Call, list[str], list[int]]:
+    """Each speaker sends `each` proposals one after another; every reviewer gets all of them.
+
+    Returns the call, the speaker of each code in submission order, and the reviewers' ids.
+    """
+    c = factories.call("pycon")
+    proposals = []
+    for s in range(speakers):
+        owner = factories.user(f"speaker{s}")
+        proposals += [factories.proposal(c, owner, title=f"Talk {s}.{i}") for i in range(each)]
+    reviewer_ids = []
+    for r in range(reviewers):
+        reviewer = factories.user(f"reviewer{r}")
+        factories.member(c, reviewer, "reviewer")
+        review_models.Assignment.objects.bulk_create(
+            review_models.Assignment(proposal=p, reviewer=reviewer, created_at=timezone.now())
+            for p in proposals
+        )
+        reviewer_ids.append(reviewer.pk)
+    return c, [p.code for p in proposals], reviewer_ids
+
+
+def _queue_codes(c: cfp_models.Call, reviewer_id: int) -> list[str]:
+    phase = cfp_queries.call_phase(call_id=c.pk)
+    assert phase is not None
+    q = queue.reviewer_queue(call_id=c.pk, reviewer_id=reviewer_id, phase=phase)
+    return [row.code for row in q.rows]
+
+
+def _same_speaker_neighbours(codes: list[str], speaker_of: dict[str, int]) -> int:
+    return sum(speaker_of[a] == speaker_of[b] for a, b in itertools.pairwise(codes))
+
+
+def test_one_speakers_proposals_are_neighbours_in_the_queue_no_more_often_than_by_chance() -> None:
+    speakers, each, reviewers = 4, 3, 40
+    c, submitted, reviewer_ids = _one_speaker_after_another(
+        speakers=speakers, each=each, reviewers=reviewers
+    )
+    speaker_of = {code: i // each for i, code in enumerate(submitted)}
+    n = len(submitted)
+    # In a uniformly shuffled queue each of the sum C(each, 2) same-speaker pairs sits side by
+    # side with probability 2/n: 2.0 neighbours a queue here (standard deviation 1.3, so 0.2
+    # for the mean of 40 queues). Submission order gives speakers * (each - 1) = 8.
+    by_chance = 2 * speakers * (each * (each - 1) // 2) / n
+    in_submission_order = _same_speaker_neighbours(submitted, speaker_of)
+
+    queues = [_queue_codes(c, r) for r in reviewer_ids]
+    mean = sum(_same_speaker_neighbours(q, speaker_of) for q in queues) / reviewers
+
+    assert in_submission_order == speakers * (each - 1), "the statistic can tell clustering"
+    assert mean < by_chance + 1.0, (mean, by_chance)
+    assert all(sorted(q) == sorted(submitted) for q in queues)
+
+
+def test_the_queue_is_not_in_submission_order_nor_its_reverse_for_any_reviewer() -> None:
+    c, submitted, reviewer_ids = _one_speaker_after_another(speakers=3, each=2, reviewers=20)
+
+    queues = [_queue_codes(c, r) for r in reviewer_ids]
+    first_places = sum(q[0] == submitted[0] for q in queues)
+
+    # 6! orders: a reviewer gets submission order (or its reverse) with probability 1/360.
+    assert sum(q in (submitted, submitted[::-1]) for q in queues) <= 1
+    # The first proposal submitted leads 1 queue in 6 by chance (3.3 of 20), never most of them.
+    assert first_places <= 10
+
+
+def test_a_reviewers_queue_order_is_the_same_on_every_load_and_differs_between_reviewers() -> None:
+    c, _, reviewer_ids = _one_speaker_after_another(speakers=4, each=3, reviewers=10)
+
+    first_loads = [_queue_codes(c, r) for r in reviewer_ids]
+    second_loads = [_queue_codes(c, r) for r in reviewer_ids]
+
+    assert first_loads == second_loads
+    # 12! orders: two reviewers sharing one happens about once in 10^8 runs.
+    assert len({tuple(q) for q in first_loads}) == len(reviewer_ids)
+
+
+def test_the_queue_order_depends_on_the_server_secret(settings: Any) -> None:
+    c, _, reviewer_ids = _one_speaker_after_another(speakers=4, each=3, reviewers=1)
+    before = _queue_codes(c, reviewer_ids[0])
+
+    settings.SECRET_KEY = "another-secret-key-" + "y" * 40
+    after = _queue_codes(c, reviewer_ids[0])
+
+    assert sorted(after) == sorted(before)
+    assert after != before

@@ -113,8 +113,6 @@ ORDERING_CHOICES = [
     ("format", _("Format")),
     ("track", _("Track")),
     ("language", _("Language")),
-    ("submitted", _("Oldest first")),
-    ("-submitted", _("Newest first")),
 ]
 
 

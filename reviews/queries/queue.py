@@ -2,13 +2,21 @@
 
 Returns frozen dataclasses, never ORM objects. Titles are the ones the blindness policy gives a
 reviewer (``queries.proposal_text``), selected in the database so the queue can sort by them.
+
+The queue never follows submission order: that would tell a reviewer which proposals came in
+one after another, which is mostly one person sending several. Rows the reviewer does not order
+(the default, and ties under a chosen ordering) follow a shuffle of their own (``order_key``).
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import CharField, F, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import SHA256, Concat
+from django.utils.crypto import salted_hmac
 
 from cfp import models as cfp_models
 from cfp.domain.visibility import Phase, Viewer
@@ -64,6 +72,41 @@ def assigned(*, call_id: int, reviewer_id: int) -> QuerySet[models.Assignment]:
     )
 
 
+def _shuffle_salt(reviewer_id: int) -> str:
+    # A keyed hash of the reviewer: without SECRET_KEY nobody can predict or recompute a queue's
+    # order, and two reviewers' orders are unrelated.
+    return salted_hmac("reviews.queue.order_key", str(reviewer_id)).hexdigest() + ":"
+
+
+def order_key(*, reviewer_id: int, code: str) -> str:
+    """Where a proposal falls in a reviewer's shuffle: stable for that reviewer, unrelated to
+    when or by whom it was submitted, and different for every reviewer.
+
+    ``order_key_column`` computes the same value in the database.
+    """
+    return hashlib.sha256((_shuffle_salt(reviewer_id) + code).encode()).hexdigest()
+
+
+class _SHA256(SHA256):
+    """Django's SHA256, but PostgreSQL's built-in ``sha256`` instead of pgcrypto's ``digest``
+    (an extension we do not install)."""
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return super().as_sql(
+            compiler,
+            connection,
+            template="ENCODE(SHA256(CONVERT_TO(%(expressions)s, 'UTF8')), 'hex')",
+            **extra_context,
+        )
+
+
+def order_key_column(*, reviewer_id: int, prefix: str = "proposal__") -> SHA256:
+    """``order_key`` as an SQL expression (Django gives SQLite a SHA256 function)."""
+    return _SHA256(
+        Concat(Value(_shuffle_salt(reviewer_id)), F(f"{prefix}code"), output_field=CharField())
+    )
+
+
 def _status(a: models.Assignment) -> str:
     version = getattr(a, "review_version", None)
     if version is None:
@@ -100,19 +143,21 @@ def reviewer_queue(
 ) -> Queue:
     """The reviewer's assigned proposals under the queue's filters and ordering.
 
-    Without an ordering, proposals that need work come first. The progress counts ignore the
-    filters: they describe the whole queue.
+    Without an ordering, proposals that need work come first, each group in the reviewer's own
+    shuffle (``order_key``), which also breaks ties under a chosen ordering. The progress counts
+    ignore the filters: they describe the whole queue.
     """
     title = proposal_text.column(viewer=Viewer.REVIEWER, phase=phase, prefix="proposal__")
     qs = (
         assigned(call_id=call_id, reviewer_id=reviewer_id)
         .annotate(r_title=title)
+        .alias(r_order=order_key_column(reviewer_id=reviewer_id))
         .only(*QUEUE_COLUMNS)
     )
     data = {"track": track, "format": format, "language": language, "ordering": ordering}
     filtered = filters.QueueFilter(data, queryset=qs).qs
     if not ordering:
-        filtered = filtered.order_by("proposal__submitted_at", "proposal__code")
+        filtered = filtered.order_by("r_order", "proposal__code")
     assignments = list(filtered)
     if track or format or language:
         everything = [
