@@ -265,7 +265,7 @@ def disguised(draw: st.DrawFn, token: str) -> str:
             token = token.translate(str.maketrans(CYRILLIC))
         elif trick == 1 and token.isalpha():
             token = token[:at] + _entity(token[at], draw(st.integers(0, 2))) + token[at + 1 :]
-        elif trick == 2:
+        elif trick == 2 and "&" not in token:  # not inside an entity: that shows it as typed
             token = token[:at] + draw(st.sampled_from(INVISIBLE)) + token[at:]
         elif trick == 3 and token.isalpha():
             mark = draw(st.sampled_from(["**", "*", "`", "_"]))

@@ -101,11 +101,12 @@ def _shown_candidates(
 
 
 def _still_shown(
-    text: str, speakers: Sequence[SpeakerIdentity], usernames: set[str]
+    text: str, speakers: Sequence[SpeakerIdentity], usernames: set[str], *, typed: bool = True
 ) -> FindingKind | None:
     """The kind of identity evidence a reader still sees in `text`, typed or rendered."""
-    for _, _, kind in _shown_candidates(text, speakers, usernames, handles=False):
-        return kind
+    if typed:
+        for _, _, kind in _shown_candidates(text, speakers, usernames, handles=False):
+            return kind
     # Rendering shows more than the shadow of the source only where links, images, reference
     # definitions or autolinks move text around (`[Quux](…)worth`); that is worth its cost.
     if any(sign in text for sign in _LINK_SIGNS):
@@ -125,10 +126,9 @@ def _fail_closed(
     usernames: set[str],
 ) -> tuple[Finding, ...]:
     """`findings`, plus whole blocks whose redaction still shows a speaker (then the text)."""
-    if (
-        not speakers
-        or _still_shown(redact(text=text, findings=findings), speakers, usernames) is None
-    ):
+    # Without findings the typed text is what `scan` just read: only its rendering is new.
+    redacted = redact(text=text, findings=findings)
+    if not speakers or _still_shown(redacted, speakers, usernames, typed=bool(findings)) is None:
         return findings
     extra: list[tuple[int, int, FindingKind]] = []
     for start, end in markdown.blocks(text=text) or [(0, len(text))]:

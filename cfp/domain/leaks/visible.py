@@ -83,14 +83,16 @@ _RUN_ENDS = "\u202c\u2069\n"
 # backslash escapes and hard breaks, a word hyphenated at the end of a line, emphasis and
 # strikethrough markers, anything outside ASCII, control characters. The rest is copied as is.
 _SPECIAL = re.compile(
-    r"&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z][A-Za-z0-9]{1,31});?"
+    # The leading class fails fast at the many positions where nothing special starts.
+    r"(?=[&%xX\\*~\x00-\x08\x0b-\x1f\x7f-\U0010ffff-])"
+    r"(?:&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z][A-Za-z0-9]{1,31});?"
     r"|(?:%[0-9a-fA-F]{2})+"
     r"|(?<![A-Za-z0-9-])[xX][nN]--[A-Za-z0-9-]{1,59}"
     r"|\\[\n!-/:-@\[-`{-~]"
     r"|(?<=[^\W\d_])-[ \t]*\n[ \t]*(?=[^\W\d_])"
     r"|[*~]"
     r"|[^\x00-\x7f]+"
-    r"|[\x00-\x08\x0b-\x1f\x7f]"
+    r"|[\x00-\x08\x0b-\x1f\x7f])"
 )
 # Inline markup that never shows: emphasis and strikethrough markers.
 _INLINE_MARKERS = frozenset("*~")
@@ -123,7 +125,9 @@ class Shadow:
         return start, end
 
     def span(self, start: int, end: int) -> tuple[int, int]:
-        return self._source(start)[0], self._source(end - 1)[1]
+        # min and max: inside a right-to-left run the first shown character comes last.
+        first, last = self._source(start), self._source(end - 1)
+        return min(first[0], last[0]), max(first[1], last[1])
 
 
 class _Builder:
@@ -257,9 +261,16 @@ class Letters:
     """The letters of a shadow, folded and lower-cased, and where each word starts."""
 
     text: str
-    word_starts: list[int]  # offsets in `text` where a word starts
-    folded_starts: list[int]  # the same words' offsets in the folded shadow
+    run_starts: list[int]  # offsets in `text` where a run of letters starts
+    folded_starts: list[int]  # the same runs' offsets in the folded shadow
     origin: list[int] | None  # folded shadow offset -> shadow offset, when they differ
+    word_starts: list[int]  # the run starts that begin a word (not only after markup)
+    hard_starts: list[int]  # the word starts after punctuation, not only after spaces
+
+    def hard_break_inside(self, start: int, end: int) -> bool:
+        """Whether punctuation (not only spaces and markup) separates letters in (start, end)."""
+        found = bisect.bisect_right(self.hard_starts, start)
+        return found < len(self.hard_starts) and self.hard_starts[found] < end
 
     def starts_word(self, index: int) -> bool:
         if index >= len(self.text):
@@ -273,23 +284,41 @@ class Letters:
         return found < len(self.word_starts) and self.word_starts[found] < end
 
     def shadow_index(self, index: int) -> int:
-        word = bisect.bisect_right(self.word_starts, index) - 1
-        folded = self.folded_starts[word] + index - self.word_starts[word]
+        run = bisect.bisect_right(self.run_starts, index) - 1
+        folded = self.folded_starts[run] + index - self.run_starts[run]
         return folded if self.origin is None else self.origin[folded]
+
+
+# Between two runs of letters these join them into one shown word: the underscores of
+# emphasis and the backticks of code spans are not shown, or not read as a space.
+_JOINING_MARKUP = "`_*~"
+# What may stand inside two joined name parts ("Z quuxworth", "Z.Quuxworth", "Z-Quuxworth").
+_SOFT_GAPS = " \t\n\\.-"
 
 
 def letters(view: Shadow) -> Letters:
     folded, origin = _fold_with_map(view.text)
     pieces: list[str] = []
-    word_starts: list[int] = []
+    run_starts: list[int] = []
     folded_starts: list[int] = []
+    word_starts: list[int] = []
+    hard_starts: list[int] = []
     length = 0
+    previous_end: int | None = None
     for match in _LETTER_RUN.finditer(folded):
-        word_starts.append(length)
+        gap = "" if previous_end is None else folded[previous_end : match.start()]
+        if previous_end is None or gap.strip(_JOINING_MARKUP):
+            word_starts.append(length)
+        if previous_end is None or gap.strip(_JOINING_MARKUP + _SOFT_GAPS):
+            hard_starts.append(length)
+        run_starts.append(length)
         folded_starts.append(match.start())
         pieces.append(match.group())
         length += match.end() - match.start()
-    return Letters(_skeleton("".join(pieces)), word_starts, folded_starts, origin)
+        previous_end = match.end()
+    return Letters(
+        _skeleton("".join(pieces)), run_starts, folded_starts, origin, word_starts, hard_starts
+    )
 
 
 # Words of an affiliation that say what kind of organisation it is, not which one.
@@ -402,10 +431,11 @@ def token_candidates(
             end = start + len(token)
             bounded = found.starts_word(start) and found.starts_word(end)
             if what.joined:
-                accepted = bounded and not found.any_word_start(start, end)
+                # "Z quuxworth" still joins; "@jdoe, jane@…" does not.
+                accepted = bounded and not found.hard_break_inside(start, end)
             else:
                 accepted = bounded or len(token) >= _EMBEDDED_MINIMUM
             if accepted:
                 first, last = found.shadow_index(start), found.shadow_index(end - 1)
-                yield view.span(first, last + 1)[0], view.span(last, last + 1)[1], what.kind
+                yield *view.span(first, last + 1), what.kind
             start = text.find(token, start + 1)
