@@ -38,7 +38,10 @@ whole real-talk corpus (8,966 abstracts) scans in about 1.5 s of CPU; see bench/
 
 The package, in reading order: ``kinds`` (what a finding is), ``folding``, ``words`` (the word
 lists), one module per kind of evidence (``names``, ``links`` for addresses, handles and links,
-``affiliations``, ``phrases``), and ``scanning`` (merge, redact). Callers use the names below.
+``affiliations``, ``phrases``), ``visible`` (the text as a reader sees it: entities, invisible
+and look-alike characters, markup splits, spaced letters undone, mapped back to the source), and
+``scanning`` (merge, the fail-closed re-check of the rendering, redact). Callers use the names
+below.
 """
 
 from __future__ import annotations
