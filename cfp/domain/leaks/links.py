@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -248,15 +249,23 @@ def _link_candidates(
         patterns.append(_URL)
     if _TLD_HINT.search(text):
         patterns.append(_BARE_DOMAIN)
-    claimed: list[tuple[int, int]] = []
+    # Spans already taken by an earlier pattern, sorted: one pattern's matches never overlap
+    # each other (finditer), so only a later pattern's match needs looking up, by bisection;
+    # a scan over every claimed span made many links quadratic.
+    claimed_starts: list[int] = []
+    claimed_ends: list[int] = []
     for pattern in patterns:
+        taken_starts, taken_ends = list(claimed_starts), list(claimed_ends)
         for match in pattern.finditer(text):
             start = match.start()
-            if any(a <= start < b for a, b in claimed):
+            i = bisect.bisect_right(taken_starts, start) - 1
+            if i >= 0 and start < taken_ends[i]:
                 continue
             url = _trim_url(match.group())
             end = start + len(url)
-            claimed.append((start, end))
+            at = bisect.bisect_right(claimed_starts, start)
+            claimed_starts.insert(at, start)
+            claimed_ends.insert(at, end)
             if names is None:
                 names = _url_names(speakers, usernames)
             if "." in url and _url_is_personal(url, names):
