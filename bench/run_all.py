@@ -41,6 +41,11 @@ BARS = [
         "linear, worst ≤ 3× ordinary, ≤ 50 ms at 20k",
         ["scan_timing.py"],
     ),
+    (
+        "Disguised identities reaching reviewers, per trick",
+        "0 leaked in every class",
+        ["leak_attacks.py"],
+    ),
 ]
 
 
