@@ -8,8 +8,12 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
+from django.template import loader
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cfp import outbox
+from cfp.domain import tokens
 from cfp.forms.fields import clean_text
 from common import redirects
 
@@ -68,7 +72,9 @@ class ConfirmAddressForm(forms.Form):
 
 
 class PlainPasswordResetForm(PasswordResetForm):
-    """Django's reset form, but its e-mail templates get the display name, not the User row."""
+    """Django's reset form, but its e-mail templates get the display name, not the User row, and
+    the e-mail is queued in the outbox (sent by the ``cfp.send_email`` task after commit, its
+    link dropped from the table once sent), never sent inside the request."""
 
     def send_mail(
         self,
@@ -81,11 +87,15 @@ class PlainPasswordResetForm(PasswordResetForm):
     ) -> None:
         user = context.pop("user", None)
         context["display_name"] = (getattr(user, "first_name", "") or "") if user else ""
-        super().send_mail(
-            subject_template_name,
-            email_template_name,
-            context,
-            from_email,
-            to_email,
-            html_email_template_name,
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        # One row per link: a second request makes a new token, so a new e-mail; the key holds
+        # only a digest of the token ("reset:" marks a body with a secret link).
+        digest = tokens.token_hash(str(context.get("token", "")))[:16]
+        outbox.queue_email(
+            key=f"reset:{getattr(user, 'pk', '')}:{digest}",
+            to=to_email,
+            subject=subject,
+            body=body,
+            now=timezone.now(),
         )
