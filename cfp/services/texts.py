@@ -122,7 +122,7 @@ def _save_redactions(proposals: Sequence[models.Proposal]) -> None:
     quote = connection.ops.quote_name
     # Only quoted names from the model's metadata go into the statement; values are parameters.
     sql = (
-        f"UPDATE {quote(meta.db_table)} SET {quote(redacted.column)} = %s, "  # noqa: S608
+        f"UPDATE {quote(meta.db_table)} SET {quote(redacted.column)} = %s, "  # noqa: S608  # nosec B608
         f"{quote(findings.column)} = %s WHERE {quote(meta.pk.column)} = %s"
     )
     rows = [
