@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from cfp.domain import leaks, markdown
 from cfp.domain.leaks import SpeakerIdentity
+from tests.domain import test_leaks
 
 # The checker ------------------------------------------------------------------------------------
 
@@ -192,33 +193,8 @@ def test_every_reviewer_visible_field_goes_through_the_same_check() -> None:
 # Properties over invented identities ------------------------------------------------------------
 
 SYLLABLES = ["zor", "vex", "qua", "lim", "bru", "dak", "fen", "wix", "tho", "gav", "plo", "kez"]
-FILLER = [
-    "the",
-    "parser",
-    "uses",
-    "a",
-    "cache",
-    "and",
-    "we",
-    "measure",
-    "latency",
-    "with",
-    "queues",
-    "while",
-    "users",
-    "wait",
-    "for",
-    "results",
-    "from",
-    "nine",
-    "workers",
-    "on",
-    "three",
-    "hosts",
-    "during",
-    "peak",
-    "traffic",
-]
+# The honest vocabulary of the scanner's own property tests.
+FILLER = test_leaks.FILLER_WORDS
 INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u200e", "\u2066"]
 CYRILLIC: dict[str, str | int | None] = {
     "a": "а",
