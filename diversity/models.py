@@ -8,6 +8,9 @@ Four kinds of rows, kept apart on purpose:
 * ``Question``: the questions a chair adds to one call (the default questions live in code
   below, so every installation has them without a data migration).
 * ``ReportSnapshot``: published report figures, aggregates only, never a person.
+* ``ReleaseRecord``: every published version of every report's self-identification tables, with
+  what its viewers know anyway (pseudonymous person keys, their stages, answer epoch tokens), for
+  the release audit (``diversity.domain.disclosure``). No answer; never shown or exported.
 * ``SnapshotBasis``: what the next snapshot must stay consistent with (the domain's
   ``funnel.PublishedReport``): pseudonymous unit keys, their funnel stages and who answered which
   question. It holds no answer, but it is still about people, so it is never shown, exported or
@@ -225,3 +228,22 @@ class SnapshotBasis(models.Model):
 
     snapshot = models.OneToOneField(ReportSnapshot, on_delete=models.CASCADE, related_name="+")
     data = models.JSONField(default=dict)
+
+
+class ReleaseRecord(models.Model):
+    """One published version of one report's self-identification tables, as its viewers know it:
+    ``disclosure.Release`` as JSON (``members``: person key -> stages; ``epochs``: question ->
+    person key -> epoch token; ``tables``: question -> [[answer, stage, count or null]]).
+
+    Every version is kept: the audit of the next release solves all of them together. Person
+    keys are pseudonyms shared across calls; a withdrawal re-keys them (``services.answers``).
+    Holds no answer, but it is about people: never shown, exported or registered in the admin.
+    """
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=ReportKind.choices)
+    published_at = models.DateTimeField()
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [models.Index(fields=["call", "published_at"])]
