@@ -210,6 +210,10 @@ class Proposal(models.Model):
     # the text is saved so that review pages never scan on the read path.
     redacted = models.JSONField(default=dict, blank=True)
     findings = models.JSONField(default=list, blank=True)
+    # ``redacted`` rendered as the HTML a reviewer reads (``cfp.domain.shown_html``), written with
+    # it by ``cfp.services.texts``, so the scoring screen does not parse Markdown on every load.
+    # NULL (or an older format) means "render it when shown".
+    shown_html = models.JSONField(null=True, blank=True)
     reopened_until = models.DateTimeField(null=True, blank=True)
     # What the speaker is told, written by the reviews app when chairs send decisions; kept here
     # so the submitter's pages read it without the cfp app depending on reviews.
