@@ -12,6 +12,7 @@ urlpatterns = [
     path("<slug:slug>/scan/", speaker.scan_preview, name="scan"),
     path("<slug:slug>/mine/", speaker.mine, name="mine"),
     path("<slug:slug>/mine/<str:code>/", speaker.mine_detail, name="mine_detail"),
+    path("<slug:slug>/mine/<str:code>/withdraw/", speaker.withdraw, name="withdraw"),
     path("<slug:slug>/mine/<str:code>/speakers/", cospeakers.speakers, name="speakers"),
     path("<slug:slug>/join/<str:token>/", cospeakers.join, name="join"),
 ]

@@ -141,7 +141,8 @@ def test_submitting_creates_a_proposal_and_redirects_to_it(
 
     proposal = models.Proposal.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == detail_url(call, proposal.code)
+    # The first proposal of this person: the page opens with the optional next steps.
+    assert response["Location"] == detail_url(call, proposal.code) + "?welcome=1"
     assert (proposal.owner_id, proposal.title, proposal.track.slug if proposal.track else "") == (
         sam.pk,
         "Caching without tears",
@@ -245,7 +246,7 @@ def test_withdrawing_marks_the_proposal_withdrawn(
 ) -> None:
     proposal = own_proposal(call, sam)
 
-    response = client.post(detail_url(call, proposal.code), {"action": "withdraw"})
+    response = client.post(reverse("cfp:withdraw", args=[call.slug, proposal.code]))
 
     proposal.refresh_from_db()
     assert response.status_code == 302
@@ -369,3 +370,89 @@ def test_the_call_page_runs_a_fixed_number_of_queries(
 
     assert response.status_code == 200
     assert len(response.context["call"].formats) == rows
+
+
+# --- after the first submission -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Caching without tears", "Ünïcode & <angle> “quotes”", "A title\twith  odd   spacing"],
+)
+def test_the_receipt_names_the_proposal_and_links_to_its_page(
+    client: Client,
+    call: models.Call,
+    django_capture_on_commit_callbacks: Any,
+    mailoutbox: list[Any],
+    title: str,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(submit_url(call), form_data(title=title))
+
+    proposal = models.Proposal.objects.get()
+    mail = mailoutbox[0]
+    one_line = " ".join(proposal.title.split())
+    assert one_line in mail.subject
+    assert proposal.title in mail.body
+    assert f"http://testserver{detail_url(call, proposal.code)}" in mail.body
+
+
+def test_the_first_submission_invites_to_the_profile_and_self_identification(
+    client: Client, call: models.Call
+) -> None:
+    response = client.post(submit_url(call), form_data(), follow=True)
+
+    html = response.content.decode()
+    card = html[html.index('id="next-steps"') :]
+    card = card[: card.index("</section>")]
+    assert f'href="{reverse("profile")}"' in card
+    assert f'href="{reverse("diversity:self_id")}"' in card
+    code = models.Proposal.objects.get().code
+    assert f'href="{detail_url(call, code)}">Not now' in card
+
+
+def test_not_now_and_later_submissions_show_no_invitation(
+    client: Client, call: models.Call
+) -> None:
+    first = client.post(submit_url(call), form_data())
+    not_now = client.get(first["Location"].split("?")[0]).content.decode()
+    second = client.post(submit_url(call), form_data(token="form-token-2", title="Another talk"))
+
+    assert 'id="next-steps"' not in not_now
+    assert "?" not in second["Location"]
+    assert 'id="next-steps"' not in client.get(second["Location"]).content.decode()
+
+
+@pytest.mark.parametrize("page", ["submit", "edit"])
+def test_no_empty_findings_box_above_the_form(
+    client: Client, call: models.Call, sam: Any, page: str
+) -> None:
+    url = submit_url(call) if page == "submit" else detail_url(call, own_proposal(call, sam).code)
+
+    html = client.get(url).content.decode()
+
+    box = html[html.index('<div id="findings"') :]
+    opening, rest = box.split(">", 1)
+    assert 'class="findings"' not in opening
+    assert rest.startswith("</div>")
+
+
+@pytest.mark.parametrize(
+    ("language", "level", "words"),
+    [
+        ("en", "intermediate", "English · intermediate"),
+        ("es", "beginner", "Español · beginner"),
+        ("en", "advanced", "English · advanced"),
+    ],
+)
+def test_language_and_level_are_words_on_the_speaker_pages(
+    client: Client, call: models.Call, sam: Any, language: str, level: str, words: str
+) -> None:
+    proposal = own_proposal(call, sam)
+    models.Proposal.objects.filter(pk=proposal.pk).update(language=language, level=level)
+
+    detail = client.get(detail_url(call, proposal.code)).content.decode()
+    mine = client.get(reverse("cfp:mine", args=[call.slug])).content.decode()
+
+    assert words in detail
+    assert words in mine

@@ -10,6 +10,7 @@ from django.db.models import Prefetch, Q
 from cfp import models
 from cfp.domain import leaks
 from cfp.domain.findings import StoredFinding, parse_all
+from cfp.domain.languages import language_name
 from cfp.queries.people import speaker_profile
 
 
@@ -29,6 +30,15 @@ class SpeakerRow:
     is_owner: bool = False
 
 
+def language_and_level(*, language: str, level: str) -> str:
+    """How the speaker's pages name a talk's language and level: "English · intermediate"."""
+    try:
+        level_word = str(models.Level(level).label).lower()
+    except ValueError:
+        level_word = level
+    return " · ".join(part for part in (language_name(language), level_word) if part)
+
+
 @dataclass(frozen=True, slots=True)
 class ProposalRow:
     code: str
@@ -41,6 +51,10 @@ class ProposalRow:
     submitted_at: dt.datetime
     updated_at: dt.datetime
     decision: str = ""
+
+    @property
+    def language_level(self) -> str:
+        return language_and_level(language=self.language, level=self.level)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +90,14 @@ class ProposalDetail:
     def decision_published(self) -> bool:
         return self.decision_sent_at is not None and bool(self.published_decision)
 
+    @property
+    def language_level(self) -> str:
+        return language_and_level(language=self.language, level=self.level)
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.state == models.ProposalState.WITHDRAWN
+
 
 def _proposal_row(p: models.Proposal) -> ProposalRow:
     return ProposalRow(
@@ -101,6 +123,26 @@ def my_proposals(*, user_id: int, call_slug: str) -> tuple[ProposalRow, ...]:
         .order_by("-submitted_at")
     )
     return tuple(_proposal_row(p) for p in rows)
+
+
+# The audit actions of a withdrawal and of its undoing (written by ``services.proposals``).
+WITHDRAWN_ACTION = "proposal.withdrawn"
+UNDONE_ACTION = "proposal.withdrawal_undone"
+
+
+def owned_count(*, user_id: int) -> int:
+    """How many proposals this person has submitted, in every call (withdrawn ones too)."""
+    return models.Proposal.objects.filter(owner_id=user_id).count()
+
+
+def withdrawn_at(*, proposal_id: int) -> dt.datetime | None:
+    """When the proposal was last withdrawn, from the audit log."""
+    return (
+        models.AuditEvent.objects.filter(proposal_id=proposal_id, action=WITHDRAWN_ACTION)
+        .order_by("-created_at", "-pk")
+        .values_list("created_at", flat=True)
+        .first()
+    )
 
 
 def _speaker_rows(p: models.Proposal) -> tuple[SpeakerRow, ...]:

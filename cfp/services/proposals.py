@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from cfp import models, outbox
 from cfp.domain import answers as answer_rules
 from cfp.domain import editing
+from cfp.queries import proposals as proposal_queries
 from cfp.services import audit, speakers, texts
 from common import codes
 
@@ -208,10 +209,30 @@ def _texts_to_scan(*, call_id: int, data: ProposalData) -> list[str]:
     return found
 
 
+def receipt_body(*, call_name: str, title: str, code: str, closes: str, url: str) -> str:
+    """The submission receipt: it names the proposal and links to its page (when known)."""
+    body = _(
+        "Thank you for submitting “%(title)s” to %(call)s.\n\n"
+        "Your proposal has the code %(code)s. You can edit or withdraw it until %(closes)s."
+    ) % {"title": title, "call": call_name, "code": code, "closes": closes}
+    if url:
+        body += "\n\n" + _("Your proposal: %(url)s") % {"url": url}
+    return body
+
+
 def submit_proposal(
-    *, call_slug: str, owner: AbstractBaseUser, data: ProposalData, token: str, now: dt.datetime
+    *,
+    call_slug: str,
+    owner: AbstractBaseUser,
+    data: ProposalData,
+    token: str,
+    now: dt.datetime,
+    mine_url: str = "",
 ) -> str:
     """Create a proposal; the same ``token`` twice (a double click) returns the first one.
+
+    ``mine_url`` is the absolute address of the call's "my proposals" page; the receipt links
+    to the proposal's own page under it (``<mine_url><code>/``).
 
     The leak scan runs before the transaction: on SQLite an open write transaction blocks
     every other writer, and the scanner's time grows with the text (issue 13).
@@ -224,7 +245,13 @@ def submit_proposal(
             speakers=[texts.identity(speakers.profile_or_new(owner))],
         )
     return _submit_proposal(
-        call_slug=call_slug, owner=owner, data=data, token=token, now=now, prescanned=prescanned
+        call_slug=call_slug,
+        owner=owner,
+        data=data,
+        token=token,
+        now=now,
+        prescanned=prescanned,
+        mine_url=mine_url,
     )
 
 
@@ -237,6 +264,7 @@ def _submit_proposal(
     token: str,
     now: dt.datetime,
     prescanned: texts.Prescanned,
+    mine_url: str,
 ) -> str:
     call = models.Call.objects.filter(slug=call_slug, archived_at__isnull=True).first()
     if call is None:
@@ -283,16 +311,16 @@ def _submit_proposal(
     outbox.queue_email(
         key=f"submitted:{proposal.code}",
         to=speaker.email,
-        subject=_("We received your proposal"),
-        body=_(
-            "Thank you for submitting to %(call)s.\n\n"
-            "Your proposal has the code %(code)s. You can edit it until %(closes)s."
-        )
-        % {
-            "call": call.name,
-            "code": proposal.code,
-            "closes": editing.local_time(when=call.closes_at, zone_name=call.timezone),
-        },
+        # One line, whatever the title holds: a mail header cannot carry a line break.
+        subject=_("We received your proposal “%(title)s”")
+        % {"title": " ".join(proposal.title.split())[:200]},
+        body=receipt_body(
+            call_name=call.name,
+            title=proposal.title,
+            code=proposal.code,
+            closes=editing.local_time(when=call.closes_at, zone_name=call.timezone),
+            url=f"{mine_url}{proposal.code}/" if mine_url else "",
+        ),
         now=now,
     )
     return proposal.code
@@ -414,11 +442,20 @@ def _update_proposal(
     return proposal.version
 
 
+WITHDRAWN_ACTION = proposal_queries.WITHDRAWN_ACTION
+UNDONE_ACTION = proposal_queries.UNDONE_ACTION
+
+
 @transaction.atomic
 def withdraw_proposal(*, call_slug: str, code: str, user_id: int, now: dt.datetime) -> None:
+    """Take the proposal out of the call (owner only); a second withdrawal changes nothing.
+
+    The audit row keeps the state it had, so ``undo_withdrawal`` can put it back.
+    """
     proposal = locked_for_speaker(call_slug=call_slug, code=code, user_id=user_id, owner_only=True)
     if proposal.state == models.ProposalState.WITHDRAWN:
         return
+    previous = proposal.state
     proposal.state = models.ProposalState.WITHDRAWN
     proposal.updated_at = now
     proposal.save(update_fields=["state", "updated_at"])
@@ -426,6 +463,56 @@ def withdraw_proposal(*, call_slug: str, code: str, user_id: int, now: dt.dateti
         call=proposal.call,
         proposal=proposal,
         actor_id=user_id,
-        action="proposal.withdrawn",
+        action=WITHDRAWN_ACTION,
+        data={"previous_state": previous},
         now=now,
     )
+
+
+def _state_before_withdrawal(proposal: models.Proposal) -> str:
+    """The state the latest withdrawal recorded; submitted for a withdrawal without one."""
+    data = (
+        models.AuditEvent.objects.filter(proposal=proposal, action=WITHDRAWN_ACTION)
+        .order_by("-created_at", "-pk")
+        .values_list("data", flat=True)
+        .first()
+    )
+    previous = (data or {}).get("previous_state") if isinstance(data, dict) else None
+    valid = {str(state) for state in models.ProposalState} - {models.ProposalState.WITHDRAWN}
+    return previous if previous in valid else models.ProposalState.SUBMITTED
+
+
+@transaction.atomic
+def undo_withdrawal(*, call_slug: str, code: str, user_id: int, now: dt.datetime) -> str:
+    """Put a withdrawn proposal back in the state it had (owner only, until the deadline).
+
+    Returns the state it is in now. The reviewer queue, assignment and aggregation read
+    ``Proposal.objects.submitted()``, so the proposal takes part in the call again at once.
+    """
+    proposal = locked_for_speaker(call_slug=call_slug, code=code, user_id=user_id, owner_only=True)
+    if proposal.state != models.ProposalState.WITHDRAWN:
+        return proposal.state
+    if not is_editable(call=proposal.call, proposal=proposal, now=now):
+        raise UnableToSubmit(
+            _(
+                "The call closed at %(when)s: a withdrawal can no longer be undone. "
+                "Write to the chairs if you still want to take part."
+            )
+            % {
+                "when": editing.local_time(
+                    when=proposal.call.closes_at, zone_name=proposal.call.timezone
+                )
+            }
+        )
+    proposal.state = _state_before_withdrawal(proposal)
+    proposal.updated_at = now
+    proposal.save(update_fields=["state", "updated_at"])
+    audit.record(
+        call=proposal.call,
+        proposal=proposal,
+        actor_id=user_id,
+        action=UNDONE_ACTION,
+        data={"state": proposal.state},
+        now=now,
+    )
+    return proposal.state

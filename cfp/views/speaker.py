@@ -3,6 +3,7 @@ the live leak check while typing."""
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from typing import Any
 
@@ -10,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -25,10 +27,15 @@ from cfp.queries import cospeakers as cospeaker_queries
 from cfp.queries import findings as finding_queries
 from cfp.queries import proposals as proposal_queries
 from cfp.queries import questions as question_queries
+from cfp.services import proposals as proposal_services
 from cfp.services import texts
+from cfp.views import accounts
 from cfp.views.public import call_or_404
 from common.htmx import HtmxHttpRequest
 from common.render import page, user_id
+
+# The query parameter that shows the "complete your profile" card after a first submission.
+WELCOME = "welcome"
 
 
 def _proposal_initial(p: proposal_queries.ProposalDetail) -> dict[str, str]:
@@ -61,12 +68,17 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
                     data=form.data_object(),
                     token=form.cleaned_data["token"] or secrets.token_hex(16),
                     now=now,
+                    mine_url=request.build_absolute_uri(reverse("cfp:mine", args=[slug])),
                 )
             except services.UnableToSubmit as exc:
                 form.add_error(None, str(exc))
             else:
                 messages.success(request, _("Thank you! Your proposal is in. We sent a receipt."))
-                return redirect("cfp:mine_detail", slug=slug, code=code)
+                target = reverse("cfp:mine_detail", args=[slug, code])
+                if proposal_queries.owned_count(user_id=user_id(request)) == 1:
+                    # The first one: invite (never force) the profile and self-identification.
+                    target += f"?{WELCOME}=1"
+                return redirect(target)
         status = 400
     else:
         form = proposal_forms.ProposalForm(
@@ -92,7 +104,11 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
 def mine(request: HttpRequest, slug: str) -> HttpResponse:
     call = call_or_404(slug)
     rows = proposal_queries.my_proposals(user_id=user_id(request), call_slug=slug)
-    return page(request, "cfp/mine.html", {"call": call, "proposals": rows})
+    return page(
+        request,
+        "cfp/mine.html",
+        {"call": call, "proposals": rows, "is_open": call.is_open(timezone.now())},
+    )
 
 
 def mine_or_404(request: HttpRequest, slug: str, code: str) -> proposal_queries.ProposalDetail:
@@ -145,6 +161,12 @@ def detail_page(
             "feedback_html": tuple(
                 markdown.render_plain(text=item) for item in proposal.published_feedback
             ),
+            # Withdrawn or past the deadline: the text is shown, with no dead "Save" button.
+            "read_only": proposal.withdrawn or not is_open,
+            "withdrawn_at": proposal_queries.withdrawn_at(proposal_id=proposal.id)
+            if proposal.withdrawn
+            else None,
+            "welcome": proposal.is_owner and request.GET.get(WELCOME) == "1",
         },
         status=status,
     )
@@ -159,13 +181,19 @@ def mine_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     proposal = mine_or_404(request, slug, code)
     questions = question_queries.call_questions(call_slug=slug)
     now = timezone.now()
-    if request.method == "POST" and request.POST.get("action") == "withdraw":
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action == "withdraw":
+        # Withdrawing asks first: an old form or a script posting here lands on the question.
+        return redirect("cfp:withdraw", slug=slug, code=code)
+    if action == "undo_withdrawal":
         try:
-            services.withdraw_proposal(call_slug=slug, code=code, user_id=user_id(request), now=now)
+            proposal_services.undo_withdrawal(
+                call_slug=slug, code=code, user_id=user_id(request), now=now
+            )
         except services.UnableToSubmit as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, _("Your proposal was withdrawn."))
+            messages.success(request, _("Your proposal is back in the call."))
         return redirect("cfp:mine_detail", slug=slug, code=code)
     if request.method != "POST":
         return detail_page(request, call=call, proposal=proposal, questions=questions)
@@ -189,8 +217,51 @@ def mine_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     )
 
 
+def _edit_deadline(
+    *, call: calls.CallSummary, proposal: proposal_queries.ProposalDetail, now: dt.datetime
+) -> dt.datetime | None:
+    """Until when the speaker may still change (or un-withdraw) the proposal; None: no longer."""
+    if not editing.is_editable(
+        opens_at=call.opens_at,
+        closes_at=call.closes_at,
+        reopened_until=proposal.reopened_until,
+        now=now,
+    ):
+        return None
+    return call.closes_at if now < call.closes_at else proposal.reopened_until
+
+
+@login_required
+@ratelimit(key="user_or_ip", rate="60/h", method="POST", block=True)
+@require_http_methods(["GET", "HEAD", "POST"])
+def withdraw(request: HttpRequest, slug: str, code: str) -> HttpResponse:
+    """Ask before withdrawing (GET), then withdraw (POST). Only the owner withdraws."""
+    call = call_or_404(slug)
+    proposal = mine_or_404(request, slug, code)
+    if not proposal.is_owner:
+        raise Http404(_("No such proposal."))
+    now = timezone.now()
+    if request.method == "POST":
+        try:
+            services.withdraw_proposal(call_slug=slug, code=code, user_id=user_id(request), now=now)
+        except services.UnableToSubmit as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Your proposal was withdrawn. You can undo this below."))
+        return redirect("cfp:mine_detail", slug=slug, code=code)
+    if proposal.withdrawn:
+        return redirect("cfp:mine_detail", slug=slug, code=code)
+    undo_until = _edit_deadline(call=call, proposal=proposal, now=now)
+    return page(
+        request,
+        "cfp/withdraw_confirm.html",
+        {"call": call, "proposal": proposal, "undo_until": undo_until},
+    )
+
+
 @login_required
 @require_POST
+@accounts.limited_per_person("scan")
 def scan_preview(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The live leak check while a speaker types (htmx, debounced)."""
     call = call_or_404(slug)

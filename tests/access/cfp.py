@@ -10,6 +10,8 @@ ROWS: dict[str, dict[str, dict[str, int]]] = {
     "cfp:scan": {"GET": signed_in(405), "POST": signed_in(200)},
     "cfp:mine": {"GET": signed_in(200), "POST": signed_in(405)},
     "cfp:mine_detail": {"GET": only(("submitter",), 200), "POST": only(("submitter",), 400)},
+    # Only the owner withdraws: the question first (GET), then the withdrawal and back (POST).
+    "cfp:withdraw": {"GET": only(("submitter",), 200), "POST": only(("submitter",), 302)},
     # Only the owner changes the line-up; an empty POST is a form error.
     "cfp:speakers": {"GET": signed_in(405), "POST": only(("submitter",), 400)},
     # A co-speaker's link: log in first; a bad token is a clear 400 for everyone signed in.
