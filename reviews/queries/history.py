@@ -39,6 +39,7 @@ class HistoryEntry:
 
 _EVENT_LABELS = {
     "proposal.withdrawn": gettext_lazy("Withdrawn by the speaker"),
+    "proposal.withdrawal_undone": gettext_lazy("Withdrawal undone by the speaker"),
     "proposal.reopened": gettext_lazy("Reopened for changes"),
     "speaker.invited": gettext_lazy("Co-speaker invited"),
     "speaker.joined": gettext_lazy("Co-speaker joined"),
