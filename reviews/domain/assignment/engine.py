@@ -1,0 +1,766 @@
+"""The assignment engine: who reviews what, as an optimisation with a proven solver.
+
+One place decides assignments (the chair's run, a reviewer joining or leaving, a recusal, extra
+reviews): :func:`solve` takes plain inputs and returns the final pairs with their reasons, what to
+add, what to remove, and the proposals left short. Pure Python plus numpy/scipy/HiGHS; nothing
+here reads the clock, the database or the environment.
+
+**Fit of a pair** (higher is better), built so each term dominates the next for a single pair:
+the bid (eager 3.0, willing 1.5, none 0, not for me -10; a "conflict" bid forbids the pair), then
+the text affinity in [0, 1] (``affinity.py``), then 0.25 for a track the reviewer listed. So an
+eager bid beats a willing one whatever the affinity, and affinity beats track.
+
+**Hard rules** (never broken in any mode): the eligibility rules of ``eligibility.py``
+(languages, own talks, declared conflicts, affiliation, e-mail domain), at most K reviewers per
+proposal (existing ones count), nobody twice on a proposal, and ``max_load``.
+
+**What is optimised**, in this order (lexicographic):
+
+1. Coverage: as many of the missing seats as any assignment can fill (a max-flow LP, first).
+2. Fairness, in ``fair`` mode only: the fit of the worst-served proposal (the sum over its
+   reviewers) is as high as possible (PeerReview4All's max-min objective; a mixed-integer
+   stage, then the total stage with that minimum fixed).
+3. A piecewise-linear cost per reviewer load, the *band*: with h the water level (the lowest load
+   that lets everyone's work fit, given max_loads), each unit below h - 1 - band earns
+   ``BAND_LOW_REWARD``; units above h + band cost ``BAND_HIGH_PENALTY``. Only ``existing``
+   pairs count as kept, and keeping a movable existing pair earns ``KEEP_BONUS``. The numbers
+   are chosen so that: a reviewer under the band takes a movable pair from one above it (130 >
+   100 + any fit difference: a joiner gets work); nothing else moves, not even along a chain
+   (two moves cost 200 > 130 + 2 x the fit range); being over the band costs more than any fit
+   difference (30 > 13.25), so loads stay within the band where they can, but less than moving
+   someone's existing work (100).
+4. Total fit.
+
+Every stage is a linear programme over the candidate pairs solved by HiGHS (scipy.optimize).
+Without the fairness rows the constraint matrix is a network matrix (bipartite incidence plus
+one coverage row, all bounds integral), so the simplex solution is integral: the total mode is
+exact, which the tests check against brute force. The fair mode adds one row per proposal that
+breaks this, so it uses HiGHS' branch and bound (``milp``), exact on the instances it finishes.
+
+**Randomised** mode caps every new pair at probability q (Jecmen et al. 2020: a bid cannot buy
+a chosen proposal with certainty): the same LP with x <= q is solved fractionally, and an
+integral assignment is sampled from it by dependent rounding (``rounding.py``), which keeps
+every pair's marginal probability equal to its LP value, gives each proposal exactly its
+fractional number of reviewers when that is whole, and each reviewer the floor or ceiling of
+theirs.
+
+**Pruning**: with ``prune = N`` each proposal keeps only its N best-fitting eligible reviewers
+as candidates (plus its movable existing pairs). A proposal that then falls short of coverage
+gets all its eligible reviewers back and the programme is solved again, so pruning never costs
+coverage; the fit it may cost is measured in ``bench/assignment_scale.py``.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from fractions import Fraction
+
+import numpy as np
+import numpy.typing as npt
+from ortools.graph.python import max_flow, min_cost_flow
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from reviews.domain.assignment import rounding
+from reviews.domain.assignment.affinity import top_candidates
+from reviews.domain.assignment.eligibility import (
+    Masks,
+    ProposalProfile,
+    ReviewerProfile,
+    conflict,
+    norm_token,
+    stable_hash,
+)
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+class Bid(StrEnum):
+    EAGER = "eager"
+    WILLING = "willing"
+    NOT_FOR_ME = "not_for_me"
+    CONFLICT = "conflict"
+
+
+class Mode(StrEnum):
+    TOTAL = "total"
+    FAIR = "fair"
+    RANDOMISED = "randomised"
+
+
+class Hold(StrEnum):
+    """How firmly an existing assignment stays where it is."""
+
+    MOVABLE = "movable"  # nobody has started: the engine may hand it to someone else
+    STARTED = "started"  # a draft review exists: never moves
+    FINISHED = "finished"  # a review was submitted: never moves
+    MANUAL = "manual"  # a chair pinned it: never moves
+
+
+BID_FIT: Mapping[Bid | None, float] = {
+    Bid.EAGER: 3.0,
+    Bid.WILLING: 1.5,
+    None: 0.0,
+    Bid.NOT_FOR_ME: -10.0,
+}
+TRACK_FIT = 0.25
+BAND_LOW_REWARD = 130.0
+KEEP_BONUS = 100.0
+BAND_HIGH_PENALTY = 30.0
+# Breaks ties between equally fitting pairs by a hash of the keys, not by input order; far
+# below any difference of fit that a chair could see (affinity is shown with two decimals).
+TIE_BREAK = 1e-4
+
+
+class UnableToSolve(Exception):
+    """The solver failed (it never should on well-formed input); the message says how."""
+
+
+@dataclass(frozen=True, slots=True)
+class Existing:
+    proposal: str
+    reviewer: str
+    hold: Hold = Hold.MOVABLE
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    proposals: Sequence[ProposalProfile]
+    reviewers: Sequence[ReviewerProfile]
+    per_proposal: int
+    existing: Sequence[Existing] = ()
+    bids: Mapping[tuple[str, str], Bid] = field(default_factory=dict)
+    # Rows follow `proposals`, columns `reviewers`, both in the order given; values in [0, 1].
+    affinity: FloatArray | npt.NDArray[np.float32] | None = None
+    # How warnings and reasons name things: proposal key -> "K7Q2XM “Title”", reviewer key ->
+    # display name (also for reviewers who left and are no longer in `reviewers`).
+    proposal_labels: Mapping[str, str] = field(default_factory=dict)
+    reviewer_labels: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    mode: Mode = Mode.TOTAL
+    q: float = 1.0  # randomised mode: cap on the probability of any new pair
+    band: int = 1
+    prune: int | None = None
+    seed: int = 0
+    # Fair mode's branch and bound: stop after this many seconds with the best plan found.
+    time_limit: float = 50.0
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    proposal: str
+    reviewer: str
+    fit: float
+    reasons: tuple[str, ...]
+    new: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Removed:
+    proposal: str
+    reviewer: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Short:
+    proposal: str
+    wanted: int
+    got: int
+    reasons: tuple[str, ...]
+    warning: str
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    total_fit: float
+    worst_fit: float
+    seats_wanted: int
+    seats_filled: int
+    candidates: int
+    eligible_pairs: int
+    repaired: int
+    exact: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    pairs: tuple[Placed, ...]  # every final pair, sorted by (proposal, reviewer)
+    added: tuple[tuple[str, str], ...]
+    removed: tuple[Removed, ...]
+    shortfalls: tuple[Short, ...]
+    loads: Mapping[str, int]
+    stats: Stats
+
+
+def _bits_to_bool(value: int, width: int) -> BoolArray:
+    if width == 0:
+        return np.zeros(0, dtype=bool)
+    raw = value.to_bytes((width + 7) // 8, "little")
+    return np.unpackbits(np.frombuffer(raw, dtype=np.uint8), bitorder="little")[:width].astype(bool)
+
+
+def _unit_hash(key: str) -> float:
+    return stable_hash(key) / 2**64
+
+
+@dataclass(slots=True)
+class _Instance:
+    """The problem as arrays, indexed by position in the given proposals and reviewers."""
+
+    n: int
+    m: int
+    eligible: BoolArray  # hard rules and conflict bids
+    fit: FloatArray  # bid + affinity + track, without the tie break
+    affinity: FloatArray
+    track: BoolArray
+    fixed: BoolArray  # existing pairs that never move
+    movable: BoolArray  # existing movable pairs still allowed
+    need: npt.NDArray[np.int64]
+    cap: npt.NDArray[np.int64]  # new pairs a reviewer may still take
+    fixed_load: npt.NDArray[np.int64]
+    fixed_count: npt.NDArray[np.int64]
+    fixed_fit: FloatArray
+    removed: list[Removed]
+    departed: dict[int, list[str]]  # proposal -> labels of reviewers who left it
+
+
+def _instance(problem: Problem) -> _Instance:
+    props, revs = list(problem.proposals), list(problem.reviewers)
+    n, m = len(props), len(revs)
+    p_index = {p.key: i for i, p in enumerate(props)}
+    r_index = {r.key: j for j, r in enumerate(revs)}
+    if len(p_index) != n:
+        raise ValueError("proposal keys must be unique")
+    if len(r_index) != m:
+        raise ValueError("reviewer keys must be unique")
+    if problem.per_proposal < 0:
+        raise ValueError(f"per_proposal must be >= 0, got {problem.per_proposal}")
+    for r in revs:
+        if r.max_load is not None and r.max_load < 0:
+            raise ValueError(f"reviewer {r.key!r} has a negative max_load")
+
+    masks = Masks.build(revs)
+    eligible = np.zeros((n, m), dtype=bool)
+    track = np.zeros((n, m), dtype=bool)
+    for i, p in enumerate(props):
+        eligible[i] = _bits_to_bool(masks.breakdown(p, 0).eligible, m)
+        track[i] = _bits_to_bool(masks.tracks.get(norm_token(p.track), 0), m)
+    fit = np.zeros((n, m), dtype=np.float64)
+    for (pk, rk), level in problem.bids.items():
+        if pk not in p_index or rk not in r_index:
+            continue
+        i, j = p_index[pk], r_index[rk]
+        if level is Bid.CONFLICT:
+            eligible[i, j] = False
+        else:
+            fit[i, j] += BID_FIT[level]
+    if problem.affinity is not None:
+        aff = np.asarray(problem.affinity, dtype=np.float64)
+        if aff.shape != (n, m):
+            raise ValueError(f"affinity must be {n} x {m}, got {aff.shape}")
+        aff = np.clip(np.nan_to_num(aff), 0.0, 1.0)
+    else:
+        aff = np.zeros((n, m), dtype=np.float64)
+    fit += aff + TRACK_FIT * track
+
+    fixed = np.zeros((n, m), dtype=bool)
+    movable = np.zeros((n, m), dtype=bool)
+    fixed_count = np.zeros(n, dtype=np.int64)
+    fixed_fit = np.zeros(n, dtype=np.float64)
+    removed: list[Removed] = []
+    departed: dict[int, list[str]] = {}
+    seen: set[tuple[str, str]] = set()
+    for e in sorted(problem.existing, key=lambda e: (e.proposal, e.reviewer)):
+        if (e.proposal, e.reviewer) in seen or e.proposal not in p_index:
+            continue
+        seen.add((e.proposal, e.reviewer))
+        i, at = p_index[e.proposal], r_index.get(e.reviewer)
+        if e.hold is not Hold.MOVABLE:
+            # Started, finished or pinned work stays, even from a reviewer who has left.
+            fixed_count[i] += 1
+            if at is not None:
+                fixed[i, at] = True
+                fixed_fit[i] += fit[i, at]
+            continue
+        name = problem.reviewer_labels.get(e.reviewer, e.reviewer)
+        if at is None:
+            removed.append(Removed(e.proposal, e.reviewer, f"{name} left the committee"))
+            departed.setdefault(i, []).append(name)
+        elif not eligible[i, at]:
+            rule = conflict(reviewer=revs[at], proposal=props[i]) or "declared"
+            removed.append(Removed(e.proposal, e.reviewer, f"{name} may not review it ({rule})"))
+            departed.setdefault(i, []).append(name)
+        else:
+            movable[i, at] = True
+    eligible &= ~fixed
+    fixed_load = fixed.sum(axis=0).astype(np.int64)
+    need = np.maximum(problem.per_proposal - fixed_count, 0).astype(np.int64)
+    cap = (
+        np.array([n if r.max_load is None else r.max_load for r in revs], dtype=np.int64)
+        - fixed_load
+    )
+    cap = np.maximum(cap, 0)
+    return _Instance(
+        n=n,
+        m=m,
+        eligible=eligible,
+        fit=fit,
+        affinity=aff,
+        track=track,
+        fixed=fixed,
+        movable=movable,
+        need=need,
+        cap=cap,
+        fixed_load=fixed_load,
+        fixed_count=fixed_count,
+        fixed_fit=fixed_fit,
+        removed=removed,
+        departed=departed,
+    )
+
+
+@dataclass(slots=True)
+class _Graph:
+    rows: npt.NDArray[np.int64]  # proposal of each candidate pair
+    cols: npt.NDArray[np.int64]  # reviewer of each candidate pair
+    keep: BoolArray  # a movable existing pair
+    fit: FloatArray
+    cost: FloatArray  # to minimise, per pair (keep bonus and tie break included)
+
+
+def _graph(inst: _Instance, mask: BoolArray, tie: FloatArray) -> _Graph:
+    rows, cols = np.nonzero(mask)
+    rows = rows.astype(np.int64)
+    cols = cols.astype(np.int64)
+    keep = inst.movable[rows, cols]
+    fit = inst.fit[rows, cols]
+    cost = -(fit + tie[rows, cols] + KEEP_BONUS * keep)
+    return _Graph(rows, cols, keep, fit, cost)
+
+
+# Costs are integers for the flow solver: 1e-6 keeps the tie break (1e-4) and two-decimal
+# affinities apart; the largest total stays far below 2**63.
+COST_SCALE = 1_000_000
+
+
+def _grid(q: float) -> tuple[int, int]:
+    """q as num / den with den <= 100: capacities scaled by den make the x <= q LP a flow."""
+    frac = Fraction(q).limit_denominator(100)
+    return frac.numerator, frac.denominator
+
+
+def _max_flow(inst: _Instance, g: _Graph, q: float) -> FloatArray:
+    """Seats per proposal in a maximum-coverage plan (fractional units of 1/den when q < 1)."""
+    num, den = _grid(q)
+    n, m = inst.n, inst.m
+    flow = max_flow.SimpleMaxFlow()
+    source, sink = n + m, n + m + 1
+    if len(g.rows) == 0:
+        return np.zeros(n)
+    flow.add_arcs_with_capacity(np.full(n, source), np.arange(n), inst.need * den)
+    pair_arcs = flow.add_arcs_with_capacity(
+        g.rows, n + g.cols, np.where(g.keep, den, num).astype(np.int64)
+    )
+    flow.add_arcs_with_capacity(n + np.arange(m), np.full(m, sink), inst.cap * den)
+    status = flow.solve(source, sink)
+    if status != flow.OPTIMAL:
+        raise UnableToSolve(f"max flow: status {status}")
+    x = flow.flows(pair_arcs).astype(np.float64) / den
+    seats: FloatArray = np.bincount(g.rows, weights=x, minlength=n).astype(np.float64)
+    return seats
+
+
+def _min_cost_flow(inst: _Instance, g: _Graph, q: float, *, lo: int, hi: int) -> FloatArray:
+    """The value of every candidate pair: the largest coverage, then the least cost."""
+    num, den = _grid(q)
+    n, m = inst.n, inst.m
+    low = np.clip(lo - inst.fixed_load, 0, inst.cap)
+    mid = np.clip(hi - inst.fixed_load, 0, inst.cap) - low
+    high = inst.cap - low - mid
+    source, sink = n + m, n + m + 1
+    flow = min_cost_flow.SimpleMinCostFlow()
+    zeros_n, zeros_m = np.zeros(n, dtype=np.int64), np.zeros(m, dtype=np.int64)
+    flow.add_arcs_with_capacity_and_unit_cost(
+        np.full(n, source), np.arange(n), inst.need * den, zeros_n
+    )
+    pair_arcs = flow.add_arcs_with_capacity_and_unit_cost(
+        g.rows,
+        n + g.cols,
+        np.where(g.keep, den, num).astype(np.int64),
+        np.round(g.cost * COST_SCALE).astype(np.int64),
+    )
+    reviewers = n + np.arange(m)
+    to_sink = np.full(m, sink)
+    for caps, unit in ((low, -BAND_LOW_REWARD), (mid, 0.0), (high, BAND_HIGH_PENALTY)):
+        flow.add_arcs_with_capacity_and_unit_cost(
+            reviewers, to_sink, caps * den, zeros_m + round(unit * COST_SCALE)
+        )
+    total = int(inst.need.sum()) * den
+    flow.set_node_supply(source, total)
+    flow.set_node_supply(sink, -total)
+    status = flow.solve_max_flow_with_min_cost()
+    if status != flow.OPTIMAL:
+        raise UnableToSolve(f"min-cost flow: status {status}")
+    x: FloatArray = np.asarray(flow.flows(pair_arcs), dtype=np.float64) / den
+    return x
+
+
+def _water_level(inst: _Instance, total: float) -> int:
+    """The lowest h such that loads capped at max(h, fixed) and at max_load hold `total`."""
+    cap_total = inst.fixed_load + inst.cap
+    lo, hi = 0, int(cap_total.max(initial=0)) + 1
+    while lo < hi:
+        h = (lo + hi) // 2
+        if np.minimum(cap_total, np.maximum(h, inst.fixed_load)).sum() >= total - 1e-6:
+            hi = h
+        else:
+            lo = h + 1
+    return lo
+
+
+def solve(problem: Problem, options: Options | None = None) -> Result:
+    """The final assignment for `problem`; see the module docstring for what it optimises."""
+    opts = options or Options()
+    if not 0.0 < opts.q <= 1.0:
+        raise ValueError(f"q must be in (0, 1], got {opts.q}")
+    if opts.band < 0:
+        raise ValueError(f"band must be >= 0, got {opts.band}")
+    inst = _instance(problem)
+    props, revs = list(problem.proposals), list(problem.reviewers)
+    q = opts.q if opts.mode is Mode.RANDOMISED else 1.0
+    hp = np.array([_unit_hash("p:" + p.key) for p in props])
+    hr = np.array([_unit_hash("r:" + r.key) for r in revs])
+    tie = TIE_BREAK * ((hp[:, None] + hr[None, :] * 0.6180339887) % 1.0)
+
+    live = inst.eligible & (inst.need[:, None] > 0)
+    mask = live
+    pruned = opts.prune is not None and opts.prune < inst.m
+    if pruned:
+        scored = np.where(live, inst.fit + tie, -np.inf)
+        mask = top_candidates(scored, keep=int(opts.prune or 0)) | (inst.movable & live)
+    g = _graph(inst, mask, tie)
+    seats = _max_flow(inst, g, q)
+    repaired = 0
+    if pruned:
+        # A proposal short in the pruned graph gets every eligible reviewer back.
+        short = seats < inst.need - 1e-9
+        if short.any():
+            mask = mask | (live & short[:, None])
+            repaired = int(short.sum())
+            g = _graph(inst, mask, tie)
+            seats = _max_flow(inst, g, q)
+    total = float(seats.sum())
+    h = _water_level(inst, float(inst.fixed_load.sum()) + total)
+    lo, hi = max(h - 1 - opts.band, 0), h + opts.band
+    exact = True
+    if opts.mode is Mode.FAIR:
+        x, exact = _fair(inst, g, opts, total=total, lo=lo, hi=hi)
+    else:
+        x = _min_cost_flow(inst, g, q, lo=lo, hi=hi)
+    if opts.mode is Mode.RANDOMISED:
+        chosen = rounding.dependent_round(
+            edges=list(zip(g.rows.tolist(), g.cols.tolist(), strict=True)),
+            values=x.tolist(),
+            rng=random.Random(opts.seed),
+        )
+        pick = np.array(chosen, dtype=bool)
+    else:
+        pick = x > 0.5
+    return _result(problem, inst, g, pick, exact=exact, repaired=repaired)
+
+
+# Up to this many candidate pairs the fair mode is solved exactly (branch and bound); above it,
+# by the bottleneck method (see `_fair`).
+FAIR_EXACT_LIMIT = 4000
+
+
+def _fair(
+    inst: _Instance, g: _Graph, opts: Options, *, total: float, lo: int, hi: int
+) -> tuple[FloatArray, bool]:
+    if len(g.rows) <= FAIR_EXACT_LIMIT:
+        return _fair_exact(inst, g, opts, total=total, lo=lo, hi=hi)
+    return _fair_bottleneck(inst, g, total=total, lo=lo, hi=hi), False
+
+
+def _fair_bottleneck(inst: _Instance, g: _Graph, *, total: float, lo: int, hi: int) -> FloatArray:
+    """The largest threshold t such that pairs of fit >= t alone (kept pairs aside) still fill
+    every seat the full graph fills, by bisection over the distinct fits with a max flow each;
+    then the usual min-cost flow on those pairs. It maximises the worst *seat*, a lower bound
+    (times K) on the worst proposal's fit, in seconds at conference scale."""
+    levels = np.unique(np.round(g.fit[~g.keep], 6))
+    best = g
+    lo_i, hi_i = 0, len(levels) - 1
+    while lo_i <= hi_i:
+        mid_i = (lo_i + hi_i) // 2
+        allowed = g.keep | (g.fit >= levels[mid_i] - 1e-9)
+        sub = _Graph(
+            g.rows[allowed], g.cols[allowed], g.keep[allowed], g.fit[allowed], g.cost[allowed]
+        )
+        if _max_flow(inst, sub, 1.0).sum() >= total - 1e-9:
+            best = sub
+            lo_i = mid_i + 1
+        else:
+            hi_i = mid_i - 1
+    x_sub = _min_cost_flow(inst, best, 1.0, lo=lo, hi=hi)
+    # Back onto the full candidate list.
+    index = {(int(r), int(c)): e for e, (r, c) in enumerate(zip(g.rows, g.cols, strict=True))}
+    x = np.zeros(len(g.rows))
+    for r, c, v in zip(best.rows, best.cols, x_sub, strict=True):
+        x[index[(int(r), int(c))]] = v
+    return x
+
+
+def _fair_exact(
+    inst: _Instance, g: _Graph, opts: Options, *, total: float, lo: int, hi: int
+) -> tuple[FloatArray, bool]:
+    """Stage 1: maximise the worst proposal's fit; stage 2: the usual objective, that fixed.
+
+    Both stages are mixed-integer programmes (HiGHS branch and bound) with the same network
+    rows as the flow: pairs, three load segments per reviewer, coverage fixed at `total`.
+    """
+    k, m, n = len(g.rows), inst.m, inst.n
+    if k == 0:
+        return np.zeros(0), True
+    low = np.clip(lo - inst.fixed_load, 0, inst.cap)
+    mid = np.clip(hi - inst.fixed_load, 0, inst.cap) - low
+    high = inst.cap - low - mid
+    ones = np.ones(k)
+    a_prop = sparse.csr_matrix((ones, (g.rows, np.arange(k))), shape=(n, k))
+    a_rev = sparse.csr_matrix((ones, (g.cols, np.arange(k))), shape=(m, k))
+    eye = sparse.identity(m, format="csr")
+    served = np.flatnonzero((inst.need > 0) & (np.asarray(a_prop.sum(axis=1)).ravel() > 0))
+    fit_rows = sparse.csr_matrix((g.fit, (g.rows, np.arange(k))), shape=(n, k))[served]
+    s = len(served)
+    # Variables: pairs, three load segments per reviewer, then t (the worst proposal's fit).
+    width = k + 3 * m + 1
+    cost = np.concatenate(
+        [g.cost, np.full(m, -BAND_LOW_REWARD), np.zeros(m), np.full(m, BAND_HIGH_PENALTY), [0.0]]
+    )
+    lower = np.zeros(width)
+    upper = np.concatenate([np.ones(k), low, mid, high, [np.inf]]).astype(float)
+    lower[-1] = -np.inf
+    a_eq = sparse.vstack(
+        [
+            sparse.hstack([a_rev, -eye, -eye, -eye, sparse.csr_matrix((m, 1))]),
+            sparse.hstack([sparse.csr_matrix(ones), sparse.csr_matrix((1, 3 * m + 1))]),
+        ]
+    ).tocsr()
+    b_eq = np.concatenate([np.zeros(m), [total]])
+    # t - fit_p(x) <= fixed fit of p, for every proposal that still needs reviewers.
+    a_ub = sparse.vstack(
+        [
+            sparse.hstack([a_prop, sparse.csr_matrix((n, 3 * m + 1))]),
+            sparse.hstack(
+                [-fit_rows, sparse.csr_matrix((s, 3 * m)), sparse.csr_matrix(np.ones((s, 1)))]
+            ),
+        ]
+    ).tocsr()
+    b_ub = np.concatenate([inst.need.astype(float), inst.fixed_fit[served]])
+    integrality = np.zeros(width)
+    integrality[: k + 3 * m] = 1
+    constraints = [LinearConstraint(a_eq, b_eq, b_eq), LinearConstraint(a_ub, -np.inf, b_ub)]
+    half = opts.time_limit / 2
+    exact = True
+    if s:
+        c1 = np.zeros(width)
+        c1[-1] = -1.0
+        first = milp(
+            c=c1,
+            integrality=integrality,
+            bounds=Bounds(lower, upper),
+            constraints=constraints,
+            options={"time_limit": half},
+        )
+        if first.x is None:
+            raise UnableToSolve(f"fair stage 1: {first.message}")
+        exact = first.status == 0
+        lower[-1] = float(first.x[-1]) - 1e-7
+    else:
+        upper[-1] = 0.0
+        lower[-1] = 0.0
+    second = milp(
+        c=cost,
+        integrality=integrality,
+        bounds=Bounds(lower, upper),
+        constraints=constraints,
+        options={"time_limit": half, "mip_rel_gap": 0.0},
+    )
+    if second.x is None:
+        raise UnableToSolve(f"fair stage 2: {second.message}")
+    return np.round(np.asarray(second.x, dtype=np.float64)[:k]), exact and second.status == 0
+
+
+def _result(
+    problem: Problem,
+    inst: _Instance,
+    g: _Graph,
+    pick: BoolArray,
+    *,
+    exact: bool,
+    repaired: int,
+) -> Result:
+    props, revs = list(problem.proposals), list(problem.reviewers)
+    p_label = problem.proposal_labels
+    r_label = problem.reviewer_labels
+    chosen = np.zeros((inst.n, inst.m), dtype=bool)
+    chosen[g.rows[pick], g.cols[pick]] = True
+    removed = list(inst.removed)
+    moved = inst.movable & ~chosen
+    taken_from: dict[int, list[str]] = {}
+    for i, j in zip(*np.nonzero(moved), strict=True):
+        name = r_label.get(revs[j].key, revs[j].key)
+        removed.append(Removed(props[i].key, revs[j].key, "handed over to balance the loads"))
+        taken_from.setdefault(int(i), []).append(name)
+    holds = {(e.proposal, e.reviewer): e.hold for e in problem.existing}
+    final = chosen | inst.fixed
+    loads = inst.fixed_load + chosen.sum(axis=0)
+    placed: list[Placed] = []
+    added: list[tuple[str, str]] = []
+    for i, j in zip(*np.nonzero(final), strict=True):
+        pk, rk = props[i].key, revs[j].key
+        is_new = bool(chosen[i, j] and not inst.movable[i, j])
+        reasons: list[str] = []
+        hold = holds.get((pk, rk))
+        if hold is Hold.MANUAL:
+            reasons.append("manual")
+        elif hold is Hold.STARTED:
+            reasons.append("review started")
+        elif hold is Hold.FINISHED:
+            reasons.append("review finished")
+        bid = problem.bids.get((pk, rk))
+        if bid is Bid.EAGER:
+            reasons.append("eager bid")
+        elif bid is Bid.WILLING:
+            reasons.append("willing bid")
+        elif bid is Bid.NOT_FOR_ME:
+            reasons.append("not-for-me bid, no other reviewer was free")
+        if inst.affinity[i, j] >= 0.005:
+            reasons.append(f"affinity {inst.affinity[i, j]:.2f}")
+        if inst.track[i, j]:
+            reasons.append("track preference")
+        if is_new:
+            if inst.departed.get(int(i)):
+                reasons.append(f"filled a gap after {inst.departed[int(i)][0]} left")
+            elif taken_from.get(int(i)):
+                reasons.append(f"took over from {taken_from[int(i)][0]} to balance the loads")
+            elif len(reasons) == 0:
+                reasons.append("balances the load")
+            added.append((pk, rk))
+        placed.append(Placed(pk, rk, float(inst.fit[i, j]), tuple(reasons), is_new))
+    placed.sort(key=lambda p: (p.proposal, p.reviewer))
+    added.sort()
+    removed.sort(key=lambda r: (r.proposal, r.reviewer))
+
+    # Fixed pairs of reviewers who left still count (their review stays).
+    got = final.sum(axis=1) + inst.fixed_count - inst.fixed.sum(axis=1)
+    shortfalls: list[Short] = []
+    for i in np.flatnonzero(got < problem.per_proposal):
+        reasons_short = _short_reasons(inst, revs, props[i], int(i), loads)
+        label = p_label.get(props[i].key, props[i].key)
+        wanted = problem.per_proposal
+        shortfalls.append(
+            Short(
+                proposal=props[i].key,
+                wanted=wanted,
+                got=int(got[i]),
+                reasons=reasons_short,
+                warning=(
+                    f"{label}: {int(got[i])} of {wanted} reviewers ({'; '.join(reasons_short)})"
+                ),
+            )
+        )
+    fits = (inst.fit * final).sum(axis=1)
+    wanted_rows = np.flatnonzero(np.full(inst.n, problem.per_proposal) > 0)
+    stats = Stats(
+        total_fit=float((inst.fit * final).sum()),
+        worst_fit=float(fits[wanted_rows].min()) if len(wanted_rows) else 0.0,
+        seats_wanted=int(problem.per_proposal * inst.n),
+        seats_filled=int(got.sum()),
+        candidates=len(g.rows),
+        eligible_pairs=int((inst.eligible & (inst.need[:, None] > 0)).sum()),
+        repaired=repaired,
+        exact=exact,
+    )
+    return Result(
+        pairs=tuple(placed),
+        added=tuple(added),
+        removed=tuple(removed),
+        shortfalls=tuple(shortfalls),
+        loads={revs[j].key: int(loads[j]) for j in range(inst.m)},
+        stats=stats,
+    )
+
+
+def _short_reasons(
+    inst: _Instance,
+    revs: Sequence[ReviewerProfile],
+    proposal: ProposalProfile,
+    i: int,
+    loads: npt.NDArray[np.int64],
+) -> tuple[str, ...]:
+    reasons: list[str] = []
+    readers = sum(
+        1 for r in revs if norm_token(proposal.language) in {norm_token(x) for x in r.languages}
+    )
+    if readers == 0:
+        reasons.append(f"no reviewer reads {proposal.language!r}")
+    possible = inst.eligible[i]
+    if possible.sum() == 0 and readers:
+        reasons.append("every reader is ruled out (conflicts, affiliation or own talk)")
+    full = int((possible & (loads - inst.fixed_load >= inst.cap)).sum())
+    if full:
+        reasons.append(f"{full} eligible reviewer{'s are' if full != 1 else ' is'} at max_load")
+    if not reasons:
+        reasons.append("no further eligible reviewer")
+    return tuple(reasons)
+
+
+def fit_of(problem: Problem, pairs: Sequence[tuple[str, str]]) -> float:
+    """The total fit of `pairs` under the engine's scoring (for tests and benchmarks)."""
+    inst = _instance(problem)
+    p_index = {p.key: i for i, p in enumerate(problem.proposals)}
+    r_index = {r.key: j for j, r in enumerate(problem.reviewers)}
+    return float(sum(inst.fit[p_index[p], r_index[r]] for p, r in pairs))
+
+
+def band_cost(problem: Problem, loads: Mapping[str, int], *, band: int, total: int) -> float:
+    """The load term of the objective (negative is good) for final loads; see `solve`."""
+    inst = _instance(problem)
+    h = _water_level(inst, float(total))
+    lo, hi = max(h - 1 - band, 0), h + band
+    cost = 0.0
+    for j, r in enumerate(problem.reviewers):
+        new = loads.get(r.key, 0) - int(inst.fixed_load[j])
+        low = int(np.clip(lo - inst.fixed_load[j], 0, inst.cap[j]))
+        top = int(np.clip(hi - inst.fixed_load[j], 0, inst.cap[j]))
+        cost += -BAND_LOW_REWARD * min(new, low) + BAND_HIGH_PENALTY * max(new - top, 0)
+    return cost
+
+
+__all__ = [
+    "BID_FIT",
+    "TRACK_FIT",
+    "Bid",
+    "Existing",
+    "Hold",
+    "Mode",
+    "Options",
+    "Placed",
+    "Problem",
+    "Removed",
+    "Result",
+    "Short",
+    "Stats",
+    "UnableToSolve",
+    "band_cost",
+    "fit_of",
+    "solve",
+]
