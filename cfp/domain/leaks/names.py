@@ -149,25 +149,38 @@ def _is_in_order(indices: Sequence[int]) -> bool:
 def _name_candidates(
     folded: _Folded, parts: dict[str, _Part]
 ) -> Iterable[tuple[int, int, FindingKind]]:
+    text = folded.text
     runs: list[list[_Hit]] = []
-    for hit in _word_hits(folded.text, parts):
-        if runs and _joins(folded.text, parts, runs[-1][-1], hit):
+    previous: _Hit | None = None
+    for hit in _word_hits(text, parts):
+        if previous is not None and _joins(text, parts, previous, hit):
             runs[-1].append(hit)
         else:
             runs.append([hit])
+        previous = hit
+    aligned = folded.origin is None
     for run in runs:
-        span = _run_span(folded, parts, run)
+        if all(parts[word].strong for _, _, word in run):
+            # Distinctive parts only (the usual case, and every case of a text stuffed with
+            # the name): the whole run is the name, with no capitalisation to look up.
+            span: tuple[int, int] | None = (run[0][0], run[-1][1])
+        else:
+            span = _run_span(folded, parts, run)
         if span is not None:
-            yield (*folded.span(*span), FindingKind.NAME)
+            yield (*(span if aligned else folded.span(*span)), FindingKind.NAME)
 
 
 def _joins(text: str, parts: dict[str, _Part], previous: _Hit, hit: _Hit) -> bool:
     """Whether `hit` continues the run that ends with `previous`."""
+    gap = hit[0] - previous[1]
+    if gap > 4:
+        return False
     if _RUN_GAP.fullmatch(text, previous[1], hit[0]):
         return True
     # Surname first, as in citations and lists: "Doe, Jane".
     return (
-        parts[previous[2]].surname
+        gap <= 2
+        and parts[previous[2]].surname
         and parts[hit[2]].index < parts[previous[2]].index
         and _SURNAME_FIRST_GAP.fullmatch(text, previous[1], hit[0]) is not None
     )

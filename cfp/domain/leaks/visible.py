@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import bisect
 import html
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -258,33 +259,43 @@ def _skeleton(word: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Letters:
-    """The letters of a shadow, folded and lower-cased, and where each word starts."""
+    """The letters of a shadow, folded and lower-cased, and where each run of them came from.
+
+    Built from one split of the folded shadow into alternating letter runs and gaps, so all
+    per-character work happens in C; what a gap means (a word break, a hard break) is read
+    only for the few gaps next to a token that was found.
+    """
 
     text: str
-    run_starts: list[int]  # offsets in `text` where a run of letters starts
-    folded_starts: list[int]  # the same runs' offsets in the folded shadow
+    parts: list[str]  # letter run, gap, letter run, ..., letter run (the first and last may be "")
+    run_starts: list[int]  # offset in `text` of each letter run
+    folded_starts: list[int]  # offset in the folded shadow of each letter run
     origin: list[int] | None  # folded shadow offset -> shadow offset, when they differ
-    word_starts: list[int]  # the run starts that begin a word (not only after markup)
-    hard_starts: list[int]  # the word starts after punctuation, not only after spaces
+
+    def _run_at(self, index: int) -> int:
+        return bisect.bisect_right(self.run_starts, index) - 1
+
+    def _gap_before(self, run: int) -> str:
+        return self.parts[2 * run - 1]
+
+    def starts_word(self, index: int) -> bool:
+        """Whether `index` begins a word: the text's edges, or after more than joining markup."""
+        if index <= 0 or index >= len(self.text):
+            return True
+        run = self._run_at(index)
+        return self.run_starts[run] == index and bool(self._gap_before(run).strip(_JOINING_MARKUP))
 
     def hard_break_inside(self, start: int, end: int) -> bool:
         """Whether punctuation (not only spaces and markup) separates letters in (start, end)."""
-        found = bisect.bisect_right(self.hard_starts, start)
-        return found < len(self.hard_starts) and self.hard_starts[found] < end
-
-    def starts_word(self, index: int) -> bool:
-        if index >= len(self.text):
-            return True
-        found = bisect.bisect_left(self.word_starts, index)
-        return found < len(self.word_starts) and self.word_starts[found] == index
-
-    def any_word_start(self, start: int, end: int) -> bool:
-        """Whether a word starts strictly inside (start, end)."""
-        found = bisect.bisect_right(self.word_starts, start)
-        return found < len(self.word_starts) and self.word_starts[found] < end
+        run = self._run_at(start) + 1
+        while run < len(self.run_starts) and self.run_starts[run] < end:
+            if self._gap_before(run).strip(_JOINING_MARKUP + _SOFT_GAPS):
+                return True
+            run += 1
+        return False
 
     def shadow_index(self, index: int) -> int:
-        run = bisect.bisect_right(self.run_starts, index) - 1
+        run = self._run_at(index)
         folded = self.folded_starts[run] + index - self.run_starts[run]
         return folded if self.origin is None else self.origin[folded]
 
@@ -294,31 +305,18 @@ class Letters:
 _JOINING_MARKUP = "`_*~"
 # What may stand inside two joined name parts ("Z quuxworth", "Z.Quuxworth", "Z-Quuxworth").
 _SOFT_GAPS = " \t\n\\.-"
+_GAP_SPLIT = re.compile(r"([\W\d_]+)")
 
 
-def letters(view: Shadow) -> Letters:
-    folded, origin = _fold_with_map(view.text)
-    pieces: list[str] = []
-    run_starts: list[int] = []
-    folded_starts: list[int] = []
-    word_starts: list[int] = []
-    hard_starts: list[int] = []
-    length = 0
-    previous_end: int | None = None
-    for match in _LETTER_RUN.finditer(folded):
-        gap = "" if previous_end is None else folded[previous_end : match.start()]
-        if previous_end is None or gap.strip(_JOINING_MARKUP):
-            word_starts.append(length)
-        if previous_end is None or gap.strip(_JOINING_MARKUP + _SOFT_GAPS):
-            hard_starts.append(length)
-        run_starts.append(length)
-        folded_starts.append(match.start())
-        pieces.append(match.group())
-        length += match.end() - match.start()
-        previous_end = match.end()
-    return Letters(
-        _skeleton("".join(pieces)), run_starts, folded_starts, origin, word_starts, hard_starts
-    )
+def letters(view: Shadow, folded: tuple[str, list[int] | None] | None = None) -> Letters:
+    """The letters of `view`; `folded` is `_fold_with_map(view.text)` when the caller has it."""
+    text, origin = folded if folded is not None else _fold_with_map(view.text)
+    parts = _GAP_SPLIT.split(text)
+    positions = list(itertools.accumulate(map(len, parts), initial=0))
+    runs = parts[0::2]
+    run_starts = list(itertools.accumulate(map(len, runs), initial=0))
+    run_starts.pop()
+    return Letters(_skeleton("".join(runs)), parts, run_starts, positions[0::2], origin)
 
 
 # Words of an affiliation that say what kind of organisation it is, not which one.
@@ -405,37 +403,89 @@ def distinctive_affiliation_words(affiliation: str) -> tuple[str, ...]:
 _EMBEDDED_MINIMUM = 7
 
 
+@lru_cache(maxsize=1024)
+def _all_tokens(
+    speakers: tuple[SpeakerIdentity, ...], usernames: tuple[str, ...]
+) -> tuple[tuple[str, tuple[_Token, ...]], ...]:
+    """Every speaker's tokens, each token once with what it is evidence of, built once per set."""
+    found: dict[str, list[_Token]] = {}
+    for speaker in speakers:
+        for token, what in _tokens(speaker, usernames).items():
+            found.setdefault(token, []).append(what)
+    return tuple((token, tuple(whats)) for token, whats in found.items())
+
+
+def compact_letters(folded_text: str) -> str:
+    """The letters of a folded text run together: a token is in it if a reader can see it."""
+    return _skeleton(_NON_LETTERS.sub("", folded_text))
+
+
 def token_candidates(
-    view: Shadow, speakers: Sequence[SpeakerIdentity], usernames: Iterable[str]
+    view: Shadow,
+    speakers: Sequence[SpeakerIdentity],
+    usernames: Iterable[str],
+    *,
+    folded: tuple[str, list[int] | None] | None = None,
 ) -> Iterable[tuple[int, int, FindingKind]]:
     """Each speaker token in the letters of `view`, as source spans.
 
     A token may be split by anything that is not a letter (spaces, markup, line breaks); it
     must start and end on a word boundary unless it is long enough to be evidence anywhere.
+    `folded` is `_fold_with_map(view.text)` when the caller already has it. Work: a few passes
+    over the text in C, then constant work per occurrence of a token.
     """
-    users = tuple(sorted(set(usernames)))
-    compact = _skeleton(_NON_LETTERS.sub("", fold(text=view.text)))
+    if folded is None:
+        folded = _fold_with_map(view.text)
+    compact = compact_letters(folded[0])
     wanted = [
-        (token, what)
-        for speaker in speakers
-        for token, what in _tokens(speaker, users).items()
+        (token, whats)
+        for token, whats in _all_tokens(tuple(speakers), tuple(sorted(set(usernames))))
         if token in compact
     ]
     if not wanted:
         return
-    found = letters(view)
-    text = found.text
-    for token, what in wanted:
+    found = letters(view, folded)
+    text, parts, run_starts = found.text, found.parts, found.run_starts
+    folded_starts, origin = found.folded_starts, found.origin
+    # The shadow of a text with nothing to undo is the text: one segment, copied as typed.
+    identity = len(view.sources) == 1 and view.sources[0][2] and view.offsets[0] == 0
+    shift = view.sources[0][0] if identity else 0
+    size = len(text)
+    for token, whats in wanted:
+        length = len(token)
         start = text.find(token)
         while start != -1:
-            end = start + len(token)
-            bounded = found.starts_word(start) and found.starts_word(end)
-            if what.joined:
-                # "Z quuxworth" still joins; "@jdoe, jane@…" does not.
-                accepted = bounded and not found.hard_break_inside(start, end)
+            end = start + length
+            # Inlined `found.starts_word` at both ends: this loop runs once per occurrence.
+            first_run = bisect.bisect_right(run_starts, start) - 1
+            last_run = bisect.bisect_right(run_starts, end - 1) - 1
+            if start == 0:
+                bounded = True
             else:
-                accepted = bounded or len(token) >= _EMBEDDED_MINIMUM
-            if accepted:
-                first, last = found.shadow_index(start), found.shadow_index(end - 1)
-                yield *view.span(first, last + 1), what.kind
+                bounded = run_starts[first_run] == start and bool(
+                    parts[2 * first_run - 1].strip(_JOINING_MARKUP)
+                )
+            if bounded and end < size:
+                next_run = last_run + 1
+                bounded = (
+                    next_run < len(run_starts)
+                    and run_starts[next_run] == end
+                    and bool(parts[2 * next_run - 1].strip(_JOINING_MARKUP))
+                )
+            for what in whats:
+                if what.joined:
+                    # "Z quuxworth" still joins; "@jdoe, jane@…" does not.
+                    accepted = bounded and not found.hard_break_inside(start, end)
+                else:
+                    accepted = bounded or length >= _EMBEDDED_MINIMUM
+                if not accepted:
+                    continue
+                first = folded_starts[first_run] + start - run_starts[first_run]
+                last = folded_starts[last_run] + end - 1 - run_starts[last_run]
+                if origin is not None:
+                    first, last = origin[first], origin[last]
+                if identity:
+                    yield first + shift, last + 1 + shift, what.kind
+                else:
+                    yield *view.span(first, last + 1), what.kind
             start = text.find(token, start + 1)
