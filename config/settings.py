@@ -219,6 +219,22 @@ CONTENT_SECURITY_POLICY = {
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", default=True)
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_VIEW = "common.views.rate_limited"
+# Per client address ("ip") and per account ("account": the address or username typed, whether or
+# not an account has it, so the limit says nothing about existence; the signed-in person on the
+# live leak check).
+# A browser holding the device cookie of a successful log-in to that account skips the account
+# limit, so an attacker hammering an address cannot lock its owner out; reset links are never
+# limited. docs/security.md describes the design; tests/test_ratelimit.py proves it.
+AUTH_RATE_LIMITS = {
+    "login": {"ip": "20/m", "account": "10/h"},
+    "signup": {"ip": "10/h", "account": "5/h"},
+    "password_reset": {"ip": "5/h", "account": "5/h"},
+    "scan": {"ip": "240/m", "account": "60/m"},
+}
+DEVICE_COOKIE_NAME = "known_device"
+DEVICE_COOKIE_MAX_AGE = 365 * 24 * 3600
+# EqualWorkBackend hashes a password for accounts without one too (log-in enumeration).
+AUTHENTICATION_BACKENDS = ["cfp.services.accounts.EqualWorkBackend"]
 CSRF_FAILURE_VIEW = "common.views.csrf_failure"
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"

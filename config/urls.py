@@ -3,25 +3,17 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django_ratelimit.decorators import ratelimit
 
 from cfp.views import accounts, profile, public
 from common import views as common_views
 
-login_view = ratelimit(key="ip", rate="20/m", method="POST", block=True)(
-    accounts.LoginView.as_view()
-)
-reset_view = ratelimit(key="ip", rate="5/h", method="POST", block=True)(
-    accounts.PasswordResetView.as_view()
-)
-
 urlpatterns = [
     path("", public.home, name="home"),
-    path("accounts/login/", login_view, name="login"),
+    path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/logout/", accounts.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/verify/<str:token>/", accounts.verify_email, name="verify_email"),
-    path("accounts/password_reset/", reset_view, name="password_reset"),
+    path("accounts/password_reset/", accounts.password_reset, name="password_reset"),
     path(
         "accounts/password_reset/done/",
         auth_views.PasswordResetDoneView.as_view(),

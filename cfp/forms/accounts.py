@@ -6,14 +6,9 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
-from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
-from django.template import loader
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cfp import outbox
-from cfp.domain import tokens
 from cfp.forms.fields import clean_text
 from common import redirects
 
@@ -71,31 +66,13 @@ class ConfirmAddressForm(forms.Form):
         return d
 
 
-class PlainPasswordResetForm(PasswordResetForm):
-    """Django's reset form, but its e-mail templates get the display name, not the User row, and
-    the e-mail is queued in the outbox (sent by the ``cfp.send_email`` task after commit, its
-    link dropped from the table once sent), never sent inside the request."""
+class PasswordResetRequestForm(forms.Form):
+    """The address to send a reset link to. Valid or not depends on its spelling only, never on
+    whether an account has it: a task handles the request (``services.request_password_reset``).
+    """
 
-    def send_mail(
-        self,
-        subject_template_name: str,
-        email_template_name: str,
-        context: dict[str, Any],
-        from_email: str | None,
-        to_email: str,
-        html_email_template_name: str | None = None,
-    ) -> None:
-        user = context.pop("user", None)
-        context["display_name"] = (getattr(user, "first_name", "") or "") if user else ""
-        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
-        body = loader.render_to_string(email_template_name, context)
-        # One row per link: a second request makes a new token, so a new e-mail; the key holds
-        # only a digest of the token ("reset:" marks a body with a secret link).
-        digest = tokens.token_hash(str(context.get("token", "")))[:16]
-        outbox.queue_email(
-            key=f"reset:{getattr(user, 'pk', '')}:{digest}",
-            to=to_email,
-            subject=subject,
-            body=body,
-            now=timezone.now(),
-        )
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )

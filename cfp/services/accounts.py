@@ -11,15 +11,22 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.tokens import default_token_generator
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.http import HttpRequest
+from django.template import loader
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cfp import models, outbox
 from cfp.domain import tokens
 from cfp.queries import accounts as account_queries
+from common.queue import enqueue_on_commit
 
 
 class UnableToSignUp(Exception):
@@ -162,3 +169,130 @@ def verify_email(*, token: str, name: str, password: str, now: dt.datetime) -> A
     row.used_at = now
     row.save(update_fields=["used_at"])
     return user  # type: ignore[no-any-return]
+
+
+# --- the same answer and the same work for every address (issue 17) ---------------------------
+#
+# Sign-up and password-reset requests do no per-address work in the request: they enqueue one
+# task with the same arguments whatever the address, and the task decides what mail, if any, is
+# owed. The page, its status, its queries and the queued work are therefore the same for an
+# unknown, a pending, a confirmed and a deactivated address (tests/test_enumeration.py).
+
+
+@transaction.atomic
+def request_sign_up(*, email: str, name: str, verify_url: str, login_url: str) -> None:
+    """Queue the sign-up of ``email``: ``handle_sign_up`` runs in the task after commit."""
+    enqueue_on_commit("cfp.handle_sign_up", email, name, verify_url, login_url)
+
+
+@transaction.atomic
+def request_password_reset(*, email: str, verify_url: str, domain: str, use_https: bool) -> None:
+    """Queue a password reset for ``email``: ``handle_password_reset`` runs in the task."""
+    enqueue_on_commit("cfp.handle_password_reset", email, verify_url, domain, use_https)
+
+
+def _hour(now: dt.datetime) -> str:
+    return now.strftime("%Y%m%d%H")
+
+
+@transaction.atomic
+def handle_sign_up(
+    *, email: str, name: str, verify_url: str, login_url: str, now: dt.datetime
+) -> str:
+    """What a sign-up for ``email`` is owed, decided out of the request: a new or pending
+    account gets its confirmation link; a confirmed account gets a note (someone tried to sign
+    up with your address: log in, or reset your password), at most one an hour; a deactivated
+    or staff account gets nothing. Returns "link", "note" or "nothing" (for tests and logs)."""
+    user_model = get_user_model()
+    email = user_model.objects.normalize_email(email).lower()
+    accounts, claimable = _accounts_for(email)
+    if accounts == claimable:
+        try:
+            sign_up(email=email, name=name, verify_url=verify_url, now=now)
+        except UnableToSignUp:  # the same address in a parallel request: that one mails
+            return "nothing"
+        return "link"
+    owner = next((u for u in accounts if u.is_active and u.email.lower() == email), None)
+    if owner is None or owner.is_staff or owner.is_superuser:
+        return "nothing"
+    outbox.queue_email(
+        key=f"signup-known:{owner.pk}:{_hour(now)}",
+        to=owner.email,
+        subject=_("Someone tried to sign up with your address"),
+        body=_(
+            "Someone (perhaps you) tried to create a talk review account with this address, "
+            "but you have one already.\n\nLog in here: %(login)s\n\nForgot your password? "
+            "The log-in page has a link to reset it. If it was not you, ignore this e-mail: "
+            "nothing changed."
+        )
+        % {"login": login_url},
+        now=now,
+    )
+    return "note"
+
+
+@transaction.atomic
+def handle_password_reset(
+    *, email: str, verify_url: str, domain: str, use_https: bool, now: dt.datetime
+) -> int:
+    """A password reset for ``email``, out of the request: a pending account gets a fresh
+    confirmation link (it has no password yet); an active account with a usable password gets
+    a reset link; nobody else gets anything. Returns how many e-mails were queued."""
+    email = email.strip().lower()
+    sent = 0
+    for user in _accounts_for(email)[1]:
+        _send_verification(user=user, verify_url=verify_url, now=now)
+        sent += 1
+    candidates = get_user_model().objects.filter(email__iexact=email, is_active=True)
+    for user in candidates:
+        if not user.has_usable_password() or user.email.lower() != email:
+            continue
+        token = default_token_generator.make_token(user)
+        context = {
+            "display_name": user.first_name or "",
+            "domain": domain,
+            "site_name": domain,
+            "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": token,
+            "protocol": "https" if use_https else "http",
+        }
+        subject = "".join(
+            loader.render_to_string("registration/password_reset_subject.txt", context).splitlines()
+        )
+        body = loader.render_to_string("registration/password_reset_email.html", context)
+        # One row per link; the key holds only a digest of the token ("reset:" marks a body
+        # with a secret link, dropped from the table once sent).
+        outbox.queue_email(
+            key=f"reset:{user.pk}:{tokens.token_hash(token)[:16]}",
+            to=user.email,
+            subject=subject,
+            body=body,
+            now=now,
+        )
+        sent += 1
+    return sent
+
+
+class EqualWorkBackend(ModelBackend):
+    """Django's model backend, plus: an account without a usable password (pending, or set
+    unusable) costs one password hash too. Django already hashes a dummy password for an
+    unknown username; without this, a pending account answered in microseconds, which told an
+    attacker that the address had signed up."""
+
+    def authenticate(self, request: HttpRequest | None, **kwargs: Any) -> Any:  # type: ignore[override]
+        user_model = get_user_model()
+        username = kwargs.get("username", kwargs.get(user_model.USERNAME_FIELD))
+        password = kwargs.get("password")
+        if username is None or password is None:
+            return None
+        try:
+            user = user_model._default_manager.get_by_natural_key(username)
+        except user_model.DoesNotExist:
+            user_model().set_password(password)
+            return None
+        if not user.has_usable_password():
+            user_model().set_password(password)
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None
