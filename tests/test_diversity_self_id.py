@@ -174,7 +174,7 @@ def test_htmx_errors_come_back_as_the_form_fragment() -> None:
 
     assert response.status_code == 200
     body = response.content.decode()
-    assert body.lstrip().startswith('<section id="answers"')
+    assert body.lstrip().startswith('<div id="self-id"')
     assert "without your consent we store nothing" in body
 
 
@@ -185,9 +185,49 @@ def test_an_htmx_save_returns_the_form_fragment_with_the_saved_answers() -> None
 
     assert response.status_code == 200
     body = response.content.decode()
-    assert body.lstrip().startswith('<section id="answers"')
+    assert body.lstrip().startswith('<div id="self-id"')
     assert "Your answers are saved" in body
     assert re.search(r'value="woman"[^>]* checked', body)
+
+
+def _hx_target_and_root(fragment: str) -> tuple[str, str]:
+    target = re.search(r'hx-target="#([^"]+)"', fragment)
+    root = re.match(r'\s*<div id="([^"]+)"', fragment)
+    assert target
+    assert root
+    return target.group(1), root.group(1)
+
+
+@pytest.mark.parametrize(
+    ("before", "posted", "withdraw_shown"),
+    [
+        ("nothing", _opt_in(gender="woman"), True),  # the first save gives consent
+        ("consented", _opt_in(gender="man"), True),
+        ("consented", {"q_gender": "not-a-choice", "action": "save"}, True),  # an error
+        ("withdrawn", {"q_gender": "woman", "action": "save"}, False),  # refused: no consent
+        ("nothing", {"q_gender": "woman", "action": "save"}, False),
+    ],
+    ids=["first save", "second save", "invalid save", "after withdrawal", "refused"],
+)
+def test_after_an_htmx_save_the_withdraw_section_matches_a_fresh_page(
+    before: str, posted: dict[str, str], withdraw_shown: bool
+) -> None:
+    """The swapped fragment replaces exactly itself and carries the withdraw section, so the page
+    after the swap is the page a reload would show."""
+    client = _client(factories.user("sam"))
+    if before in ("consented", "withdrawn"):
+        client.post(URL, _opt_in(gender="woman"))
+    if before == "withdrawn":
+        client.post(URL, {"action": "withdraw"})
+
+    fragment = client.post(URL, posted, headers={"HX-Request": "true"}).content.decode()
+    reloaded = client.get(URL).content.decode()
+
+    target, root = _hx_target_and_root(fragment)
+    assert target == root, "the form swaps the element the server sends back"
+    assert ('id="withdraw-title"' in fragment) is withdraw_shown
+    assert ('id="withdraw-title"' in reloaded) is withdraw_shown
+    assert reloaded.count('id="withdraw-title"') <= 1
 
 
 def test_reviewers_see_the_questions_of_the_calls_they_review_for() -> None:
