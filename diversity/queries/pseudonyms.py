@@ -18,6 +18,11 @@ from diversity import models
 
 SPEAKER_UNIT = "s"
 MEMBER_UNIT = "m"
+PERSON = "p"
+"""A person across calls and report kinds (the release history's key): a user, or a speaker
+without an account."""
+SPEAKER_PERSON = "sp"
+EPOCH = "e"
 
 
 @functools.lru_cache(maxsize=4)
@@ -31,6 +36,24 @@ def pseudonym(*, call_id: int, kind: str, ident: int) -> str:
     message = f"{call_id}:{kind}:{ident}".encode()
     return hashlib.blake2b(
         message, key=_pseudonym_key(settings.SECRET_KEY), digest_size=10
+    ).hexdigest()
+
+
+def person_key(*, user_id: int | None, speaker_id: int | None = None) -> str:
+    """The release history's key of a person: the same in every call and report kind, so the
+    audit sees one person's answer wherever it is counted."""
+    if user_id is not None:
+        return pseudonym(call_id=0, kind=PERSON, ident=user_id)
+    return pseudonym(call_id=0, kind=SPEAKER_PERSON, ident=speaker_id or 0)
+
+
+def epoch_token(*, user_id: int, key: str, changed_at: str) -> str:
+    """A token that changes exactly when a person's answer to a question changes value (from
+    ``Answer.value_changed_at``, read in the same row as the value): the audit learns who
+    changed, as the viewer may, never to what."""
+    message = f"{user_id}:{key}:{changed_at}".encode()
+    return hashlib.blake2b(
+        message, key=_pseudonym_key(settings.SECRET_KEY), digest_size=8, person=EPOCH.encode()
     ).hexdigest()
 
 

@@ -27,15 +27,20 @@ from reviews import models as review_models
 from reviews import queries as review_queries
 
 CHANGE_MARGIN = dt.timedelta(seconds=30)
-"""An answer saved while a build read the answers may commit after the read with an earlier
-timestamp; declaring answers changed a little before the basis time covers that race (declaring
-one answer too many only makes the next release more cautious)."""
+"""Only for a stored basis from before epoch tokens (``EPOCHS``): answers changed since a little
+before its time are declared changed. A basis with tokens compares them instead, exactly: the
+margin counted answers saved just before a build as changes again at the next one (issue 16)."""
+
+EPOCHS = "epochs"
+"""The key of a stored basis holding, per question, each counted unit's answer epoch token."""
 
 
 @dataclass(frozen=True, slots=True)
 class PreviousSnapshot:
     report: funnel.PublishedReport
     basis_at: dt.datetime
+    epochs: dict[str, dict[str, str]] | None = None
+    """Per question, unit key -> epoch token at the basis; None for a basis stored before them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +65,10 @@ class ReportInputs:
     previous: dict[str, PreviousSnapshot]
     changed: dict[str, dict[str, frozenset[str]]]
     """Per report kind, per question: the units whose answer changed since the previous basis."""
+    person_of: dict[str, str]
+    """Unit key (people and reviewers) -> the person's key in the release history."""
+    epochs: dict[str, dict[str, str]]
+    """Per question: unit key -> the answer's epoch token (answered units only)."""
 
 
 def _yes_no(value: bool | None) -> str:
@@ -137,7 +146,13 @@ def _self_id_dimensions(
 
 def _previous(*, call_id: int) -> dict[str, PreviousSnapshot]:
     return {
-        kind: PreviousSnapshot(report=funnel.PublishedReport.from_dict(data), basis_at=basis_at)
+        kind: PreviousSnapshot(
+            report=funnel.PublishedReport.from_dict(data),
+            basis_at=basis_at,
+            epochs=(
+                {str(q): dict(keys) for q, keys in data[EPOCHS].items()} if EPOCHS in data else None
+            ),
+        )
         for kind, basis_at, data in models.SnapshotBasis.objects.filter(
             snapshot__call_id=call_id
         ).values_list("snapshot__kind", "snapshot__basis_at", "data")
@@ -149,10 +164,26 @@ def _changed(
     previous: Mapping[str, PreviousSnapshot],
     changed_at: Mapping[int, Mapping[str, dt.datetime]],
     user_of_key: Mapping[str, int],
+    epochs: Mapping[str, Mapping[str, str]],
 ) -> dict[str, dict[str, frozenset[str]]]:
-    """Per report kind, per question: the previous basis' units whose answer changed since."""
+    """Per report kind, per question: the previous basis' units whose answer changed since.
+
+    Exactly those whose epoch token differs from the one stored with the basis (answered then
+    and now; first answers and withdrawals the domain sees for itself). A basis without tokens
+    falls back to timestamps with ``CHANGE_MARGIN``.
+    """
     changed: dict[str, dict[str, frozenset[str]]] = {}
     for kind, prev in previous.items():
+        if prev.epochs is not None:
+            changed[kind] = {
+                q: frozenset(
+                    key
+                    for key, token in then.items()
+                    if key in prev.report.stage_sets and epochs.get(q, {}).get(key, token) != token
+                )
+                for q, then in prev.epochs.items()
+            }
+            continue
         since = prev.basis_at - CHANGE_MARGIN
         per_question: dict[str, set[str]] = {}
         for key in prev.report.stage_sets:
@@ -169,13 +200,22 @@ def _changed(
 @sensitive_variables()
 def _answers(
     *, answered: QuerySet[models.Answer], allowed: Mapping[str, frozenset[str]]
-) -> dict[int, dict[str, str]]:
-    """Per user: the answers still among the offered ones."""
+) -> tuple[dict[int, dict[str, str]], dict[int, dict[str, str]]]:
+    """Per user: the answers still among the offered ones, and each one's epoch token.
+
+    One read for both, so a token always describes the value counted with it.
+    """
     answers: dict[int, dict[str, str]] = {}
-    for uid, key, value in answered.values_list("user_id", "key", "value"):
+    epochs: dict[int, dict[str, str]] = {}
+    for uid, key, value, when in answered.values_list(
+        "user_id", "key", "value", "value_changed_at"
+    ):
         if value in allowed[key]:
             answers.setdefault(uid, {})[key] = value
-    return answers
+            epochs.setdefault(uid, {})[key] = pseudonyms.epoch_token(
+                user_id=uid, key=key, changed_at=when.isoformat()
+            )
+    return answers, epochs
 
 
 @sensitive_variables()
@@ -258,7 +298,7 @@ def report_inputs(*, call_id: int) -> ReportInputs:
         .filter(in_report)
         .filter(Exists(consented))
     )
-    answers = _answers(answered=answered, allowed=allowed)
+    answers, epochs_of = _answers(answered=answered, allowed=allowed)
     k = (
         models.ReportSettings.objects.filter(call_id=call_id).values_list("k", flat=True).first()
         or funnel.DEFAULT_K
@@ -382,6 +422,19 @@ def report_inputs(*, call_id: int) -> ReportInputs:
     )
     user_of_key = {speaker_keys[sid]: uid for sid, uid in people_user.items() if uid is not None}
     user_of_key.update({member_keys[mid]: uid for mid, uid in reviewing})
+    person_of = {
+        speaker_keys[sid]: pseudonyms.person_key(user_id=uid, speaker_id=sid)
+        for sid, uid in people_user.items()
+    }
+    person_of.update(
+        {member_keys[mid]: pseudonyms.person_key(user_id=uid) for mid, uid in reviewing}
+    )
+    epochs: dict[str, dict[str, str]] = {}
+    for unit in (*people, *reviewers):
+        owner = user_of_key.get(unit.key)
+        for question, token in epochs_of.get(owner, {}).items() if owner is not None else ():
+            if question in unit.values:
+                epochs.setdefault(question, {})[unit.key] = token
 
     return ReportInputs(
         call_id=call_id,
@@ -397,5 +450,9 @@ def report_inputs(*, call_id: int) -> ReportInputs:
         reviewers=reviewers,
         targets=targets,
         previous=previous,
-        changed=_changed(previous=previous, changed_at=changed_at, user_of_key=user_of_key),
+        changed=_changed(
+            previous=previous, changed_at=changed_at, user_of_key=user_of_key, epochs=epochs
+        ),
+        person_of=person_of,
+        epochs=epochs,
     )

@@ -20,8 +20,9 @@ from django.views.decorators.debug import sensitive_variables
 from cfp import models as cfp_models
 from common.queue import enqueue_on_commit
 from diversity import models
-from diversity.domain import funnel
-from diversity.queries import report_inputs
+from diversity.domain import funnel, gate
+from diversity.domain.disclosure import Release
+from diversity.queries import releases, report_inputs
 from diversity.queries.report_inputs import ReportInputs
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,8 @@ class BuildOutcome:
     """False when the figures could not be published safely (the reason is on the report page)."""
     speakers_held: bool = False
     committee_held: bool = False
+    extra_hidden: int = 0
+    """Cells hidden beyond small-cell suppression because of earlier releases (the audit)."""
 
 
 FAILURE = _(
@@ -80,6 +83,15 @@ def build_report(*, call_id: int, now: dt.datetime) -> BuildOutcome | None:
         )
         people = _protected(inputs, models.ReportKind.SPEAKERS, inputs.people)
         committee = _protected(inputs, models.ReportKind.COMMITTEE, inputs.reviewers)
+        history = releases.history(call_ids=releases.viewer_scope(call_id=call_id))
+        people_gate = _gate(
+            inputs, models.ReportKind.SPEAKERS, people, inputs.people, history, now=now
+        )
+        if people_gate.release is not None:
+            history.append(people_gate.release)
+        committee_gate = _gate(
+            inputs, models.ReportKind.COMMITTEE, committee, inputs.reviewers, history, now=now
+        )
     except ValueError as exc:  # suppression.InconsistentSnapshot is a ValueError
         # Never the exception's message in the log: it could describe someone's answer.
         log.error("diversity report of call %s not built: %s", call_id, type(exc).__name__)
@@ -94,6 +106,7 @@ def build_report(*, call_id: int, now: dt.datetime) -> BuildOutcome | None:
             },
         )
         return BuildOutcome(built=False)
+    people, committee = people_gate.report, committee_gate.report
     _publish(
         inputs,
         kind=models.ReportKind.SPEAKERS,
@@ -101,21 +114,28 @@ def build_report(*, call_id: int, now: dt.datetime) -> BuildOutcome | None:
             *_figures(inputs, programme, unit="pairs"),
             *_figures(inputs, people, unit="people"),
         ),
-        report=people,
+        outcome=people_gate,
+        units=inputs.people,
         now=now,
     )
     _publish(
         inputs,
         kind=models.ReportKind.COMMITTEE,
         dimensions=tuple(_figures(inputs, committee, unit="reviewers")),
-        report=committee,
+        outcome=committee_gate,
+        units=inputs.reviewers,
         now=now,
     )
     models.ReportSettings.objects.filter(call_id=call_id).exclude(error="").update(
         error="", failed_at=None
     )
     log.info("diversity report of call %s built", call_id)
-    return BuildOutcome(built=True, speakers_held=people.held, committee_held=committee.held)
+    return BuildOutcome(
+        built=True,
+        speakers_held=people.held,
+        committee_held=committee.held,
+        extra_hidden=people_gate.extra_hidden + committee_gate.extra_hidden,
+    )
 
 
 def _slugs(dimensions: Sequence[funnel.Dimension]) -> set[str]:
@@ -141,6 +161,36 @@ def _protected(
         k=inputs.k,
         previous=prev_report,
         answers_changed=inputs.changed.get(kind) if prev_report is not None else None,
+    )
+
+
+def _gate(
+    inputs: ReportInputs,
+    kind: str,
+    report: funnel.FunnelReport,
+    units: Sequence[funnel.Unit],
+    history: Sequence[Release],
+    *,
+    now: dt.datetime,
+) -> gate.Outcome:
+    """The release gate over everything this call's chairs have been shown (issue 16)."""
+    previous = inputs.previous.get(kind)
+    keys = {u.key for u in units}
+    return gate.gate(
+        report=report,
+        previous=previous.report if previous is not None else None,
+        units=units,
+        person_of=inputs.person_of,
+        epochs={q: {u: t for u, t in e.items() if u in keys} for q, e in inputs.epochs.items()},
+        history=history,
+        label=f"{inputs.slug}/{kind}/{now.isoformat()}",
+        k=inputs.k,
+        targets=(
+            {k: v for k, v in inputs.targets.items() if k[0] in _slugs(inputs.self_id)}
+            if kind == models.ReportKind.SPEAKERS
+            else {}
+        ),
+        alpha=funnel.DEFAULT_ALPHA,
     )
 
 
@@ -212,9 +262,11 @@ def _publish(
     *,
     kind: str,
     dimensions: Sequence[dict[str, Any]],
-    report: funnel.FunnelReport,
+    outcome: gate.Outcome,
+    units: Sequence[funnel.Unit],
     now: dt.datetime,
 ) -> None:
+    report = outcome.report
     previous = inputs.previous.get(kind)
     basis_at = previous.basis_at if report.held and previous is not None else now
     figures = {
@@ -228,6 +280,10 @@ def _publish(
         "aggregation_run": inputs.run_id,
         "stages": [s.value for s in funnel.STAGES],
         "dimensions": list(dimensions),
+        "release": {
+            "extra_hidden": outcome.extra_hidden,
+            "held_by_audit": outcome.held_by_audit,
+        },
     }
     snapshot, _created = models.ReportSnapshot.objects.update_or_create(
         call_id=inputs.call_id,
@@ -241,6 +297,19 @@ def _publish(
             "rebuild_requested_at": None,
         },
     )
-    models.SnapshotBasis.objects.update_or_create(
-        snapshot=snapshot, defaults={"data": report.snapshot.as_dict()}
-    )
+    basis = report.snapshot.as_dict()
+    if report.held:
+        if previous is not None and previous.epochs is not None:
+            basis[report_inputs.EPOCHS] = previous.epochs
+    else:
+        keys = {u.key for u in units}
+        basis[report_inputs.EPOCHS] = {
+            q: {u: t for u, t in e.items() if u in keys} for q, e in inputs.epochs.items()
+        }
+    models.SnapshotBasis.objects.update_or_create(snapshot=snapshot, defaults={"data": basis})
+    if outcome.release is not None:
+        data = releases.release_data(outcome.release)
+        if data != releases.latest_data(call_id=inputs.call_id, kind=kind):
+            models.ReleaseRecord.objects.create(
+                call_id=inputs.call_id, kind=kind, published_at=now, data=data
+            )
