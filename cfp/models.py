@@ -40,6 +40,8 @@ class Call(models.Model):
     timezone = models.CharField(max_length=64, default="UTC")
     archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Reviewers may bid on proposals until this moment; empty = bidding is not open.
+    bidding_closes_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -153,6 +155,21 @@ class Speaker(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PersonSettings(models.Model):
+    """What one person chose on their settings page (/me/settings/) that belongs to no call.
+
+    A row exists only once they saved: no row means every default below. Per-call reviewing
+    preferences (languages, tracks, maximum load) live in ``reviews.ReviewerSettings``.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="person_settings"
+    )
+    decision_mail = models.BooleanField(default=True)
+    reviewer_reminders = models.BooleanField(default=True)
+    updated_at = models.DateTimeField()
 
 
 class ProposalState(models.TextChoices):
