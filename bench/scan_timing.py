@@ -6,20 +6,25 @@ Ordinary prose is made from an invented vocabulary (so no real name or phrase is
 pathological inputs are the shapes that make regular expressions and candidate loops slow: long
 runs of word characters, of digits and of separators, runs of capitalised words (name-shaped),
 repeated phrase openers ("I built a", "my library", "I work at"), many URLs, many bare domains,
-many @handles and many e-mail-shaped strings, and the speakers' own name parts over and over.
-Each is cut to exactly the size measured; the WORST of them is compared with ordinary prose.
+many @handles and many e-mail-shaped strings, the speakers' own names, affiliations and near
+misses of them over and over, and the display tricks of a speaker who wants to be recognised
+(entities, invisible and look-alike letters, markup, spacing, bidi controls, Markdown links and
+HTML that make the scanner read the rendering). Each is cut to exactly the size measured.
+
+Every shape is printed beside ordinary prose of the same size with the ratio; a ratio over 3 is
+marked "!!". Times are CPU time of the scanning thread, the fastest of `--repeats` runs, each
+shape timed in turns with its ordinary baseline: on a machine shared with other work the wall
+clock measures the neighbours, and absolute times vary 2-3× between runs, the ratios much less.
 
 Bars (issue 15): growth linear (time at the largest size / time at the size a quarter of it
 ≤ 4 × 1.5, for ordinary text and for every shape), the worst shape ≤ 3 × ordinary at every size,
-and the worst ≤ 50 ms at 20,000 characters. The median of `--repeats` runs is used; absolute
-times vary 2-3× between runs on these machines, the ratios much less.
+and the worst ≤ 50 ms at 20,000 characters.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -103,33 +108,60 @@ SHAPES: dict[str, Callable[[int, random.Random], str]] = {
     "e-mail shapes": _repeat(lambda i: f"x{i}@y{i}. "),
     "at signs": lambda size, rng: "@" * size,
     "speaker names": _repeat(lambda i: "Ottoline Vranckx, Quaxworth; "),
+    "affiliations": _repeat(lambda i: "Quelborn Analytics, Tarrowmere University; "),
+    "employer phrases": _repeat(lambda i: f"I work at Quelborn Analytics{i}. "),
+    "near-miss names": _repeat(lambda i: "Ottolin Vranck Quaxwort Vranckxe "),
+    # Display tricks (what reviewers see is not what was typed).
+    "entity-split names": _repeat(lambda i: "Vra&#110;ckx Quax&#x77;orth "),
+    "invisible-split names": _repeat(lambda i: "Vra\u200bnckx Qua\u00adxworth "),
+    "look-alike names": _repeat(lambda i: "Vr\u0430nck\u0445 Qu\u0430xworth "),
+    "markup-split names": _repeat(lambda i: "Vra**nckx** Quax_worth_ "),
+    "spaced names": _repeat(lambda i: "V r a n c k x "),
+    "bidi names": _repeat(lambda i: "\u202exkcnarV\u202c "),
+    "Markdown links": _repeat(lambda i: f"[see {i}](https://kelp{i}.example/p) "),
+    "link-split names": _repeat(lambda i: f"[Vra](https://kelp{i}.example)nckx "),
+    "HTML tags": _repeat(lambda i: f"<b>word{i}</b> "),
+    "ordinary with '<'": lambda size, rng: ordinary(size - 1, rng) + "<",
+    "entities": _repeat(lambda i: f"&#{97 + i % 26};"),
+    "other scripts": _repeat(lambda i: "Ünïcödé Ελληνικά "),
 }
 
 
-def _seconds(text: str, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        leaks.scan(text=text, speakers=SPEAKERS)
-        times.append(time.perf_counter() - start)
-        if times[-1] > GIVE_UP_SECONDS:
-            break
-    return statistics.median(times)
+def _seconds(text: str) -> float:
+    # CPU time of this thread: on a shared machine, time spent waiting for a core is not ours.
+    start = time.thread_time()
+    leaks.scan(text=text, speakers=SPEAKERS)
+    return time.thread_time() - start
 
 
-def run(*, sizes: list[int], repeats: int) -> dict[str, dict[int, float]]:
+def run(*, sizes: list[int], repeats: int) -> tuple[dict[int, float], dict[str, dict[int, float]]]:
+    """Ordinary seconds per size, and each shape's seconds per size (the fastest of `repeats`).
+
+    Each shape is timed in turns with the ordinary text of its size, so both see the same load
+    on a shared machine (caches, frequency); the fastest run is the least disturbed one.
+    """
     rng = random.Random(15)
-    shapes: dict[str, Callable[[int, random.Random], str]] = {"ordinary": ordinary, **SHAPES}
-    times: dict[str, dict[int, float]] = {name: {} for name in shapes}
     # Compile the static patterns and fill the scanner's caches before anything is timed.
     leaks.scan(text=ordinary(sizes[0], rng) + " " + SHAPES["URLs"](500, rng), speakers=SPEAKERS)
+    base: dict[int, float] = {}
+    times: dict[str, dict[int, float]] = {name: {} for name in SHAPES}
     for size in sizes:
-        for name, make in shapes.items():
+        plain = ordinary(size, rng)
+        base_runs: list[float] = []
+        for name, make in SHAPES.items():
             done = times[name]
             if done and max(done.values()) > GIVE_UP_SECONDS:
                 continue
-            done[size] = _seconds(make(size, rng), repeats)
-    return times
+            text = make(size, rng)
+            runs: list[float] = []
+            for _ in range(repeats):
+                base_runs.append(_seconds(plain))
+                runs.append(_seconds(text))
+                if runs[-1] > GIVE_UP_SECONDS:
+                    break
+            done[size] = min(runs)
+        base[size] = min(base_runs)
+    return base, times
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -138,20 +170,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args(argv)
     sizes = sorted(args.sizes)
-    times = run(sizes=sizes, repeats=args.repeats)
-    base = times["ordinary"]
+    base, times = run(sizes=sizes, repeats=args.repeats)
 
-    print("scan timing: leaks.scan, median ms (ratio to ordinary prose of the same size)")
-    print(f"{'input':<22}" + "".join(f"{size:>22,}" for size in sizes))
+    print(
+        "scan timing: leaks.scan, CPU time, fastest of "
+        f"{args.repeats} runs in ms (ratio to ordinary prose of the same size, timed in turns)"
+    )
+    print(f"{'input':<24}" + "".join(f"{size:>24,}" for size in sizes))
+    print(
+        f"{'ordinary':<24}"
+        + "".join(f"{base[size] * 1000:>14.2f} ({1:>5.1f}×)  " for size in sizes)
+    )
+    over = 0
     for name, by_size in times.items():
         cells = []
+        marked = False
         for size in sizes:
             if size not in by_size:
-                cells.append(f"{'(gave up)':>22}")
+                cells.append(f"{'(gave up)':>24}")
+                marked = True
                 continue
-            ms = by_size[size] * 1000
-            cells.append(f"{ms:>12.2f} ({by_size[size] / base[size]:>5.1f}×)")
-        print(f"{name:<22}" + "".join(cells))
+            ratio = by_size[size] / base[size]
+            flag = " !!" if ratio > WORST_OVER_ORDINARY else "   "
+            marked |= ratio > WORST_OVER_ORDINARY
+            cells.append(f"{by_size[size] * 1000:>14.2f} ({ratio:>5.1f}×){flag}")
+        over += marked
+        print(f"{name:<24}" + "".join(cells) + ("  <- over 3× ordinary" if marked else ""))
+    print(
+        f"{over} of {len(times)} shapes over {WORST_OVER_ORDINARY:.0f}× ordinary at some size (!!)"
+    )
+    times = {"ordinary": base, **times}
 
     ok = True
     # Worst shape per size: a shape given up on counts as infinitely slow.
