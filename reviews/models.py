@@ -60,12 +60,70 @@ class Assignment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments"
     )
     created_at = models.DateTimeField()
+    # A chair placed this pair by hand: the engine keeps it (Hold.MANUAL) and never moves it.
+    manual = models.BooleanField(default=False)
+    pinned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Why the engine (or a chair) placed this pair, shown to chairs: ["eager bid", "affinity 0.62"].
+    reasons = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["proposal", "reviewer"], name="assignment_once")
         ]
         indexes = [models.Index(fields=["reviewer", "proposal"])]
+
+
+class BidLevel(models.TextChoices):
+    """A reviewer's wish for one proposal (values match reviews.domain.assignment.Bid)."""
+
+    EAGER = "eager", _("Eager")
+    WILLING = "willing", _("Willing")
+    NOT_FOR_ME = "not_for_me", _("Not for me")
+    CONFLICT = "conflict", _("Conflict")
+
+
+class Bid(models.Model):
+    """One reviewer's bid on one proposal; no row = no bid. The assignment engine reads these."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="bids")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bids"
+    )
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="bids")
+    level = models.CharField(max_length=20, choices=BidLevel.choices)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["reviewer", "proposal"], name="bid_once"),
+        ]
+        indexes = [models.Index(fields=["call", "reviewer"])]
+
+
+class ReviewerExpertise(models.Model):
+    """What a reviewer knows, per call: the affinity's profile text (topics, statement, talks)."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="expertise")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="expertise"
+    )
+    # Comma-separated topics as the reviewer typed them ("django, accessibility, testing").
+    topics = models.TextField(blank=True)
+    statement = models.TextField(blank=True)
+    # Past talk titles and abstracts a chair attached (or import_expertise loaded), plain text.
+    past_talks = models.TextField(blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["call", "reviewer"], name="expertise_once"),
+        ]
 
 
 class Review(models.Model):
