@@ -131,3 +131,36 @@ class ShortlistFilter(django_filters.FilterSet):
             return qs
         found = _any_speaker(**speaker)
         return qs.filter(found if value else ~found)
+
+
+# --- the bidding screen -----------------------------------------------------------------------
+
+
+class BidFilter(django_filters.FilterSet):
+    """Filters over ``queries.bids`` (which annotates ``r_title``, ``r_abstract`` with the
+    reviewer's text and ``my_bid``): words to find, a track, the reviewer's own bid level."""
+
+    search = django_filters.CharFilter(method="filter_search")
+    track = django_filters.CharFilter(field_name="track__slug")
+    bid = django_filters.CharFilter(method="filter_bid")
+
+    class Meta:
+        model = cfp_models.Proposal
+        fields: list[str] = []
+
+    def filter_search(
+        self, qs: QuerySet[cfp_models.Proposal], name: str, value: str
+    ) -> QuerySet[cfp_models.Proposal]:
+        # Every word must appear in the title or the abstract the reviewer reads.
+        for word in value.split()[:8]:
+            qs = qs.filter(Q(r_title__icontains=word) | Q(r_abstract__icontains=word))
+        return qs
+
+    def filter_bid(
+        self, qs: QuerySet[cfp_models.Proposal], name: str, value: str
+    ) -> QuerySet[cfp_models.Proposal]:
+        if value == "none":
+            return qs.filter(my_bid__isnull=True)
+        if value in models.BidLevel.values:
+            return qs.filter(my_bid=value)
+        return qs
