@@ -150,30 +150,77 @@ class _Builder:
 
     def shown(self, piece: str, start: int, end: int) -> None:
         """`piece` as shown: NFKC, no format characters or accents, look-alikes folded."""
-        kept = []
-        for ch in unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", piece)):
-            if ch == _RTL_OVERRIDE:
-                ch = _RUN_OPEN
-            elif ch in _RUN_ENDS:
-                ch = _RUN_CLOSE if ch != "\n" else ch
-            elif ch in _INLINE_MARKERS or (
-                unicodedata.category(ch) in _DROPPED_CATEGORIES and ch not in "\n\t"
-            ):
-                continue
-            kept.append(_LOOK_ALIKES.get(ch, ch))
-        self._add("".join(kept), start, end, aligned=False)
+        self._add(_shown_text(piece), start, end, aligned=False)
 
     def letters_of(self, run: str, start: int) -> None:
-        """A run of other scripts: one aligned segment when nothing in it changes length."""
-        if (
-            unicodedata.is_normalized("NFKD", run)
-            and unicodedata.is_normalized("NFKC", run)
-            and not any(unicodedata.category(ch) in _DROPPED_CATEGORIES for ch in run)
-        ):
-            self._add(run.translate(_LOOK_ALIKE_TABLE), start, start + len(run), aligned=True)
+        """A run of other scripts, each character as shown on its own (see `_ShownTable`).
+
+        One aligned segment when every character shows as one; otherwise the characters that
+        vanish or grow (zero-width, ligatures, marks) get segments of their own.
+        """
+        shown = run.translate(_SHOWN_TABLE)
+        unaligned = _SHOWN_TABLE.unaligned
+        if unaligned.isdisjoint(run):
+            self._add(shown, start, start + len(run), aligned=True)
             return
+        piece = 0
         for offset, ch in enumerate(run):
-            self.shown(ch, start + offset, start + offset + 1)
+            if ch in unaligned:
+                if piece < offset:
+                    self._add(
+                        run[piece:offset].translate(_SHOWN_TABLE),
+                        start + piece,
+                        start + offset,
+                        aligned=True,
+                    )
+                self._add(_SHOWN_TABLE[ord(ch)], start + offset, start + offset + 1, aligned=False)
+                piece = offset + 1
+        if piece < len(run):
+            self._add(
+                run[piece:].translate(_SHOWN_TABLE), start + piece, start + len(run), aligned=True
+            )
+
+
+def _shown_text(piece: str) -> str:
+    """`piece` as shown: NFKC, no format characters or accents, look-alikes folded."""
+    kept = []
+    for ch in unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", piece)):
+        if ch == _RTL_OVERRIDE:
+            ch = _RUN_OPEN
+        elif ch in _RUN_ENDS:
+            ch = _RUN_CLOSE if ch != "\n" else ch
+        elif ch in _INLINE_MARKERS or (
+            unicodedata.category(ch) in _DROPPED_CATEGORIES and ch not in "\n\t"
+        ):
+            continue
+        kept.append(_LOOK_ALIKES.get(ch, ch))
+    return "".join(kept)
+
+
+class _ShownTable(dict[int, str]):
+    """A `str.translate` table: each character as shown on its own, worked out once.
+
+    It remembers the characters that show as other than exactly one character (those need a
+    segment of their own in the shadow's map). A text in another script used to cost two
+    normalisations per character; now it is one translation in C.
+    """
+
+    _LIMIT = 1 << 16  # distinct characters kept; beyond that they are worked out each time
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unaligned: set[str] = set()
+
+    def __missing__(self, code: int) -> str:
+        shown = _shown_text(chr(code))
+        if len(shown) != 1:
+            self.unaligned.add(chr(code))
+        if len(self) < self._LIMIT:
+            self[code] = shown
+        return shown
+
+
+_SHOWN_TABLE = _ShownTable()
 
 
 def _decoded(match: re.Match[str]) -> str | None:
