@@ -22,13 +22,15 @@ proposal (existing ones count), nobody twice on a proposal, and ``max_load``.
    stage, then the total stage with that minimum fixed).
 3. A piecewise-linear cost per reviewer load, the *band*: with h the water level (the lowest load
    that lets everyone's work fit, given max_loads), each unit below h - 1 - band earns
-   ``BAND_LOW_REWARD``; units above h + band cost ``BAND_HIGH_PENALTY``. Only ``existing``
-   pairs count as kept, and keeping a movable existing pair earns ``KEEP_BONUS``. The numbers
-   are chosen so that: a reviewer under the band takes a movable pair from one above it (130 >
-   100 + any fit difference: a joiner gets work); nothing else moves, not even along a chain
-   (two moves cost 200 > 130 + 2 x the fit range); being over the band costs more than any fit
-   difference (30 > 13.25), so loads stay within the band where they can, but less than moving
-   someone's existing work (100).
+   ``BAND_LOW_REWARD`` (130) for a newcomer (a reviewer with no existing pair) and
+   ``BAND_LOW_REWARD_SETTLED`` (60) for anyone else; units above h + band cost
+   ``BAND_HIGH_PENALTY`` (30). Keeping a movable existing pair earns ``KEEP_BONUS`` (100). The
+   numbers are chosen so that: a newcomer under the band takes a movable pair from a reviewer
+   who is not under it (130 > 100 + any fit difference: a joiner gets work without anyone
+   re-running anything); a settled reviewer never takes one (60 < 100 - 14.25), so when someone
+   leaves, only their seats move; nothing moves along a chain (two moves cost 200 > 130 + 2 x
+   the fit range of 14.25); being over the band costs more than any fit difference (30 > 14.25),
+   so loads stay within the band where they can, but less than moving someone's existing work.
 4. Total fit.
 
 Every stage is a linear programme over the candidate pairs solved by HiGHS (scipy.optimize).
@@ -108,7 +110,10 @@ BID_FIT: Mapping[Bid | None, float] = {
     Bid.NOT_FOR_ME: -10.0,
 }
 TRACK_FIT = 0.25
+# Newcomers (no existing pair in the call) under the band take movable work from others;
+# reviewers who already have work only take free seats (60 < 100 - the fit range).
 BAND_LOW_REWARD = 130.0
+BAND_LOW_REWARD_SETTLED = 60.0
 KEEP_BONUS = 100.0
 BAND_HIGH_PENALTY = 30.0
 # Breaks ties between equally fitting pairs by a hash of the keys, not by input order; far
@@ -228,6 +233,7 @@ class _Instance:
     fixed_load: npt.NDArray[np.int64]
     fixed_count: npt.NDArray[np.int64]
     fixed_fit: FloatArray
+    low_reward: FloatArray  # per reviewer, see BAND_LOW_REWARD
     removed: list[Removed]
     departed: dict[int, list[str]]  # proposal -> labels of reviewers who left it
 
@@ -301,6 +307,7 @@ def _instance(problem: Problem) -> _Instance:
         else:
             movable[i, at] = True
     eligible &= ~fixed
+    settled = {e.reviewer for e in problem.existing}
     fixed_load = fixed.sum(axis=0).astype(np.int64)
     need = np.maximum(problem.per_proposal - fixed_count, 0).astype(np.int64)
     cap = (
@@ -322,6 +329,10 @@ def _instance(problem: Problem) -> _Instance:
         fixed_load=fixed_load,
         fixed_count=fixed_count,
         fixed_fit=fixed_fit,
+        low_reward=np.array(
+            [BAND_LOW_REWARD_SETTLED if r.key in settled else BAND_LOW_REWARD for r in revs],
+            dtype=np.float64,
+        ),
         removed=removed,
         departed=departed,
     )
@@ -359,12 +370,19 @@ def _grid(q: float) -> tuple[int, int]:
 
 def _max_flow(inst: _Instance, g: _Graph, q: float) -> FloatArray:
     """Seats per proposal in a maximum-coverage plan (fractional units of 1/den when q < 1)."""
+    x = _max_flow_pairs(inst, g, q)
+    seats: FloatArray = np.bincount(g.rows, weights=x, minlength=inst.n).astype(np.float64)
+    return seats
+
+
+def _max_flow_pairs(inst: _Instance, g: _Graph, q: float) -> FloatArray:
+    """The value of each candidate pair in one maximum-coverage plan."""
     num, den = _grid(q)
     n, m = inst.n, inst.m
     flow = max_flow.SimpleMaxFlow()
     source, sink = n + m, n + m + 1
     if len(g.rows) == 0:
-        return np.zeros(n)
+        return np.zeros(0)
     flow.add_arcs_with_capacity(np.full(n, source), np.arange(n), inst.need * den)
     pair_arcs = flow.add_arcs_with_capacity(
         g.rows, n + g.cols, np.where(g.keep, den, num).astype(np.int64)
@@ -373,9 +391,8 @@ def _max_flow(inst: _Instance, g: _Graph, q: float) -> FloatArray:
     status = flow.solve(source, sink)
     if status != flow.OPTIMAL:
         raise UnableToSolve(f"max flow: status {status}")
-    x = flow.flows(pair_arcs).astype(np.float64) / den
-    seats: FloatArray = np.bincount(g.rows, weights=x, minlength=n).astype(np.float64)
-    return seats
+    x: FloatArray = np.asarray(flow.flows(pair_arcs), dtype=np.float64) / den
+    return x
 
 
 def _min_cost_flow(inst: _Instance, g: _Graph, q: float, *, lo: int, hi: int) -> FloatArray:
@@ -399,9 +416,9 @@ def _min_cost_flow(inst: _Instance, g: _Graph, q: float, *, lo: int, hi: int) ->
     )
     reviewers = n + np.arange(m)
     to_sink = np.full(m, sink)
-    for caps, unit in ((low, -BAND_LOW_REWARD), (mid, 0.0), (high, BAND_HIGH_PENALTY)):
+    for caps, unit in ((low, -inst.low_reward), (mid, zeros_m), (high, BAND_HIGH_PENALTY)):
         flow.add_arcs_with_capacity_and_unit_cost(
-            reviewers, to_sink, caps * den, zeros_m + round(unit * COST_SCALE)
+            reviewers, to_sink, caps * den, np.round(zeros_m + unit * COST_SCALE).astype(np.int64)
         )
     total = int(inst.need.sum()) * den
     flow.set_node_supply(source, total)
@@ -450,11 +467,17 @@ def solve(problem: Problem, options: Options | None = None) -> Result:
     seats = _max_flow(inst, g, q)
     repaired = 0
     if pruned:
-        # A proposal short in the pruned graph gets every eligible reviewer back.
-        short = seats < inst.need - 1e-9
-        if short.any():
-            mask = mask | (live & short[:, None])
-            repaired = int(short.sum())
+        # Pruning must never cost coverage: when the pruned graph fills fewer seats than the
+        # full one, the pairs of a maximum flow on the full graph join the candidates (then a
+        # maximum-coverage plan is among them).
+        full = _graph(inst, live, tie)
+        full_x = _max_flow_pairs(inst, full, q)
+        if full_x.sum() > seats.sum() + 1e-9:
+            used = full_x > 1e-9
+            extra = np.zeros_like(mask)
+            extra[full.rows[used], full.cols[used]] = True
+            repaired = int((extra & ~mask).sum())
+            mask = mask | extra
             g = _graph(inst, mask, tie)
             seats = _max_flow(inst, g, q)
     total = float(seats.sum())
@@ -542,7 +565,7 @@ def _fair_exact(
     # Variables: pairs, three load segments per reviewer, then t (the worst proposal's fit).
     width = k + 3 * m + 1
     cost = np.concatenate(
-        [g.cost, np.full(m, -BAND_LOW_REWARD), np.zeros(m), np.full(m, BAND_HIGH_PENALTY), [0.0]]
+        [g.cost, -inst.low_reward, np.zeros(m), np.full(m, BAND_HIGH_PENALTY), [0.0]]
     )
     lower = np.zeros(width)
     upper = np.concatenate([np.ones(k), low, mid, high, [np.inf]]).astype(float)
@@ -564,6 +587,13 @@ def _fair_exact(
         ]
     ).tocsr()
     b_ub = np.concatenate([inst.need.astype(float), inst.fixed_fit[served]])
+    if g.keep.any():
+        # Fairness does not move anyone's existing work: keep as many movable pairs as the
+        # total mode keeps (it keeps all but those a coverage or band need moves).
+        kept = float(_min_cost_flow(inst, g, 1.0, lo=lo, hi=hi)[g.keep].sum())
+        keep_row = sparse.csr_matrix(np.concatenate([-g.keep.astype(float), np.zeros(3 * m + 1)]))
+        a_ub = sparse.vstack([a_ub, keep_row]).tocsr()
+        b_ub = np.append(b_ub, -kept + 1e-6)
     integrality = np.zeros(width)
     integrality[: k + 3 * m] = 1
     constraints = [LinearConstraint(a_eq, b_eq, b_eq), LinearConstraint(a_ub, -np.inf, b_ub)]
@@ -741,7 +771,7 @@ def band_cost(problem: Problem, loads: Mapping[str, int], *, band: int, total: i
         new = loads.get(r.key, 0) - int(inst.fixed_load[j])
         low = int(np.clip(lo - inst.fixed_load[j], 0, inst.cap[j]))
         top = int(np.clip(hi - inst.fixed_load[j], 0, inst.cap[j]))
-        cost += -BAND_LOW_REWARD * min(new, low) + BAND_HIGH_PENALTY * max(new - top, 0)
+        cost += -inst.low_reward[j] * min(new, low) + BAND_HIGH_PENALTY * max(new - top, 0)
     return cost
 
 
