@@ -40,6 +40,8 @@ class Invitation(models.Model):
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Off: only the person signed in with the invited address may accept (issue 17).
+    may_forward = models.BooleanField(default=False)
 
 
 class Conflict(models.Model):

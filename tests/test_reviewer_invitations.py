@@ -107,13 +107,13 @@ def test_an_htmx_invitation_answers_with_the_fragment_listing_it() -> None:
     c = factories.call()
     client = _chair(c)
 
-    response = _invite(client, c, "x@example.org", **{"HX-Request": "true"})
+    response = _invite(client, c, "xavier@example.org", **{"HX-Request": "true"})
 
     body = response.content.decode()
     assert response.status_code == 200
     assert "<html" not in body
     assert "Invitation sent to 1 person." in body
-    assert "x@example.org" in body
+    assert "xavier@example.org" in body
 
 
 def test_inviting_someone_who_reviews_already_is_skipped_and_said() -> None:
@@ -132,11 +132,11 @@ def test_inviting_someone_who_reviews_already_is_skipped_and_said() -> None:
 def test_a_new_invitation_replaces_the_link_still_waiting() -> None:
     c = factories.call()
     client = _chair(c)
-    _invite(client, c, "x@example.org")
-    first = _link("x@example.org")
+    _invite(client, c, "xavier@example.org")
+    first = _link("xavier@example.org")
 
-    _invite(client, c, "x@example.org")
-    second = _link("x@example.org")
+    _invite(client, c, "xavier@example.org")
+    second = _link("xavier@example.org")
     person, _u = _person("xavier")
 
     assert first != second
@@ -147,11 +147,11 @@ def test_a_new_invitation_replaces_the_link_still_waiting() -> None:
 def test_accepting_grants_the_reviewer_role_for_that_call_only_with_the_preferences() -> None:
     c = factories.call()
     other = factories.call("djangocon")
-    _invite(_chair(c), c, "x@example.org")
+    _invite(_chair(c), c, "xavier@example.org")
     person, u = _person("xavier")
 
     response = person.post(
-        _link("x@example.org"), {"languages": ["es"], "tracks": ["data"], "max_load": "7"}
+        _link("xavier@example.org"), {"languages": ["es"], "tracks": ["data"], "max_load": "7"}
     )
 
     assert response.status_code == 302
@@ -166,10 +166,10 @@ def test_accepting_grants_the_reviewer_role_for_that_call_only_with_the_preferen
 
 def test_the_accept_form_asks_languages_tracks_and_an_optional_maximum() -> None:
     c = factories.call()
-    _invite(_chair(c), c, "x@example.org")
+    _invite(_chair(c), c, "xavier@example.org")
     person, _u = _person("xavier")
 
-    body = person.get(_link("x@example.org")).content.decode()
+    body = person.get(_link("xavier@example.org")).content.decode()
 
     assert "Talk languages you can review" in body
     assert 'value="es"' in body
@@ -180,10 +180,10 @@ def test_the_accept_form_asks_languages_tracks_and_an_optional_maximum() -> None
 
 def test_accepting_without_a_language_is_refused_with_the_input_kept_and_no_role() -> None:
     c = factories.call()
-    _invite(_chair(c), c, "x@example.org")
+    _invite(_chair(c), c, "xavier@example.org")
     person, u = _person("xavier")
 
-    response = person.post(_link("x@example.org"), {"tracks": ["data"], "max_load": "12"})
+    response = person.post(_link("xavier@example.org"), {"tracks": ["data"], "max_load": "12"})
 
     assert response.status_code == 400
     body = response.content.decode()
@@ -195,8 +195,8 @@ def test_accepting_without_a_language_is_refused_with_the_input_kept_and_no_role
 
 def test_a_signed_out_visitor_is_asked_to_log_in_and_come_back() -> None:
     c = factories.call()
-    _invite(_chair(c), c, "x@example.org")
-    path = _link("x@example.org")
+    _invite(_chair(c), c, "xavier@example.org")
+    path = _link("xavier@example.org")
 
     response = Client().get(path)
 
@@ -206,8 +206,8 @@ def test_a_signed_out_visitor_is_asked_to_log_in_and_come_back() -> None:
 
 def test_a_used_link_is_refused_for_someone_else_and_grants_nothing() -> None:
     c = factories.call()
-    _invite(_chair(c), c, "x@example.org")
-    path = _link("x@example.org")
+    _invite(_chair(c), c, "xavier@example.org")
+    path = _link("xavier@example.org")
     first, _u = _person("xavier")
     first.post(path, {"languages": ["en"]})
     second, u2 = _person("yolanda")
@@ -221,8 +221,8 @@ def test_a_used_link_is_refused_for_someone_else_and_grants_nothing() -> None:
 
 def test_the_person_who_used_a_link_is_sent_to_their_queue_when_opening_it_again() -> None:
     c = factories.call()
-    _invite(_chair(c), c, "x@example.org")
-    path = _link("x@example.org")
+    _invite(_chair(c), c, "xavier@example.org")
+    path = _link("xavier@example.org")
     person, _u = _person("xavier")
     person.post(path, {"languages": ["en"]})
 
@@ -234,11 +234,11 @@ def test_the_person_who_used_a_link_is_sent_to_their_queue_when_opening_it_again
 
 def test_an_expired_link_is_refused_with_a_clear_message_and_grants_nothing() -> None:
     c = factories.call()
-    _invite(_chair(c), c, "x@example.org")
+    _invite(_chair(c), c, "xavier@example.org")
     review_models.Invitation.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
     person, u = _person("xavier")
 
-    response = person.post(_link("x@example.org"), {"languages": ["en"]})
+    response = person.post(_link("xavier@example.org"), {"languages": ["en"]})
 
     assert response.status_code == 410
     assert "This invitation link has expired" in response.content.decode()
@@ -252,7 +252,7 @@ def test_a_link_expires_after_the_configured_number_of_days(settings: Any) -> No
 
     invitations.invite_reviewers(
         call_id=c.pk,
-        emails=["x@example.org"],
+        emails=["xavier@example.org"],
         invited_by_id=None,
         accept_url="http://testserver/TOKEN/",
         now=now,
@@ -278,8 +278,8 @@ def test_a_wrong_link_is_not_found_and_grants_nothing(token: str) -> None:
 def test_a_link_for_one_call_does_not_work_under_another_calls_address() -> None:
     c = factories.call()
     other = factories.call("djangocon")
-    _invite(_chair(c), c, "x@example.org")
-    token = _link("x@example.org").rstrip("/").rsplit("/", 1)[-1]
+    _invite(_chair(c), c, "xavier@example.org")
+    token = _link("xavier@example.org").rstrip("/").rsplit("/", 1)[-1]
     person, u = _person("xavier")
 
     response = person.post(
@@ -292,10 +292,10 @@ def test_a_link_for_one_call_does_not_work_under_another_calls_address() -> None
 
 def test_a_language_the_call_does_not_offer_is_refused() -> None:
     c = factories.call()
-    _invite(_chair(c), c, "x@example.org")
+    _invite(_chair(c), c, "xavier@example.org")
     person, u = _person("xavier")
 
-    response = person.post(_link("x@example.org"), {"languages": ["fr"]})
+    response = person.post(_link("xavier@example.org"), {"languages": ["fr"]})
 
     assert response.status_code == 400
     assert not _is_reviewer(c, u)
@@ -358,7 +358,7 @@ def test_the_reviewers_page_lists_languages_tracks_load_and_progress() -> None:
 
     row = re.search(r"<tr><th scope=\"row\">Reviewer 0.*?</tr>", body, re.S)
     assert row is not None
-    cells = re.findall(r"<td>(.*?)</td>", row.group(0))
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(0))
     assert cells == ["en", "Data", "5", "2", "1"]
 
 
@@ -369,9 +369,123 @@ def test_once_sent_the_outbox_no_longer_keeps_the_one_time_link(
     client = _chair(c)
 
     with django_capture_on_commit_callbacks(execute=True):
-        _invite(client, c, "x@example.org")
+        _invite(client, c, "xavier@example.org")
 
-    row = cfp_models.EmailOutbox.objects.get(to="x@example.org")
+    row = cfp_models.EmailOutbox.objects.get(to="xavier@example.org")
     assert row.sent_at is not None
     assert "/invitation/" not in row.body
-    assert LINK.search(next(m.body for m in mailoutbox if m.to == ["x@example.org"]))
+    assert LINK.search(next(m.body for m in mailoutbox if m.to == ["xavier@example.org"]))
+
+
+# --- the link is bound to the invited address (issue 17) ----------------------------------------
+
+
+def _invite_forwardable(client: Client, c: cfp_models.Call, emails: str) -> Any:
+    return client.post(
+        reverse("reviewers:list", args=[c.slug]), {"emails": emails, "may_forward": "on"}
+    )
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_the_link_shows_the_invited_address(signed_in: bool) -> None:
+    c = factories.call()
+    _invite(_chair(c), c, "xavier@example.org")
+    client = _person("xavier")[0] if signed_in else Client()
+
+    body = client.get(_link("xavier@example.org")).content.decode()
+
+    assert "<strong>xavier@example.org</strong>" in body
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_someone_signed_in_with_another_address_is_refused_and_told_how_to_switch(
+    method: str,
+) -> None:
+    c = factories.call()
+    _invite(_chair(c), c, "xavier@example.org")
+    other, u = _person("yolanda")
+
+    response = getattr(other, method)(_link("xavier@example.org"), {"languages": ["en"]})
+
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "You are signed in as yolanda@example.org" in body
+    assert "Log out and sign in as xavier@example.org" in body
+    assert 'action="/accounts/logout/"' in body
+    assert not _is_reviewer(c, u)
+    assert review_models.Invitation.objects.get().accepted_at is None
+
+
+@pytest.mark.parametrize("spelling", ["XAVIER@example.org", "Xavier@Example.ORG"])
+def test_the_invited_address_matches_whatever_its_case(spelling: str) -> None:
+    c = factories.call()
+    _invite(_chair(c), c, spelling)
+    person, u = _person("xavier")
+
+    response = person.post(_link(spelling.lower()), {"languages": ["en"]})
+
+    assert response.status_code == 302
+    assert _is_reviewer(c, u)
+
+
+def test_a_forwardable_link_is_accepted_by_whoever_holds_it() -> None:
+    c = factories.call()
+    response = _invite_forwardable(_chair(c), c, "team@example.org")
+    other, u = _person("yolanda")
+
+    page = other.get(_link("team@example.org")).content.decode()
+    accepted = other.post(_link("team@example.org"), {"languages": ["en"]})
+
+    assert response.status_code == 302
+    assert review_models.Invitation.objects.get().may_forward is True
+    assert "may accept it" in page
+    assert accepted.status_code == 302
+    assert _is_reviewer(c, u)
+
+
+def test_forwarding_is_off_unless_the_chair_allows_it() -> None:
+    c = factories.call()
+    client = _chair(c)
+
+    form = client.get(reverse("reviewers:list", args=[c.slug])).content.decode()
+    _invite(client, c, "xavier@example.org")
+
+    assert 'name="may_forward"' in form
+    assert "checked" not in re.search(r"<input[^>]*may_forward[^>]*>", form).group(0)  # type: ignore[union-attr]
+    assert review_models.Invitation.objects.get().may_forward is False
+
+
+def test_the_service_refuses_another_person_even_without_the_page() -> None:
+    c = factories.call()
+    _invite(_chair(c), c, "xavier@example.org")
+    token = _link("xavier@example.org").rstrip("/").rsplit("/", 1)[-1]
+    other = factories.user("yolanda")
+
+    with pytest.raises(invitations.UnableToAccept) as refused:
+        invitations.accept_invitation(
+            slug=c.slug,
+            token=token,
+            user_id=other.pk,
+            languages=["en"],
+            tracks=[],
+            max_load=None,
+            now=timezone.now(),
+        )
+
+    assert refused.value.reason == "other_person"
+    assert not _is_reviewer(c, other)
+
+
+def test_a_reviewer_signing_up_through_an_invitation_is_not_told_to_submit_proposals() -> None:
+    c = factories.call()
+    _invite(_chair(c), c, "new@example.org")
+    path = _link("new@example.org")
+
+    invited = Client().post(
+        reverse("signup"), {"name": "New", "email": "new@example.org", "next": path}
+    )
+    plain = Client().post(reverse("signup"), {"name": "Sam", "email": "sam@example.org"})
+
+    assert "submit proposals" not in invited.content.decode()
+    assert "accept the invitation to review" in invited.content.decode()
+    assert "submit proposals" in plain.content.decode()

@@ -22,6 +22,14 @@ class InviteForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=20000,
     )
+    may_forward = forms.BooleanField(
+        label=_("Each link may be passed on to someone else"),
+        help_text=_(
+            "Off: only someone signed in with the address the link was sent to can accept it. "
+            "Turn on for a shared mailbox, or for someone who will forward it to a colleague."
+        ),
+        required=False,
+    )
 
     def clean_emails(self) -> list[str]:
         raw = inputs.clean_text(self.cleaned_data["emails"])

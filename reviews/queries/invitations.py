@@ -49,6 +49,8 @@ class InvitationState:
 
     call_slug: str
     call_name: str
+    email: str
+    may_forward: bool
     status: str
     accepted_by_id: int | None
     languages: tuple[str, ...]
@@ -74,6 +76,8 @@ def invitation_state(*, slug: str, token_hash: str, now: dt.datetime) -> Invitat
     return InvitationState(
         call_slug=inv.call.slug,
         call_name=inv.call.name,
+        email=inv.email,
+        may_forward=inv.may_forward,
         status=status,
         accepted_by_id=inv.accepted_by_id,
         languages=tuple(inv.call.languages or ()),

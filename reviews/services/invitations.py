@@ -45,6 +45,12 @@ class InviteOutcome:
     already_reviewers: tuple[str, ...]
 
 
+def is_invited_person(*, invited_email: str, person_email: str) -> bool:
+    """Whether the signed-in person is the one invited (their confirmed address is the one the
+    link was sent to). Sign-up confirms the address before an account can log in."""
+    return bool(person_email) and invited_email.strip().lower() == person_email.strip().lower()
+
+
 def _fmt(when: dt.datetime) -> str:
     return when.strftime("%Y-%m-%d %H:%M %Z")
 
@@ -57,11 +63,13 @@ def invite_reviewers(
     invited_by_id: int | None,
     accept_url: str,
     now: dt.datetime,
+    may_forward: bool = False,
 ) -> InviteOutcome:
     """Send each address a single-use link; a new link replaces one still waiting.
 
     ``accept_url`` is the absolute address of the accept page with ``TOKEN`` where the token goes.
-    People who are reviewers of the call already are skipped and reported.
+    People who are reviewers of the call already are skipped and reported. Unless
+    ``may_forward``, only someone signed in with the invited address can accept the link.
     """
     if "TOKEN" not in accept_url:
         raise ValueError("accept_url needs a TOKEN placeholder")  # pragma: no cover
@@ -98,6 +106,7 @@ def invite_reviewers(
             invited_by_id=invited_by_id,
             created_at=now,
             expires_at=expires_at,
+            may_forward=may_forward,
         )
         outbox.queue_email(
             # "invite:" marks a body with a secret link: the outbox drops it once sent.
@@ -125,7 +134,7 @@ def invite_reviewers(
             call_id=call_id,
             actor_id=invited_by_id,
             action="reviewers.invited",
-            data={"count": len(invited)},
+            data={"count": len(invited), "may_forward": may_forward},
             created_at=now,
         )
     return InviteOutcome(invited=tuple(invited), already_reviewers=tuple(skipped))
@@ -168,6 +177,17 @@ def accept_invitation(
         raise UnableToAccept(
             _("This invitation link has expired. Ask the chairs for a new one."),
             reason="expired",
+        )
+    if not invitation.may_forward and not is_invited_person(
+        invited_email=invitation.email,
+        person_email=get_user_model()
+        .objects.filter(pk=user_id)
+        .values_list("email", flat=True)
+        .first()
+        or "",
+    ):
+        raise UnableToAccept(
+            _("This invitation was sent to another address."), reason="other_person"
         )
     call = invitation.call
     offered_tracks = set(cfp_models.Track.objects.filter(call=call).values_list("slug", flat=True))

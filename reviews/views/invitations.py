@@ -47,6 +47,7 @@ def reviewers(request: HttpRequest, member: cfp_queries.CallMembership) -> HttpR
                         )
                     ),
                     now=now,
+                    may_forward=form.cleaned_data["may_forward"],
                 )
             except invitations.UnableToInvite as exc:
                 form.add_error("emails", str(exc))
@@ -146,6 +147,23 @@ def accept(request: HtmxHttpRequest, slug: str, token: str) -> HttpResponse:
                 "signup_url": f"{reverse('signup')}?{urlencode({'next': here})}",
             },
         )
+    if not state.may_forward and not invitations.is_invited_person(
+        invited_email=state.email,
+        person_email=getattr(request.user, "email", "") or "",
+    ):
+        # Bound to the invited address: someone else signed in (a forwarded mail, a shared
+        # computer) is told whom the link is for and how to switch, and nothing is granted.
+        return page(
+            request,
+            "reviews/invite_accept.html",
+            {
+                "state": state,
+                "other_person": True,
+                "signed_in_as": getattr(request.user, "email", "") or "",
+                "login_url": f"{reverse('login')}?{urlencode({'next': here})}",
+            },
+            status=403,
+        )
     status = 200
     if request.method == "POST":
         form = forms.AcceptInvitationForm(
@@ -163,7 +181,7 @@ def accept(request: HtmxHttpRequest, slug: str, token: str) -> HttpResponse:
                     now=now,
                 )
             except invitations.UnableToAccept as exc:
-                if exc.reason != "input":  # pragma: no cover - used or expired since the read
+                if exc.reason != "input":  # pragma: no cover - changed since the read
                     return page(
                         request, "reviews/invite_accept.html", {"problem": str(exc)}, status=410
                     )
