@@ -239,9 +239,9 @@ def test_conflicts_loads_and_languages_are_never_violated(
         if cap is not None:
             assert load <= max(cap, fixed_load[key])
     per_proposal = Counter(p for p, _ in final)
-    for p in problem.proposals:
-        fixed_here = sum(1 for f in fixed if f[0] == p.key)
-        assert per_proposal[p.key] <= max(problem.per_proposal, fixed_here)
+    for prop in problem.proposals:
+        fixed_here = sum(1 for f in fixed if f[0] == prop.key)
+        assert per_proposal[prop.key] <= max(problem.per_proposal, fixed_here)
     # Pinned, started and finished work is never removed.
     assert {(x.proposal, x.reviewer) for x in result.removed}.isdisjoint(fixed)
     assert {pair for pair in fixed if pair[1] in revs} <= final
