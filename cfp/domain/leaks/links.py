@@ -6,6 +6,7 @@ import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cfp.domain.leaks.folding import _Folded, fold
 from cfp.domain.leaks.kinds import FindingKind, SpeakerIdentity
@@ -13,13 +14,17 @@ from cfp.domain.leaks.names import _speaker_parts, _word_hits
 from cfp.domain.leaks.words import _words
 
 # These patterns run on folded, lower-case text.
+# The local part is possessive (`++`): it cannot end in "@" or a bracket anyway, and giving
+# it back one character at a time made every word of a text full of "@" cost its length again.
 _EMAIL = re.compile(
-    r"(?<![\w.+-])[\w.+-]+@(?:[\w-]+\.)+[a-z]{2,24}(?![\w-])"
-    r"|(?<![\w.+-])[\w.+-]+\s*[\[(]\s*at\s*[\])]\s*[\w-]+(?:\s*[\[(]\s*dot\s*[\])]\s*[\w-]+)+"
+    r"(?<![\w.+-])[\w.+-]++@(?:[\w-]+\.)+[a-z]{2,24}(?![\w-])"
+    r"|(?<![\w.+-])[\w.+-]++\s*+[\[(]\s*at\s*[\])]\s*[\w-]+(?:\s*[\[(]\s*dot\s*[\])]\s*[\w-]+)+"
 )
 _OBFUSCATED_AT = re.compile(r"[\[(] ?at ?[\])]")
 
-_HANDLE = re.compile(r"(?<![\w@./:+`-])@(\w(?:[\w.-]*\w)?)(@(?:[\w-]+\.)+[a-z]{2,24})?")
+# The "@" comes first, so the engine looks for it at memchr speed; the look-behind then checks
+# the character before it (at the start of the text the look-behind has nothing to match).
+_HANDLE = re.compile(r"@(?<![\w@./:+`-]@)(\w(?:[\w.-]*\w)?)(@(?:[\w-]+\.)+[a-z]{2,24})?")
 
 # Decorators, annotations, doc-comment tags and chat keywords that look like handles.
 _NOT_HANDLES = _words(
@@ -116,8 +121,11 @@ def _trim_url(url: str) -> str:
     return url
 
 
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+
+
 def _url_host_and_path(url: str) -> tuple[str, str]:
-    body = re.sub(r"^[a-z][a-z0-9+.-]*://", "", url, flags=re.IGNORECASE)
+    body = _SCHEME.sub("", url, count=1)
     host, _, path = body.partition("/")
     host = host.split("@")[-1].split(":")[0].lower()
     host = host.removeprefix("www.")
@@ -154,6 +162,9 @@ class _UrlNames:
     delimited: tuple[str, ...]  # matched only between non-letters: "/ann/" but not "/announce"
     own_links: tuple[str, ...]  # normalised host+path prefixes
     own_hosts: tuple[str, ...]  # personal sites: any page on them
+    # The two lists above as one pattern each, so a URL costs one search, not one per part.
+    anywhere_pattern: re.Pattern[str] | None = None
+    delimited_pattern: re.Pattern[str] | None = None
 
 
 def _url_names(speakers: Sequence[SpeakerIdentity], usernames: Iterable[str]) -> _UrlNames:
@@ -193,12 +204,30 @@ def _url_names(speakers: Sequence[SpeakerIdentity], usernames: Iterable[str]) ->
             host, path = _url_host_and_path(normalised)
             if not _is_profile_link(host, path) and host not in _PROFILE_HOSTS:
                 own_hosts.add(host)
+    anywhere_parts = tuple(sorted(p for p in anywhere if p))
+    delimited_parts = tuple(sorted(p for p in delimited if p))
     return _UrlNames(
-        anywhere=tuple(p for p in anywhere if p),
-        delimited=tuple(p for p in delimited if p),
+        anywhere=anywhere_parts,
+        delimited=delimited_parts,
         own_links=tuple(own_links),
         own_hosts=tuple(own_hosts),
+        anywhere_pattern=(
+            re.compile("|".join(map(re.escape, anywhere_parts))) if anywhere_parts else None
+        ),
+        delimited_pattern=(
+            re.compile(rf"(?<![^\W\d_])(?:{'|'.join(map(re.escape, delimited_parts))})(?![^\W\d_])")
+            if delimited_parts
+            else None
+        ),
     )
+
+
+@lru_cache(maxsize=1024)
+def _cached_url_names(
+    speakers: tuple[SpeakerIdentity, ...], usernames: frozenset[str]
+) -> _UrlNames:
+    """`_url_names`, worked out once per set of speakers (every pass and re-check asks)."""
+    return _url_names(speakers, usernames)
 
 
 def _link_usernames(speakers: Sequence[SpeakerIdentity]) -> set[str]:
@@ -230,12 +259,9 @@ def _url_is_personal(url: str, names: _UrlNames) -> bool:
             return True
     if any(host == own or host.endswith("." + own) for own in names.own_hosts):
         return True
-    if any(part in url for part in names.anywhere):
+    if names.anywhere_pattern is not None and names.anywhere_pattern.search(url):
         return True
-    return any(
-        part in url and re.search(rf"(?<![^\W\d_]){re.escape(part)}(?![^\W\d_])", url)
-        for part in names.delimited
-    )
+    return names.delimited_pattern is not None and names.delimited_pattern.search(url) is not None
 
 
 def _link_candidates(
@@ -267,7 +293,7 @@ def _link_candidates(
             claimed_starts.insert(at, start)
             claimed_ends.insert(at, end)
             if names is None:
-                names = _url_names(speakers, usernames)
+                names = _cached_url_names(tuple(speakers), frozenset(usernames))
             if "." in url and _url_is_personal(url, names):
                 yield (*folded.span(start, end), FindingKind.LINK)
 
