@@ -98,6 +98,10 @@ class ReportView:
     k: int
     rebuild_pending: bool
     dimensions: tuple[DimensionView, ...]
+    audit_hidden: int = 0
+    """Cells hidden beyond small-cell suppression because earlier reports would give them away."""
+    audit_held: bool = False
+    """The audit found no safe way to publish new figures, so the previous ones stay."""
 
     @property
     def gap_count(self) -> int:
@@ -225,6 +229,8 @@ def _report_view(row: models.ReportSnapshot, *, phase: Phase) -> ReportView:
             _dimension_view(d, kind=row.kind, near_cut=near_cut)
             for d in figures.get("dimensions", [])
         ),
+        audit_hidden=int((figures.get("release") or {}).get("extra_hidden", 0)),
+        audit_held=bool((figures.get("release") or {}).get("held_by_audit", False)),
     )
 
 

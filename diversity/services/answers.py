@@ -19,7 +19,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from cfp import models as cfp_models
 from diversity import models
-from diversity.queries import pseudonyms, questions
+from diversity.queries import pseudonyms, questions, report_inputs
 from diversity.services import reports
 
 log = logging.getLogger(__name__)
@@ -152,6 +152,10 @@ def withdraw_consent(*, user_id: int, now: dt.datetime) -> int:
                 rebuild_requested_at=now
             )
             calls.add(basis.snapshot.call_id)
+    _unlink_releases(
+        call_ids={call for call, _kind in by_snapshot},
+        person=pseudonyms.person_key(user_id=user_id),
+    )
     for call_id in sorted(calls):
         reports.queue_build(call_id=call_id)
     log.info(
@@ -160,6 +164,32 @@ def withdraw_consent(*, user_id: int, now: dt.datetime) -> int:
         len(calls),
     )
     return int(deleted)
+
+
+def _unlink_releases(*, call_ids: set[int], person: str) -> None:
+    """Re-key the person in the release history: one fresh key and fresh epoch tokens for every
+    record, so the audit still sees one person leaving (and their earlier answers counted
+    together across calls) while nothing stored leads back to them."""
+    fresh = f"w{secrets.token_hex(10)}"
+    tokens: dict[str, str] = {}
+    records = models.ReleaseRecord.objects.select_for_update().filter(call_id__in=call_ids)
+    for record in records.order_by("pk"):
+        data = dict(record.data)
+        members = dict(data.get("members") or {})
+        if person not in members:
+            continue
+        members[fresh] = members.pop(person)
+        epochs: dict[str, dict[str, str]] = {}
+        for question, keys in (data.get("epochs") or {}).items():
+            keys = dict(keys)
+            if person in keys:
+                old = keys.pop(person)
+                keys[fresh] = tokens.setdefault(old, secrets.token_hex(8))
+            epochs[question] = keys
+        data["members"] = members
+        data["epochs"] = epochs
+        record.data = data
+        record.save(update_fields=["data"])
 
 
 def _unlink(data: dict[str, Any], keys: Sequence[str]) -> bool:
@@ -179,6 +209,11 @@ def _unlink(data: dict[str, Any], keys: Sequence[str]) -> bool:
                 members[members.index(key)] = fresh
         touched = True
     if touched:
+        # The answer epochs of the stored basis: the person is gone from the next build anyway.
+        data[report_inputs.EPOCHS] = {
+            q: {key: token for key, token in tokens.items() if key not in keys}
+            for q, tokens in (data.get(report_inputs.EPOCHS) or {}).items()
+        }
         data["stage_sets"] = stage_sets
         data["answered"] = {slug: sorted(members) for slug, members in answered.items()}
     return touched
