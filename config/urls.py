@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from cfp.views import accounts, profile, public
+from cfp.views import settings as settings_views
 from common import views as common_views
 
 urlpatterns = [
@@ -30,6 +31,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("me/profile/", profile.profile, name="profile"),
+    path("me/settings/", settings_views.settings_page, name="settings"),
     path("calls/", include("cfp.urls")),
     path("review/", include("reviews.urls")),
     path("chair/", include("reviews.chair_urls")),

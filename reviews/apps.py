@@ -7,5 +7,11 @@ class ReviewsConfig(AppConfig):
 
     def ready(self) -> None:
         # Register the Celery tasks in every process, not only in workers: web processes
-        # enqueue by name and, in the embedded default, run tasks in-process.
+        # enqueue by name and, in the embedded default, run tasks in-process. And the reviewing
+        # preferences of each call join the person's settings page (cfp's, which cannot import
+        # this app).
+        from cfp.forms import settings as settings_forms
         from reviews import tasks  # noqa: F401
+        from reviews.forms import personal_settings
+
+        settings_forms.register(personal_settings.reviewing_sections)

@@ -17,6 +17,8 @@ ROWS: dict[str, dict[str, dict[str, int]]] = {
     "password_reset_confirm": {"GET": everyone(200), "POST": everyone(200)},
     "password_reset_complete": {"GET": everyone(200), "POST": everyone(405)},
     "profile": {"GET": signed_in(200), "POST": signed_in(400)},
+    # One page per person; an empty POST names no section: nothing saved, a clear 400.
+    "settings": {"GET": signed_in(200), "POST": signed_in(400)},
     # The admin is Django's: staff only, everyone else is sent to its log-in page.
     "admin:*": {"GET": {**everyone(302), "staff": 200}},
 }
