@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -35,6 +36,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from cfp.domain import leaks  # noqa: E402
+from cfp.domain.leaks import visible, work  # noqa: E402
 
 SPEAKERS = (
     leaks.SpeakerIdentity(
@@ -129,6 +131,7 @@ SHAPES: dict[str, Callable[[int, random.Random], str]] = {
 
 def _seconds(text: str) -> float:
     # CPU time of this thread: on a shared machine, time spent waiting for a core is not ours.
+    visible.shadow.cache_clear()  # each scan builds its shadows, as a first scan of a text does
     start = time.thread_time()
     leaks.scan(text=text, speakers=SPEAKERS)
     return time.thread_time() - start
@@ -164,12 +167,55 @@ def run(*, sizes: list[int], repeats: int) -> tuple[dict[int, float], dict[str, 
     return base, times
 
 
+def calibrate(*, size: int, repeats: int) -> None:
+    """Print what one candidate check costs in characters of a pass (`work.CHECK_CHARS`).
+
+    Ordinary prose is read in passes only (no checks), so it gives the cost of a character of a
+    pass; each other shape gives (its time - its characters at that rate) / its checks. Shapes
+    that make the scanner render Markdown are left out: the renderer's own work is not counted.
+    The tests bound work in these units, so the weight should stay near the median printed.
+    """
+    rng = random.Random(15)
+    rows = []
+    for name, make in {"ordinary": ordinary, **SHAPES}.items():
+        text = make(size, rng)
+        with work.counting() as counted:
+            visible.shadow.cache_clear()
+            leaks.scan(text=text, speakers=SPEAKERS)
+        seconds = min(_seconds(text) for _ in range(repeats))
+        rows.append((name, text, counted.chars, counted.checks, seconds))
+    _, _, base_chars, _, base_seconds = rows[0]
+    per_char = base_seconds / base_chars
+    print(
+        f"{'input':<24}{'chars read':>12}{'checks':>9}{'ms':>9}{'us/check':>10}{'chars/check':>13}"
+    )
+    weights = []
+    for name, text, chars, checks, seconds in rows:
+        cells = f"{name:<24}{chars:>12,}{checks:>9,}{seconds * 1000:>9.2f}"
+        if checks >= 500 and not any(sign in text for sign in ("](", "<", "][")):
+            per_check = (seconds - chars * per_char) / checks
+            weights.append(per_check / per_char)
+            cells += f"{per_check * 1e6:>10.2f}{per_check / per_char:>13.0f}"
+        print(cells)
+    print(
+        f"a character of a pass: {per_char * 1e9:.2f} ns; one check = "
+        f"{statistics.median(weights):.0f} characters (median; range {min(weights):.0f}-"
+        f"{max(weights):.0f}); cfp.domain.leaks.work.CHECK_CHARS = {work.CHECK_CHARS}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[5_000, 20_000, 80_000])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--calibrate", action="store_true", help="fit the weight of a check (see `calibrate`)"
+    )
     args = parser.parse_args(argv)
     sizes = sorted(args.sizes)
+    if args.calibrate:
+        calibrate(size=sizes[-1], repeats=args.repeats)
+        return 0
     base, times = run(sizes=sizes, repeats=args.repeats)
 
     print(

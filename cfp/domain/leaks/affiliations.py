@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from cfp.domain.leaks import work
 from cfp.domain.leaks.folding import _Folded, fold
 from cfp.domain.leaks.kinds import FindingKind, SpeakerIdentity
 from cfp.domain.leaks.words import (
@@ -37,5 +38,7 @@ def _affiliation_candidates(
     if not patterns:
         return
     pattern = re.compile("|".join(sorted(p for p in patterns if p is not None)))
+    work.read(len(folded.text))
     for match in pattern.finditer(folded.text):
+        work.checked()
         yield (*folded.span(match.start(), match.end()), FindingKind.AFFILIATION)

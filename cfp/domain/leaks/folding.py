@@ -7,6 +7,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from cfp.domain.leaks import work
+
 # Letters that NFKD leaves alone but that people type without the diacritic.
 _SPECIAL_FOLDS = {
     "\u0131": "i",  # dotless i
@@ -99,6 +101,7 @@ def _fold_with_map(text: str) -> tuple[str, list[int] | None]:
     origin: list[int] = []
     position = 0
     for run in _NON_ASCII_RUN.finditer(text):
+        work.checked(run.end() - run.start())  # one step per character, in Python
         run_start, run_end = run.span()
         if run_start > position:
             pieces.append(text[position:run_start].lower())

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from cfp.domain.leaks import work
 from cfp.domain.leaks.folding import _Folded, fold
 from cfp.domain.leaks.kinds import FindingKind, SpeakerIdentity
 from cfp.domain.leaks.names import _speaker_parts, _word_hits
@@ -280,9 +281,11 @@ def _link_candidates(
     # a scan over every claimed span made many links quadratic.
     claimed_starts: list[int] = []
     claimed_ends: list[int] = []
+    work.read(len(text) * (2 + len(patterns)))
     for pattern in patterns:
         taken_starts, taken_ends = list(claimed_starts), list(claimed_ends)
         for match in pattern.finditer(text):
+            work.checked()
             start = match.start()
             i = bisect.bisect_right(taken_starts, start) - 1
             if i >= 0 and start < taken_ends[i]:
@@ -302,7 +305,9 @@ def _email_candidates(folded: _Folded) -> Iterable[tuple[int, int, FindingKind]]
     text = folded.text
     if "@" not in text and _OBFUSCATED_AT.search(text) is None:
         return
+    work.read(len(text))
     for match in _EMAIL.finditer(text):
+        work.checked()
         yield (*folded.span(match.start(), match.end()), FindingKind.EMAIL)
 
 
@@ -321,7 +326,9 @@ def _handle_candidates(folded: _Folded) -> Iterable[tuple[int, int, FindingKind]
     text = folded.text
     if "@" not in text:
         return
+    work.read(len(text))
     for match in _HANDLE.finditer(text):
+        work.checked()
         name, server = match.group(1), match.group(2)
         end = match.end()
         if name[0].isdigit() or name.lower() in _NOT_HANDLES:

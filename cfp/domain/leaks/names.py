@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from cfp.domain.leaks import work
 from cfp.domain.leaks.folding import _TRANSLITERATIONS, _Folded, _is_unspaced_script, fold
 from cfp.domain.leaks.kinds import FindingKind
 from cfp.domain.leaks.words import _COMMON_GIVEN_NAMES, _COMMON_WORDS, _HONORIFICS, _PARTICLES
@@ -134,6 +135,9 @@ def _word_hits(text: str, words: Iterable[str]) -> list[_Hit]:
         if word in text
         for match in _word_pattern(word).finditer(text)
     ]
+    words = list(words)
+    work.read(len(text) * len(words))
+    work.checked(len(hits))
     hits.sort(key=lambda hit: (hit[0], hit[0] - hit[1]))
     kept: list[_Hit] = []
     for hit in hits:

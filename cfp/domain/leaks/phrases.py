@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from cfp.domain.leaks import work
 from cfp.domain.leaks.folding import _Folded
 from cfp.domain.leaks.kinds import FindingKind
 
@@ -164,7 +165,9 @@ def _phrase_object_end(original: str, end: int) -> int | None:
 def _phrase_candidates(folded: _Folded) -> Iterable[tuple[int, int, FindingKind]]:
     text = folded.text
     for pattern in _PHRASE_PATTERNS:
+        work.read(len(text))
         for match in pattern.finditer(text):
+            work.checked()
             if match.start() > 0 and text[match.start() - 1].isalnum():
                 continue  # "my " inside "economy "
             start, end = folded.span(match.start(), match.end())

@@ -6,7 +6,7 @@ import operator
 from collections.abc import Collection, Iterable, Sequence
 
 from cfp.domain import markdown
-from cfp.domain.leaks import visible
+from cfp.domain.leaks import visible, work
 from cfp.domain.leaks.affiliations import _affiliation_candidates
 from cfp.domain.leaks.folding import _fold_with_map, _Folded
 from cfp.domain.leaks.kinds import _SPECIFICITY, Finding, FindingKind, SpeakerIdentity
@@ -29,6 +29,8 @@ def _merge(text: str, candidates: Iterable[tuple[int, int, FindingKind]]) -> tup
     """
     specificity = _SPECIFICITY
     # (start, -length, specificity) is the order and, without the start, the rank: lower wins.
+    candidates = list(candidates)
+    work.checked(len(candidates))
     ordered = sorted({(s, s - e, specificity[k], e, k) for s, e, k in candidates if s < e})
     findings: list[Finding] = []
     group_start = group_end = -1
@@ -78,6 +80,7 @@ def scan(*, text: str, speakers: Sequence[SpeakerIdentity]) -> tuple[Finding, ..
     """
     if not text:
         return ()
+    work.read(len(text))
     folded = _Folded(text, *_fold_with_map(text))
     usernames = _link_usernames(speakers)
     candidates: list[tuple[int, int, FindingKind]] = []
@@ -143,6 +146,7 @@ def _still_shown(
     # Rendering shows more than the shadow of the source only where links, images, reference
     # definitions or autolinks move text around (`[Quux](…)worth`); that is worth its cost.
     if any(sign in text for sign in _LINK_SIGNS):
+        work.read(2 * len(text))  # render, then read the page as a browser shows it
         shown = markdown.visible_text(html_text=markdown.render_markdown(text=text))
         for _, _, kind in _shown_candidates(shown, speakers, usernames, handles=False):
             return kind
@@ -164,6 +168,7 @@ def _fail_closed(
     if not speakers or _still_shown(redacted, speakers, usernames, typed=bool(findings)) is None:
         return findings
     extra: list[tuple[int, int, FindingKind]] = []
+    work.read(len(text))
     for start, end in markdown.blocks(text=text) or [(0, len(text))]:
         inside = [
             Finding(f.kind, f.start - start, f.end - start, f.text)
@@ -186,6 +191,8 @@ _START_END = operator.attrgetter("start", "end")
 
 def redact(*, text: str, findings: Sequence[Finding]) -> str:
     """`text` with each finding replaced by a marker naming its kind, such as "[name]"."""
+    work.read(len(text))
+    work.checked(len(findings))
     pieces: list[str] = []
     position = 0
     for finding in sorted(findings, key=_START_END):

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote
 
+from cfp.domain.leaks import work
 from cfp.domain.leaks.affiliations import _affiliation_pattern
 from cfp.domain.leaks.folding import _fold_with_map, fold
 from cfp.domain.leaks.kinds import FindingKind, SpeakerIdentity
@@ -164,6 +165,7 @@ class _Builder:
             self._add(shown, start, start + len(run), aligned=True)
             return
         piece = 0
+        work.checked(len(run))
         for offset, ch in enumerate(run):
             if ch in unaligned:
                 if piece < offset:
@@ -249,7 +251,9 @@ def shadow(text: str) -> Shadow:
     """The joined shadow of `text` (see the module docstring)."""
     built = _Builder()
     position = 0
+    work.read(len(text))
     for match in _SPECIAL.finditer(text):
+        work.checked()
         start, end = match.span()
         built.copy(text, position, start)
         if not match.group().isascii():
@@ -271,6 +275,7 @@ def shadow(text: str) -> Shadow:
 
 def _in_shown_order(view: Shadow) -> Shadow:
     """Reverse the runs that a right-to-left override displays backwards."""
+    work.checked(len(view.text))  # one step per character, in Python
     result: list[tuple[str, tuple[int, int]]] = []
     run: list[tuple[str, tuple[int, int]]] | None = None
     for index, ch in enumerate(view.text):
@@ -484,6 +489,7 @@ def token_candidates(
     if folded is None:
         folded = _fold_with_map(view.text)
     compact = compact_letters(folded[0])
+    work.read(len(folded[0]))
     wanted = [
         (token, whats)
         for token, whats in _all_tokens(tuple(speakers), tuple(sorted(set(usernames))))
@@ -491,7 +497,9 @@ def token_candidates(
     ]
     if not wanted:
         return
+    work.read(len(compact) * len(wanted))
     found = letters(view, folded)
+    work.read(2 * len(folded[0]))
     text, parts, run_starts = found.text, found.parts, found.run_starts
     folded_starts, origin = found.folded_starts, found.origin
     # The shadow of a text with nothing to undo is the text: one segment, copied as typed.
@@ -535,4 +543,5 @@ def token_candidates(
                     yield first + shift, last + 1 + shift, what.kind
                 else:
                     yield *view.span(first, last + 1), what.kind
+            work.checked()
             start = text.find(token, start + 1)
