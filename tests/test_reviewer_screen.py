@@ -104,7 +104,8 @@ def test_recusing_sends_the_reviewer_on_to_their_next_proposal_with_a_message() 
 
     assert response.status_code == 302
     assert response["Location"] == reverse("reviews:screen", args=[c.slug, proposals[1].code])
-    assert "You no longer review this proposal" in page.content.decode()
+    assert "You no longer review that proposal" in page.content.decode()
+    assert "Here is the next proposal" in page.content.decode()
 
 
 def test_recusing_keeps_the_queue_filters() -> None:

@@ -1,4 +1,5 @@
-"""The one write path of what reviewers get: ``Proposal.redacted``/``findings`` and version rows.
+"""The one write path of what reviewers get: ``Proposal.redacted``/``findings``/``shown_html``
+and version rows.
 
 Every writer of a proposal's text ends here: submitting and editing (``services.proposals``),
 changes of the line-up, of a profile, of a question or a ruling (``rescan_proposal``), the
@@ -18,7 +19,7 @@ from typing import TypeVar
 from django.db import connection
 
 from cfp import models
-from cfp.domain import answers, leaks, redaction
+from cfp.domain import answers, leaks, redaction, shown_html
 
 REVIEWER_FIELDS = redaction.REVIEWER_FIELDS
 Prescanned = redaction.Prescanned
@@ -78,8 +79,10 @@ def store_texts(
         result = redaction.redact(source=sources[proposal.pk], prescanned=prescanned)
         proposal.redacted = result.redacted_json()
         proposal.findings = result.findings_json()
+        # Rendered once here rather than on every load of a review page (issue 18).
+        proposal.shown_html = shown_html.render(texts=proposal.redacted)
     if len(proposals) == 1:
-        proposals[0].save(update_fields=["redacted", "findings"])
+        proposals[0].save(update_fields=["redacted", "findings", "shown_html"])
     else:
         _save_redactions(proposals)
     wanted = versions or {}
@@ -119,16 +122,19 @@ def _save_redactions(proposals: Sequence[models.Proposal]) -> None:
     """
     meta = models.Proposal._meta
     redacted, findings = meta.get_field("redacted"), meta.get_field("findings")
+    shown = meta.get_field("shown_html")
     quote = connection.ops.quote_name
     # Only quoted names from the model's metadata go into the statement; values are parameters.
     sql = (
         f"UPDATE {quote(meta.db_table)} SET {quote(redacted.column)} = %s, "  # noqa: S608  # nosec B608
-        f"{quote(findings.column)} = %s WHERE {quote(meta.pk.column)} = %s"
+        f"{quote(findings.column)} = %s, {quote(shown.column)} = %s "
+        f"WHERE {quote(meta.pk.column)} = %s"
     )
     rows = [
         (
             redacted.get_db_prep_save(p.redacted, connection),
             findings.get_db_prep_save(p.findings, connection),
+            shown.get_db_prep_save(p.shown_html, connection),
             p.pk,
         )
         for p in proposals

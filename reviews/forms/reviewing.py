@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -97,6 +98,44 @@ class ReviewForm(forms.Form):
             abstained=abstained,
             abstain_reason=d.get("abstain_reason", ""),
         )
+
+
+# "1 = off-topic, 5 = essential" (or "1: …", "1 – …") inside a criterion's guidance.
+_END = re.compile(r"(?<![\w.])(-?\d{1,2})\s*(?:=|:|–|—|-)\s*([^,;.\n()]{1,60})")
+
+
+def scale_ends(*, guidance: str, minimum: int, maximum: int) -> tuple[str, str]:
+    """What the two ends of a criterion's scale mean: ("1 = …", "5 = …").
+
+    Taken from the guidance when the chair wrote the ends there ("1 = off-topic, 5 = a must");
+    otherwise a neutral reading of the scale, so no scale is ever a row of bare numbers.
+    """
+    said = {int(n): words.strip() for n, words in _END.findall(guidance or "") if words.strip()}
+    low = said.get(minimum) or str(_("weakest"))
+    high = said.get(maximum) or str(_("strongest"))
+    return f"{minimum} = {low}", f"{maximum} = {high}"
+
+
+def criteria_fields(form: ReviewForm) -> list[dict[str, Any]]:
+    """What the screen shows per criterion: its scale, the ends' meaning and the bound field."""
+    out = []
+    for number, c in enumerate(form.criteria, start=1):
+        bound = form[f"score_{c.slug}"]
+        low, high = scale_ends(guidance=c.guidance, minimum=c.minimum, maximum=c.maximum)
+        out.append(
+            {
+                "number": number,
+                "slug": c.slug,
+                "name": c.name,
+                "guidance": c.guidance,
+                "choices": [str(v) for v in c.choices],
+                "field": bound,
+                "value": str(bound.value() or ""),
+                "low": low,
+                "high": high,
+            }
+        )
+    return out
 
 
 STATUS_CHOICES = [

@@ -11,16 +11,18 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
 from cfp import models as cfp_models
 from cfp import queries as cfp_queries
-from cfp.domain import leaks
-from cfp.domain.visibility import Phase, Viewer
+from cfp.domain import languages as talk_languages
+from cfp.domain import leaks, shown_html, visibility
+from cfp.domain.visibility import Part, Phase, Shown, Viewer
 from reviews import models
 from reviews.domain import scoring, textdiff
 from reviews.queries import proposal_text
@@ -28,7 +30,11 @@ from reviews.queries import proposal_text
 
 @dataclass(frozen=True, slots=True)
 class ScoringTarget:
-    """What the reviewer may see of a proposal: its text as the policy gives it, no speakers."""
+    """What the reviewer may see of a proposal: its text as the policy gives it, no speakers.
+
+    ``html`` holds the same texts as the HTML the screen shows (``cfp.domain.shown_html``: the
+    stored rendering when there is one, else rendered here), by field name.
+    """
 
     proposal_id: int
     code: str
@@ -41,6 +47,21 @@ class ScoringTarget:
     track_name: str
     language: str
     level: str
+    html: dict[str, str]
+
+    @property
+    def language_name(self) -> str:
+        return talk_languages.language_name(self.language)
+
+    @property
+    def level_name(self) -> str:
+        return level_name(self.level)
+
+
+def level_name(level: str) -> str:
+    """A level as a word in the reader's language ("intermediate"), not its code."""
+    labels = dict(cfp_models.Level.choices)
+    return str(labels[level]).lower() if level in labels else level
 
 
 def _assignment(*, reviewer_id: int, code: str) -> QuerySet[models.Assignment]:
@@ -50,49 +71,143 @@ def _assignment(*, reviewer_id: int, code: str) -> QuerySet[models.Assignment]:
     )
 
 
+_TARGET_COLUMNS = (
+    "proposal_id",
+    "proposal__code",
+    "proposal__version",
+    "proposal__format__name",
+    "proposal__track__name",
+    "proposal__language",
+    "proposal__level",
+    "proposal__redacted",
+)
+
+
 def scoring_target(
     *, call_id: int, reviewer_id: int, code: str, phase: Phase
 ) -> ScoringTarget | None:
-    a = (
+    """The proposal ``code`` as the reviewer may see it, in one query of only what it shows.
+
+    When the policy gives reviewers the redacted text (it does in every phase today), the raw
+    texts are not even read, and the HTML comes from the copy stored with the redaction.
+    """
+    shown = visibility.shown(viewer=Viewer.REVIEWER, part=Part.CONTENT, phase=phase)
+    columns = list(_TARGET_COLUMNS)
+    if shown is Shown.REDACTED:
+        columns.append("proposal__shown_html")
+    else:
+        columns.extend(f"proposal__{field}" for field in proposal_text.FIELDS)
+    row = (
         _assignment(reviewer_id=reviewer_id, code=code)
         .filter(proposal__call_id=call_id)
-        .select_related("proposal__format", "proposal__track")
+        .values(*columns)
         .first()
     )
-    if a is None:
+    if row is None:
         return None
-    p = a.proposal
-    text = proposal_text.texts(viewer=Viewer.REVIEWER, phase=phase, proposal=p)
+    redacted = row["proposal__redacted"]
+    text = {
+        field: proposal_text.pick(
+            viewer=Viewer.REVIEWER,
+            phase=phase,
+            field=field,
+            raw=str(row.get(f"proposal__{field}") or ""),
+            redacted=redacted,
+        )
+        for field in proposal_text.FIELDS
+    }
+    stored = row.get("proposal__shown_html")
+    rendered = stored if shown is Shown.REDACTED and shown_html.usable(stored) else None
+    if rendered is None:
+        rendered = shown_html.render(texts=text)
     return ScoringTarget(
-        proposal_id=p.pk,
-        code=p.code,
-        version=p.version,
-        format_name=p.format.name,
-        track_name=p.track.name if p.track else "",
-        language=p.language,
-        level=p.level,
+        proposal_id=row["proposal_id"],
+        code=row["proposal__code"],
+        version=row["proposal__version"],
+        format_name=row["proposal__format__name"],
+        track_name=row["proposal__track__name"] or "",
+        language=row["proposal__language"],
+        level=row["proposal__level"],
+        html={field: str(rendered.get(field, "") or "") for field in shown_html.FIELDS},
         **text,
     )
 
 
 @dataclass(frozen=True, slots=True)
 class ScoreTarget:
-    """The least a save needs: found in one query joining role, assignment and proposal."""
+    """The least a save needs: found in one query joining role, assignment and proposal.
+
+    ``done`` and ``total`` are the reviewer's progress before the save (as the queue counts
+    it), ``finished`` whether this proposal already counted as done: the screen's progress bar
+    after the save is ``done_after``, without another query.
+    """
 
     call_id: int
     proposal_id: int
     version: int
+    done: int = 0
+    total: int = 0
+    finished: bool = False
+
+    @property
+    def done_after(self) -> int:
+        return self.done if self.finished else self.done + 1
+
+
+def _finished_review(*, reviewer_id: int, proposal: Any, version: Any) -> QuerySet[models.Review]:
+    """The reviewer's review of ``proposal`` that counts as done in the queue: abstained, or
+    saved for the current ``version`` (``queue._status`` is the same rule)."""
+    return models.Review.objects.filter(proposal_id=proposal, reviewer_id=reviewer_id).filter(
+        Q(abstained=True) | Q(proposal_version__gte=version)
+    )
 
 
 def score_target(*, slug: str, reviewer_id: int, code: str) -> ScoreTarget | None:
     is_reviewer = cfp_queries.members(
         role=cfp_models.Role.REVIEWER, call_id=OuterRef("proposal__call_id"), user_id=reviewer_id
     )
+    mine = models.Assignment.objects.filter(
+        cfp_models.in_call("proposal__"),
+        reviewer_id=reviewer_id,
+        proposal__call_id=OuterRef("proposal__call_id"),
+    ).order_by()
+    counted = mine.annotate(
+        done=Exists(
+            _finished_review(
+                reviewer_id=reviewer_id,
+                proposal=OuterRef("proposal_id"),
+                version=OuterRef("proposal__version"),
+            )
+        )
+    )
     row = (
         _assignment(reviewer_id=reviewer_id, code=code)
         .filter(proposal__call__slug=slug, proposal__call__archived_at__isnull=True)
         .filter(Exists(is_reviewer))
-        .values("proposal_id", "proposal__call_id", "proposal__version")
+        .annotate(
+            # The progress bar's numbers travel with the one read a save makes.
+            n_total=Subquery(
+                mine.values("reviewer_id").annotate(n=Count("pk")).values("n")[:1],
+                output_field=IntegerField(),
+            ),
+            n_done=Subquery(
+                counted.filter(done=True)
+                .values("reviewer_id")
+                .annotate(n=Count("pk"))
+                .values("n")[:1],
+                output_field=IntegerField(),
+            ),
+            is_done=Exists(
+                _finished_review(
+                    reviewer_id=reviewer_id,
+                    proposal=OuterRef("proposal_id"),
+                    version=OuterRef("proposal__version"),
+                )
+            ),
+        )
+        .values(
+            "proposal_id", "proposal__call_id", "proposal__version", "n_total", "n_done", "is_done"
+        )
         .first()
     )
     if row is None:
@@ -101,6 +216,9 @@ def score_target(*, slug: str, reviewer_id: int, code: str) -> ScoreTarget | Non
         call_id=row["proposal__call_id"],
         proposal_id=row["proposal_id"],
         version=row["proposal__version"],
+        done=row["n_done"] or 0,
+        total=row["n_total"] or 0,
+        finished=bool(row["is_done"]),
     )
 
 

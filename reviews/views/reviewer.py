@@ -18,7 +18,7 @@ from django_htmx.http import HttpResponseLocation, reswap, retarget
 
 from cfp import access
 from cfp import queries as cfp_queries
-from cfp.domain import markdown
+from cfp.domain import shown_html
 from common.htmx import HtmxHttpRequest, is_htmx
 from common.render import page, user_id
 from reviews.forms import reviewing as forms
@@ -59,6 +59,18 @@ def queue_page(request: HttpRequest, member: cfp_queries.CallMembership) -> Http
     )
 
 
+def _marker_titles() -> dict[str, str]:
+    """What each redaction marker stands for, in the reader's language (tooltip and legend)."""
+    return {
+        "name": _("A name was removed here: a speaker's name or one close to it."),
+        "email": _("An e-mail address was removed here."),
+        "handle": _("A social-media or chat handle was removed here."),
+        "link": _("A link that could point to the speaker was removed here."),
+        "affiliation": _("An employer, university or other affiliation was removed here."),
+        "phrase": _("Words that could identify the speaker were removed here."),
+    }
+
+
 def _screen_page(
     request: HttpRequest,
     *,
@@ -72,10 +84,13 @@ def _screen_page(
     status: int = 200,
 ) -> HttpResponse:
     changed = mine is not None and mine.proposal_version < target.version
-    q = queue.reviewer_queue(
-        call_id=member.call_id, reviewer_id=user_id(request), phase=member.phase, **filters
+    progress = queue.screen_progress(
+        call_id=member.call_id,
+        reviewer_id=user_id(request),
+        phase=member.phase,
+        after_code=target.code,
+        **filters,
     )
-    next_code = queue.next_in_queue(queue=q, after_code=target.code, status=filters["status"])
     changes = (
         screen.changes_since(
             proposal_id=target.proposal_id,
@@ -91,31 +106,32 @@ def _screen_page(
         if changed and mine is not None
         else ()
     )
-    fields = [
-        {
-            "slug": c.slug,
-            "name": c.name,
-            "guidance": c.guidance,
-            "choices": c.choices,
-            "field": form[f"score_{c.slug}"],
-            "value": str(form[f"score_{c.slug}"].value() or ""),
-        }
-        for c in form.criteria
+    titles = _marker_titles()
+    shown = {
+        field: shown_html.with_titles(html_text=html, titles=titles)
+        for field, html in target.html.items()
+    }
+    markers = [
+        {"kind": kind, "id": shown_html.marker_id(kind), "title": title}
+        for kind, title in titles.items()
+        if any(f"[{kind}]" in html for html in target.html.values())
     ]
     context = {
         # The screen needs only the call's name and slug, which the access check already read.
         "call": member,
         "target": target,
-        "abstract_html": markdown.render_plain(text=target.abstract),
-        "description_html": markdown.render_markdown(text=target.description),
-        "notes_html": markdown.render_plain(text=target.notes),
+        "title_html": shown["title"],
+        "abstract_html": shown["abstract"],
+        "description_html": shown["description"],
+        "notes_html": shown["notes"],
+        "markers": markers,
         "form": form,
-        "criteria_fields": fields,
+        "criteria_fields": forms.criteria_fields(form),
         "mine": mine,
         "changed": changed,
         "changes": changes,
-        "next_code": next_code or "",
-        "progress": q,
+        "next_code": progress.next_code or "",
+        "progress": progress,
         "query_string": _query_string(filters),
         "recuse_form": recuse_form or forms.RecuseForm(),
     }
@@ -186,6 +202,16 @@ def _go(request: HtmxHttpRequest, url: str) -> HttpResponse:
     return redirect(url)
 
 
+def _moved_on(request: HttpRequest, *, said: str, next_code: str) -> None:
+    """Say what happened to the proposal the reviewer leaves, and where they are now."""
+    if next_code.isalnum():
+        messages.success(request, _("%(said)s Here is the next proposal.") % {"said": said})
+    else:
+        messages.success(
+            request, _("%(said)s Nothing else in your queue needs you now.") % {"said": said}
+        )
+
+
 def _save(request: HtmxHttpRequest, slug: str, code: str, filters: dict[str, str]) -> HttpResponse:
     target = screen.score_target(slug=slug, reviewer_id=user_id(request), code=code)
     if target is None:
@@ -207,16 +233,31 @@ def _save(request: HtmxHttpRequest, slug: str, code: str, filters: dict[str, str
         except reviews.UnableToScore as exc:
             form.add_error(None, str(exc))
         else:
-            if form.cleaned_data.get("action") == "next":
+            action = form.cleaned_data.get("action")
+            if action in ("next", "abstain"):
+                # Abstaining moves on like "Save & next": there is nothing left to do here.
                 next_code = request.POST.get("next_code", "")[:12]
+                _moved_on(
+                    request,
+                    said=_("You abstained from that proposal.")
+                    if action == "abstain"
+                    else _("Your review is saved."),
+                    next_code=next_code,
+                )
                 return _go(
                     request, _next_url(slug=slug, next_code=next_code, query_string=query_string)
                 )
             if is_htmx(request):
+                done = target.done_after
                 return page(
                     request,
                     "reviews/screen.html",
-                    {"saved": True, "saved_at": timezone.now()},
+                    {
+                        "saved": True,
+                        "saved_at": timezone.now(),
+                        # The progress bar is swapped out of band: no reload, no extra query.
+                        "progress": queue.Progress(done=done, total=target.total, next_code=None),
+                    },
                     partial="saved",
                 )
             messages.success(request, _("Your review is saved."))
@@ -246,7 +287,7 @@ def _save(request: HtmxHttpRequest, slug: str, code: str, filters: dict[str, str
 
 @require_POST
 @access.reviewer_required
-def recuse(request: HttpRequest, member: cfp_queries.CallMembership, code: str) -> HttpResponse:
+def recuse(request: HtmxHttpRequest, member: cfp_queries.CallMembership, code: str) -> HttpResponse:
     """Step back from a proposal ("I know who wrote this") and go on to the next one."""
     me = user_id(request)
     filters = forms.queue_filters(request.GET)
@@ -275,13 +316,22 @@ def recuse(request: HttpRequest, member: cfp_queries.CallMembership, code: str) 
         )
     except recusal.UnableToRecuse as exc:  # pragma: no cover - a concurrent recusal won
         messages.error(request, str(exc))
+        stepped_back = False
     else:
-        messages.success(
+        stepped_back = True
+    progress = queue.screen_progress(
+        call_id=member.call_id, reviewer_id=me, phase=member.phase, after_code=code, **filters
+    )
+    next_code = progress.next_code or ""
+    if stepped_back:
+        _moved_on(
             request,
-            _("You no longer review this proposal. Another reviewer will be asked to take it."),
+            said=_(
+                "You no longer review that proposal; another reviewer will be asked to take it."
+            ),
+            next_code=next_code,
         )
-    q = queue.reviewer_queue(call_id=member.call_id, reviewer_id=me, phase=member.phase, **filters)
-    next_code = queue.next_in_queue(queue=q, after_code=code, status=filters["status"]) or ""
-    return redirect(
-        _next_url(slug=member.slug, next_code=next_code, query_string=_query_string(filters))
+    return _go(
+        request,
+        _next_url(slug=member.slug, next_code=next_code, query_string=_query_string(filters)),
     )
