@@ -2,13 +2,17 @@
 
 from django.urls import path
 
-from reviews.views import invitations, reviewer
+from reviews.views import bids, invitations, reviewer
 
 app_name = "reviews"
 
 urlpatterns = [
     path("<slug:slug>/", reviewer.queue_page, name="queue"),
     path("<slug:slug>/invitation/<str:token>/", invitations.accept, name="accept_invitation"),
+    # Before the scoring screen's "<code>/": "bids" and "expertise" are not proposal codes.
+    path("<slug:slug>/bids/", bids.bids_page, name="bids"),
+    path("<slug:slug>/bids/<str:code>/", bids.bid, name="bid"),
+    path("<slug:slug>/expertise/", bids.expertise, name="expertise"),
     path("<slug:slug>/<str:code>/", reviewer.screen_page, name="screen"),
     path("<slug:slug>/<str:code>/recuse/", reviewer.recuse, name="recuse"),
 ]

@@ -38,6 +38,8 @@ SPEAKER_REVIEWER: dict[str, dict[str, int]] = {
     "cfp:mine_detail": {"GET": 200, "POST": 400},
     # Managing the line-up is the owner's: a co-speaker is sent back with a message.
     "cfp:speakers": {"POST": 302},
+    # Nobody bids on their own proposal: it is not on their bidding screen.
+    "reviews:bid": {"POST": 404},
 }
 
 

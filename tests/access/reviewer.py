@@ -13,6 +13,15 @@ ROWS: dict[str, dict[str, dict[str, int]]] = {
     },
     # An empty reason is fine: the reviewer steps back and is sent on to the queue.
     "reviews:recuse": {"GET": everyone(405), "POST": only(("reviewer",), 302)},
+    "reviews:bids": {"GET": only(("reviewer",), 200), "POST": everyone(405)},
+    # An empty bid: the plain answer redirects with the message, htmx gets the row with it.
+    "reviews:bid": {
+        "GET": everyone(405),
+        "POST": only(("reviewer",), 302),
+        "HX POST": only(("reviewer",), 200),
+    },
+    # An empty profile is a valid one: saved, and back to the page.
+    "reviews:expertise": {"GET": only(("reviewer",), 200), "POST": only(("reviewer",), 302)},
     # The table opens it with a token that matches no invitation: nobody gets anything.
     "reviews:accept_invitation": {"GET": everyone(404), "POST": everyone(404)},
     "reviewers:list": {
