@@ -1,24 +1,32 @@
-"""Assigning reviewers: fill every live proposal's gaps, keeping the assignments made before.
+"""Assigning reviewers: the one writer of assignments made by the engine.
 
-The plan is ``reviews.domain.assignment`` (conflicts, languages, tracks, loads); this module reads
-its inputs in a fixed number of queries and writes the new rows in bulk.
+The decision is ``reviews.domain.assignment.engine`` (bids, affinity, tracks, loads, conflicts,
+languages; total, fair or randomised; incremental). This module reads the call through
+``reviews.queries.assignment_inputs``, computes the text affinity, runs the engine under the
+call's row lock, and writes the difference: new rows with their reasons, and the movable rows
+the engine handed to someone else (never a started, finished or pinned one).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
+import numpy as np
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cfp import models as cfp_models
-from cfp import queries as cfp_queries
 from common.stats import analyze_after_bulk_load
 from reviews import models
-from reviews.domain import assignment as assignment_domain
+from reviews.domain.assignment import engine
+from reviews.queries import assignment_inputs
 from reviews.services import aggregation
+
+# Above this many proposal x reviewer pairs, each proposal keeps its best candidates only
+# (pruning never costs coverage; bench/assignment_scale.py measures the fit it costs).
+PRUNE_ABOVE_PAIRS = 200_000
 
 
 class UnableToAssign(Exception):
@@ -28,7 +36,20 @@ class UnableToAssign(Exception):
 @dataclass(frozen=True, slots=True)
 class AssignmentOutcome:
     created: int
-    shortfalls: tuple[assignment_domain.Shortfall, ...]
+    shortfalls: tuple[engine.Short, ...]
+    removed: int = 0
+    mode: str = engine.Mode.TOTAL.value
+
+
+def _affinity(inputs: assignment_inputs.AssignmentInputs) -> np.ndarray | None:
+    if not any(t.strip() for t in inputs.profile_texts):
+        return None
+    # Imported here: scikit-learn takes a second to import and most requests never assign.
+    from reviews.domain.assignment import affinity
+
+    return affinity.affinity_matrix(
+        proposal_texts=inputs.proposal_texts, profile_texts=inputs.profile_texts
+    )
 
 
 @transaction.atomic
@@ -39,99 +60,122 @@ def assign_reviewers(
     actor_id: int | None,
     now: dt.datetime,
     recompute: bool = True,
+    mode: str = engine.Mode.TOTAL.value,
+    q: float = 1.0,
+    band: int = 1,
+    seed: int | None = None,
 ) -> AssignmentOutcome:
+    """Fill every live proposal's seats, keeping what is held and moving only what must move.
+
+    `mode` is total, fair or randomised (with `q`, the cap on any new pair's probability; the
+    seed is drawn from the system's random source unless given, so a bidder cannot predict it).
+    """
     call = cfp_models.Call.objects.select_for_update(no_key=True).get(pk=call_id)
     k = per_proposal or call.reviews_per_proposal
     if k < 1:
         raise UnableToAssign(_("Each proposal needs at least one reviewer."))
-    reviewer_ids = list(
-        cfp_queries.members(role=cfp_models.Role.REVIEWER, call_id=call_id)
-        .filter(user__is_active=True)
-        .order_by("user_id")
-        .values_list("user_id", flat=True)
+    try:
+        chosen_mode = engine.Mode(mode)
+    except ValueError:
+        raise UnableToAssign(_("Unknown assignment mode %(mode)r.") % {"mode": mode}) from None
+    if not 0.0 < q <= 1.0:
+        raise UnableToAssign(_("The probability cap q must be above 0 and at most 1."))
+    if band < 0:
+        raise UnableToAssign(_("The load band cannot be negative."))
+    inputs = assignment_inputs.assignment_inputs(call_id=call_id, per_proposal=k)
+    pairs = len(inputs.proposals) * len(inputs.reviewers)
+    drawn = secrets.randbits(32) if seed is None else seed
+    result = engine.solve(
+        engine.Problem(
+            proposals=inputs.proposals,
+            reviewers=inputs.reviewers,
+            per_proposal=k,
+            existing=inputs.existing,
+            bids=inputs.bids,
+            affinity=_affinity(inputs),
+            proposal_labels=inputs.proposal_labels,
+            reviewer_labels=inputs.reviewer_labels,
+        ),
+        engine.Options(
+            mode=chosen_mode,
+            q=q,
+            band=band,
+            seed=drawn,
+            prune=max(10 * k, 30) if pairs > PRUNE_ABOVE_PAIRS else None,
+        ),
     )
-    settings_by_user = {
-        s.user_id: s for s in models.ReviewerSettings.objects.filter(call_id=call_id)
-    }
-    users = {u.pk: u for u in get_user_model().objects.filter(pk__in=reviewer_ids)}
-    speakers = {
-        s.user_id: s
-        for s in cfp_models.Speaker.objects.filter(user_id__in=reviewer_ids)
-        if s.user_id is not None
-    }
-    conflicts: dict[int, set[str]] = {}
-    for pid, rid in models.Conflict.objects.filter(proposal__call_id=call_id).values_list(
-        "proposal_id", "reviewer_id"
-    ):
-        conflicts.setdefault(rid, set()).add(str(pid))
-    all_languages = frozenset(call.languages or ["en"])
-    reviewers = []
-    for uid in reviewer_ids:
-        st = settings_by_user.get(uid)
-        user = users[uid]
-        sp = speakers.get(uid)
-        reviewers.append(
-            assignment_domain.ReviewerProfile(
-                key=str(uid),
-                languages=frozenset(st.languages) if st and st.languages else all_languages,
-                tracks=frozenset(st.tracks) if st and st.tracks else frozenset(),
-                max_load=st.max_load if st else None,
-                email=getattr(user, "email", "") or "",
-                affiliation=sp.affiliation if sp else "",
-                conflicts=frozenset(conflicts.get(uid, set())),
+    removed = 0
+    if result.removed:
+        # Only movable rows: the engine never removes a held one, and the filters say so again.
+        wanted = {(int(r.proposal), int(r.reviewer)) for r in result.removed}
+        proposal_ids = sorted({p for p, _ in wanted})
+        reviewed = set(
+            models.Review.objects.filter(proposal_id__in=proposal_ids).values_list(
+                "proposal_id", "reviewer_id"
             )
         )
-    # One query for every speaker of the call (a prefetch would build an IN list of every
-    # proposal id, which SQLite refuses at conference scale).
-    emails: dict[int, list[str]] = {}
-    affiliations: dict[int, list[str]] = {}
-    for pid, email, affiliation in (
-        cfp_models.ProposalSpeaker.objects.filter(proposal__call_id=call_id)
-        .order_by("proposal_id", "position", "id")
-        .values_list("proposal_id", "speaker__email", "speaker__affiliation")
-    ):
-        emails.setdefault(pid, []).append(email)
-        affiliations.setdefault(pid, []).append(affiliation)
-    proposals = [
-        assignment_domain.ProposalProfile(
-            key=str(pid),
-            language=language,
-            track=track or "",
-            speaker_emails=tuple(emails.get(pid, ())),
-            speaker_affiliations=tuple(affiliations.get(pid, ())),
-        )
-        for pid, language, track in cfp_models.Proposal.objects.submitted()
-        .filter(call_id=call_id)
-        .order_by("submitted_at", "id")
-        .values_list("pk", "language", "track__slug")
-    ]
-    existing = [
-        (str(pid), str(rid))
-        for pid, rid in models.Assignment.objects.filter(proposal__call_id=call_id).values_list(
-            "proposal_id", "reviewer_id"
-        )
-    ]
-    plan = assignment_domain.assign(
-        proposals=proposals, reviewers=reviewers, per_proposal=k, existing=existing
-    )
+        doomed = [
+            pk
+            for pk, pid, rid in models.Assignment.objects.filter(
+                proposal_id__in=proposal_ids, manual=False
+            ).values_list("pk", "proposal_id", "reviewer_id")
+            if (pid, rid) in wanted and (pid, rid) not in reviewed
+        ]
+        removed = models.Assignment.objects.filter(pk__in=doomed).delete()[0]
+    reasons = {(x.proposal, x.reviewer): list(x.reasons) for x in result.pairs if x.new}
     models.Assignment.objects.bulk_create(
         [
-            models.Assignment(proposal_id=int(p), reviewer_id=int(r), created_at=now)
-            for p, r in plan.new
+            models.Assignment(
+                proposal_id=int(p), reviewer_id=int(r), created_at=now, reasons=reasons[(p, r)]
+            )
+            for p, r in result.added
         ],
         ignore_conflicts=True,
         batch_size=2000,
     )
-    analyze_after_bulk_load(models.Assignment, rows=len(plan.new))
+    analyze_after_bulk_load(models.Assignment, rows=len(result.added))
     cfp_models.AuditEvent.objects.create(
         call=call,
         actor_id=actor_id,
         action="reviewers.assigned",
-        data={"created": len(plan.new), "short": len(plan.shortfalls), "per_proposal": k},
+        data={
+            "created": len(result.added),
+            "removed": removed,
+            "short": len(result.shortfalls),
+            "per_proposal": k,
+            "mode": chosen_mode.value,
+            "q": q,
+            "band": band,
+            "seed": drawn,
+            "total_fit": round(result.stats.total_fit, 3),
+            "worst_fit": round(result.stats.worst_fit, 3),
+            "moved": [
+                {"proposal": r.proposal, "reviewer": r.reviewer, "why": r.reason}
+                for r in result.removed[:200]
+            ],
+        },
         created_at=now,
     )
-    if plan.new and recompute:
+    if (result.added or removed) and recompute:
         # The snapshot counts assignments (completion, under-reviewed flags, the dashboard's
         # stored progress): new ones call for a new snapshot. The seed decides for itself.
         aggregation.request_aggregation(call_id=call_id, now=now)
-    return AssignmentOutcome(created=len(plan.new), shortfalls=plan.shortfalls)
+    return AssignmentOutcome(
+        created=len(result.added),
+        shortfalls=result.shortfalls,
+        removed=removed,
+        mode=chosen_mode.value,
+    )
+
+
+def reviewer_joined(
+    *, call_id: int, reviewer_id: int, now: dt.datetime
+) -> AssignmentOutcome | None:
+    """A reviewer joined a call: once assignment has begun, they get work straight away.
+
+    Nothing happens before the first assignment run (the chair decides when reviewing starts).
+    The engine's band gives a newcomer a fair share, taken only from unstarted work.
+    """
+    if not models.Assignment.objects.filter(proposal__call_id=call_id).exists():
+        return None
+    return assign_reviewers(call_id=call_id, per_proposal=None, actor_id=reviewer_id, now=now)

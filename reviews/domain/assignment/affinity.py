@@ -53,18 +53,3 @@ def affinity_matrix(
     sims: npt.NDArray[np.float32] = np.asarray((props @ profiles.T).toarray(), dtype=np.float32)
     np.clip(sims, 0.0, 1.0, out=sims)
     return sims
-
-
-def top_candidates(scores: npt.NDArray[np.float64], *, keep: int) -> npt.NDArray[np.bool_]:
-    """A mask of the `keep` best entries per row (-inf entries never count as kept)."""
-    n, m = scores.shape
-    mask = np.zeros((n, m), dtype=bool)
-    if keep <= 0 or m == 0:
-        return mask
-    if keep >= m:
-        return np.isfinite(scores)
-    idx = np.argpartition(-scores, keep - 1, axis=1)[:, :keep]
-    rows = np.repeat(np.arange(n), keep)
-    mask[rows, idx.ravel()] = True
-    mask &= np.isfinite(scores)
-    return mask

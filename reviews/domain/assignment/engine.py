@@ -67,7 +67,6 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from reviews.domain.assignment import rounding
-from reviews.domain.assignment.affinity import top_candidates
 from reviews.domain.assignment.eligibility import (
     Masks,
     ProposalProfile,
@@ -203,6 +202,21 @@ class Result:
     shortfalls: tuple[Short, ...]
     loads: Mapping[str, int]
     stats: Stats
+
+
+def top_candidates(scores: FloatArray, *, keep: int) -> BoolArray:
+    """A mask of the `keep` best entries per row (-inf entries never count as kept)."""
+    n, m = scores.shape
+    mask = np.zeros((n, m), dtype=bool)
+    if keep <= 0 or m == 0:
+        return mask
+    if keep >= m:
+        return np.isfinite(scores)
+    idx = np.argpartition(-scores, keep - 1, axis=1)[:, :keep]
+    rows = np.repeat(np.arange(n), keep)
+    mask[rows, idx.ravel()] = True
+    mask &= np.isfinite(scores)
+    return mask
 
 
 def _bits_to_bool(value: int, width: int) -> BoolArray:
