@@ -163,9 +163,6 @@ class _UrlNames:
     delimited: tuple[str, ...]  # matched only between non-letters: "/ann/" but not "/announce"
     own_links: tuple[str, ...]  # normalised host+path prefixes
     own_hosts: tuple[str, ...]  # personal sites: any page on them
-    # The two lists above as one pattern each, so a URL costs one search, not one per part.
-    anywhere_pattern: re.Pattern[str] | None = None
-    delimited_pattern: re.Pattern[str] | None = None
 
 
 def _url_names(speakers: Sequence[SpeakerIdentity], usernames: Iterable[str]) -> _UrlNames:
@@ -205,21 +202,28 @@ def _url_names(speakers: Sequence[SpeakerIdentity], usernames: Iterable[str]) ->
             host, path = _url_host_and_path(normalised)
             if not _is_profile_link(host, path) and host not in _PROFILE_HOSTS:
                 own_hosts.add(host)
-    anywhere_parts = tuple(sorted(p for p in anywhere if p))
-    delimited_parts = tuple(sorted(p for p in delimited if p))
     return _UrlNames(
-        anywhere=anywhere_parts,
-        delimited=delimited_parts,
+        anywhere=tuple(sorted(p for p in anywhere if p)),
+        delimited=tuple(sorted(p for p in delimited if p)),
         own_links=tuple(own_links),
         own_hosts=tuple(own_hosts),
-        anywhere_pattern=(
-            re.compile("|".join(map(re.escape, anywhere_parts))) if anywhere_parts else None
-        ),
-        delimited_pattern=(
-            re.compile(rf"(?<![^\W\d_])(?:{'|'.join(map(re.escape, delimited_parts))})(?![^\W\d_])")
-            if delimited_parts
-            else None
-        ),
+    )
+
+
+# Below this many URLs in a text, trying the parts one by one is cheaper than compiling them.
+_COMPILE_AFTER = 16
+
+
+@lru_cache(maxsize=256)
+def _parts_patterns(
+    anywhere: tuple[str, ...], delimited: tuple[str, ...]
+) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    """The URL name parts as one alternation each: one search per URL in a text full of them."""
+    return (
+        re.compile("|".join(map(re.escape, anywhere))) if anywhere else None,
+        re.compile(rf"(?<![^\W\d_])(?:{'|'.join(map(re.escape, delimited))})(?![^\W\d_])")
+        if delimited
+        else None,
     )
 
 
@@ -249,7 +253,11 @@ def _link_usernames(speakers: Sequence[SpeakerIdentity]) -> set[str]:
     return names
 
 
-def _url_is_personal(url: str, names: _UrlNames) -> bool:
+def _url_is_personal(
+    url: str,
+    names: _UrlNames,
+    patterns: tuple[re.Pattern[str] | None, re.Pattern[str] | None] | None = None,
+) -> bool:
     """Whether the (folded) URL points to a person rather than a project or a document."""
     host, path = _url_host_and_path(url)
     if _is_profile_link(host, path):
@@ -260,9 +268,17 @@ def _url_is_personal(url: str, names: _UrlNames) -> bool:
             return True
     if any(host == own or host.endswith("." + own) for own in names.own_hosts):
         return True
-    if names.anywhere_pattern is not None and names.anywhere_pattern.search(url):
+    if patterns is not None:
+        anywhere, delimited = patterns
+        if anywhere is not None and anywhere.search(url):
+            return True
+        return delimited is not None and delimited.search(url) is not None
+    if any(part in url for part in names.anywhere):
         return True
-    return names.delimited_pattern is not None and names.delimited_pattern.search(url) is not None
+    return any(
+        part in url and re.search(rf"(?<![^\W\d_]){re.escape(part)}(?![^\W\d_])", url)
+        for part in names.delimited
+    )
 
 
 def _link_candidates(
@@ -270,6 +286,8 @@ def _link_candidates(
 ) -> Iterable[tuple[int, int, FindingKind]]:
     text = folded.text
     names: _UrlNames | None = None
+    name_patterns: tuple[re.Pattern[str] | None, re.Pattern[str] | None] | None = None
+    seen = 0
     patterns = []
     # Cheap substring tests first: most texts have no link at all.
     if "://" in text or "www." in text:
@@ -297,7 +315,10 @@ def _link_candidates(
             claimed_ends.insert(at, end)
             if names is None:
                 names = _cached_url_names(tuple(speakers), frozenset(usernames))
-            if "." in url and _url_is_personal(url, names):
+            seen += 1
+            if seen == _COMPILE_AFTER:
+                name_patterns = _parts_patterns(names.anywhere, names.delimited)
+            if "." in url and _url_is_personal(url, names, name_patterns):
                 yield (*folded.span(start, end), FindingKind.LINK)
 
 

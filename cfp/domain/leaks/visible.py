@@ -467,8 +467,15 @@ def _all_tokens(
     return tuple((token, tuple(whats)) for token, whats in found.items())
 
 
+_ASCII_NON_LETTERS = bytes(code for code in range(128) if not chr(code).isalpha())
+
+
 def compact_letters(folded_text: str) -> str:
     """The letters of a folded text run together: a token is in it if a reader can see it."""
+    if folded_text.isascii():
+        # Most texts: deleting bytes is a copy in C, ten times faster than the Unicode pattern.
+        kept = folded_text.encode("ascii").translate(None, _ASCII_NON_LETTERS)
+        return _skeleton(kept.decode("ascii"))
     return _skeleton(_NON_LETTERS.sub("", folded_text))
 
 
