@@ -103,10 +103,10 @@ def test_reminder_fragment_runs_a_fixed_number_of_queries(
     w, reviewers = _world(rows)
     models.Review.objects.filter(reviewer=reviewers[0]).delete()
 
-    # session, user, role; the service: membership, settings read and insert, assigned and done
-    # (one grouped count, as the dashboard counts), stamp; the reviewers fragment (reviewers,
-    # their counts). The e-mail task goes to the broker after commit.
-    with assert_queries(10):
+    # session, user, role; the service: membership, the reviewer's mail preference, settings
+    # read and insert, assigned and done (one grouped count, as the dashboard counts), stamp; the
+    # reviewers fragment (reviewers, their counts). The e-mail task goes to the broker after commit.
+    with assert_queries(11):
         response = _remind(w, reviewers[0], htmx=True)
 
     assert response.status_code == 200

@@ -348,3 +348,47 @@ def test_a_registered_section_appears_in_order_and_saves_through_its_own_service
     assert extra_section == [(rita.pk, "ORMs")]
     assert refused.status_code == 400
     assert "Refused by the section&#x27;s service." in refused.content.decode()
+
+
+# --- the mails honour the choices ---------------------------------------------------------
+
+
+def test_a_speaker_who_turned_decision_mail_off_gets_none_but_the_decision_is_published(
+    django_capture_on_commit_callbacks: Any, mailoutbox: list[Any]
+) -> None:
+    from tests import curation_world
+    from tests.test_curation_emails import decided, send
+
+    w = curation_world.curation(3, revealed=True)
+    owners = [cfp_models.Proposal.objects.get(pk=p.pk).owner for p in w.proposals]
+    signed_in(owners[1]).post(URL, {"section": "mail", "mail-reviewer_reminders": "on"})
+    decided(w, "accepted", "rejected", "accepted")
+
+    send(w, django_capture_on_commit_callbacks)
+
+    sent_to = sorted(m.to[0] for m in mailoutbox)
+    assert len(sent_to) == 2
+    assert all("speaker1@" not in address for address in sent_to)
+    p1 = cfp_models.Proposal.objects.get(pk=w.proposals[1].pk)
+    assert (p1.published_decision, p1.decision_sent_at is not None) == ("rejected", True)
+
+
+def test_a_reviewer_who_turned_reminders_off_is_not_reminded() -> None:
+    from reviews.services import reminders
+
+    c = factories.call("pycon")
+    rita = factories.user("rita")
+    factories.member(c, rita, "reviewer")
+    factories.assign(factories.proposal(c, factories.user("sam")), rita)
+    signed_in(rita).post(URL, {"section": "mail", "mail-decision_mail": "on"})
+
+    with pytest.raises(reminders.UnableToRemind, match="turned reminders off"):
+        reminders.request_reminder(
+            call_id=c.pk, reviewer_id=rita.pk, queue_url="http://x/", now=timezone.now()
+        )
+    assert (
+        reminders.send_reminder(
+            call_id=c.pk, reviewer_id=rita.pk, queue_url="http://x/", now=timezone.now()
+        )
+        is False
+    )

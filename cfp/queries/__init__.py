@@ -59,6 +59,7 @@ from cfp.queries.people import (
     person,
     speaker_profile,
 )
+from cfp.queries.personal_settings import Mail, MailPreferences, mail_opt_outs, mail_preferences
 from cfp.queries.proposals import (
     ProposalDetail,
     ProposalRow,
@@ -105,6 +106,8 @@ __all__ = [
     "InvitePreview",
     "InviteRow",
     "InviteState",
+    "Mail",
+    "MailPreferences",
     "Person",
     "ProposalDetail",
     "ProposalRow",
@@ -134,6 +137,8 @@ __all__ = [
     "is_pending_account",
     "language_name",
     "listed_calls",
+    "mail_opt_outs",
+    "mail_preferences",
     "member_user_ids",
     "members",
     "my_answers",

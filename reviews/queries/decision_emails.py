@@ -90,6 +90,8 @@ def decision_templates(*, call_id: int) -> tuple[TemplateRow, ...]:
 class Recipient:
     name: str
     email: str
+    # The speaker's account, when they have one (their mail preferences are read by it).
+    user_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,12 +125,12 @@ def outcomes(*, call_id: int, code: str = "") -> tuple[Outcome, ...]:
         else Q(proposal__decision__status__in=decisions.SENT_STATUSES)
     )
     speakers: dict[int, list[Recipient]] = {}
-    for pid, name, email in (
+    for pid, name, email, user_id in (
         cfp_models.ProposalSpeaker.objects.filter(of_live)
         .order_by("proposal_id", "position", "id")
-        .values_list("proposal_id", "speaker__name", "speaker__email")
+        .values_list("proposal_id", "speaker__name", "speaker__email", "speaker__user_id")
     ):
-        speakers.setdefault(pid, []).append(Recipient(name=name, email=email))
+        speakers.setdefault(pid, []).append(Recipient(name=name, email=email, user_id=user_id))
     feedback: dict[int, list[str]] = {}
     for pid, text in (
         models.Review.objects.filter(of_live, abstained=False)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from cfp import models as cfp_models
 from cfp import outbox
+from cfp import queries as cfp_queries
 from common.queue import enqueue_on_commit
 from reviews import models
 from reviews.domain import curation as rules
@@ -193,6 +194,11 @@ def _send_decisions(*, call_id: int, now: dt.datetime) -> SendResult:
     name = decision_emails.call_name(call_id=call_id)
     templates = {t.status: t for t in decision_emails.decision_templates(call_id=call_id)}
     items = decision_emails.outcomes(call_id=call_id)
+    # Speakers who turned decision mail off on /me/settings/ read the decision on its page.
+    opted_out = cfp_queries.mail_opt_outs(
+        user_ids={r.user_id for i in items for r in i.speakers if r.user_id is not None},
+        mail=cfp_queries.Mail.DECISION,
+    )
     _set_progress(call_id, SendProgress(state="running", total=len(items)))
     queued = 0
     changed: list[cfp_models.Proposal] = []
@@ -201,6 +207,8 @@ def _send_decisions(*, call_id: int, now: dt.datetime) -> SendResult:
         template = templates[item.status]
         new = 0
         for recipient in item.speakers:
+            if recipient.user_id in opted_out:
+                continue
             email = decision_emails.compose(
                 template=template, outcome=item, recipient=recipient, call_name=name
             )

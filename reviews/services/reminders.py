@@ -52,6 +52,13 @@ def request_reminder(
     if member is None:
         raise UnableToRemind(_("This person is not a reviewer of this call."))
     name = member.user.first_name or member.user.get_username()
+    if reviewer_id in cfp_queries.mail_opt_outs(
+        user_ids=[reviewer_id], mail=cfp_queries.Mail.REVIEWER_REMINDERS
+    ):
+        raise UnableToRemind(
+            _("%(name)s turned reminders off in their settings; write to them yourself.")
+            % {"name": name}
+        )
     row, _created = models.ReviewerSettings.objects.select_for_update().get_or_create(
         call_id=call_id, user_id=reviewer_id
     )
@@ -82,6 +89,10 @@ def send_reminder(*, call_id: int, reviewer_id: int, queue_url: str, now: dt.dat
     )
     if call is None or user is None or not user["email"]:
         return False
+    if reviewer_id in cfp_queries.mail_opt_outs(
+        user_ids=[reviewer_id], mail=cfp_queries.Mail.REVIEWER_REMINDERS
+    ):
+        return False  # turned off between the chair's request and this task
     stamped = (
         models.ReviewerSettings.objects.filter(call_id=call_id, user_id=reviewer_id)
         .values_list("last_reminded_at", flat=True)
