@@ -100,7 +100,7 @@ def gate(
         findings = disclosure.audit([*history, candidate], k=k)
         if not findings:
             return Outcome(report=current, release=candidate, extra_hidden=extra)
-        added = _to_hide(findings, candidate)
+        added = _to_hide(findings, candidate, new=len(history))
         added = {q: cells - hidden.get(q, set()) for q, cells in added.items()}
         if not any(added.values()):
             break
@@ -116,16 +116,28 @@ def gate(
 
 
 def _to_hide(
-    findings: Sequence[disclosure.Finding], candidate: Release
+    findings: Sequence[disclosure.Finding], candidate: Release, *, new: int
 ) -> dict[str, set[tuple[str, str]]]:
-    """Cells of the new release to hide (older releases are fixed): each flagged group's answer
-    in every column that counts it in any release, and in each such column the smallest other
-    published answer as a partner, so that the column total cannot give the cell back."""
+    """Cells of the new release (index `new`; older releases are fixed) to hide.
+
+    For each flagged group, its answer in the columns that tell it apart: where the new
+    release counts it and an older one does not, or the other way round (all of its columns
+    when it is in one release only, or counted alike in all). In each such column, the
+    smallest other published answer too, so that the column total cannot give the cell back.
+    """
     out: dict[str, set[tuple[str, str]]] = {}
     for finding in findings:
         table = candidate.tables.get(finding.question, {})
         chosen = out.setdefault(finding.question, set())
-        columns = {column for _, column in finding.columns}
+        by_release: dict[int, set[str]] = {}
+        for index, column in finding.columns:
+            by_release.setdefault(index, set()).add(column)
+        now = by_release.pop(new, set())
+        columns: set[str] = set()
+        for then in by_release.values():
+            columns |= now ^ then
+        if not columns:
+            columns = now or set().union(*by_release.values())
         for column in sorted(columns):
             cell = (finding.value, column)
             if table.get(cell) is None:
