@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from cfp.views import accounts, profile, public
+from cfp.views import accounts, personal_data, profile, public
 from cfp.views import settings as settings_views
 from common import views as common_views
 
@@ -31,6 +31,10 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("me/profile/", profile.profile, name="profile"),
+    path("me/data/", personal_data.my_data, name="my_data"),
+    path("me/data/export.json", personal_data.export, name="my_data_export"),
+    path("me/data/delete/", personal_data.delete_account, name="delete_account"),
+    path("me/data/calls/<slug:slug>/purge/", personal_data.purge_call, name="purge_call"),
     path("me/settings/", settings_views.settings_page, name="settings"),
     path("calls/", include("cfp.urls")),
     path("review/", include("reviews.urls")),

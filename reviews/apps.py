@@ -15,3 +15,8 @@ class ReviewsConfig(AppConfig):
         from reviews.forms import personal_settings
 
         settings_forms.register(personal_settings.reviewing_sections)
+        # Reviews written join the person's data export; account deletion and a call's purge.
+        from cfp.services import personal_data
+        from reviews.services import personal_data as reviews_personal_data
+
+        personal_data.register(reviews_personal_data.PART)

@@ -76,3 +76,44 @@ class PasswordResetRequestForm(forms.Form):
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
+
+
+class DeleteAccountForm(forms.Form):
+    """Deleting one's account cannot be undone: the person types their password."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand that my account and my data go, and this cannot be undone."),
+        required=True,
+        error_messages={"required": _("Tick the box to confirm.")},
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise ValidationError(_("That is not your password."))
+        return password
+
+
+class PurgeCallForm(forms.Form):
+    """Purging a call's personal data cannot be undone: the chair types the call's short name."""
+
+    confirm = forms.CharField(label=_("Type the call's short name to confirm"), max_length=100)
+
+    def __init__(self, *args: Any, slug: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.slug = slug
+
+    def clean_confirm(self) -> str:
+        typed: str = self.cleaned_data["confirm"].strip()
+        if typed != self.slug:
+            raise ValidationError(_("Type %(slug)s exactly to confirm.") % {"slug": self.slug})
+        return typed
