@@ -61,8 +61,10 @@ _BARE_TLDS = (
     "eu|uk|de|fr|es|it|nl|pl|ru|br|jp|cn|kr|ca|au|ch|be|se|cz|sk|pt|ar|mx|tw|in|us|edu|gov|"
     "to|ly|sh|gg|fm|tv|cc|ee|nz|ie|at|dk|fi|no|il|za|sg|hk"
 )
+# A label is 1-63 of [a-z0-9-], not starting or ending with "-": taken whole (possessive) and
+# then checked, rather than given back one character at a time at every word that is no label.
 _BARE_DOMAIN = re.compile(
-    rf"(?<![\w@./:-])(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.)+(?:{_BARE_TLDS})"
+    rf"(?<![\w@./:-])(?:(?!-)[a-z0-9-]{{1,63}}+(?<!-)\.)+(?:{_BARE_TLDS})"
     r"(?![\w(-])(?:/[^\s<>\"'`\[\]{}|\\^]*)?"
 )
 _TLD_HINT = re.compile(rf"\.(?:{_BARE_TLDS})\b")

@@ -468,14 +468,16 @@ def _all_tokens(
 
 
 _ASCII_NON_LETTERS = bytes(code for code in range(128) if not chr(code).isalpha())
+_ASCII_SKELETON = bytes.maketrans(b"y", b"u")  # `_SKELETON` for bytes
 
 
 def compact_letters(folded_text: str) -> str:
     """The letters of a folded text run together: a token is in it if a reader can see it."""
     if folded_text.isascii():
-        # Most texts: deleting bytes is a copy in C, ten times faster than the Unicode pattern.
-        kept = folded_text.encode("ascii").translate(None, _ASCII_NON_LETTERS)
-        return _skeleton(kept.decode("ascii"))
+        # Most texts: one byte translation drops the non-letters and maps the skeleton in C,
+        # ten times faster than the Unicode pattern and the str translation.
+        kept = folded_text.encode("ascii").translate(_ASCII_SKELETON, _ASCII_NON_LETTERS)
+        return kept.decode("ascii")
     return _skeleton(_NON_LETTERS.sub("", folded_text))
 
 
