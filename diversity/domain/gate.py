@@ -100,8 +100,14 @@ def gate(
         findings = disclosure.audit([*history, candidate], k=k)
         if not findings:
             return Outcome(report=current, release=candidate, extra_hidden=extra)
-        added = _to_hide(findings, candidate, new=len(history))
-        added = {q: cells - hidden.get(q, set()) for q, cells in added.items()}
+        added: dict[str, set[tuple[str, str]]] = {}
+        for wide in (False, True):
+            added = {
+                q: cells - hidden.get(q, set())
+                for q, cells in _to_hide(findings, candidate, new=len(history), wide=wide).items()
+            }
+            if any(added.values()):
+                break
         if not any(added.values()):
             break
         for q, cells in added.items():
@@ -116,7 +122,7 @@ def gate(
 
 
 def _to_hide(
-    findings: Sequence[disclosure.Finding], candidate: Release, *, new: int
+    findings: Sequence[disclosure.Finding], candidate: Release, *, new: int, wide: bool = False
 ) -> dict[str, set[tuple[str, str]]]:
     """Cells of the new release (index `new`; older releases are fixed) to hide.
 
@@ -124,6 +130,8 @@ def _to_hide(
     release counts it and an older one does not, or the other way round (all of its columns
     when it is in one release only, or counted alike in all). In each such column, the
     smallest other published answer too, so that the column total cannot give the cell back.
+    With `wide`, the flagged answer in every column of the new release: the group may be
+    pinned through another group that shares an older cell with it.
     """
     out: dict[str, set[tuple[str, str]]] = {}
     for finding in findings:
@@ -138,6 +146,8 @@ def _to_hide(
             columns |= now ^ then
         if not columns:
             columns = now or set().union(*by_release.values())
+        if wide:
+            columns = {column for value, column in table if value == finding.value}
         for column in sorted(columns):
             cell = (finding.value, column)
             if table.get(cell) is None:
