@@ -35,6 +35,11 @@ BARS = [
     ("Reviewer assignment 10,000 × 200", "< 10 s", ["assign.py"]),
     ("Diversity report, 10,000 proposals", "≤ 2 s", ["diversity_report.py"]),
     ("Diversity pages and service", "≤ 2 s, fixed queries", ["diversity_web.py"]),
+    (
+        "Diversity release audit, 10,000 proposals, 5 refreshes",
+        "newest gate ≤ 2 s CPU",
+        ["diversity_audit.py"],
+    ),
     ("Reviewer diff, 20,000-word reordered pair", "≤ 100 ms", ["diff_timing.py"]),
     (
         "Leak scan, ordinary vs pathological text",
