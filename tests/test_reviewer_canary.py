@@ -21,6 +21,7 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from cfp import models as cfp_models
 from cfp import services as cfp_services
@@ -305,6 +306,7 @@ def _crawl(s: Seeded, crawler: Crawler, reviewer: Any, index: int) -> None:
         crawler.check(
             "abstain", client.post(url, {"action": "abstain", "abstain_reason": "conflict"})
         )
+    _crawl_bids(s, crawler, client, index)
     # Errors: proposals not assigned to this reviewer, and a bad recusal reason.
     for code in s.strangers:
         url = reverse("reviews:screen", args=[slug, code])
@@ -339,6 +341,64 @@ def _crawl(s: Seeded, crawler: Crawler, reviewer: Any, index: int) -> None:
     crawler.check("accept invalid", client.post(link, {"max_load": "many"}))
     crawler.check("accept anonymous", Client().get(link))
     crawler.check("accept wrong", client.get(link.replace("/invitation/", "/invitation/x")))
+
+
+def _crawl_bids(s: Seeded, crawler: Crawler, client: Client, index: int) -> None:
+    """The bidding screen under its filters, each kind of bid and its answers, the profile."""
+    cfp_models.Call.objects.filter(pk=s.call.pk).update(
+        bidding_closes_at=timezone.now() + dt.timedelta(days=1)
+    )
+    slug = s.call.slug
+    url = reverse("reviews:bids", args=[slug])
+    c = s.canaries[index]
+    queries: list[dict[str, str]] = [
+        {},
+        {"track": "web"},
+        {"track": "data", "q": "caching"},
+        {"bid": "none"},
+        {"bid": "eager"},
+        {"page": "2"},
+        {"q": c.first},
+        {"q": c.email},
+        {"q": c.affiliation},
+        {"speaker": c.name},
+        {"ordering": "speaker_links__speaker__name"},
+    ]
+    for query in queries:
+        page = client.get(url, query)
+        if query.get("q"):
+            # The search box shows what the reviewer typed: only the rest of the page counts.
+            typed = f'value="{escape(query["q"])}"'
+            assert typed in page.content.decode()
+            page.content = page.content.decode().replace(typed, 'value=""').encode()
+        crawler.check(f"bids {query}", page)
+        crawler.check(f"bids {query} hx", client.get(url, query, headers={"HX-Request": "true"}))
+    levels = ("eager", "willing", "not_for_me", "conflict", "", "bogus")
+    for k, code in enumerate([*s.codes[index : index + 6], *s.strangers]):
+        bid_url = reverse("reviews:bid", args=[slug, code]) + "?track=web"
+        level = levels[k % len(levels)]
+        crawler.check(
+            f"bid {level} hx",
+            client.post(bid_url, {"level": level}, headers={"HX-Request": "true"}),
+        )
+        crawler.check(f"bid {level}", client.post(bid_url, {"level": level}, follow=True))
+    crawler.check("bids after", client.get(url))
+    expertise = reverse("reviews:expertise", args=[slug])
+    crawler.check("expertise", client.get(expertise))
+    crawler.check("expertise save", client.post(expertise, {"topics": "caching"}, follow=True))
+    # Bidding closed: the page and a refused bid say so, and still name nobody.
+    cfp_models.Call.objects.filter(pk=s.call.pk).update(
+        bidding_closes_at=timezone.now() - dt.timedelta(days=1)
+    )
+    crawler.check("bids closed", client.get(url))
+    crawler.check(
+        "bid closed hx",
+        client.post(
+            reverse("reviews:bid", args=[slug, s.codes[index]]),
+            {"level": "eager"},
+            headers={"HX-Request": "true"},
+        ),
+    )
 
 
 @pytest.mark.parametrize("index", [0, 1, 2])

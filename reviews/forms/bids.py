@@ -49,10 +49,19 @@ class BidForm(forms.Form):
         return str(cleaned.get("level") or "")
 
 
+class SearchInput(forms.TextInput):
+    input_type = "search"
+
+
 class BidFilterForm(forms.Form):
     """Parses the screen's filters; an unknown value drops that filter, not the others."""
 
-    q = forms.CharField(label=_("Search titles and abstracts"), required=False, max_length=200)
+    q = forms.CharField(
+        label=_("Search titles and abstracts"),
+        required=False,
+        max_length=200,
+        widget=SearchInput(attrs={"autocomplete": "off"}),
+    )
     track = forms.ChoiceField(label=_("Track"), required=False)
     bid = forms.ChoiceField(label=_("My bid"), required=False, choices=BID_FILTER_CHOICES)
     page = forms.IntegerField(required=False, min_value=1, max_value=10_000)
@@ -61,7 +70,6 @@ class BidFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         fields: dict[str, Any] = self.fields
         fields["track"].choices = [("", _("Any track")), *tracks]
-        fields["q"].widget.attrs.update({"type": "search", "autocomplete": "off"})
 
     def values(self) -> dict[str, Any]:
         self.is_valid()
