@@ -36,7 +36,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from cfp.domain import leaks  # noqa: E402
-from cfp.domain.leaks import visible, work  # noqa: E402
+from cfp.domain.leaks import scanning, visible, work  # noqa: E402
 
 SPEAKERS = (
     leaks.SpeakerIdentity(
@@ -131,7 +131,9 @@ SHAPES: dict[str, Callable[[int, random.Random], str]] = {
 
 def _seconds(text: str) -> float:
     # CPU time of this thread: on a shared machine, time spent waiting for a core is not ours.
-    visible.shadow.cache_clear()  # each scan builds its shadows, as a first scan of a text does
+    # Each scan builds its shadows and renderings, as the first scan of a text does.
+    visible.shadow.cache_clear()
+    scanning._rendered.cache_clear()
     start = time.thread_time()
     leaks.scan(text=text, speakers=SPEAKERS)
     return time.thread_time() - start
@@ -181,6 +183,7 @@ def calibrate(*, size: int, repeats: int) -> None:
         text = make(size, rng)
         with work.counting() as counted:
             visible.shadow.cache_clear()
+            scanning._rendered.cache_clear()
             leaks.scan(text=text, speakers=SPEAKERS)
         seconds = min(_seconds(text) for _ in range(repeats))
         rows.append((name, text, counted.chars, counted.checks, seconds))

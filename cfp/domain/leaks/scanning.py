@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Collection, Iterable, Sequence
+from functools import lru_cache
 
 from cfp.domain import markdown
 from cfp.domain.leaks import visible, work
@@ -146,14 +147,23 @@ def _still_shown(
     # Rendering shows more than the shadow of the source only where links, images, reference
     # definitions or autolinks move text around (`[Quux](…)worth`); that is worth its cost.
     if any(sign in text for sign in _LINK_SIGNS):
-        work.read(2 * len(text))  # render, then read the page as a browser shows it
-        shown = markdown.visible_text(html_text=markdown.render_markdown(text=text))
-        for _, _, kind in _shown_candidates(shown, speakers, usernames, handles=False):
+        for _, _, kind in _shown_candidates(_rendered(text), speakers, usernames, handles=False):
             return kind
     return None
 
 
 _LINK_SIGNS = ("](", "][", "]:", "<")
+
+
+@lru_cache(maxsize=16)
+def _rendered(text: str) -> str:
+    """The text of `text`'s rendering as a browser shows it.
+
+    Cached: when a text is one block, the fail-closed re-check asks for the rendering of the
+    same redaction twice (whole, then per block), and rendering is most of a re-check's cost.
+    """
+    work.read(2 * len(text))  # render, then read the page as a browser shows it
+    return markdown.visible_text(html_text=markdown.render_markdown(text=text))
 
 
 def _fail_closed(

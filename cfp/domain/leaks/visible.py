@@ -30,7 +30,7 @@ import html
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote
@@ -105,6 +105,9 @@ _LETTER_RUN = re.compile(r"[^\W\d_]+")
 _NON_LETTERS = re.compile(r"[\W\d_]+")
 
 
+_WHOLE, _FORWARD, _BACKWARD = 0, 1, -1
+
+
 @dataclass(frozen=True, slots=True)
 class Shadow:
     """A text as shown, and where each of its characters came from in the source.
@@ -116,13 +119,19 @@ class Shadow:
 
     text: str
     offsets: list[int]
-    sources: list[tuple[int, int, bool]]  # source start, source end, aligned
+    # Source start, source end, and how the segment shows them: `_FORWARD` one to one,
+    # `_BACKWARD` one to one from the end (a right-to-left run), `_WHOLE` each shown
+    # character stands for the whole span.
+    sources: list[tuple[int, int, int]]
 
     def _source(self, index: int) -> tuple[int, int]:
         segment = bisect.bisect_right(self.offsets, index) - 1
-        start, end, aligned = self.sources[segment]
-        if aligned:
+        start, end, direction = self.sources[segment]
+        if direction == _FORWARD:
             at = start + index - self.offsets[segment]
+            return at, at + 1
+        if direction == _BACKWARD:
+            at = end - 1 - (index - self.offsets[segment])
             return at, at + 1
         return start, end
 
@@ -136,14 +145,14 @@ class _Builder:
     def __init__(self) -> None:
         self.out: list[str] = []
         self.offsets: list[int] = []
-        self.sources: list[tuple[int, int, bool]] = []
+        self.sources: list[tuple[int, int, int]] = []
         self.length = 0
 
     def _add(self, shown: str, start: int, end: int, *, aligned: bool) -> None:
         if shown:
             self.out.append(shown)
             self.offsets.append(self.length)
-            self.sources.append((start, end, aligned))
+            self.sources.append((start, end, _FORWARD if aligned else _WHOLE))
             self.length += len(shown)
 
     def copy(self, text: str, start: int, end: int) -> None:
@@ -273,31 +282,83 @@ def shadow(text: str) -> Shadow:
     return view
 
 
+_RUN_MARKS = re.compile(f"[{_RUN_OPEN}{_RUN_CLOSE}\n]")
+
+
 def _in_shown_order(view: Shadow) -> Shadow:
-    """Reverse the runs that a right-to-left override displays backwards."""
-    work.checked(len(view.text))  # one step per character, in Python
-    result: list[tuple[str, tuple[int, int]]] = []
-    run: list[tuple[str, tuple[int, int]]] | None = None
-    for index, ch in enumerate(view.text):
-        item = (ch, view.span(index, index + 1))
-        if ch in (_RUN_CLOSE, "\n") and run is not None:
-            result.extend(reversed(run))
-            run = None
-        if ch == _RUN_OPEN:
-            run = [] if run is None else run
-        elif ch == _RUN_CLOSE:
+    """Reverse the runs that a right-to-left override displays backwards.
+
+    A run starts at an override and ends at its pop, a line break or the end; the marks are not
+    shown. Work is per segment of the map, not per character: text outside runs keeps its
+    segments, and a run's segments come back in reverse order, each read backwards.
+    """
+    text = view.text
+    out: list[str] = []
+    offsets: list[int] = []
+    sources: list[tuple[int, int, int]] = []
+    length = 0
+
+    def pieces(start: int, end: int) -> Iterator[tuple[str, tuple[int, int, int]]]:
+        """The shadow's text[start:end], cut along its segments, with their sources."""
+        segment = bisect.bisect_right(view.offsets, start) - 1
+        while start < end:
+            work.checked()
+            first = view.offsets[segment]
+            last = view.offsets[segment + 1] if segment + 1 < len(view.offsets) else len(text)
+            low, high = max(start, first), min(end, last)
+            source_start, source_end, direction = view.sources[segment]
+            if direction == _FORWARD:
+                source = (source_start + low - first, source_start + high - first, _FORWARD)
+            elif direction == _BACKWARD:
+                source = (source_end - (high - first), source_end - (low - first), _BACKWARD)
+            else:
+                source = (source_start, source_end, _WHOLE)
+            yield text[low:high], source
+            start = high
+            segment += 1
+
+    def emit(piece: str, source: tuple[int, int, int]) -> None:
+        nonlocal length
+        if piece:
+            out.append(piece)
+            offsets.append(length)
+            sources.append(source)
+            length += len(piece)
+
+    def flush(run: list[tuple[int, int]]) -> None:
+        for start, end in reversed(run):
+            for piece, (source_start, source_end, direction) in reversed(list(pieces(start, end))):
+                emit(piece[::-1], (source_start, source_end, -direction))
+
+    position = 0
+    run: list[tuple[int, int]] | None = None
+    for mark in _RUN_MARKS.finditer(text):
+        at = mark.start()
+        ch = text[at]
+        if run is None:
+            if ch == "\n":
+                continue  # an ordinary line break outside a run
+            for piece, source in pieces(position, at):
+                emit(piece, source)
+            position = at + 1
+            if ch == _RUN_OPEN:
+                run = []
             continue
-        elif run is not None:
-            run.append(item)
-        else:
-            result.append(item)
+        run.append((position, at))
+        if ch == _RUN_OPEN:
+            position = at + 1  # a second override inside a run: the run goes on
+            continue
+        flush(run)
+        run = None
+        # A pop is not shown; a line break ends the run and is shown after it.
+        position = at + 1 if ch == _RUN_CLOSE else at
     if run is not None:
-        result.extend(reversed(run))
-    return Shadow(
-        "".join(ch for ch, _ in result),
-        list(range(len(result))),
-        [(start, end, False) for _, (start, end) in result],
-    )
+        run.append((position, len(text)))
+        flush(run)
+    else:
+        for piece, source in pieces(position, len(text)):
+            emit(piece, source)
+    return Shadow("".join(out), offsets, sources)
 
 
 # Latin letters that stand in for each other once look-alikes are folded (Cyrillic "у" is
@@ -512,7 +573,7 @@ def token_candidates(
     text, parts, run_starts = found.text, found.parts, found.run_starts
     folded_starts, origin = found.folded_starts, found.origin
     # The shadow of a text with nothing to undo is the text: one segment, copied as typed.
-    identity = len(view.sources) == 1 and view.sources[0][2] and view.offsets[0] == 0
+    identity = len(view.sources) == 1 and view.sources[0][2] == _FORWARD and view.offsets[0] == 0
     shift = view.sources[0][0] if identity else 0
     size = len(text)
     for token, whats in wanted:
