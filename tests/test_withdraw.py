@@ -312,3 +312,33 @@ def test_the_reviewer_queue_drops_a_withdrawn_proposal_and_lists_it_again_after_
 
     client.post(detail_url(proposal), {"action": "undo_withdrawal"})
     assert proposal.code in reviewer.get(queue).content.decode()
+
+
+def test_the_next_ranking_leaves_a_withdrawn_proposal_out_and_counts_it_again_after_the_undo() -> (
+    None
+):
+    from reviews import models as review_models
+    from reviews import services as review_services
+    from tests.curation_world import curation, review
+
+    w = curation(3)
+    target = w.proposals[0]
+    owner = models.Proposal.objects.get(pk=target.pk).owner
+    rita = factories.user("rita")
+    factories.member(w.call, rita, "reviewer")
+    for p in w.proposals:
+        factories.assign(p, rita)
+        review(p, rita)
+    speaker = signed_in(owner)
+
+    def ranked() -> set[int]:
+        review_services.request_aggregation(call_id=w.call.pk, now=timezone.now(), enqueue=False)
+        run_id = review_services.run_aggregation(call_id=w.call.pk, now=timezone.now())
+        scores = review_models.ProposalScore.objects.filter(run_id=run_id)
+        return set(scores.values_list("proposal_id", flat=True))
+
+    assert target.pk in ranked()
+    speaker.post(withdraw_url(target))
+    assert target.pk not in ranked()
+    speaker.post(detail_url(target), {"action": "undo_withdrawal"})
+    assert target.pk in ranked()
