@@ -248,8 +248,11 @@ class _Instance:
     fixed_count: npt.NDArray[np.int64]
     fixed_fit: FloatArray
     low_reward: FloatArray  # per reviewer, see BAND_LOW_REWARD
+    newcomer: BoolArray  # no existing pair in the call
     removed: list[Removed]
     departed: dict[int, list[str]]  # proposal -> labels of reviewers who left it
+    # h - 1 for the water level h of this run: the lower end of a newcomer's band.
+    share: int = 0
 
 
 def _instance(problem: Problem) -> _Instance:
@@ -343,6 +346,7 @@ def _instance(problem: Problem) -> _Instance:
         fixed_load=fixed_load,
         fixed_count=fixed_count,
         fixed_fit=fixed_fit,
+        newcomer=np.array([r.key not in settled for r in revs], dtype=bool),
         low_reward=np.array(
             [BAND_LOW_REWARD_SETTLED if r.key in settled else BAND_LOW_REWARD for r in revs],
             dtype=np.float64,
@@ -413,9 +417,6 @@ def _min_cost_flow(inst: _Instance, g: _Graph, q: float, *, lo: int, hi: int) ->
     """The value of every candidate pair: the largest coverage, then the least cost."""
     num, den = _grid(q)
     n, m = inst.n, inst.m
-    low = np.clip(lo - inst.fixed_load, 0, inst.cap)
-    mid = np.clip(hi - inst.fixed_load, 0, inst.cap) - low
-    high = inst.cap - low - mid
     source, sink = n + m, n + m + 1
     flow = min_cost_flow.SimpleMinCostFlow()
     zeros_n, zeros_m = np.zeros(n, dtype=np.int64), np.zeros(m, dtype=np.int64)
@@ -430,7 +431,7 @@ def _min_cost_flow(inst: _Instance, g: _Graph, q: float, *, lo: int, hi: int) ->
     )
     reviewers = n + np.arange(m)
     to_sink = np.full(m, sink)
-    for caps, unit in ((low, -inst.low_reward), (mid, zeros_m), (high, BAND_HIGH_PENALTY)):
+    for caps, unit in _segments(inst, lo=lo, hi=hi):
         flow.add_arcs_with_capacity_and_unit_cost(
             reviewers, to_sink, caps * den, np.round(zeros_m + unit * COST_SCALE).astype(np.int64)
         )
@@ -442,6 +443,43 @@ def _min_cost_flow(inst: _Instance, g: _Graph, q: float, *, lo: int, hi: int) ->
         raise UnableToSolve(f"min-cost flow: status {status}")
     x: FloatArray = np.asarray(flow.flows(pair_arcs), dtype=np.float64) / den
     return x
+
+
+# Inside the band, each further unit of load costs a little more, so equally fitting plans
+# share the work evenly; small enough (a fifth of the tie break's range x 10) that any
+# visible difference of fit (affinity 0.01) still wins.
+EVEN = 1e-3
+
+
+def _segments(
+    inst: _Instance, *, lo: int, hi: int
+) -> list[tuple[npt.NDArray[np.int64], FloatArray]]:
+    """A reviewer's new load as segments of increasing unit cost: (capacity, cost) per reviewer.
+
+    Below the band (reward), one unit at a time inside it (EVEN x position), above it (penalty).
+    Costs only grow, so filling them in order is what the solver does (a convex cost).
+    """
+    m = inst.m
+    # A newcomer's band starts at their fair share (h - 1), a settled reviewer's `band` lower.
+    low = np.clip(np.where(inst.newcomer, max(inst.share, lo), lo) - inst.fixed_load, 0, inst.cap)
+    mid = np.clip(hi - inst.fixed_load, 0, inst.cap) - low
+    high = inst.cap - low - mid
+    out: list[tuple[npt.NDArray[np.int64], FloatArray]] = [(low, -inst.low_reward)]
+    for t in range(int(mid.max(initial=0))):
+        out.append(((mid > t).astype(np.int64), np.full(m, EVEN * t)))
+    out.append((high, np.full(m, BAND_HIGH_PENALTY)))
+    return out
+
+
+def _share(inst: _Instance, h: int, total: float, lo: int) -> int:
+    """Where a newcomer's band starts: what a balanced plan gives everyone at least (h when
+    the work fills h for all, else h - 1). Only in a run with existing work; in a first run
+    everyone is new and the chair's band applies as it is."""
+    if inst.newcomer.all():
+        return lo
+    cap_total = inst.fixed_load + inst.cap
+    even = np.minimum(cap_total, np.maximum(h, inst.fixed_load)).sum() <= total + 1e-6
+    return max(h if even else h - 1, 0)
 
 
 def _water_level(inst: _Instance, total: float) -> int:
@@ -497,6 +535,7 @@ def solve(problem: Problem, options: Options | None = None) -> Result:
     total = float(seats.sum())
     h = _water_level(inst, float(inst.fixed_load.sum()) + total)
     lo, hi = max(h - 1 - opts.band, 0), h + opts.band
+    inst.share = _share(inst, h, float(inst.fixed_load.sum()) + total, lo)
     exact = True
     if opts.mode is Mode.FAIR:
         x, exact = _fair(inst, g, opts, total=total, lo=lo, hi=hi)
@@ -561,14 +600,13 @@ def _fair_exact(
     """Stage 1: maximise the worst proposal's fit; stage 2: the usual objective, that fixed.
 
     Both stages are mixed-integer programmes (HiGHS branch and bound) with the same network
-    rows as the flow: pairs, three load segments per reviewer, coverage fixed at `total`.
+    rows as the flow: pairs, the load segments per reviewer, coverage fixed at `total`.
     """
     k, m, n = len(g.rows), inst.m, inst.n
     if k == 0:
         return np.zeros(0), True
-    low = np.clip(lo - inst.fixed_load, 0, inst.cap)
-    mid = np.clip(hi - inst.fixed_load, 0, inst.cap) - low
-    high = inst.cap - low - mid
+    segments = _segments(inst, lo=lo, hi=hi)
+    z = len(segments) * m  # segment variables
     ones = np.ones(k)
     a_prop = sparse.csr_matrix((ones, (g.rows, np.arange(k))), shape=(n, k))
     a_rev = sparse.csr_matrix((ones, (g.cols, np.arange(k))), shape=(m, k))
@@ -576,27 +614,25 @@ def _fair_exact(
     served = np.flatnonzero((inst.need > 0) & (np.asarray(a_prop.sum(axis=1)).ravel() > 0))
     fit_rows = sparse.csr_matrix((g.fit, (g.rows, np.arange(k))), shape=(n, k))[served]
     s = len(served)
-    # Variables: pairs, three load segments per reviewer, then t (the worst proposal's fit).
-    width = k + 3 * m + 1
-    cost = np.concatenate(
-        [g.cost, -inst.low_reward, np.zeros(m), np.full(m, BAND_HIGH_PENALTY), [0.0]]
-    )
+    # Variables: pairs, the load segments of every reviewer, then t (the worst proposal's fit).
+    width = k + z + 1
+    cost = np.concatenate([g.cost, *(unit for _, unit in segments), [0.0]])
     lower = np.zeros(width)
-    upper = np.concatenate([np.ones(k), low, mid, high, [np.inf]]).astype(float)
+    upper = np.concatenate([np.ones(k), *(caps for caps, _ in segments), [np.inf]]).astype(float)
     lower[-1] = -np.inf
     a_eq = sparse.vstack(
         [
-            sparse.hstack([a_rev, -eye, -eye, -eye, sparse.csr_matrix((m, 1))]),
-            sparse.hstack([sparse.csr_matrix(ones), sparse.csr_matrix((1, 3 * m + 1))]),
+            sparse.hstack([a_rev, *([-eye] * len(segments)), sparse.csr_matrix((m, 1))]),
+            sparse.hstack([sparse.csr_matrix(ones), sparse.csr_matrix((1, z + 1))]),
         ]
     ).tocsr()
     b_eq = np.concatenate([np.zeros(m), [total]])
     # t - fit_p(x) <= fixed fit of p, for every proposal that still needs reviewers.
     a_ub = sparse.vstack(
         [
-            sparse.hstack([a_prop, sparse.csr_matrix((n, 3 * m + 1))]),
+            sparse.hstack([a_prop, sparse.csr_matrix((n, z + 1))]),
             sparse.hstack(
-                [-fit_rows, sparse.csr_matrix((s, 3 * m)), sparse.csr_matrix(np.ones((s, 1)))]
+                [-fit_rows, sparse.csr_matrix((s, z)), sparse.csr_matrix(np.ones((s, 1)))]
             ),
         ]
     ).tocsr()
@@ -605,11 +641,11 @@ def _fair_exact(
         # Fairness does not move anyone's existing work: keep as many movable pairs as the
         # total mode keeps (it keeps all but those a coverage or band need moves).
         kept = float(_min_cost_flow(inst, g, 1.0, lo=lo, hi=hi)[g.keep].sum())
-        keep_row = sparse.csr_matrix(np.concatenate([-g.keep.astype(float), np.zeros(3 * m + 1)]))
+        keep_row = sparse.csr_matrix(np.concatenate([-g.keep.astype(float), np.zeros(z + 1)]))
         a_ub = sparse.vstack([a_ub, keep_row]).tocsr()
         b_ub = np.append(b_ub, -kept + 1e-6)
     integrality = np.zeros(width)
-    integrality[: k + 3 * m] = 1
+    integrality[: k + z] = 1
     constraints = [LinearConstraint(a_eq, b_eq, b_eq), LinearConstraint(a_ub, -np.inf, b_ub)]
     half = opts.time_limit / 2
     exact = True
@@ -780,12 +816,15 @@ def band_cost(problem: Problem, loads: Mapping[str, int], *, band: int, total: i
     inst = _instance(problem)
     h = _water_level(inst, float(total))
     lo, hi = max(h - 1 - band, 0), h + band
+    inst.share = _share(inst, h, float(total), lo)
+    new = (
+        np.array([loads.get(r.key, 0) for r in problem.reviewers], dtype=np.int64) - inst.fixed_load
+    )
     cost = 0.0
-    for j, r in enumerate(problem.reviewers):
-        new = loads.get(r.key, 0) - int(inst.fixed_load[j])
-        low = int(np.clip(lo - inst.fixed_load[j], 0, inst.cap[j]))
-        top = int(np.clip(hi - inst.fixed_load[j], 0, inst.cap[j]))
-        cost += -inst.low_reward[j] * min(new, low) + BAND_HIGH_PENALTY * max(new - top, 0)
+    for caps, unit in _segments(inst, lo=lo, hi=hi):
+        used = np.clip(new, 0, caps)
+        cost += float((used * unit).sum())
+        new = new - used
     return cost
 
 
