@@ -448,6 +448,7 @@ _GENERIC_ORGANISATION_WORDS = _words(
 _GENERIC_EMAIL_USERS = _words("info contact hello mail admin talks cfp team office support")
 
 
+@lru_cache(maxsize=16384)  # the same given names and company words come back often
 def _letters_only(word: str) -> str:
     return "".join(ch for ch in fold(text=word) if ch.isalpha())
 
