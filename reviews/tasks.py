@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
-from reviews.services import aggregation, decision_emails, reminders
+from reviews.services import aggregation, assignment, decision_emails, reminders
 
 
 @shared_task(name="reviews.aggregate_call", acks_late=True, reject_on_worker_lost=True)
@@ -24,6 +24,15 @@ def send_reminder(call_id: int, reviewer_id: int, queue_url: str) -> bool:
     return reminders.send_reminder(
         call_id=call_id, reviewer_id=reviewer_id, queue_url=queue_url, now=timezone.now()
     )
+
+
+@shared_task(name="reviews.reviewer_joined", acks_late=True, reject_on_worker_lost=True)
+def reviewer_joined(call_id: int, reviewer_id: int) -> int | None:
+    # Incremental: a second run keeps every pair, so a redelivered task changes nothing.
+    outcome = assignment.reviewer_joined(
+        call_id=call_id, reviewer_id=reviewer_id, now=timezone.now()
+    )
+    return None if outcome is None else outcome.created
 
 
 @shared_task(name="reviews.wake_waiting_aggregations")

@@ -3,6 +3,7 @@ reviewers who leave and join, reasons, and the ``assignments`` JSON."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from io import StringIO
 from typing import Any
@@ -239,3 +240,42 @@ def test_the_assignments_command_prints_every_pair_with_its_reasons() -> None:
 def test_the_assignments_command_refuses_an_unknown_call() -> None:
     with pytest.raises(CommandError, match="No call with the slug 'nope'"):
         call_command("assignments", "--call", "nope")
+
+
+def test_accepting_an_invitation_mid_review_gives_the_newcomer_work(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from cfp.domain import tokens
+    from reviews.services import invitations
+
+    c = factories.call("pycon")
+    cfp_models.Call.objects.filter(pk=c.pk).update(reviews_per_proposal=1)
+    for i in range(4):
+        factories.proposal(c, factories.user(f"s{i}"), title=f"Talk {i}", abstract=TEACH)
+    first = _reviewer("rev0")
+    factories.member(c, first, "reviewer")
+    _run(c, k=1)
+    now = timezone.now()
+    models.Invitation.objects.create(
+        call=c,
+        email="late@reviewers.test",
+        token_hash=tokens.token_hash("late-token"),
+        created_at=now,
+        expires_at=now + dt.timedelta(days=3),
+    )
+    late = _reviewer("late")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        invitations.accept_invitation(
+            slug=c.slug,
+            token="late-token",
+            user_id=late.pk,
+            languages=["en"],
+            tracks=[],
+            max_load=None,
+            now=now,
+        )
+
+    assert models.Assignment.objects.filter(reviewer=late).count() == 2
+    assert models.Assignment.objects.filter(reviewer=first).count() == 2
+    assert models.Assignment.objects.count() == 4

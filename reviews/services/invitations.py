@@ -21,6 +21,7 @@ from cfp import outbox
 from cfp import queries as cfp_queries
 from cfp import services as cfp_services
 from cfp.domain import tokens
+from common.queue import enqueue_on_commit
 from reviews import models
 
 MAX_EMAILS = 50
@@ -210,3 +211,5 @@ def accept_invitation(
     cfp_models.AuditEvent.objects.create(
         call=call, actor_id=user_id, action="reviewers.joined", data={}, created_at=now
     )
+    # Once assignment has begun, the newcomer gets a fair share of unstarted work (issue 23).
+    enqueue_on_commit("reviews.reviewer_joined", call.pk, user_id)
