@@ -270,6 +270,20 @@ MAY_REVEAL = "reveal"  # the call's identities_revealed_at is set
 MAY_REVIEW = "review"  # a review row of the actor
 MAY_LOG_IN = "log_in"  # the login form may succeed (nothing protected changes)
 MAY_CONFIRM = "confirm"  # a pending account becomes active (and nothing else of it changes)
+# The actor's own account is scrubbed into an inactive placeholder, and their speaker row's
+# address replaced (issue 17: deleting one's account; open proposals go with MAY_WITHDRAW).
+MAY_ERASE = "erase"
+MAY_PURGE = "purge"  # an archived call's proposals lose their submission tokens (issue 17)
+
+
+def _erased(after: tuple[Any, ...]) -> bool:
+    """The row became an erased placeholder: renamed, no address, inactive, unprivileged."""
+    username, is_staff, is_superuser, is_active, email = after
+    return (
+        username.startswith("erased-")
+        and email == ""
+        and not (is_staff or is_superuser or is_active)
+    )
 
 
 def _confirmed(before: tuple[Any, ...], after: tuple[Any, ...]) -> bool:
@@ -293,7 +307,11 @@ def protected_problems(
         now_row = after.users.get(pk)
         if now_row is None:
             problems.append(f"user {pk} was deleted")
-        elif now_row != row and not (MAY_CONFIRM in allowed and _confirmed(row, now_row)):
+        elif (
+            now_row != row
+            and not (MAY_CONFIRM in allowed and _confirmed(row, now_row))
+            and not (MAY_ERASE in allowed and pk == actor_id and _erased(now_row))
+        ):
             problems.append(f"user {pk} changed: {row} → {now_row}")
     for pk in set(after.users) - set(before.users):
         username, is_staff, is_superuser, is_active, _email = after.users[pk]
@@ -313,6 +331,8 @@ def protected_problems(
             problems.append(f"proposal {code} was deleted")
             continue
         n_code, n_call, n_owner, n_token, n_state, n_version, n_published = now_p
+        if MAY_PURGE in allowed and n_token is None:
+            n_token = token  # the purge drops submission tokens
         if (n_code, n_call, n_owner, n_token, n_published) != (code, call, owner, token, published):
             problems.append(f"proposal {code}: owner, call, code or decision changed: {now_p}")
         if n_state != state and not (MAY_WITHDRAW in allowed and n_state == "withdrawn"):
@@ -333,7 +353,11 @@ def protected_problems(
     if set(after.calls) != set(before.calls):
         problems.append("calls were created or deleted")
     for pk, row in before.speakers.items():
-        if after.speakers.get(pk) != row:
+        now_s = after.speakers.get(pk)
+        erased = now_s is not None and str(now_s[1]).endswith("@erased.invalid")
+        if MAY_ERASE in allowed and row[0] == actor_id and now_s == (row[0], now_s[1]) and erased:
+            continue
+        if now_s != row:
             problems.append(f"speaker {pk}: user or e-mail changed: {after.speakers.get(pk)}")
     for pk in set(after.speakers) - set(before.speakers):
         if after.speakers[pk][0] != actor_id:

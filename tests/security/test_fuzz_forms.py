@@ -44,9 +44,11 @@ from tests.security.conftest import (
     INVITATION_TOKEN,
     JOIN_TOKEN,
     MAY_CONFIRM,
+    MAY_ERASE,
     MAY_EDIT,
     MAY_JOIN_COMMITTEE,
     MAY_LOG_IN,
+    MAY_PURGE,
     MAY_REVEAL,
     MAY_REVIEW,
     MAY_SIGN_UP,
@@ -178,6 +180,8 @@ class Endpoint:
     valid: Callable[[SecurityWorld], Mapping[str, str | Sequence[str]]]
     allowed: frozenset[str] = frozenset()
     token: str = TABLE_TOKEN
+    # Puts the world in the state the endpoint needs (before the baseline is taken).
+    prepare: Callable[[SecurityWorld], None] | None = None
 
 
 def _q(w: SecurityWorld, kind: str) -> str:
@@ -339,6 +343,24 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         },
         allowed=frozenset({MAY_CONFIRM}),
         token=CONFIRM_TOKEN,
+    ),
+    # Deleting one's account (issue 17): the password and the ticked box, or nothing happens.
+    Endpoint(
+        "delete_account",
+        "submitter",
+        lambda w: {"password": choice(factories.PASSWORD, "wrong"), "confirm": choice("on", "")},
+        lambda w: {"password": factories.PASSWORD, "confirm": "on"},
+        allowed=frozenset({MAY_ERASE, MAY_WITHDRAW}),
+    ),
+    # A chair purges the call's personal data once it is archived (prepared here), typing its
+    # short name to confirm.
+    Endpoint(
+        "purge_call",
+        "chair",
+        lambda w: {"confirm": choice(w.call.slug, "", "other", w.call.slug.upper())},
+        lambda w: {"confirm": w.call.slug},
+        allowed=frozenset({MAY_PURGE}),
+        prepare=lambda w: _archive(w.call),
     ),
     Endpoint(
         "password_reset",
@@ -826,11 +848,17 @@ def check_one(
     return response
 
 
-def _prepared_world() -> SecurityWorld:
+def _prepared_world(endpoint: Endpoint | None = None) -> SecurityWorld:
     w = security_world()
     # A published report gives the target form real groups to choose from.
     diversity_services.build_report(call_id=w.call.pk, now=timezone.now())
+    if endpoint is not None and endpoint.prepare is not None:
+        endpoint.prepare(w)
     return w
+
+
+def _archive(call: Any) -> None:
+    type(call).objects.filter(pk=call.pk).update(archived_at=timezone.now())
 
 
 # --- the tests --------------------------------------------------------------------------------
@@ -867,7 +895,7 @@ def test_the_fuzzing_role_may_post_to_the_endpoint(endpoint: Endpoint) -> None:
 @pytest.mark.parametrize("endpoint", _cases())
 def test_a_valid_submission_is_accepted(endpoint: Endpoint) -> None:
     """The fuzzer's valid values really pass the form: refusals are not the only outcome."""
-    w = _prepared_world()
+    w = _prepared_world(endpoint)
 
     response = check_one(w, endpoint, plain_form(endpoint.valid(w)), Baseline.now())
 
@@ -876,7 +904,7 @@ def test_a_valid_submission_is_accepted(endpoint: Endpoint) -> None:
 
 @pytest.mark.parametrize("endpoint", _cases())
 def test_unknown_keys_naming_protected_columns_change_nothing(endpoint: Endpoint) -> None:
-    w = _prepared_world()
+    w = _prepared_world(endpoint)
     valid = plain_form(endpoint.valid(w))
     own = {k for k, _v in valid} | set(endpoint.fields(w))
     hostile_keys: Form = [(k, v) for k in MASS_KEYS if k not in own for v in ("1", "99", "true")]
@@ -894,7 +922,7 @@ def test_unknown_keys_naming_protected_columns_change_nothing(endpoint: Endpoint
 def test_hostile_forms_never_fail_and_refusals_write_nothing(
     endpoint: Endpoint, record_property: Callable[[str, object], None]
 ) -> None:
-    w = _prepared_world()
+    w = _prepared_world(endpoint)
     fields = endpoint.fields(w)
     baseline = Baseline.now()
     ran = []
