@@ -9,13 +9,14 @@ PY := $(VENV)/bin/python
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON := $(shell command -v $(PYTHON))
 
-.PHONY: demo test lint types contracts check pytest bench loadtest audit clean help
+.PHONY: demo test lint types contracts check pytest bench loadtest audit screens clean help
 
 help:
 	@echo "make demo   - install, migrate, seed a demo call and serve it on http://127.0.0.1:8000"
 	@echo "make test   - install if needed, then lint, types, import contracts, checks and tests"
 	@echo "make bench  - performance benchmarks (prints a table)"
 	@echo "make audit  - bandit and pip-audit"
+	@echo "make screens - screenshots of every page per role at 1280 and 360 px + axe summary (var/screens/)"
 
 # uv installs the exact versions in uv.lock in seconds; it lives in its own small venv so that
 # `uv sync` never removes itself from the project environment.
@@ -67,6 +68,11 @@ loadtest: install
 
 audit: install
 	$(PY) scripts/audit.py
+
+# Seeds a demo into a throw-away SQLite under var/screens/run, serves it, and writes PNGs of
+# every page for every role plus var/screens/axe-summary.txt (needs Chromium at /usr/bin/chromium).
+screens: install
+	$(PY) scripts/screens.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var .mypy_cache .ruff_cache .pytest_cache
