@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reviews.views import chair
+from reviews.views import chair, manual_assignment
 
 app_name = "chair"
 
@@ -11,6 +11,17 @@ urlpatterns = [
     path("<slug:slug>/aggregation/", chair.aggregation_status, name="aggregation_status"),
     path("<slug:slug>/aggregate/", chair.aggregate, name="aggregate"),
     path("<slug:slug>/assign/", chair.assign, name="assign"),
+    path("<slug:slug>/assignment/run/", manual_assignment.run_assignment, name="run_assignment"),
+    path(
+        "<slug:slug>/proposals/<str:code>/reviewers/",
+        manual_assignment.proposal_reviewers,
+        name="proposal_reviewers",
+    ),
+    path(
+        "<slug:slug>/reviewers/<int:reviewer_id>/",
+        manual_assignment.reviewer_assignments,
+        name="reviewer_assignments",
+    ),
     path("<slug:slug>/remind/", chair.remind, name="remind"),
     path("<slug:slug>/shortlist/", chair.shortlist_page, name="shortlist"),
     path("<slug:slug>/export.csv", chair.export_csv, name="export_csv"),

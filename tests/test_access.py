@@ -80,6 +80,9 @@ def _url(name: str, w: factories.World) -> str:
         kwargs["token"] = "not-a-valid-token"
     if "uidb64" in params:
         kwargs["uidb64"] = "MQ"
+    if "reviewer_id" in params:
+        # The call's reviewer: a chair's page about them (their assignments, past talks).
+        kwargs["reviewer_id"] = str(w.users["reviewer"].pk)
     return reverse(name, kwargs=kwargs)
 
 

@@ -20,6 +20,16 @@ ROWS: dict[str, dict[str, dict[str, int]]] = {
         "POST": only(("chair",), 302),
         "HX POST": only(("chair",), 200),
     },
+    # An empty form: refused with a message and back to the reviewers page.
+    "chair:run_assignment": {"GET": everyone(405), "POST": only(("chair",), 302)},
+    # Without a reviewer: the plain answer redirects with the message, htmx gets the panel.
+    "chair:proposal_reviewers": {
+        "GET": only(("chair",), 200),
+        "POST": only(("chair",), 302),
+        "HX POST": only(("chair",), 200),
+    },
+    # Without a proposal code: the page again, with the error (400).
+    "chair:reviewer_assignments": {"GET": only(("chair",), 200), "POST": only(("chair",), 400)},
     "chair:shortlist": {"GET": only(("chair",), 200), "POST": everyone(405)},
     "chair:export_csv": {"GET": only(("chair",), 200), "POST": everyone(405)},
     "chair:export_xlsx": {"GET": only(("chair",), 200), "POST": everyone(405)},
