@@ -400,6 +400,32 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         },
     ),
     Endpoint("cfp:submit", "submitter", proposal_fields, proposal_valid, frozenset({MAY_SUBMIT})),
+    # The withdraw question's POST withdraws; whatever else is posted is ignored.
+    Endpoint(
+        "cfp:withdraw",
+        "submitter",
+        lambda w: {"action": choice("", "withdraw", "undo_withdrawal"), "state": text(20)},
+        lambda w: {},
+        frozenset({MAY_WITHDRAW}),
+    ),
+    # The reviewer's settings page: the e-mail section and the call's reviewing section.
+    Endpoint(
+        "settings",
+        "reviewer",
+        lambda w: {
+            "section": choice("mail", f"review-{w.call.slug}", "review-other", "", "x" * 300),
+            "mail-decision_mail": choice("on", "", "off"),
+            "mail-reviewer_reminders": choice("on", ""),
+            f"review-{w.call.slug}-languages": choice("en", "es", "fr", ""),
+            f"review-{w.call.slug}-tracks": choice("web", "data", "nope"),
+            f"review-{w.call.slug}-max_load": integer(-5, 5000),
+        },
+        lambda w: {
+            "section": f"review-{w.call.slug}",
+            f"review-{w.call.slug}-languages": ["en"],
+            f"review-{w.call.slug}-max_load": "10",
+        },
+    ),
     Endpoint(
         "cfp:scan",
         "submitter",
