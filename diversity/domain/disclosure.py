@@ -99,7 +99,7 @@ def threshold(size: int, k: int) -> int:
 def audit(releases: Sequence[Release], *, k: int) -> tuple[Finding, ...]:
     """Every (group, answer) the history gives away, per the module's rule; () when it is safe.
 
-    Raises InconsistentHistory when the cells contradict the memberships.
+    Raises InconsistentHistory when the cells contradict who was counted where.
     """
     findings: list[Finding] = []
     questions = sorted({q for release in releases for q in release.tables})
@@ -279,7 +279,7 @@ class _Program:
     @staticmethod
     def _solution(result: Any) -> np.ndarray:
         if result.status == 2:
-            raise InconsistentHistory("the published cells contradict the history's memberships")
+            raise InconsistentHistory("the published cells contradict who the history says was counted")
         if result.status != 0 or result.x is None:
             raise RuntimeError(f"the release audit's integer program failed: {result.message}")
         return np.round(np.asarray(result.x, dtype=float))
