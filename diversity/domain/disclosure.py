@@ -279,7 +279,7 @@ class _Program:
     @staticmethod
     def _solution(result: Any) -> np.ndarray:
         if result.status == 2:
-            raise InconsistentHistory("the published cells contradict who the history says was counted")
+            raise InconsistentHistory("the published cells contradict who was counted where")
         if result.status != 0 or result.x is None:
             raise RuntimeError(f"the release audit's integer program failed: {result.message}")
         return np.round(np.asarray(result.x, dtype=float))
