@@ -102,6 +102,7 @@ def test_an_htmx_bid_is_stored_and_the_row_comes_back_with_its_state() -> None:
     assert "Your bid: eager" in body
     assert 'id="bid-counts"' in body
     assert 'hx-swap-oob="true"' in body
+    assert "You have bid on 1 of 2 proposals: 1 eager, 0 willing" in body
     bid = review_models.Bid.objects.get(reviewer=reviewer)
     assert (bid.proposal.code, bid.level, bid.call_id) == (codes[0], "eager", c.pk)
 
@@ -273,7 +274,9 @@ def test_the_full_page_has_a_fixed_query_budget(n: int, assert_queries: Callable
     with assert_queries(8):
         response = client.get(_url(c), {"q": "talk", "track": ""})
 
-    assert len(ROW.findall(response.content.decode())) == n
+    body = response.content.decode()
+    assert len(ROW.findall(body)) == n
+    assert f"You have bid on {n} of {n} proposals: 0 eager, {n} willing" in body
 
 
 @pytest.mark.parametrize("n", [1, 3])

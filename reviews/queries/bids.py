@@ -170,9 +170,6 @@ class BidCounts:
     def bid(self) -> int:
         return sum(self.by_level.values())
 
-    def __getitem__(self, level: str) -> int:
-        return self.by_level.get(level, 0)
-
 
 def bid_counts(*, call_id: int, reviewer_id: int) -> BidCounts:
     """How many proposals the reviewer may bid on and their bids per level (one query)."""
