@@ -342,3 +342,28 @@ def test_the_next_ranking_leaves_a_withdrawn_proposal_out_and_counts_it_again_af
     assert target.pk not in ranked()
     speaker.post(detail_url(target), {"action": "undo_withdrawal"})
     assert target.pk in ranked()
+
+
+def test_after_the_close_a_speaker_can_still_withdraw_and_is_told_it_is_final(
+    client: Client, proposal: models.Proposal, clock: Clock
+) -> None:
+    clock.now = CLOSES_AT + dt.timedelta(hours=1)
+
+    detail = client.get(detail_url(proposal)).content.decode()
+    question = client.get(withdraw_url(proposal)).content.decode()
+    client.post(withdraw_url(proposal))
+
+    assert f'href="{withdraw_url(proposal)}"' in detail
+    assert "the call is closed, so it cannot be undone" in detail
+    assert "once withdrawn, the proposal cannot be put back" in question
+    assert state_of(proposal) == models.ProposalState.WITHDRAWN
+
+
+def test_a_decided_proposal_offers_no_withdrawal(client: Client, proposal: models.Proposal) -> None:
+    models.Proposal.objects.filter(pk=proposal.pk).update(
+        published_decision="accepted", decision_sent_at=timezone.now()
+    )
+
+    html = client.get(detail_url(proposal)).content.decode()
+
+    assert withdraw_url(proposal) not in html
