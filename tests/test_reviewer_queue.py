@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 import re
 from collections.abc import Callable
 from typing import Any
@@ -477,3 +478,91 @@ def test_the_queue_order_depends_on_the_server_secret(settings: Any) -> None:
 
     assert sorted(after) == sorted(before)
     assert after != before
+
+
+# --- the scoring screen's own read of the queue (issue 18) ---------------------------------------
+
+STATES = ("todo", "done", "abstained", "changed")
+
+
+def _random_world(seed: int) -> tuple[cfp_models.Call, int, list[str]]:
+    """A reviewer with proposals in random tracks, formats and languages, each in a random
+    state of their own review (none, saved, abstained, saved before the speaker's edit); one
+    proposal withdrawn and one assigned to somebody else, which count for nobody."""
+    rng = random.Random(seed)
+    c = factories.call("pycon")
+    cfp_models.Format.objects.create(call=c, slug="tutorial", name="Tutorial", slots=1)
+    reviewer = factories.user("rita")
+    other = factories.user("otto")
+    factories.member(c, reviewer, "reviewer")
+    factories.member(c, other, "reviewer")
+    codes = []
+    for i in range(rng.randint(1, 9)):
+        p = factories.proposal(
+            c,
+            factories.user(f"speaker{i}"),
+            title=f"Talk {rng.randint(0, 99)}",
+            track=rng.choice(["web", "data"]),
+            language=rng.choice(["en", "es"]),
+        )
+        if rng.random() < 0.3:
+            cfp_models.Proposal.objects.filter(pk=p.pk).update(
+                format=cfp_models.Format.objects.get(call=c, slug="tutorial")
+            )
+        factories.assign(p, reviewer)
+        codes.append(p.code)
+        state = rng.choice(STATES)
+        if state != "todo":
+            review_models.Review.objects.create(
+                proposal=p,
+                reviewer=reviewer,
+                call=c,
+                scores={} if state == "abstained" else {"relevance": 3, "clarity": 3},
+                abstained=state == "abstained",
+                abstain_reason="x" if state == "abstained" else "",
+                proposal_version=1,
+                created_at=timezone.now(),
+                updated_at=timezone.now(),
+            )
+        if state == "changed" or (state == "abstained" and rng.random() < 0.5):
+            cfp_models.Proposal.objects.filter(pk=p.pk).update(version=2)
+    withdrawn = factories.proposal(c, factories.user("gone"), title="Withdrawn")
+    factories.assign(withdrawn, reviewer)
+    cfp_models.Proposal.objects.filter(pk=withdrawn.pk).update(state="withdrawn")
+    theirs = factories.proposal(c, factories.user("theirs"), title="Not mine")
+    factories.assign(theirs, other)
+    return c, reviewer.pk, codes
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_screens_progress_and_next_are_the_queues_under_every_filter(seed: int) -> None:
+    c, reviewer_id, codes = _random_world(seed)
+    phase = cfp_queries.call_phase(call_id=c.pk)
+    assert phase is not None
+    filters = itertools.product(
+        ["", "web", "data", "nope"],
+        ["", "talk", "tutorial"],
+        ["", "en", "es"],
+        ["", *STATES],
+        ["", "title"],  # a chosen ordering is the queue's own (one case is enough to hold it)
+    )
+    for track, format_, language, status, ordering in filters:
+        chosen = {
+            "track": track,
+            "format": format_,
+            "language": language,
+            "status": status,
+            "ordering": ordering,
+        }
+        q = queue.reviewer_queue(call_id=c.pk, reviewer_id=reviewer_id, phase=phase, **chosen)
+        for after in [codes[0], codes[-1], "ZZZZZZ"]:
+            expected = queue.next_in_queue(queue=q, after_code=after, status=status)
+
+            got = queue.screen_progress(
+                call_id=c.pk, reviewer_id=reviewer_id, phase=phase, after_code=after, **chosen
+            )
+
+            assert (got.done, got.total, got.next_code) == (q.done, q.total, expected), (
+                chosen,
+                after,
+            )

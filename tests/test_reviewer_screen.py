@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -12,8 +14,10 @@ from django.utils import timezone
 
 from cfp import models as cfp_models
 from cfp import services as cfp_services
+from cfp.domain import markdown, shown_html
 from reviews import models as review_models
 from reviews.domain import textdiff
+from reviews.forms import reviewing as review_forms
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -316,3 +320,230 @@ def test_a_co_speaker_taken_off_after_my_review_is_not_named_in_the_diff() -> No
     assert "What changed since your review" in body
     assert "Bertilde" not in body
     assert "Quaxworth" not in body
+
+
+# --- issue 18: moving on, the progress bar, stored HTML, markers, words --------------------------
+
+PROGRESS_LINE = re.compile(r"(\d+) of (\d+) reviewed")
+
+
+def _hx_post(client: Client, c: cfp_models.Call, p: cfp_models.Proposal, **data: str) -> Any:
+    body = {"score_relevance": "4", "score_clarity": "3", "next_code": "", **data}
+    return client.post(
+        reverse("reviews:screen", args=[c.slug, p.code]), body, headers={"HX-Request": "true"}
+    )
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+@pytest.mark.parametrize("htmx", [False, True])
+def test_abstaining_runs_a_fixed_number_of_queries(
+    rows: int, htmx: bool, assert_queries: Callable[[int], Any]
+) -> None:
+    client, c, _me, proposals = _world(rows)
+    headers = {"HX-Request": "true"} if htmx else {}
+
+    # session, user, role+assignment+proposal+progress, criteria, review upsert, pending run;
+    # without htmx the flash message is written to the session.
+    with assert_queries(6 if htmx else 7):
+        response = client.post(
+            reverse("reviews:screen", args=[c.slug, proposals[0].code]),
+            {"action": "abstain", "abstain_reason": "I mentor this speaker", "next_code": ""},
+            headers=headers,
+        )
+
+    assert response.status_code == (204 if htmx else 302)
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+@pytest.mark.parametrize("htmx", [False, True])
+def test_recusing_runs_a_fixed_number_of_queries(
+    rows: int, htmx: bool, assert_queries: Callable[[int], Any]
+) -> None:
+    client, c, _me, proposals = _world(rows)
+    headers = {"HX-Request": "true"} if htmx else {}
+
+    # session, user, role, assignment+proposal (4); the recusal: assignment delete, conflict
+    # read and insert, review delete, audit event (5); the reassignment it asks for (16); the
+    # queue's progress for the next proposal (1); without htmx, the flash in the session (1).
+    with assert_queries(26 if htmx else 27):
+        response = client.post(
+            reverse("reviews:recuse", args=[c.slug, proposals[0].code]),
+            {"reason": ""},
+            headers=headers,
+        )
+
+    assert response.status_code == (204 if htmx else 302)
+
+
+def test_abstaining_over_htmx_moves_on_to_the_next_proposal_and_says_so() -> None:
+    client, c, _me, proposals = _world(2)
+
+    response = _hx_post(
+        client,
+        c,
+        proposals[0],
+        action="abstain",
+        abstain_reason="I reviewed an earlier draft",
+        next_code=proposals[1].code,
+    )
+    location = json.loads(response["HX-Location"])
+    # htmx asks for the next page with the headers the answer named.
+    page = client.get(
+        location["path"],
+        headers={"HX-Request": "true", "HX-Target": "main", **location["headers"]},
+    )
+
+    assert response.status_code == 204
+    assert json.loads(response["HX-Location"])["path"] == reverse(
+        "reviews:screen", args=[c.slug, proposals[1].code]
+    )
+    body = page.content.decode()
+    assert "You abstained from that proposal." in body
+    assert "Here is the next proposal." in body
+    assert review_models.Review.objects.get(proposal=proposals[0]).abstained is True
+
+
+def test_abstaining_on_the_last_proposal_goes_to_the_queue_and_says_nothing_is_left() -> None:
+    client, c, _me, proposals = _world(1)
+
+    response = client.post(
+        reverse("reviews:screen", args=[c.slug, proposals[0].code]),
+        {"action": "abstain", "abstain_reason": "Conflict", "next_code": ""},
+    )
+    page = client.get(response["Location"])
+
+    assert response["Location"] == reverse("reviews:queue", args=[c.slug])
+    assert "Nothing else in your queue needs you now." in page.content.decode()
+
+
+def test_recusing_over_htmx_swaps_in_the_next_proposal() -> None:
+    client, c, _me, proposals = _world(2)
+
+    response = client.post(
+        reverse("reviews:recuse", args=[c.slug, proposals[0].code]),
+        {"reason": ""},
+        headers={"HX-Request": "true"},
+    )
+
+    assert response.status_code == 204
+    location = json.loads(response["HX-Location"])
+    assert location["path"] == reverse("reviews:screen", args=[c.slug, proposals[1].code])
+    assert location["target"] == "#main"
+
+
+def _progress_of(body: str) -> tuple[int, int]:
+    found = PROGRESS_LINE.search(body)
+    assert found is not None, body
+    return int(found.group(1)), int(found.group(2))
+
+
+def test_each_htmx_save_swaps_in_the_progress_bar_counted_as_the_queue_counts_it() -> None:
+    client, c, _me, proposals = _world(3)
+    queue_page = reverse("reviews:queue", args=[c.slug])
+
+    answers = [_hx_post(client, c, p, action="save").content.decode() for p in proposals[:2]]
+    again = _hx_post(client, c, proposals[0], action="save").content.decode()
+
+    for body in [*answers, again]:
+        assert 'id="screen-progress-box" hx-swap-oob="true"' in body
+    assert [_progress_of(b) for b in answers] == [(1, 3), (2, 3)]
+    assert _progress_of(again) == (2, 3), "a second save of the same proposal counts once"
+    assert _progress_of(client.get(queue_page).content.decode()) == (2, 3)
+
+
+def test_a_save_after_the_speaker_changed_the_text_counts_the_proposal_again() -> None:
+    client, c, _me, proposals = _world(2)
+    _hx_post(client, c, proposals[0], action="save")
+    _edit(proposals[0], abstract="A new abstract with other words.")
+
+    body = _hx_post(client, c, proposals[0], action="save").content.decode()
+
+    assert _progress_of(body) == (1, 2)
+
+
+def test_the_screen_reads_the_stored_html_and_parses_no_markdown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    client, c, _me, proposals = _world(1)
+    stored = cfp_models.Proposal.objects.get(pk=proposals[0].pk).shown_html
+    assert stored == shown_html.render(texts=proposals[0].redacted)
+
+    def refuse(**_kwargs: Any) -> str:
+        raise AssertionError("the screen rendered Markdown on a load")
+
+    monkeypatch.setattr(markdown, "render_markdown", refuse)
+    monkeypatch.setattr(markdown, "render_plain", refuse)
+    body = client.get(reverse("reviews:screen", args=[c.slug, proposals[0].code])).content.decode()
+
+    assert "We cut page times in half. By" in body
+
+
+def test_without_a_stored_rendering_the_screen_renders_the_same_page() -> None:
+    client, c, _me, proposals = _world(1)
+    url = reverse("reviews:screen", args=[c.slug, proposals[0].code])
+    with_stored = client.get(url).content.decode()
+
+    cfp_models.Proposal.objects.filter(pk=proposals[0].pk).update(shown_html=None)
+    without = client.get(url).content.decode()
+
+    assert _csrf_free(without) == _csrf_free(with_stored)
+
+
+def _csrf_free(body: str) -> str:
+    return re.sub(r'(csrfmiddlewaretoken" value="|X-CSRFToken": ")[^"]+', r"\1", body)
+
+
+def test_every_marker_on_the_screen_points_at_a_legend_entry_with_its_meaning() -> None:
+    client, c, _me, proposals = _world(1)
+
+    body = client.get(reverse("reviews:screen", args=[c.slug, proposals[0].code])).content.decode()
+
+    described = set(
+        re.findall(r'class="redaction" aria-describedby="([a-z-]+)" title="[^"]+"', body)
+    )
+    assert described == {"redaction-name"}
+    assert re.search(r'<dd id="redaction-name">[^<]*name[^<]*</dd>', body)
+    assert 'id="redaction-email"' not in body, "the legend lists only the markers on the page"
+
+
+def test_language_and_level_show_as_words_on_the_screen_and_in_the_queue() -> None:
+    client, c, _me, proposals = _world(1)
+    cfp_models.Proposal.objects.filter(pk=proposals[0].pk).update(language="de", level="advanced")
+
+    screen_body = client.get(
+        reverse("reviews:screen", args=[c.slug, proposals[0].code])
+    ).content.decode()
+    queue_body = client.get(reverse("reviews:queue", args=[c.slug])).content.decode()
+
+    for body in (screen_body, queue_body):
+        assert '<span lang="de">Deutsch</span> · advanced' in body
+
+
+@pytest.mark.parametrize(
+    ("guidance", "ends"),
+    [
+        (
+            "Is it useful? 1 = off-topic, 5 = a must for everyone",
+            ("1 = off-topic", "5 = a must for everyone"),
+        ),
+        ("1: vague; 5: crisp", ("1 = vague", "5 = crisp")),
+        ("Clear about what attendees learn.", ("1 = weakest", "5 = strongest")),
+        ("Only the top: 5 = outstanding.", ("1 = weakest", "5 = outstanding")),
+        ("", ("1 = weakest", "5 = strongest")),
+    ],
+)
+def test_each_scale_says_what_its_ends_mean(guidance: str, ends: tuple[str, str]) -> None:
+    assert review_forms.scale_ends(guidance=guidance, minimum=1, maximum=5) == ends
+
+
+def test_the_screen_shows_each_scales_ends_next_to_it() -> None:
+    client, c, _me, proposals = _world(1)
+    cfp_models.Criterion.objects.filter(call=c, slug="clarity").update(
+        guidance="1 = muddled, 5 = crystal clear"
+    )
+
+    body = client.get(reverse("reviews:screen", args=[c.slug, proposals[0].code])).content.decode()
+
+    ends = "<span>1 = muddled</span><span>5 = crystal clear</span>"
+    assert f'<p class="scale-ends" id="ends-clarity">{ends}</p>' in body
+    assert 'aria-describedby="guidance-clarity ends-clarity"' in body

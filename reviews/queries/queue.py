@@ -19,6 +19,7 @@ from django.db.models.functions import SHA256, Concat
 from django.utils.crypto import salted_hmac
 
 from cfp import models as cfp_models
+from cfp.domain import languages as talk_languages
 from cfp.domain.visibility import Phase, Viewer
 from reviews import filters, models
 from reviews.queries import proposal_text
@@ -41,6 +42,20 @@ class QueueRow:
     level: str
     status: str
     score: float | None
+
+    @property
+    def language_name(self) -> str:
+        return talk_languages.language_name(self.language)
+
+    @property
+    def level_name(self) -> str:
+        return level_name(self.level)
+
+
+def level_name(level: str) -> str:
+    """A level as a word in the reader's language ("intermediate"), not its code."""
+    labels = dict(cfp_models.Level.choices)
+    return str(labels[level]).lower() if level in labels else level
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from cfp.domain import leaks, shown_html, visibility
 from cfp.domain.visibility import Part, Phase, Shown, Viewer
 from reviews import models
 from reviews.domain import scoring, textdiff
-from reviews.queries import proposal_text
+from reviews.queries import proposal_text, queue
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,13 +55,7 @@ class ScoringTarget:
 
     @property
     def level_name(self) -> str:
-        return level_name(self.level)
-
-
-def level_name(level: str) -> str:
-    """A level as a word in the reader's language ("intermediate"), not its code."""
-    labels = dict(cfp_models.Level.choices)
-    return str(labels[level]).lower() if level in labels else level
+        return queue.level_name(self.level)
 
 
 def _assignment(*, reviewer_id: int, code: str) -> QuerySet[models.Assignment]:

@@ -54,6 +54,7 @@ def queue_page(request: HttpRequest, member: cfp_queries.CallMembership) -> Http
             "filter_form": filter_form,
             "query_string": _query_string(f),
             "filtered": any(f[k] for k in ("track", "format", "language", "status")),
+            "moved": moved_message(request, more=False),
         },
         partial="queue",
     )
@@ -134,6 +135,7 @@ def _screen_page(
         "progress": progress,
         "query_string": _query_string(filters),
         "recuse_form": recuse_form or forms.RecuseForm(),
+        "moved": moved_message(request, more=True),
     }
     return page(request, "reviews/screen.html", context, partial=partial, status=status)
 
@@ -193,23 +195,49 @@ def _next_url(*, slug: str, next_code: str, query_string: str) -> str:
     return _with_query(url, query_string)
 
 
-def _go(request: HtmxHttpRequest, url: str) -> HttpResponse:
-    """Move on to `url`: htmx swaps the next page's main region in place, others redirect."""
+# Why the reviewer left the last proposal, said on the one they land on.
+MOVED_HEADER = "X-Moved-On"
+
+
+def _moved_messages() -> dict[str, str]:
+    return {
+        "saved": _("Your review is saved."),
+        "abstained": _("You abstained from that proposal."),
+        "recused": _(
+            "You no longer review that proposal; another reviewer will be asked to take it."
+        ),
+    }
+
+
+def _moved_text(moved: str, *, more: bool) -> str:
+    said = _moved_messages().get(moved, "")
+    if not said:
+        return ""
+    if more:
+        return _("%(said)s Here is the next proposal.") % {"said": said}
+    return _("%(said)s Nothing else in your queue needs you now.") % {"said": said}
+
+
+def moved_message(request: HttpRequest, *, more: bool) -> str:
+    """The flash an htmx "move on" asked for: a fixed word in a request header, never text."""
+    return _moved_text(request.headers.get(MOVED_HEADER, ""), more=more)
+
+
+def _go(request: HtmxHttpRequest, url: str, *, moved: str, next_code: str) -> HttpResponse:
+    """Move on to `url` and say why: htmx swaps the next page's main region in place and asks
+    for it with a header naming what happened (no session write: a save stays within its query
+    budget); without htmx, a flash message and a redirect."""
     if is_htmx(request):
         return HttpResponseLocation(
-            url, target="#main", select="#main", swap="outerHTML", status=204
+            url,
+            target="#main",
+            select="#main",
+            swap="outerHTML",
+            headers={MOVED_HEADER: moved},
+            status=204,
         )
+    messages.success(request, _moved_text(moved, more=next_code.isalnum()))
     return redirect(url)
-
-
-def _moved_on(request: HttpRequest, *, said: str, next_code: str) -> None:
-    """Say what happened to the proposal the reviewer leaves, and where they are now."""
-    if next_code.isalnum():
-        messages.success(request, _("%(said)s Here is the next proposal.") % {"said": said})
-    else:
-        messages.success(
-            request, _("%(said)s Nothing else in your queue needs you now.") % {"said": said}
-        )
 
 
 def _save(request: HtmxHttpRequest, slug: str, code: str, filters: dict[str, str]) -> HttpResponse:
@@ -237,15 +265,11 @@ def _save(request: HtmxHttpRequest, slug: str, code: str, filters: dict[str, str
             if action in ("next", "abstain"):
                 # Abstaining moves on like "Save & next": there is nothing left to do here.
                 next_code = request.POST.get("next_code", "")[:12]
-                _moved_on(
-                    request,
-                    said=_("You abstained from that proposal.")
-                    if action == "abstain"
-                    else _("Your review is saved."),
-                    next_code=next_code,
-                )
                 return _go(
-                    request, _next_url(slug=slug, next_code=next_code, query_string=query_string)
+                    request,
+                    _next_url(slug=slug, next_code=next_code, query_string=query_string),
+                    moved="abstained" if action == "abstain" else "saved",
+                    next_code=next_code,
                 )
             if is_htmx(request):
                 done = target.done_after
@@ -323,15 +347,7 @@ def recuse(request: HtmxHttpRequest, member: cfp_queries.CallMembership, code: s
         call_id=member.call_id, reviewer_id=me, phase=member.phase, after_code=code, **filters
     )
     next_code = progress.next_code or ""
-    if stepped_back:
-        _moved_on(
-            request,
-            said=_(
-                "You no longer review that proposal; another reviewer will be asked to take it."
-            ),
-            next_code=next_code,
-        )
-    return _go(
-        request,
-        _next_url(slug=member.slug, next_code=next_code, query_string=_query_string(filters)),
-    )
+    url = _next_url(slug=member.slug, next_code=next_code, query_string=_query_string(filters))
+    if not stepped_back:  # pragma: no cover - a concurrent recusal won
+        return redirect(url)
+    return _go(request, url, moved="recused", next_code=next_code)
