@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 NAME = "Ingrid Vasquez-Holm"
 EMAIL = "ingrid@example.org"
 VERIFY = re.compile(r"https?://[^/\s]+(/accounts/verify/\S+)")
-PHONE = {"width": 360, "height": 740}
 
 
 def assert_fits(page: Page, where: str) -> None:
@@ -37,7 +36,7 @@ def test_a_first_time_speaker_submits_withdraws_and_changes_their_mind(
 ) -> None:
     from playwright.sync_api import expect
 
-    page.set_viewport_size(PHONE)
+    page.set_viewport_size({"width": 360, "height": 740})
     call = factories.call("pycon")
 
     page.goto("/accounts/signup/")
