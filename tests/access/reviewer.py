@@ -12,7 +12,12 @@ ROWS: dict[str, dict[str, dict[str, int]]] = {
         "HX POST": only(("reviewer",), 200),
     },
     # An empty reason is fine: the reviewer steps back and is sent on to the queue.
-    "reviews:recuse": {"GET": everyone(405), "POST": only(("reviewer",), 302)},
+    # Over htmx the next proposal is swapped in place (204 with HX-Location).
+    "reviews:recuse": {
+        "GET": everyone(405),
+        "POST": only(("reviewer",), 302),
+        "HX POST": only(("reviewer",), 204),
+    },
     "reviews:bids": {"GET": only(("reviewer",), 200), "POST": everyone(405)},
     # An empty bid: the plain answer redirects with the message, htmx gets the row with it.
     "reviews:bid": {
