@@ -10,10 +10,13 @@ work had not started.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import formats, timezone
@@ -21,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from cfp import models as cfp_models
 from cfp import queries as cfp_queries
+from cfp.importing import LineError, UnableToImport, read_lines
 from reviews import models
 from reviews.queries import bids as bid_queries
 
@@ -209,44 +213,155 @@ def attach_past_talks(
     )
 
 
+# --- import_expertise: past talks from JSON Lines ---------------------------------------------
+
+EXPERTISE_KEYS = frozenset({"reviewer", "title", "abstract"})
+MAX_LINE_ERRORS = 1_000
+
+
 @dataclass(frozen=True, slots=True)
 class PastTalk:
-    reviewer_id: int
+    line: int
+    reviewer: str  # log-in
     title: str
     abstract: str
 
 
-@transaction.atomic
-def import_past_talks(
-    *, call_id: int, talks: Sequence[PastTalk], replace: bool, now: dt.datetime
-) -> int:
-    """Append (or, with ``replace``, set) past talks per reviewer; returns reviewers touched."""
-    by_reviewer: dict[int, list[str]] = {}
-    for talk in talks:
-        by_reviewer.setdefault(talk.reviewer_id, []).append(
-            f"{talk.title.strip()}\n{talk.abstract.strip()}".strip()
+@dataclass(frozen=True, slots=True)
+class ExpertiseImportResult:
+    reviewers: int
+    talks: int
+    unchanged: int
+    skipped: tuple[LineError, ...] = ()
+
+
+def _parse_talk(number: int, text: str) -> PastTalk | LineError:
+    def fail(reason: str) -> LineError:
+        return LineError(line=number, reason=reason)
+
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return fail(f"not valid JSON ({exc.msg} at column {exc.colno})")
+    if not isinstance(data, dict):
+        return fail("a line must be a JSON object")
+    unknown = sorted(set(data) - EXPERTISE_KEYS)
+    if unknown:
+        return fail(f'unknown key "{unknown[0]}"')
+    for key in ("reviewer", "title"):
+        if key not in data:
+            return fail(f'"{key}" is missing')
+        if not isinstance(data[key], str) or not data[key].strip():
+            return fail(f'"{key}" must be a non-empty string')
+    abstract = data.get("abstract", "")
+    if not isinstance(abstract, str):
+        return fail('"abstract" must be a string')
+    if any("\x00" in str(v) for v in data.values()):
+        return fail("a value contains a NUL character")
+    if len(data["title"]) > 300 or len(abstract) > 10_000:
+        return fail('"title" is limited to 300 characters and "abstract" to 10,000')
+    return PastTalk(
+        line=number,
+        reviewer=data["reviewer"].strip(),
+        title=" ".join(data["title"].split()),
+        abstract=abstract.strip(),
+    )
+
+
+def import_expertise(
+    *, path: Path, call_slug: str, now: dt.datetime, skip_invalid: bool = False
+) -> ExpertiseImportResult:
+    """Past talks per reviewer from JSON Lines ``{"reviewer": log-in, "title", "abstract"?}``.
+
+    Checked like ``import_reviews``: every line first, and a file with a bad line imports
+    nothing unless ``skip_invalid``. Idempotent: a talk already in a reviewer's profile is not
+    added again. The reviewer must already review the call.
+    """
+    call_id = cfp_models.Call.objects.filter(slug=call_slug).values_list("pk", flat=True).first()
+    if call_id is None:
+        raise UnableToImport(f"No call with the slug {call_slug!r}.")
+    reviewer_ids = dict(
+        get_user_model()
+        .objects.filter(
+            pk__in=cfp_queries.member_user_ids(call_id=call_id, role=cfp_models.Role.REVIEWER),
+            is_active=True,
         )
+        .values_list("username", "pk")
+    )
+    good: list[PastTalk] = []
+    errors: list[LineError] = []
+    for item in read_lines(path=path):
+        if len(errors) >= MAX_LINE_ERRORS:
+            break
+        parsed = item if isinstance(item, LineError) else _parse_talk(*item)
+        if isinstance(parsed, PastTalk) and parsed.reviewer not in reviewer_ids:
+            parsed = LineError(
+                line=parsed.line, reason=f'"{parsed.reviewer}" is not a reviewer of this call'
+            )
+        if isinstance(parsed, LineError):
+            errors.append(parsed)
+        else:
+            good.append(parsed)
+    if errors and not skip_invalid:
+        shown = "; ".join(str(e) for e in errors[:3])
+        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+        raise UnableToImport(
+            f"{len(errors)} bad line(s), nothing imported: {shown}{more}", errors=errors
+        )
+    return _write_talks(
+        call_id=call_id,
+        talks=[(reviewer_ids[t.reviewer], t) for t in good],
+        now=now,
+        skipped=tuple(errors),
+    )
+
+
+def _talk_block(talk: PastTalk) -> str:
+    return f"{talk.title}\n{talk.abstract}".strip()
+
+
+@transaction.atomic
+def _write_talks(
+    *,
+    call_id: int,
+    talks: Sequence[tuple[int, PastTalk]],
+    now: dt.datetime,
+    skipped: tuple[LineError, ...],
+) -> ExpertiseImportResult:
     current = dict(
         models.ReviewerExpertise.objects.filter(
-            call_id=call_id, reviewer_id__in=list(by_reviewer)
+            call_id=call_id, reviewer_id__in=sorted({rid for rid, _t in talks})
         ).values_list("reviewer_id", "past_talks")
     )
-    for reviewer_id, blocks in by_reviewer.items():
-        kept = [] if replace else [current.get(reviewer_id, "")]
-        text = "\n\n".join(b for b in [*kept, *blocks] if b)
-        # Re-importing the same file must not add the same talks twice.
-        if not replace and all(b in current.get(reviewer_id, "") for b in blocks):
+    blocks: dict[int, list[str]] = {}
+    added = unchanged = 0
+    for rid, talk in talks:
+        block = _talk_block(talk)
+        have = current.get(rid, "").split("\n\n") + blocks.get(rid, [])
+        if block in have:
+            unchanged += 1
             continue
+        blocks.setdefault(rid, []).append(block)
+        added += 1
+    for rid, new in blocks.items():
+        text = "\n\n".join(b for b in [current.get(rid, ""), *new] if b)
+        if len(text) > MAX_PAST_TALKS:
+            raise UnableToImport(
+                f"past talks of reviewer {rid} would exceed {MAX_PAST_TALKS} characters"
+            )
         models.ReviewerExpertise.objects.update_or_create(
             call_id=call_id,
-            reviewer_id=reviewer_id,
-            defaults={"past_talks": text[:MAX_PAST_TALKS], "updated_at": now},
+            reviewer_id=rid,
+            defaults={"past_talks": text, "updated_at": now},
         )
-    cfp_models.AuditEvent.objects.create(
-        call_id=call_id,
-        actor_id=None,
-        action="reviewer.past_talks_imported",
-        data={"reviewers": len(by_reviewer), "talks": len(talks)},
-        created_at=now,
+    if blocks:
+        cfp_models.AuditEvent.objects.create(
+            call_id=call_id,
+            actor_id=None,
+            action="reviewer.past_talks_imported",
+            data={"reviewers": len(blocks), "talks": added},
+            created_at=now,
+        )
+    return ExpertiseImportResult(
+        reviewers=len(blocks), talks=added, unchanged=unchanged, skipped=skipped
     )
-    return len(by_reviewer)
