@@ -46,16 +46,18 @@ def _manage(*args: str, env: dict[str, str]) -> str:
     return result.stdout
 
 
-def _wait_for(url: str, *, seconds: float = 30) -> None:
+def _wait_for(url: str, server: subprocess.Popen[bytes], *, seconds: float = 180) -> None:
     deadline = time.monotonic() + seconds
     while True:
+        if server.poll() is not None:
+            sys.exit(f"the server stopped (exit {server.returncode}); see {OUT / 'server.log'}")
         try:
-            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - loopback only
+            with urllib.request.urlopen(url, timeout=5):  # noqa: S310 - loopback only
                 return
         except OSError:
             if time.monotonic() > deadline:
                 raise
-            time.sleep(0.2)
+            time.sleep(0.5)
 
 
 def _codes(demo: dict[str, Any]) -> dict[str, str]:
@@ -154,19 +156,20 @@ def main() -> int:
     table = access.merged()
 
     port = _free_port()
+    log = (OUT / "server.log").open("wb")
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
         cwd=BASE,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     summary = ["page\trole\twidth\tserious\tcritical\toverflow"]
     bad = 0
     shots = 0
     try:
         base_url = f"http://127.0.0.1:{port}"
-        _wait_for(base_url + "/healthz")
+        _wait_for(base_url + "/healthz", server)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             for role, column in ROLES.items():
@@ -217,6 +220,7 @@ def main() -> int:
     finally:
         server.terminate()
         server.wait(timeout=10)
+        log.close()
     (OUT / "axe-summary.txt").write_text("\n".join(summary) + "\n")
     print(f"{shots} screenshots in {OUT}; axe summary in {OUT / 'axe-summary.txt'}")
     print(f"pages with a serious/critical violation or sideways scrolling: {bad}")

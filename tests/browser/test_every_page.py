@@ -522,9 +522,7 @@ def empty_visits(
     return [
         Visit(name=name, role="chair of an empty call", kind="GET", url=url(name), status=200)
         for name, rows in table.items()
-        if rows.get("GET", {}).get("chair") == 200
-        and "code" not in url_params(name)
-        and url_params(name) & {"slug"}
+        if rows.get("GET", {}).get("chair") == 200 and url_params(name) == {"slug"}
     ]
 
 
@@ -582,3 +580,41 @@ def test_every_page_fits_a_phone_logs_no_error_and_passes_axe(
             walker.context.close()
     assert looked > 100, f"only {looked} pages looked at"
     assert not failures, f"at {WIDTH} px:\n" + "\n".join(failures)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_each_check_of_the_walk_catches_its_planted_problem(
+    browser: Browser, live_server: Any, axe_ready: Path
+) -> None:
+    context = _context(browser, live_server, None)
+    page = context.new_page()
+    console = Console()
+    console.listen(page)
+    try:
+        page.goto("/")
+        assert page_problems(page) == []
+        assert console.take(expected_status=200) == []
+
+        # An inline style attribute in swapped markup (what htmx fragments did), a box wider
+        # than the phone, an image without a text alternative.
+        page.evaluate(
+            """() => {
+                 const box = document.createElement('div');
+                 box.innerHTML = '<p style="color: red">styled inline</p>'
+                   + '<img src="/static/favicon.svg">';
+                 document.getElementById('main').append(box);
+                 const wide = document.createElement('div');
+                 wide.style.width = '900px';
+                 wide.textContent = 'wide';
+                 document.getElementById('main').append(wide);
+               }"""
+        )
+        problems = page_problems(page)
+        errors = console.take(expected_status=200)
+    finally:
+        context.close()
+
+    assert any(p.startswith("document is") for p in problems), problems
+    assert any("image-alt" in p for p in problems), problems
+    assert any("Content Security Policy" in e for e in errors), errors
