@@ -281,6 +281,27 @@ def test_randomisation_cap_holds_empirically() -> None:
         assert counts[("P0", "R0")] / runs >= q - tolerance
 
 
+def test_the_cap_gives_way_where_the_rules_leave_no_choice() -> None:
+    # Only two reviewers read Portuguese: both review the Portuguese proposal, whatever q is;
+    # the English one keeps the cap.
+    props = [ProposalProfile(key="PT", language="pt"), ProposalProfile(key="EN", language="en")]
+    revs = [
+        ReviewerProfile(key=f"R{j}", languages=frozenset({"en", "pt"} if j < 2 else {"en"}))
+        for j in range(6)
+    ]
+    bids = {("EN", "R5"): E.Bid.EAGER}
+    problem = E.Problem(proposals=props, reviewers=revs, per_proposal=2, bids=bids)
+    runs = 200
+    eager = 0
+    for seed in range(runs):
+        pairs = final_pairs(
+            E.solve(problem, E.Options(mode=E.Mode.RANDOMISED, q=0.5, seed=seed, band=4))
+        )
+        assert {("PT", "R0"), ("PT", "R1")} <= pairs
+        eager += ("EN", "R5") in pairs
+    assert eager / runs <= 0.5 + 4 * (0.25 / runs) ** 0.5
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.integers(0, 2**32), st.integers(2, 6), st.integers(2, 6))
 def test_dependent_rounding_keeps_degrees_within_floor_and_ceiling(

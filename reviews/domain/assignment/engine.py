@@ -2,8 +2,8 @@
 
 One place decides assignments (the chair's run, a reviewer joining or leaving, a recusal, extra
 reviews): :func:`solve` takes plain inputs and returns the final pairs with their reasons, what to
-add, what to remove, and the proposals left short. Pure Python plus numpy/scipy/HiGHS; nothing
-here reads the clock, the database or the environment.
+add, what to remove, and the proposals left short. Pure Python plus numpy, scipy (HiGHS) and
+OR-Tools; nothing here reads the clock, the database or the environment.
 
 **Fit of a pair** (higher is better), built so each term dominates the next for a single pair:
 the bid (eager 3.0, willing 1.5, none 0, not for me -10; a "conflict" bid forbids the pair), then
@@ -16,40 +16,53 @@ proposal (existing ones count), nobody twice on a proposal, and ``max_load``.
 
 **What is optimised**, in this order (lexicographic):
 
-1. Coverage: as many of the missing seats as any assignment can fill (a max-flow LP, first).
+1. Coverage: as many of the missing seats as any assignment can fill (a maximum flow).
 2. Fairness, in ``fair`` mode only: the fit of the worst-served proposal (the sum over its
    reviewers) is as high as possible (PeerReview4All's max-min objective; a mixed-integer
    stage, then the total stage with that minimum fixed).
-3. A piecewise-linear cost per reviewer load, the *band*: with h the water level (the lowest load
-   that lets everyone's work fit, given max_loads), each unit below h - 1 - band earns
-   ``BAND_LOW_REWARD`` (130) for a newcomer (a reviewer with no existing pair) and
+3. A convex piecewise-linear cost per reviewer load, the *band*: with h the water level (the
+   lowest load that lets everyone's work fit, given max_loads), each unit below h - 1 - band
+   earns ``BAND_LOW_REWARD`` (130) for a newcomer (a reviewer with no existing pair; in a run
+   with existing work a newcomer's band starts at their fair share, h or h - 1) and
    ``BAND_LOW_REWARD_SETTLED`` (60) for anyone else; units above h + band cost
-   ``BAND_HIGH_PENALTY`` (30). Keeping a movable existing pair earns ``KEEP_BONUS`` (100). The
-   numbers are chosen so that: a newcomer under the band takes a movable pair from a reviewer
-   who is not under it (130 > 100 + any fit difference: a joiner gets work without anyone
-   re-running anything); a settled reviewer never takes one (60 < 100 - 14.25), so when someone
-   leaves, only their seats move; nothing moves along a chain (two moves cost 200 > 130 + 2 x
-   the fit range of 14.25); being over the band costs more than any fit difference (30 > 14.25),
-   so loads stay within the band where they can, but less than moving someone's existing work.
+   ``BAND_HIGH_PENALTY`` (30); inside the band each further unit costs a little more (0 to
+   ``EVEN`` = 0.002), so equally fitting plans share the work evenly. Keeping a movable
+   existing pair earns ``KEEP_BONUS`` (100). The numbers are chosen so that: a newcomer under
+   the band takes a movable pair from a reviewer who is not under it (130 > 100 + any fit
+   difference: a joiner gets work without anyone re-running anything); a settled reviewer never
+   takes one (60 < 100 - 14.25), so when someone leaves, only their seats move (plus a seat a
+   full reviewer must pass on so that a gap can be filled at all); nothing moves along a chain
+   (two moves cost 200 > 130 + 2 x the fit range of 14.25); being over the band costs more than
+   any fit difference (30 > 14.25), so loads stay within the band where they can, but less than
+   moving someone's existing work.
 4. Total fit.
 
-Every stage is a linear programme over the candidate pairs solved by HiGHS (scipy.optimize).
-Without the fairness rows the constraint matrix is a network matrix (bipartite incidence plus
-one coverage row, all bounds integral), so the simplex solution is integral: the total mode is
-exact, which the tests check against brute force. The fair mode adds one row per proposal that
-breaks this, so it uses HiGHS' branch and bound (``milp``), exact on the instances it finishes.
+Coverage and the total objective are one network: source -> proposal (capacity: seats
+missing) -> reviewer (one arc per candidate pair, cost -(fit + keep bonus)) -> sink (one arc
+per load segment). OR-Tools' min-cost-flow solver (``solve_max_flow_with_min_cost``) finds the
+largest flow and, among those, the cheapest; network flows have integral optima, so the total
+mode is exact (the tests check it against brute force; bench/assignment_scale.py against HiGHS'
+MIP). The fair mode's per-proposal rows break the network structure: up to
+``FAIR_EXACT_LIMIT`` candidate pairs it is solved exactly by HiGHS' branch and bound (scipy
+``milp``: max-min stage, then the total stage with that minimum fixed, keeping as many
+existing pairs as the total mode keeps); above it by the bottleneck method (``_fair_bottleneck``:
+the best threshold on a single seat's fit that still fills every seat, by bisection over max
+flows), which bounds the worst proposal from below and is reported as not exact.
 
 **Randomised** mode caps every new pair at probability q (Jecmen et al. 2020: a bid cannot buy
-a chosen proposal with certainty): the same LP with x <= q is solved fractionally, and an
-integral assignment is sampled from it by dependent rounding (``rounding.py``), which keeps
-every pair's marginal probability equal to its LP value, gives each proposal exactly its
+a chosen proposal with certainty): the same network with pair capacities q is solved
+fractionally (capacities scaled by q's denominator, at most 100, make it an integral flow), and
+an integral assignment is sampled from it by dependent rounding (``rounding.py``), which keeps
+every pair's marginal probability equal to its flow value, gives each proposal exactly its
 fractional number of reviewers when that is whole, and each reviewer the floor or ceiling of
-theirs.
+theirs. A proposal with fewer than K/q eligible reviewers gets its cap raised to K/eligible
+(the rules leave no choice there, so no bid buys anything).
 
 **Pruning**: with ``prune = N`` each proposal keeps only its N best-fitting eligible reviewers
-as candidates (plus its movable existing pairs). A proposal that then falls short of coverage
-gets all its eligible reviewers back and the programme is solved again, so pruning never costs
-coverage; the fit it may cost is measured in ``bench/assignment_scale.py``.
+as candidates (plus its movable existing pairs). When the pruned graph fills fewer seats than
+the full one, the pairs of a maximum flow on the full graph join the candidates, so pruning
+never costs coverage; the fit it may cost is measured in ``bench/assignment_scale.py`` (0.005 %
+at 10,000 x 300 with 30 candidates a proposal).
 """
 
 from __future__ import annotations
@@ -253,6 +266,8 @@ class _Instance:
     departed: dict[int, list[str]]  # proposal -> labels of reviewers who left it
     # h - 1 for the water level h of this run: the lower end of a newcomer's band.
     share: int = 0
+    # Eligible reviewers per proposal that still needs some (before pruning).
+    live_count: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def _instance(problem: Problem) -> _Instance:
@@ -386,6 +401,17 @@ def _grid(q: float) -> tuple[int, int]:
     return frac.numerator, frac.denominator
 
 
+def _pair_caps(inst: _Instance, g: _Graph, num: int, den: int) -> npt.NDArray[np.int64]:
+    """Each pair's capacity in units of 1/den: 1 for a kept pair, else the cap q = num/den,
+    raised for a proposal with fewer than K/q eligible reviewers to need/eligible (when only
+    three reviewers read a proposal's language, all three review it: no bid buys that)."""
+    if num == den:
+        return np.full(len(g.rows), den, dtype=np.int64)
+    count = np.maximum(inst.live_count[g.rows], 1)
+    forced = np.ceil(inst.need[g.rows] * den / count).astype(np.int64)
+    return np.where(g.keep, den, np.minimum(np.maximum(num, forced), den)).astype(np.int64)
+
+
 def _max_flow(inst: _Instance, g: _Graph, q: float) -> FloatArray:
     """Seats per proposal in a maximum-coverage plan (fractional units of 1/den when q < 1)."""
     x = _max_flow_pairs(inst, g, q)
@@ -402,9 +428,7 @@ def _max_flow_pairs(inst: _Instance, g: _Graph, q: float) -> FloatArray:
     if len(g.rows) == 0:
         return np.zeros(0)
     flow.add_arcs_with_capacity(np.full(n, source), np.arange(n), inst.need * den)
-    pair_arcs = flow.add_arcs_with_capacity(
-        g.rows, n + g.cols, np.where(g.keep, den, num).astype(np.int64)
-    )
+    pair_arcs = flow.add_arcs_with_capacity(g.rows, n + g.cols, _pair_caps(inst, g, num, den))
     flow.add_arcs_with_capacity(n + np.arange(m), np.full(m, sink), inst.cap * den)
     status = flow.solve(source, sink)
     if status != flow.OPTIMAL:
@@ -426,7 +450,7 @@ def _min_cost_flow(inst: _Instance, g: _Graph, q: float, *, lo: int, hi: int) ->
     pair_arcs = flow.add_arcs_with_capacity_and_unit_cost(
         g.rows,
         n + g.cols,
-        np.where(g.keep, den, num).astype(np.int64),
+        _pair_caps(inst, g, num, den),
         np.round(g.cost * COST_SCALE).astype(np.int64),
     )
     reviewers = n + np.arange(m)
@@ -445,10 +469,10 @@ def _min_cost_flow(inst: _Instance, g: _Graph, q: float, *, lo: int, hi: int) ->
     return x
 
 
-# Inside the band, each further unit of load costs a little more, so equally fitting plans
-# share the work evenly; small enough (a fifth of the tie break's range x 10) that any
-# visible difference of fit (affinity 0.01) still wins.
-EVEN = 1e-3
+# Inside the band, each further unit of load costs a little more (from 0 to EVEN across the
+# band), so equally fitting plans share the work evenly; small enough that any visible
+# difference of fit (affinity 0.01) still wins.
+EVEN = 2e-3
 
 
 def _segments(
@@ -465,8 +489,10 @@ def _segments(
     mid = np.clip(hi - inst.fixed_load, 0, inst.cap) - low
     high = inst.cap - low - mid
     out: list[tuple[npt.NDArray[np.int64], FloatArray]] = [(low, -inst.low_reward)]
-    for t in range(int(mid.max(initial=0))):
-        out.append(((mid > t).astype(np.int64), np.full(m, EVEN * t)))
+    width = int(mid.max(initial=0))
+    for t in range(width):
+        # Rising from 0 to EVEN across the band, whatever its width.
+        out.append(((mid > t).astype(np.int64), np.full(m, EVEN * t / max(width - 1, 1))))
     out.append((high, np.full(m, BAND_HIGH_PENALTY)))
     return out
 
@@ -510,6 +536,7 @@ def solve(problem: Problem, options: Options | None = None) -> Result:
     tie = TIE_BREAK * ((hp[:, None] + hr[None, :] * 0.6180339887) % 1.0)
 
     live = inst.eligible & (inst.need[:, None] > 0)
+    inst.live_count = live.sum(axis=1).astype(np.int64)
     mask = live
     pruned = opts.prune is not None and opts.prune < inst.m
     if pruned:
@@ -758,7 +785,9 @@ def _result(
             )
         )
     fits = (inst.fit * final).sum(axis=1)
-    wanted_rows = np.flatnonzero(np.full(inst.n, problem.per_proposal) > 0)
+    # The worst-served proposal among those that have reviewers at all (a proposal nobody can
+    # read is a shortfall, reported as such, not a fit of 0).
+    wanted_rows = np.flatnonzero(final.any(axis=1))
     stats = Stats(
         total_fit=float((inst.fit * final).sum()),
         worst_fit=float(fits[wanted_rows].min()) if len(wanted_rows) else 0.0,
