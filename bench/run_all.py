@@ -33,6 +33,11 @@ BARS = [
     ("Calibrated aggregation 10,000 × 5 × 4", "≤ 5 s, ≤ 500 MB", ["aggregate.py"]),
     ("Shortlist export, 10,000 rows", "≤ 2 s, memory flat", ["export.py"]),
     ("Reviewer assignment 10,000 × 200", "< 10 s", ["assign.py"]),
+    (
+        "Assignment engine 10,000 × 300 × 3, each mode",
+        "≤ 60 s, ≤ 1 GB, above greedy, exact",
+        ["assignment_scale.py"],
+    ),
     ("Diversity report, 10,000 proposals", "≤ 2 s", ["diversity_report.py"]),
     ("Diversity pages and service", "≤ 2 s, fixed queries", ["diversity_web.py"]),
     (
@@ -50,6 +55,11 @@ BARS = [
         "Disguised identities reaching reviewers, per trick",
         "0 leaked in every class",
         ["leak_attacks.py"],
+    ),
+    (
+        "Sign-up, log-in, reset: known vs unknown address",
+        "each class's median within 25 % of unknown",
+        ["auth_timing.py"],
     ),
 ]
 
@@ -101,6 +111,13 @@ def main(argv: list[str] | None = None) -> int:
                 bars.append((f"{name} (real talks)", target, [*script, "--data", str(args.data)]))
         bars.append(
             ("Import the real talks", "< 60 s", ["import_proposals.py", "--data", str(args.data)])
+        )
+        bars.append(
+            (
+                "Reviewer affinity on the real talks (held out)",
+                "median percentile ≤ 10 %",
+                ["assignment_affinity.py", "--talks", str(args.data.parent)],
+            )
         )
         if args.meta:
             bars.append(
