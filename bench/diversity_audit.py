@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import diversity_report as base
-from diversity.domain import funnel, gate
+from diversity.domain import disclosure, funnel, gate
 
 TARGET_SECONDS = 2.0
 K = base.K
@@ -39,7 +39,7 @@ def _epochs(units: list[funnel.Unit], generation: dict[str, int]) -> dict[str, d
 def run(*, proposals: int, refreshes: int) -> dict[str, object]:
     units = base.synthetic_call(proposals=proposals)
     protected = [d for d in base.DIMENSIONS if d.protected]
-    history: list[gate.Release] = []
+    history: list[disclosure.Release] = []
     previous: funnel.PublishedReport | None = None
     generation: dict[str, int] = {}
     rows = []

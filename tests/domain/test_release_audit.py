@@ -359,10 +359,14 @@ def test_a_withdrawal_then_nine_decisions_is_caught() -> None:
     later = {p: s for p, s in members.items() if p != "p1"}  # p1 withdrew
     for i in range(10, 19):
         later[f"p{i}"] = frozenset({"submitted", "accepted"})
-    kw = {"values": ("yes", "no")}
+    yes_no = ("yes", "no")
 
     findings = disclosure.audit(
-        [_release("1", members, answers, **kw), _release("2", later, answers, **kw)], k=10
+        [
+            _release("1", members, answers, values=yes_no),
+            _release("2", later, answers, values=yes_no),
+        ],
+        k=10,
     )
 
     assert any(f.size == 1 and f.value == "no" for f in findings)
@@ -372,10 +376,11 @@ def test_two_committees_that_differ_by_one_person_are_caught_across_calls() -> N
     answers = {f"r{i}": ("woman" if i < 6 else "man") for i in range(31)}
     call_a = {p: frozenset({"submitted"}) for p in answers}
     call_b = {p: s for p, s in call_a.items() if p != "r0"}
-    kw = {"columns": ("submitted",)}
+    one = ("submitted",)
 
     findings = disclosure.audit(
-        [_release("A", call_a, answers, **kw), _release("B", call_b, answers, **kw)], k=5
+        [_release("A", call_a, answers, columns=one), _release("B", call_b, answers, columns=one)],
+        k=5,
     )
 
     assert any(f.size == 1 and f.value == "woman" for f in findings)
@@ -385,11 +390,14 @@ def test_hiding_the_differencing_cells_and_a_partner_passes() -> None:
     answers = {f"r{i}": ("woman" if i < 6 else "man") for i in range(31)}
     call_a = {p: frozenset({"submitted"}) for p in answers}
     call_b = {p: s for p, s in call_a.items() if p != "r0"}
-    kw = {"columns": ("submitted",)}
+    one = ("submitted",)
     hidden = frozenset({("woman", "submitted"), ("man", "submitted")})
 
     findings = disclosure.audit(
-        [_release("A", call_a, answers, **kw), _release("B", call_b, answers, hidden=hidden, **kw)],
+        [
+            _release("A", call_a, answers, columns=one),
+            _release("B", call_b, answers, hidden=hidden, columns=one),
+        ],
         k=5,
     )
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from diversity.domain import funnel, gate
+from diversity.domain import disclosure, funnel, gate
 from diversity.domain.funnel import Stage
 
 S, A, ACC, W = Stage.SUBMITTED, Stage.ABOVE_CUT, Stage.ACCEPTED, Stage.WAITLISTED
@@ -111,7 +111,7 @@ def _changes(speakers: dict[str, Speaker], rng: random.Random, count: int) -> No
 def simulate(n: int, *, seed: int, rounds: int, changes: int) -> list[Round]:
     rng = random.Random(seed)
     speakers = _call(n, rng)
-    history: list[gate.Release] = []
+    history: list[disclosure.Release] = []
     previous: funnel.PublishedReport | None = None
     then: dict[str, dict[str, str]] = {}
     out = []
