@@ -56,8 +56,9 @@ Limits (also in docs/diversity-reports.md)
 * The suppression pattern itself is deterministic and public, so an attacker who can rerun the
   algorithm on hypotheses learns which hypotheses would have produced the same pattern. Width k
   keeps every hypothesis within the interval alive only as far as the LP sees it.
-* The coupling covers two snapshots, the previous one and the current one. Longer chains are not
-  solved jointly.
+* The coupling covers two snapshots, the previous one and the current one. Longer chains, other
+  calls and the other report are solved jointly by the release gate (``gate``, ``disclosure``),
+  which runs after this choice and may hide more.
 * Someone who knows the answered / not answered status of only *some* people sits between the two
   modelled attackers. Hidden cells of answered rows keep at least the strict attacker's
   interval; a hidden "not answered" cell can lose up to one unit of width per person whose status
