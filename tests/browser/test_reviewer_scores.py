@@ -138,3 +138,96 @@ def test_a_reviewer_picks_a_confidence_with_the_keyboard_and_it_is_stored(page: 
     review = models.Review.objects.get(proposal__code=codes[0], reviewer_id=reviewer_id)
     assert review.scores == {"relevance": 4, "clarity": 3}
     assert review.confidence == 5
+
+
+def _three_criteria_and_two_proposals() -> tuple[int, list[str]]:
+    """A call with three criteria and a reviewer, "rita", who has two proposals to score."""
+    reviewer_id, codes = _reviewer_with_two_proposals()
+    c = cfp_models.Call.objects.get(slug="demo")
+    cfp_models.Criterion.objects.create(
+        call=c, slug="originality", name="Originality", guidance="1 = seen it, 5 = new", position=9
+    )
+    return reviewer_id, codes
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("keys", "scores", "confidence"),
+    [
+        # digits walk the criteria on their own, then land on confidence
+        (("4", "2", "5", "3"), {"relevance": 4, "clarity": 2, "originality": 5}, 3),
+        # j / k move without scoring; k from confidence goes back; c then 0 resets confidence
+        (
+            ("1", "j", "5", "k", "k", "2", "j", "j", "4", "c", "4", "0"),
+            {"relevance": 1, "clarity": 2, "originality": 5},
+            None,
+        ),
+        # j past the last criterion reaches confidence; arrows are the radios' own
+        (
+            ("3", "3", "3", "k", "ArrowRight", "j", "1"),
+            {"relevance": 3, "clarity": 3, "originality": 4},
+            1,
+        ),
+    ],
+)
+def test_keyboard_only_scoring_from_page_load_stores_exactly_what_was_typed(
+    page: Page, keys: tuple[str, ...], scores: dict[str, int], confidence: int | None
+) -> None:
+    reviewer_id, codes = _three_criteria_and_two_proposals()
+    log_in(page, username="rita", password=factories.PASSWORD)
+    page.goto(f"/review/demo/{codes[0]}/")
+    url = page.url
+
+    # No click and no Tab: focus is on the first criterion when the page has loaded.
+    focused = page.evaluate(
+        "document.activeElement.closest('fieldset.criterion')?.querySelector('legend')?.textContent"
+    )
+    for key in keys:
+        page.keyboard.press(key)
+    chosen = page.locator("fieldset.criterion .score:has(input:checked)").all_inner_texts()
+    page.keyboard.press("n")
+    page.wait_for_url(lambda now: now != url)
+    page.locator("#review-form").wait_for()
+    refocused = page.evaluate(
+        "document.activeElement.closest('fieldset.criterion')?.querySelector('legend')?.textContent"
+    )
+    flash = page.locator("main .flash-success").first.inner_text()
+
+    review = models.Review.objects.get(proposal__code=codes[0], reviewer_id=reviewer_id)
+    assert review.scores == scores
+    assert review.confidence == confidence
+    assert [int(t) for t in chosen] == list(scores.values()), "the chosen scores are shown filled"
+    assert (focused or "").startswith("Relevance"), "focus on the first criterion at load"
+    assert (refocused or "").startswith("Relevance"), "focus on the first criterion after the swap"
+    assert "Your review is saved. Here is the next proposal." in flash
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_abstaining_moves_on_and_a_save_updates_the_progress_bar_without_a_reload(
+    page: Page,
+) -> None:
+    reviewer_id, codes = _reviewer_with_two_proposals()
+    log_in(page, username="rita", password=factories.PASSWORD)
+    page.goto(f"/review/demo/{codes[0]}/")
+    page.evaluate("window.__marker = 1")
+    before = page.locator("#screen-progress-label").inner_text()
+
+    for key in ("4", "3"):
+        page.keyboard.press(key)
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.locator("#save-status", has_text="Saved.").wait_for()
+    after_save = page.locator("#screen-progress-label").inner_text()
+    page.get_by_text("Abstain from this proposal").click()
+    page.get_by_label("Why you abstain").fill("I reviewed an earlier draft")
+    page.get_by_role("button", name="Abstain and go to the next").click()
+    page.wait_for_url(lambda now: not now.endswith(f"/{codes[0]}/"))
+    page.locator("main .flash-success").first.wait_for()
+    flash = page.locator("main .flash-success").first.inner_text()
+
+    assert page.evaluate("window.__marker") == 1, "no page load"
+    assert (before, after_save) == ("0 of 2 reviewed", "1 of 2 reviewed")
+    assert "You abstained from that proposal." in flash
+    assert page.url.endswith(f"/{codes[1]}/")
+    assert models.Review.objects.get(proposal__code=codes[0], reviewer_id=reviewer_id).abstained
