@@ -235,8 +235,6 @@ AUTH_RATE_LIMITS = {
 }
 DEVICE_COOKIE_NAME = "known_device"
 DEVICE_COOKIE_MAX_AGE = 365 * 24 * 3600
-# EqualWorkBackend hashes a password for accounts without one too (log-in enumeration).
-AUTHENTICATION_BACKENDS = ["cfp.services.accounts.EqualWorkBackend"]
 CSRF_FAILURE_VIEW = "common.views.csrf_failure"
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"

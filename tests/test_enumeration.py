@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import get_hashers
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -101,6 +102,29 @@ def test_malformed_input_is_refused_alike(
     )
 
     assert_indistinguishable(bad_known, bad_unknown, what=flow)
+
+
+@pytest.mark.parametrize("kind", ["unknown", *CLASSES])
+def test_every_failed_log_in_costs_one_password_hash(
+    monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """Timing without timers: the expensive step (hashing the typed password) runs once for
+    every class, so a pending account or an unknown address answers in the same time."""
+    make_account(kind, "someone@example.org")
+    hasher = get_hashers()[0]
+    calls: list[str] = []
+    real = type(hasher).encode
+
+    def counting(self: Any, password: str, salt: str, *args: Any) -> str:
+        calls.append(salt)
+        return real(self, password, salt, *args)
+
+    monkeypatch.setattr(type(hasher), "encode", counting)
+
+    response = Client().post(reverse("login"), FLOWS["login"]("someone@example.org"))
+
+    assert response.status_code == 200
+    assert len(calls) == 1
 
 
 # --- what the task then sends ------------------------------------------------------------------

@@ -84,6 +84,9 @@ def world() -> World:
     )
     for p in (open_p, other, decided):
         _review(p, rita, comment=f"Rita on {p.title}")
+    review_models.Bid.objects.create(
+        call=open_call, reviewer=rita, proposal=other, level="eager", updated_at=now
+    )
     diversity_models.Consent.objects.create(
         user=sam, version=diversity_models.CONSENT_VERSION, given_at=now
     )
@@ -139,6 +142,9 @@ def test_the_export_holds_nothing_about_anyone_else() -> None:
     assert "Otto" not in sam
     assert "Rita on" not in sam
     assert len(rita["reviews"]["reviews_written"]) == 3
+    assert rita["reviews"]["bids"] == [
+        {"call": w.open_call.name, "proposal": w.other_proposal.code, "level": "eager"}
+    ]
     assert {r["comment"] for r in rita["reviews"]["reviews_written"]} == {
         "Rita on Open talk",
         "Rita on Otto's talk",
@@ -240,6 +246,7 @@ def test_a_deleted_reviewers_reviews_stay_for_the_aggregates_without_their_name(
     assert placeholder.email == ""
     assert placeholder.username.startswith("erased-")
     assert not review_models.ReviewerSettings.objects.filter(user_id=w.rita.pk).exists()
+    assert not review_models.Bid.objects.filter(reviewer_id=w.rita.pk).exists()
 
 
 def test_reports_exports_and_aggregates_work_after_deletions() -> None:

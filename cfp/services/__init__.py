@@ -9,7 +9,6 @@ from __future__ import annotations
 from cfp.domain import answers, tokens
 from cfp.outbox import MAX_ATTEMPTS, queue_email, requeue_unsent_email, send_email
 from cfp.services.accounts import (
-    EqualWorkBackend,
     UnableToSignUp,
     UnableToVerify,
     confirmation_problem,
@@ -93,7 +92,6 @@ __all__ = [
     "AnswerInput",
     "CallSettingsData",
     "CriterionData",
-    "EqualWorkBackend",
     "FormatData",
     "NewVersion",
     "Prescanned",

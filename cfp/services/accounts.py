@@ -11,12 +11,10 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.tokens import default_token_generator
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.http import HttpRequest
 from django.template import loader
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -271,28 +269,3 @@ def handle_password_reset(
         )
         sent += 1
     return sent
-
-
-class EqualWorkBackend(ModelBackend):
-    """Django's model backend, plus: an account without a usable password (pending, or set
-    unusable) costs one password hash too. Django already hashes a dummy password for an
-    unknown username; without this, a pending account answered in microseconds, which told an
-    attacker that the address had signed up."""
-
-    def authenticate(self, request: HttpRequest | None, **kwargs: Any) -> Any:  # type: ignore[override]
-        user_model = get_user_model()
-        username = kwargs.get("username", kwargs.get(user_model.USERNAME_FIELD))
-        password = kwargs.get("password")
-        if username is None or password is None:
-            return None
-        try:
-            user = user_model._default_manager.get_by_natural_key(username)
-        except user_model.DoesNotExist:
-            user_model().set_password(password)
-            return None
-        if not user.has_usable_password():
-            user_model().set_password(password)
-            return None
-        if user.check_password(password) and self.user_can_authenticate(user):
-            return user
-        return None

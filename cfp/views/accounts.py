@@ -208,7 +208,7 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
                 )
             except services.UnableToVerify as exc:
                 return _link_error(request, str(exc))
-            login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])  # type: ignore[arg-type]
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")  # type: ignore[arg-type]
             messages.success(request, _("Your e-mail address is confirmed. Welcome!"))
             response = redirects.safe_redirect(
                 request.GET.get("next"), default=landing_url(user_id=user.pk)
@@ -248,9 +248,10 @@ def landing_url(*, user_id: int) -> str:
 
 
 class LoginView(redirects.LocalNextMixin, auth_views.LoginView):
-    """Django's log-in with a per-account limit the owner's known browser skips, the same
-    work for unknown and known accounts (``services.EqualWorkBackend``), and a landing page
-    per role when no ``next`` was given."""
+    """Django's log-in with a per-account limit the owner's known browser skips, and a landing
+    page per role when no ``next`` was given. Django already costs one password hash for an
+    unknown username and for an account without a usable password (tests/test_enumeration.py
+    counts them), so every failed log-in does the same work."""
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if over_limit(request, flow="login", account=_account(request.POST.get("username", ""))):

@@ -32,6 +32,18 @@ def export(user_id: int) -> dict[str, Any]:
             }
             for r in reviews
         ],
+        "bids": [
+            {"call": b.call.name, "proposal": b.proposal.code, "level": b.level}
+            for b in models.Bid.objects.filter(reviewer_id=user_id)
+            .select_related("call", "proposal")
+            .order_by("pk")
+        ],
+        "expertise": [
+            {"call": e.call.name, "topics": e.topics, "statement": e.statement}
+            for e in models.ReviewerExpertise.objects.filter(reviewer_id=user_id)
+            .select_related("call")
+            .order_by("pk")
+        ],
         "reviewer_preferences": [
             {
                 "call": s.call.name,
@@ -46,7 +58,9 @@ def export(user_id: int) -> dict[str, Any]:
 
 def erase(user_id: int, now: dt.datetime) -> dict[str, int]:
     """Reviews stay, for the aggregates, attached to the anonymised placeholder account; the
-    reviewer's preferences and the invitations addressed to them go."""
+    reviewer's preferences, bids and expertise go, and the invitations addressed to them lose
+    the address. Conflicts of interest and assignments stay with the placeholder (they explain
+    who reviewed what)."""
     from django.contrib.auth import get_user_model
 
     email = get_user_model().objects.filter(pk=user_id).values_list("email", flat=True).first()
@@ -54,6 +68,10 @@ def erase(user_id: int, now: dt.datetime) -> dict[str, int]:
         "reviewer_preferences_dropped": models.ReviewerSettings.objects.filter(
             user_id=user_id
         ).delete()[0],
+        "bids_dropped": models.Bid.objects.filter(reviewer_id=user_id).delete()[0],
+        "expertise_dropped": models.ReviewerExpertise.objects.filter(reviewer_id=user_id).delete()[
+            0
+        ],
         "reviewer_invitations_anonymised": models.Invitation.objects.filter(
             email__iexact=email or "-"
         ).update(email=personal_data.placeholder_email(user_id)),
