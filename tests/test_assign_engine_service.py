@@ -279,3 +279,24 @@ def test_accepting_an_invitation_mid_review_gives_the_newcomer_work(
     assert models.Assignment.objects.filter(reviewer=late).count() == 2
     assert models.Assignment.objects.filter(reviewer=first).count() == 2
     assert models.Assignment.objects.count() == 4
+
+
+def test_the_chairs_run_names_each_short_proposal_by_code_and_title() -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    c = factories.call("pycon")
+    short = factories.proposal(c, factories.user("s1"), title="Tipado a escala", language="es")
+    chair = factories.user("chad")
+    factories.member(c, chair, "chair")
+    factories.member(c, _reviewer("rev0"), "reviewer")
+    rev = cfp_models.Membership.objects.get(call=c, role="reviewer").user
+    models.ReviewerSettings.objects.create(call=c, user=rev, languages=["en"])
+    client = Client()
+    client.force_login(chair)
+
+    response = client.post(reverse("chair:assign", args=[c.slug]), {"per_proposal": 1}, follow=True)
+
+    body = response.content.decode()
+    assert f"{short.code} “Tipado a escala”: 0 of 1 reviewers" in body
+    assert "no reviewer reads &#x27;es&#x27;" in body

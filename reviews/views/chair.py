@@ -128,8 +128,8 @@ def assign(request: HttpRequest, member: cfp_queries.CallMembership) -> HttpResp
     for s in outcome.shortfalls[:10]:
         messages.warning(
             request,
-            _("A proposal got %(got)s of %(wanted)s reviewers: %(why)s")
-            % {"got": s.got, "wanted": s.wanted, "why": "; ".join(s.reasons)},
+            # Names the proposal by code and title, as chairs see it now (issue 23).
+            s.warning,
         )
     if len(outcome.shortfalls) > 10:
         messages.warning(
