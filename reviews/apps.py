@@ -15,6 +15,10 @@ class ReviewsConfig(AppConfig):
         from reviews.forms import personal_settings
 
         settings_forms.register(personal_settings.reviewing_sections)
+        # And each call's expertise profile (topics, a few lines) right after them (issue 23).
+        from reviews.forms import bids as bid_forms
+
+        settings_forms.register(bid_forms.expertise_sections)
         # Reviews written join the person's data export; account deletion and a call's purge.
         from cfp.services import personal_data
         from reviews.services import personal_data as reviews_personal_data

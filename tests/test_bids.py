@@ -306,3 +306,21 @@ def test_a_bid_post_has_a_fixed_query_budget(
         response = client.post(_url(c, codes[0]), {"level": level}, headers=HX)
 
     assert ROW.findall(response.content.decode()) == [codes[0]]
+
+
+def test_the_settings_page_has_an_expertise_section_per_call_that_saves() -> None:
+    c, reviewer, client, _codes = _world(1)
+
+    page = client.get(reverse("settings")).content.decode()
+    client.post(
+        reverse("settings"),
+        {
+            "section": f"expertise-{c.slug}",
+            f"expertise-{c.slug}-topics": "caching, Caching, web",
+            f"expertise-{c.slug}-statement": "I run a CDN.",
+        },
+    )
+
+    assert f'id="expertise-{c.slug}"' in page
+    profile = review_models.ReviewerExpertise.objects.get(call=c, reviewer=reviewer)
+    assert (profile.topics, profile.statement) == ("caching, web", "I run a CDN.")

@@ -83,7 +83,11 @@ def test_a_reviewer_has_one_reviewing_section_per_call_before_mail() -> None:
 
     html = signed_in(rita).get(URL).content.decode()
 
-    assert section_ids(html) == [*(f"review-{c.slug}" for c in calls), "mail"]
+    assert section_ids(html) == [
+        *(f"review-{c.slug}" for c in calls),
+        *(f"expertise-{c.slug}" for c in calls),
+        "mail",
+    ]
     assert "Reviewing for Conf0 2027" in html
 
 
@@ -103,11 +107,12 @@ def test_the_page_runs_a_fixed_number_of_queries(
     rita, _calls = reviewer_of(rows)
     client = signed_in(rita)
 
-    # session, user, nav roles; reviewing: memberships+calls, settings, tracks; mail prefs.
-    with assert_queries(7):
+    # session, user, nav roles; reviewing: memberships+calls, settings, tracks; expertise;
+    # mail prefs.
+    with assert_queries(8):
         response = client.get(URL)
 
-    assert len(section_ids(response.content.decode())) == rows + 1
+    assert len(section_ids(response.content.decode())) == 2 * rows + 1
 
 
 @pytest.mark.parametrize("rows", [1, 3])
@@ -117,9 +122,9 @@ def test_an_htmx_save_runs_a_fixed_number_of_queries(
     rita, calls = reviewer_of(rows)
     client = signed_in(rita)
 
-    # session, user; the sections (4); the save (call, membership, tracks, row, insert); the
-    # sections again (4). No navigation in a fragment.
-    with assert_queries(15):
+    # session, user; the sections (5); the save (call, membership, tracks, row, insert); the
+    # sections again (5). No navigation in a fragment.
+    with assert_queries(17):
         response = client.post(URL, review_data(calls[0]), headers=HX)
 
     assert response.status_code == 200
@@ -344,7 +349,12 @@ def test_a_registered_section_appears_in_order_and_saves_through_its_own_service
     client.post(URL, {"section": "expertise", "expertise-topics": "ORMs"})
     refused = client.post(URL, {"section": "expertise", "expertise-topics": "refuse"})
 
-    assert section_ids(html) == [f"review-{calls[0].slug}", "expertise", "mail"]
+    assert section_ids(html) == [
+        f"review-{calls[0].slug}",
+        f"expertise-{calls[0].slug}",
+        "expertise",
+        "mail",
+    ]
     assert extra_section == [(rita.pk, "ORMs")]
     assert refused.status_code == 400
     assert "Refused by the section&#x27;s service." in refused.content.decode()
@@ -392,3 +402,13 @@ def test_a_reviewer_who_turned_reminders_off_is_not_reminded() -> None:
         )
         is False
     )
+
+
+def test_a_reviewer_who_never_chose_sees_every_language_ticked_as_assignment_counts_them() -> None:
+    rita, calls = reviewer_of(1)
+
+    html = signed_in(rita).get(URL).content.decode()
+
+    key = f"review-{calls[0].slug}"
+    for code in calls[0].languages:
+        assert re.search(rf'value="{code}"[^>]*id="id_{key}-languages_\d"[^>]* checked', html)

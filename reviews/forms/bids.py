@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from cfp.forms import settings as settings_forms
+from cfp.services.settings import UnableToSaveSettings
 from reviews import models
+from reviews.queries import bids as bid_queries
 from reviews.services import bids as bid_services
 
 # The segmented control, in the order of its keys: 1/e, 2/w, 3/n, 4/c; 0 clears.
@@ -114,4 +121,41 @@ class PastTalksForm(forms.Form):
         max_length=bid_services.MAX_PAST_TALKS,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("One talk per paragraph: the title on the first line, the abstract below."),
+    )
+
+
+# --- the expertise section of the person's settings page (/me/settings/) -----------------------
+
+
+def _save_expertise(
+    *, call_id: int, cleaned_data: Mapping[str, Any], user_id: int, now: dt.datetime
+) -> None:
+    try:
+        bid_services.save_expertise(
+            call_id=call_id,
+            reviewer_id=user_id,
+            topics=cleaned_data["topics"],
+            statement=cleaned_data["statement"],
+            now=now,
+        )
+    except bid_services.UnableToSaveExpertise as exc:
+        raise UnableToSaveSettings(str(exc)) from exc
+
+
+def expertise_sections(user_id: int) -> Sequence[settings_forms.Section]:
+    """One section per call the person reviews for, after the reviewing preferences."""
+    return tuple(
+        settings_forms.Section(
+            key=f"expertise-{e.call_slug}",
+            title=gettext("Your expertise for %(call)s") % {"call": e.call_name},
+            intro=gettext(
+                "Topics and a few lines about what you know: assignment prefers proposals that "
+                "fit them. Only the chairs see this."
+            ),
+            form_class=ExpertiseForm,
+            initial={"topics": e.topics, "statement": e.statement},
+            save=functools.partial(_save_expertise, call_id=e.call_id),
+            order=21,
+        )
+        for e in bid_queries.expertise_by_call(user_id=user_id)
     )

@@ -17,6 +17,7 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from cfp import models as cfp_models
+from cfp import queries as cfp_queries
 from cfp.domain import shown_html, visibility
 from cfp.domain.visibility import Part, Phase, Shown, Viewer
 from reviews import filters, models
@@ -217,3 +218,31 @@ def bid_row(*, call_id: int, reviewer_id: int, phase: Phase, code: str) -> BidRo
         .first()
     )
     return _row(values, phase=phase, shown=shown) if values else None
+
+
+@dataclass(frozen=True, slots=True)
+class CallExpertise:
+    call_id: int
+    call_slug: str
+    call_name: str
+    topics: str
+    statement: str
+
+
+def expertise_by_call(*, user_id: int) -> tuple[CallExpertise, ...]:
+    """The person's profile in every live call they review for (one query)."""
+    mine = models.ReviewerExpertise.objects.filter(call_id=OuterRef("call_id"), reviewer_id=user_id)
+    rows = (
+        cfp_queries.members(role=cfp_models.Role.REVIEWER, user_id=user_id)
+        .filter(call__archived_at__isnull=True)
+        .annotate(
+            my_topics=Subquery(mine.values("topics")[:1]),
+            my_statement=Subquery(mine.values("statement")[:1]),
+        )
+        .order_by("call__name", "call_id")
+        .values_list("call_id", "call__slug", "call__name", "my_topics", "my_statement")
+    )
+    return tuple(
+        CallExpertise(call_id, slug, name, topics or "", statement or "")
+        for call_id, slug, name, topics, statement in rows
+    )
