@@ -335,11 +335,21 @@ def _email_candidates(folded: _Folded) -> Iterable[tuple[int, int, FindingKind]]
 
 
 def _is_decorator_line(text: str, start: int, end: int) -> bool:
-    line_start = text.rfind("\n", 0, start) + 1
-    if text[line_start:start].strip():
+    """Whether text[start:end] stands alone on its line, above a def, a class or a decorator.
+
+    The line's ends are found by walking over blank characters only: looking for the newline
+    itself made every handle on one long line read the line again (quadratic in handles).
+    Each run of blanks is walked by the one handle beside it, so the total stays linear.
+    """
+    line_start = start
+    while line_start > 0 and text[line_start - 1] != "\n" and text[line_start - 1].isspace():
+        line_start -= 1
+    if line_start > 0 and text[line_start - 1] != "\n":
         return False
-    line_end = text.find("\n", end)
-    if line_end == -1 or text[end:line_end].strip():
+    line_end = end
+    while line_end < len(text) and text[line_end] != "\n" and text[line_end].isspace():
+        line_end += 1
+    if line_end == len(text) or text[line_end] != "\n":
         return False
     following = text[line_end + 1 : line_end + 80].lstrip()
     return following.startswith(("def ", "class ", "async def ", "@"))

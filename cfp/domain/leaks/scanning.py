@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import operator
 from collections.abc import Collection, Iterable, Sequence
 from functools import lru_cache
@@ -179,11 +180,13 @@ def _fail_closed(
         return findings
     extra: list[tuple[int, int, FindingKind]] = []
     work.read(len(text))
+    # The findings are sorted by start: each block looks up its own, not all of them.
+    starts = [f.start for f in findings]
     for start, end in markdown.blocks(text=text) or [(0, len(text))]:
         inside = [
             Finding(f.kind, f.start - start, f.end - start, f.text)
-            for f in findings
-            if start <= f.start and f.end <= end
+            for f in findings[bisect.bisect_left(starts, start) : bisect.bisect_left(starts, end)]
+            if f.end <= end
         ]
         kind = _still_shown(redact(text=text[start:end], findings=inside), speakers, usernames)
         if kind is not None:
