@@ -31,17 +31,21 @@ Design decisions maintainers should know before changing the rules:
 - Overlapping candidates are merged into their union, named after the longest (then the most
   specific) member, so redaction can never leave half a name behind.
 
-Speed: the static patterns are compiled once, at import. Per call, each speaker's name parts
-are first looked for with a plain substring test, and only parts present in the text get a
-(cached) word-boundary regex; phrases are found by their leading word, a literal search. The
-whole real-talk corpus (8,966 abstracts) scans in about 1.5 s of CPU; see bench/leak_scanner.py.
+Speed: the static patterns are compiled once, at import; nothing is compiled per talk. Each
+speaker's name parts are looked for with a plain substring search and a written-out word
+boundary test; phrases by their leading word, a literal search; a speaker set's tokens and URL
+names are built once and cached. The rule for every pass: a few passes over the text in C, then
+constant work per candidate (``work`` counts both; tests/domain/test_leak_work.py bounds them,
+bench/scan_timing.py times them). The real-talk corpus (8,966 abstracts) scans in about 3.8 s
+of CPU with the shown-text passes on a busy machine (5.4 s before this round, same run); see
+bench/leak_scanner.py.
 
 The package, in reading order: ``kinds`` (what a finding is), ``folding``, ``words`` (the word
 lists), one module per kind of evidence (``names``, ``links`` for addresses, handles and links,
 ``affiliations``, ``phrases``), ``visible`` (the text as a reader sees it: entities, invisible
 and look-alike characters, markup splits, spaced letters undone, mapped back to the source), and
-``scanning`` (merge, the fail-closed re-check of the rendering, redact). Callers use the names
-below.
+``scanning`` (merge, the fail-closed re-check of the rendering, redact), and ``work`` (the
+counters). Callers use the names below.
 """
 
 from __future__ import annotations
