@@ -55,6 +55,14 @@ class InconsistentHistory(ValueError):
     """The published cells cannot all be true of the people the history says they counted."""
 
 
+class AuditFailed(ValueError):
+    """The solver gave no verdict (time limit, numerical trouble): publish nothing new."""
+
+
+TIME_LIMIT_SECONDS = 30.0
+"""Per integer program; a build that hits it publishes nothing new rather than guess."""
+
+
 @dataclass(frozen=True, slots=True)
 class Release:
     """One published version of one report, as the viewer knows it.
@@ -258,7 +266,7 @@ class _Program:
             bounds=Bounds(
                 np.zeros(size + count), np.concatenate([self.upper, self.upper[list(pending)]])
             ),
-            options={"mip_rel_gap": 0.0},
+            options={"mip_rel_gap": 0.0, "time_limit": TIME_LIMIT_SECONDS},
         )
         return self._solution(result)[:size]
 
@@ -271,7 +279,7 @@ class _Program:
             constraints=[LinearConstraint(self.matrix, self.low, self.high)],
             integrality=np.ones(self.matrix.shape[1]),
             bounds=Bounds(np.zeros(self.matrix.shape[1]), self.upper),
-            options={"mip_rel_gap": 0.0},
+            options={"mip_rel_gap": 0.0, "time_limit": TIME_LIMIT_SECONDS},
         )
         solution = self._solution(result)
         return int(solution[variable]), solution
@@ -281,5 +289,5 @@ class _Program:
         if result.status == 2:
             raise InconsistentHistory("the published cells contradict who was counted where")
         if result.status != 0 or result.x is None:
-            raise RuntimeError(f"the release audit's integer program failed: {result.message}")
+            raise AuditFailed(f"the release audit's integer program failed: {result.message}")
         return np.round(np.asarray(result.x, dtype=float))
