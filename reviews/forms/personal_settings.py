@@ -42,7 +42,8 @@ def reviewing_sections(user_id: int) -> Sequence[settings_forms.Section]:
             form_class=AcceptInvitationForm,
             form_kwargs={"languages": p.offered_languages, "tracks": p.offered_tracks},
             initial={
-                "languages": list(p.languages),
+                # No choice saved: assignment counts every language of the call, so say so.
+                "languages": list(p.languages or p.offered_languages),
                 "tracks": list(p.tracks),
                 "max_load": p.max_load,
             },
