@@ -324,3 +324,19 @@ def test_the_settings_page_has_an_expertise_section_per_call_that_saves() -> Non
     assert f'id="expertise-{c.slug}"' in page
     profile = review_models.ReviewerExpertise.objects.get(call=c, reviewer=reviewer)
     assert (profile.topics, profile.statement) == ("caching, web", "I run a CDN.")
+
+
+def test_the_queue_links_to_the_bidding_screen_and_the_expertise_page() -> None:
+    from urllib.parse import urljoin
+
+    c, _r, client, _codes = _world(1)
+    queue_url = reverse("reviews:queue", args=[c.slug])
+
+    body = client.get(queue_url).content.decode()
+    links = re.findall(r'href="((?:bids|expertise)/)"', body)
+
+    assert sorted(urljoin(queue_url, href) for href in links) == [
+        _url(c),
+        reverse("reviews:expertise", args=[c.slug]),
+    ]
+    assert all(client.get(urljoin(queue_url, href)).status_code == 200 for href in links)
