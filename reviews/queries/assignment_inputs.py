@@ -16,7 +16,7 @@ from django.db.models import F
 
 from cfp import models as cfp_models
 from cfp import queries as cfp_queries
-from cfp.domain.visibility import Phase, Viewer
+from cfp.domain.visibility import Viewer
 from reviews import models
 from reviews.domain.assignment import engine
 from reviews.domain.assignment.eligibility import ProposalProfile, ReviewerProfile
@@ -37,13 +37,11 @@ class AssignmentInputs:
 
 
 def assignment_inputs(*, call_id: int, per_proposal: int | None = None) -> AssignmentInputs:
-    call = cfp_models.Call.objects.values(
-        "reviews_per_proposal", "languages", "chairs_blind", "identities_revealed_at"
-    ).get(pk=call_id)
-    phase = Phase(
-        chairs_blind=call["chairs_blind"],
-        identities_revealed=call["identities_revealed_at"] is not None,
-    )
+    call = cfp_models.Call.objects.values("reviews_per_proposal", "languages").get(pk=call_id)
+    # The one policy module decides what chairs see in this phase (tests/policy_guard.py).
+    phase = cfp_queries.call_phase(call_id=call_id)
+    if phase is None:  # deleted between the two reads
+        raise cfp_models.Call.DoesNotExist
     k = per_proposal or call["reviews_per_proposal"]
     reviewer_ids = list(
         cfp_queries.members(role=cfp_models.Role.REVIEWER, call_id=call_id)
