@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reviews.views import chair, manual_assignment
+from reviews.views import chair, curation, manual_assignment
 
 app_name = "chair"
 
@@ -24,6 +24,7 @@ urlpatterns = [
     ),
     path("<slug:slug>/remind/", chair.remind, name="remind"),
     path("<slug:slug>/shortlist/", chair.shortlist_page, name="shortlist"),
+    path("<slug:slug>/shortlist/decide/", curation.bulk_decide, name="bulk_decide"),
     path("<slug:slug>/export.csv", chair.export_csv, name="export_csv"),
     path("<slug:slug>/export.xlsx", chair.export_xlsx, name="export_xlsx"),
     path("<slug:slug>/export.json", chair.export_json, name="export_json"),

@@ -31,6 +31,12 @@ ROWS: dict[str, dict[str, dict[str, int]]] = {
     # Without a proposal code: the page again, with the error (400).
     "chair:reviewer_assignments": {"GET": only(("chair",), 200), "POST": only(("chair",), 400)},
     "chair:shortlist": {"GET": only(("chair",), 200), "POST": everyone(405)},
+    # Bulk/inline decisions: an empty form is refused (400; htmx gets the results part, 200).
+    "chair:bulk_decide": {
+        "GET": everyone(405),
+        "POST": only(("chair",), 400),
+        "HX POST": only(("chair",), 200),
+    },
     "chair:export_csv": {"GET": only(("chair",), 200), "POST": everyone(405)},
     "chair:export_xlsx": {"GET": only(("chair",), 200), "POST": everyone(405)},
     "chair:export_json": {"GET": only(("chair",), 200), "POST": everyone(405)},
