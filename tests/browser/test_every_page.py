@@ -292,7 +292,8 @@ class Walker:
         return "/".join(base[:3]) if len(base) >= 3 else ""
 
     def _worth_a_look(self, v: Visit) -> bool:
-        if v.name in LOOK_EXEMPT or v.status == 405:
+        # 405 and 204 answers have no body: nothing to look at.
+        if v.name in LOOK_EXEMPT or v.status in (204, 405):
             return False
         if v.status in (200, 400):
             return True
@@ -305,7 +306,7 @@ class Walker:
 
     def visit(self, v: Visit) -> Outcome:
         if not self._worth_a_look(v):
-            # A 405 (nothing to show), or a 403/404/redirect page this role has already been
+            # A 405 or 204 (nothing to show), or a 403/404/redirect page this role has already been
             # shown: tests/test_access.py checks its status for every role with the test client.
             return Outcome(v, None, None, [])
         if v.kind == "GET":
