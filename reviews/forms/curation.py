@@ -92,3 +92,31 @@ class PreviewForm(forms.Form):
 
     def clean_code(self) -> str:
         return "".join(ch for ch in self.cleaned_data["code"] if ch.isalnum()).upper()
+
+
+class BulkDecisionForm(forms.Form):
+    """The shortlist's bulk (and per-row inline) decision: the selected codes, one decision."""
+
+    status = forms.ChoiceField(label=_("Set decision"), choices=models.DecisionStatus.choices)
+    reason = DecisionForm.base_fields["reason"]
+    note = forms.CharField(label=_("Note (required for “other”)"), required=False, max_length=2000)
+    codes = forms.MultipleChoiceField(required=False, widget=forms.MultipleHiddenInput)
+    # "Select all in filter": every proposal the shortlist's current filter matches, all pages.
+    all = forms.BooleanField(label=_("Every proposal in this filter (all pages)"), required=False)
+    version = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Codes are checked against the call by the service (which names unknown ones).
+        self.fields["codes"].valid_value = lambda value: bool(value) and len(value) <= 64  # type: ignore[attr-defined]
+
+    def clean_note(self) -> str:
+        return inputs.clean_text(self.cleaned_data["note"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("all") and not data.get("codes"):
+            self.add_error(None, _("Select at least one proposal, or every one in the filter."))
+        if data.get("reason") == models.DepartureReason.OTHER and not data.get("note"):
+            self.add_error("note", _("Say why in the note when the reason is “other”."))
+        return data

@@ -142,6 +142,7 @@ class ShortlistRow:
     level: str
     decision: str
     decision_label: str
+    decision_version: int
     review_count: int
     mean: float | None
     calibrated: float | None
@@ -204,6 +205,7 @@ def shortlist_queryset(*, call_id: int, run_id: int | None) -> QuerySet[cfp_mode
             s_p=F("sc__p_in_slots"),
             s_flags=F("sc__flags"),
             d_status=F("decision__status"),
+            d_version=F("decision__version"),
         )
         .order_by()
     )
@@ -230,6 +232,7 @@ _ROW_FIELDS = (
     "language",
     "level",
     "d_status",
+    "d_version",
     "s_count",
     "s_mean",
     "s_cal",
@@ -259,6 +262,7 @@ def _row(r: Mapping[str, Any], *, phase: Phase) -> ShortlistRow:
         level=r["level"],
         decision=decision,
         decision_label=decisions.status_label(decision),
+        decision_version=r["d_version"] or 0,
         review_count=r["s_count"] or 0,
         mean=r["s_mean"],
         calibrated=r["s_cal"],
@@ -351,6 +355,27 @@ def _cut_rank(*, frame: ShortlistFrame, format_slug: str) -> Any:
     )
 
 
+def _filtered(
+    *, call_id: int, run_id: int | None, phase: Phase, filters_data: Mapping[str, object]
+) -> tuple[dict[str, object], QuerySet[cfp_models.Proposal]]:
+    data = {k: v for k, v in filters_data.items() if v not in (None, "")}
+    if not visibility.sees(viewer=Viewer.CHAIR, part=Part.PROGRAMME_ATTRIBUTES, phase=phase):
+        for name in rules.PROGRAMME_FILTERS:
+            data.pop(name, None)
+    qs = filters.ShortlistFilter(
+        data, queryset=shortlist_queryset(call_id=call_id, run_id=run_id)
+    ).qs
+    return data, qs
+
+
+def filtered_codes(
+    *, call_id: int, run_id: int | None, phase: Phase, filters_data: Mapping[str, object]
+) -> tuple[str, ...]:
+    """Every code the shortlist's filter matches (all pages), in rank order: "select all"."""
+    _data, qs = _filtered(call_id=call_id, run_id=run_id, phase=phase, filters_data=filters_data)
+    return tuple(qs.order_by(*ORDERINGS["rank"]).values_list("code", flat=True))
+
+
 def shortlist_page(
     *,
     call_id: int,
@@ -370,13 +395,9 @@ def shortlist_page(
         per_page = rules.DEFAULT_PER_PAGE
     if sort not in ORDERINGS:
         sort = rules.DEFAULT_SORT
-    data = {k: v for k, v in filters_data.items() if v not in (None, "")}
-    if not visibility.sees(viewer=Viewer.CHAIR, part=Part.PROGRAMME_ATTRIBUTES, phase=phase):
-        for name in rules.PROGRAMME_FILTERS:
-            data.pop(name, None)
-    qs = filters.ShortlistFilter(
-        data, queryset=shortlist_queryset(call_id=call_id, run_id=frame.run_id)
-    ).qs
+    data, qs = _filtered(
+        call_id=call_id, run_id=frame.run_id, phase=phase, filters_data=filters_data
+    )
     format_slug = str(data.get("format", ""))
     cut = _cut_rank(frame=frame, format_slug=format_slug)
     if cut is None:

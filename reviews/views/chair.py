@@ -26,6 +26,7 @@ from common.render import page, user_id
 from reviews.domain import shortlist as shortlist_rules
 from reviews.domain import spreadsheets
 from reviews.forms import chair as forms
+from reviews.forms import curation as curation_forms
 from reviews.queries import dashboard, exports, shortlist, snapshot
 from reviews.services import aggregation, assignment, reminders
 
@@ -185,6 +186,32 @@ def remind(request: HttpRequest, member: cfp_queries.CallMembership) -> HttpResp
 @require_http_methods(["GET", "HEAD"])
 @access.chair_required
 def shortlist_page(request: HttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
+    return render_shortlist(request, member)
+
+
+def shortlist_filter_form(
+    request: HttpRequest, member: cfp_queries.CallMembership, frame: shortlist.ShortlistFrame
+) -> forms.ShortlistForm:
+    return forms.ShortlistForm(
+        request.GET,
+        formats=tuple((f.slug, f.name) for f in frame.formats),
+        tracks=tuple((t.slug, t.name) for t in frame.tracks),
+        languages=frame.languages,
+        levels=shortlist.LEVEL_CHOICES,
+        decisions=shortlist.DECISION_CHOICES,
+        programme=member.sees(Part.PROGRAMME_ATTRIBUTES),
+    )
+
+
+def render_shortlist(
+    request: HttpRequest,
+    member: cfp_queries.CallMembership,
+    *,
+    bulk: object = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The shortlist page (or its results partial); ``bulk`` is the bulk-decision form state
+    (reviews.views.curation renders a refused bulk decision through here)."""
     frame = shortlist.shortlist_frame(call_id=member.call_id)
     form = forms.ShortlistForm(
         request.GET,
@@ -216,8 +243,12 @@ def shortlist_page(request: HttpRequest, member: cfp_queries.CallMembership) -> 
             "form": form,
             "sort": sort,
             "result": result,
+            "bulk": bulk,
+            "bulk_form": getattr(bulk, "form", None) or curation_forms.BulkDecisionForm(),
+            "query": request.GET.urlencode(),
         },
         partial="results",
+        status=status,
     )
 
 

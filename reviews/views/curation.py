@@ -29,8 +29,10 @@ from reviews.domain import curation as rules
 from reviews.forms import curation as forms
 from reviews.queries import decision_emails as emails
 from reviews.queries import decisions, displacement, history, proposal_page, snapshot
-from reviews.services import curation
+from reviews.queries import shortlist as shortlist_queries
+from reviews.services import bulk_decisions, curation
 from reviews.services import decision_emails as sending
+from reviews.views import chair as chair_views
 
 Member = cfp_queries.CallMembership
 
@@ -173,6 +175,86 @@ def decide(request: HttpRequest, member: Member, code: str) -> HttpResponse:
                 default=reverse("curation:proposal", kwargs={"slug": member.slug, "code": code}),
             )
     return _proposal_page(request, member=member, p=p, form=form, conflict=conflict, status=status)
+
+
+# --- decisions from the shortlist: bulk and per row ----------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class BulkState:
+    """A refused bulk decision as the shortlist shows it: the message, the refused rows (code,
+    title, why) and the chair's selection, kept ticked."""
+
+    form: forms.BulkDecisionForm
+    selected: frozenset[str]
+    refused: tuple[bulk_decisions.Refused, ...]
+    message: str
+
+
+def _shortlist_url(request: HttpRequest, member: Member) -> str:
+    url = reverse("chair:shortlist", kwargs={"slug": member.slug})
+    query = request.GET.urlencode()
+    return f"{url}?{query}" if query else url
+
+
+@require_POST
+@access.chair_required
+def bulk_decide(request: HttpRequest, member: Member) -> HttpResponse:
+    """Set one decision on the selected rows (or every row of the shortlist's filter, carried in
+    the query string); all or nothing through ``bulk_decisions.decide_proposals``."""
+    form = forms.BulkDecisionForm(request.POST)
+    selected = frozenset(request.POST.getlist("codes")[:20000])
+    message = ""
+    refused: tuple[bulk_decisions.Refused, ...] = ()
+    if form.is_valid():
+        data = form.cleaned_data
+        codes: tuple[str, ...] = tuple(data["codes"])
+        if data["all"]:
+            frame = shortlist_queries.shortlist_frame(call_id=member.call_id)
+            filter_form = chair_views.shortlist_filter_form(request, member, frame)
+            codes = shortlist_queries.filtered_codes(
+                call_id=member.call_id,
+                run_id=frame.run_id,
+                phase=member.phase,
+                filters_data=filter_form.filters(),
+            )
+        version = data.get("version")
+        changes = [
+            bulk_decisions.Change(
+                code=code,
+                to_status=data["status"],
+                reason=data.get("reason") or "",
+                note=data.get("note") or "",
+                seen_version=version if len(codes) == 1 else None,
+            )
+            for code in codes
+        ]
+        try:
+            done = bulk_decisions.decide_proposals(
+                call=member.call_id, chair=user_id(request), changes=changes, now=timezone.now()
+            )
+        except bulk_decisions.UnableToDecideMany as exc:
+            message, refused = str(exc), exc.rows
+            if exc.field in form.fields:
+                form.add_error(exc.field, str(exc))
+        else:
+            label = decisions.status_label(data["status"])
+            text = _("%(n)s proposals are now %(status)s.") % {
+                "n": len(done.changed),
+                "status": label,
+            }
+            if done.unchanged:
+                text += " " + _("%(n)s had this decision already.") % {"n": len(done.unchanged)}
+            messages.success(request, text)
+            if is_htmx(request):
+                return chair_views.render_shortlist(request, member)
+            return redirect(_shortlist_url(request, member))
+    else:
+        message = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    state = BulkState(form=form, selected=selected, refused=refused, message=message)
+    return chair_views.render_shortlist(
+        request, member, bulk=state, status=200 if is_htmx(request) else 400
+    )
 
 
 # --- reveal ---------------------------------------------------------------------------------
