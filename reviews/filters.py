@@ -159,8 +159,9 @@ class BidFilter(django_filters.FilterSet):
     def filter_bid(
         self, qs: QuerySet[cfp_models.Proposal], name: str, value: str
     ) -> QuerySet[cfp_models.Proposal]:
+        # ``my_bid`` is the query's annotation; the stubs check only model fields outside Q().
         if value == "none":
-            return qs.filter(my_bid__isnull=True)
+            return qs.filter(Q(my_bid__isnull=True))
         if value in models.BidLevel.values:
-            return qs.filter(my_bid=value)
+            return qs.filter(Q(my_bid=value))
         return qs

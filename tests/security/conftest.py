@@ -355,7 +355,13 @@ def protected_problems(
     for pk, row in before.speakers.items():
         now_s = after.speakers.get(pk)
         erased = now_s is not None and str(now_s[1]).endswith("@erased.invalid")
-        if MAY_ERASE in allowed and row[0] == actor_id and now_s == (row[0], now_s[1]) and erased:
+        if (
+            MAY_ERASE in allowed
+            and now_s is not None
+            and erased
+            and row[0] == actor_id
+            and now_s == (row[0], now_s[1])
+        ):
             continue
         if now_s != row:
             problems.append(f"speaker {pk}: user or e-mail changed: {after.speakers.get(pk)}")
