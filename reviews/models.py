@@ -304,3 +304,35 @@ class DecisionTemplate(models.Model):
                 name="template_for_a_sent_outcome",
             ),
         ]
+
+
+class DraftState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    DISCARDED = "discarded", _("Discarded")
+    QUEUED = "queued", _("Queued")
+
+
+class DecisionDraft(models.Model):
+    """A decision e-mail chairs review before it leaves: generated, previewed, edited, discarded,
+    then queued through the outbox per decision group (``reviews.services.outbox_review``).
+
+    ``key`` is the outbox key the draft is queued under (``decision:<code>:<status>:<email>``),
+    so a draft is never sent twice; ``outbox_id`` links the queued row (sent, failed, retried).
+    """
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="decision_drafts")
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="drafts")
+    status = models.CharField(max_length=20, choices=DecisionStatus.choices)
+    key = models.CharField(max_length=200, unique=True)
+    to = models.EmailField()
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    state = models.CharField(max_length=20, choices=DraftState.choices, default=DraftState.DRAFT)
+    edited = models.BooleanField(default=False)
+    outbox_id = models.IntegerField(null=True, blank=True)
+    resends = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["call", "status", "state"], name="draft_group_idx")]
