@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reviews.views import chair, curation, manual_assignment
+from reviews.views import chair, curation, manual_assignment, outbox
 
 app_name = "chair"
 
@@ -25,6 +25,12 @@ urlpatterns = [
     path("<slug:slug>/remind/", chair.remind, name="remind"),
     path("<slug:slug>/shortlist/", chair.shortlist_page, name="shortlist"),
     path("<slug:slug>/shortlist/decide/", curation.bulk_decide, name="bulk_decide"),
+    path("<slug:slug>/outbox/", outbox.outbox_page, name="outbox"),
+    path("<slug:slug>/outbox/generate/", outbox.generate, name="outbox_generate"),
+    path("<slug:slug>/outbox/<int:draft_id>/", outbox.draft, name="outbox_draft"),
+    path("<slug:slug>/outbox/<int:draft_id>/discard/", outbox.discard, name="outbox_discard"),
+    path("<slug:slug>/outbox/<int:draft_id>/resend/", outbox.resend, name="outbox_resend"),
+    path("<slug:slug>/outbox/send/<str:status>/", outbox.send_group, name="outbox_send"),
     path("<slug:slug>/export.csv", chair.export_csv, name="export_csv"),
     path("<slug:slug>/export.xlsx", chair.export_xlsx, name="export_xlsx"),
     path("<slug:slug>/export.json", chair.export_json, name="export_json"),

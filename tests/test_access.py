@@ -83,6 +83,11 @@ def _url(name: str, w: factories.World) -> str:
     if "reviewer_id" in params:
         # The call's reviewer: a chair's page about them (their assignments, past talks).
         kwargs["reviewer_id"] = str(w.users["reviewer"].pk)
+    if "draft_id" in params:
+        # No such draft in the world: even the chair gets 404 (the outbox tests cover the rest).
+        kwargs["draft_id"] = "0"
+    if "status" in params:
+        kwargs["status"] = "accepted"
     return reverse(name, kwargs=kwargs)
 
 
@@ -142,3 +147,28 @@ def test_access_table(name: str, method: str, htmx: bool) -> None:
                 f"{role}: expected {expected_by_role[role]}, got {response.status_code}"
             )
     assert not failures, f"{method} {url} ({'htmx' if htmx else 'plain'}):\n" + "\n".join(failures)
+
+
+HX_MAIN_CASES = [(name, method) for name, method, htmx in CASES if htmx]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "method"), HX_MAIN_CASES, ids=[f"{n}-{m}-hx-main" for n, m in HX_MAIN_CASES]
+)
+def test_an_htmx_request_that_wants_the_whole_page_never_fails(name: str, method: str) -> None:
+    """A boosted link or an HX-Location swap targets <main> and needs the whole page: a view that
+    built only a fragment's context for it would crash while rendering the page (500)."""
+    w = _world_with_extra_roles()
+    url = _url(name, w)
+    failures = []
+    for role in (*ROLES, *access.EXTRA_ROLES):
+        client = Client(raise_request_exception=False)
+        if role != "anonymous":
+            client.force_login(w.users[role])
+        response = client.generic(
+            method, url, headers={"HX-Request": "true", "HX-Target": "main", "HX-Boosted": "true"}
+        )
+        if response.status_code >= 500:
+            failures.append(f"{role}: {response.status_code}")
+    assert not failures, f"{method} {url} (htmx, target main):\n" + "\n".join(failures)

@@ -37,6 +37,14 @@ ROWS: dict[str, dict[str, dict[str, int]]] = {
         "POST": only(("chair",), 400),
         "HX POST": only(("chair",), 200),
     },
+    # The outbox: empty POSTs are refused (400) or end in a message and the outbox (302).
+    "chair:outbox": {"GET": only(("chair",), 200), "POST": everyone(405)},
+    "chair:outbox_generate": {"GET": everyone(405), "POST": only(("chair",), 302)},
+    # A draft id that is not in the call: 404 for everyone (tests/test_outbox_review.py).
+    "chair:outbox_draft": {"GET": only(("chair",), 404), "POST": only(("chair",), 404)},
+    "chair:outbox_discard": {"GET": everyone(405), "POST": only(("chair",), 404)},
+    "chair:outbox_resend": {"GET": everyone(405), "POST": only(("chair",), 404)},
+    "chair:outbox_send": {"GET": only(("chair",), 200), "POST": only(("chair",), 400)},
     "chair:export_csv": {"GET": only(("chair",), 200), "POST": everyone(405)},
     "chair:export_xlsx": {"GET": only(("chair",), 200), "POST": everyone(405)},
     "chair:export_json": {"GET": only(("chair",), 200), "POST": everyone(405)},

@@ -1,0 +1,21 @@
+"""Input parsing for the chairs' outbox: editing one draft, confirming a group send."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from reviews.forms import inputs
+
+
+class DraftForm(forms.Form):
+    subject = forms.CharField(label=_("Subject"), max_length=300)
+    body = forms.CharField(label=_("Message"), max_length=20000, widget=forms.Textarea)
+
+    def clean_body(self) -> str:
+        return inputs.clean_text(self.cleaned_data["body"])
+
+
+class SendGroupForm(forms.Form):
+    # The count the chair saw on the confirmation page: a different count now refuses the send.
+    expected = forms.IntegerField(min_value=0, widget=forms.HiddenInput)

@@ -1,0 +1,193 @@
+"""The chairs' outbox: drafts never leave before a group send, counts confirmed, one resend,
+nothing sent twice, and the page never lists account mail or another call's mail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from cfp import models as cfp_models
+from cfp import outbox
+from reviews import models
+from reviews.services import bulk_decisions, outbox_review
+from reviews.services.bulk_decisions import Change
+from tests import curation_world
+
+pytestmark = pytest.mark.django_db
+
+
+def decided(n: int = 3, *, slug: str = "pycon", statuses: tuple[str, ...] = ()) -> Any:
+    w = curation_world.curation(n, slots=n, revealed=True, slug=slug)
+    wanted = statuses or tuple("accepted" for _ in range(n))
+    bulk_decisions.decide_proposals(
+        call=w.call.pk,
+        chair=w.chair.pk,
+        changes=[
+            Change(p.code, s, reason="topic_balance")
+            for p, s in zip(w.proposals, wanted, strict=True)
+        ],
+        now=timezone.now(),
+    )
+    return w
+
+
+def mail() -> Any:
+    """The decision mail in the outbox (the factories queue submission receipts too)."""
+    return cfp_models.EmailOutbox.objects.filter(key__startswith="decision")
+
+
+def generate(w: Any) -> outbox_review.Generated:
+    return outbox_review.generate_drafts(call_id=w.call.pk, actor_id=w.chair.pk, now=timezone.now())
+
+
+def url(w: Any, name: str, **kw: object) -> str:
+    return reverse(f"chair:{name}", kwargs={"slug": w.call.slug, **kw})
+
+
+def test_drafts_are_never_queued_before_the_chair_sends_a_group() -> None:
+    w = decided(3, statuses=("accepted", "waitlisted", "rejected"))
+
+    assert generate(w).created == 3
+    generate(w)  # twice: nothing new, nothing queued
+
+    assert models.DecisionDraft.objects.count() == 3
+    assert not mail().exists()
+
+
+def test_a_group_send_queues_only_that_group_and_states_its_count() -> None:
+    w = decided(3, statuses=("accepted", "accepted", "rejected"))
+    generate(w)
+
+    confirm = w.client.get(url(w, "outbox_send", status="accepted"))
+    assert "Send 2 “Accepted” e-mails?" in confirm.content.decode()
+    response = w.client.post(url(w, "outbox_send", status="accepted"), {"expected": "2"})
+
+    assert response.status_code == 302
+    keys = set(mail().values_list("key", flat=True))
+    assert len(keys) == 2
+    assert all(":accepted:" in k for k in keys)
+    assert models.DecisionDraft.objects.filter(state="draft", status="rejected").count() == 1
+
+
+def test_a_count_that_changed_since_the_confirmation_sends_nothing() -> None:
+    w = decided(3)
+    generate(w)
+
+    response = w.client.post(url(w, "outbox_send", status="accepted"), {"expected": "2"})
+
+    assert response.status_code == 400
+    assert "Nothing was sent" in response.content.decode()
+    assert not mail().exists()
+
+
+def test_sending_twice_or_after_the_one_click_sender_sends_nothing_again() -> None:
+    w = decided(2)
+    generate(w)
+    assert (
+        outbox_review.send_group(
+            call_id=w.call.pk,
+            status="accepted",
+            expected=2,
+            actor_id=w.chair.pk,
+            now=timezone.now(),
+        )
+        == 2
+    )
+    with pytest.raises(outbox_review.UnableToReviewOutbox):
+        outbox_review.send_group(
+            call_id=w.call.pk,
+            status="accepted",
+            expected=2,
+            actor_id=w.chair.pk,
+            now=timezone.now(),
+        )
+    # A retried generation makes no new drafts for keys already in the outbox.
+    assert generate(w).created == 0
+    assert mail().count() == 2
+
+
+def test_edit_and_discard_change_only_that_draft_and_resend_queues_one_more() -> None:
+    w = decided(2)
+    generate(w)
+    first, second = models.DecisionDraft.objects.order_by("pk")
+
+    w.client.post(url(w, "outbox_draft", draft_id=first.pk), {"subject": "Hi", "body": "Edited"})
+    w.client.post(url(w, "outbox_discard", draft_id=second.pk))
+    w.client.post(url(w, "outbox_send", status="accepted"), {"expected": "1"})
+
+    (row,) = mail()
+    assert (row.subject, row.body) == ("Hi", "Edited")
+    w.client.post(url(w, "outbox_resend", draft_id=first.pk))
+    assert mail().count() == 2
+    assert cfp_models.AuditEvent.objects.filter(action="outbox.resent").count() == 1
+
+
+def test_an_empty_edit_is_refused_with_the_text_kept() -> None:
+    w = decided(1)
+    generate(w)
+    d = models.DecisionDraft.objects.get()
+
+    response = w.client.post(url(w, "outbox_draft", draft_id=d.pk), {"subject": "Kept", "body": ""})
+
+    assert response.status_code == 400
+    assert "Kept" in response.content.decode()
+    assert models.DecisionDraft.objects.get().subject != "Kept"
+
+
+@pytest.mark.parametrize("prefix", ["verify:", "reset:", "invite:", "decision:"])
+def test_the_outbox_page_never_lists_account_mail_or_another_calls(prefix: str) -> None:
+    w = decided(1)
+    other = decided(1, slug="other")
+    generate(other)
+    outbox_review.send_group(
+        call_id=other.call.pk,
+        status="accepted",
+        expected=1,
+        actor_id=other.chair.pk,
+        now=timezone.now(),
+    )
+    outbox.queue_email(
+        key=f"{prefix}secret-token-123",
+        to="x@example.org",
+        subject="SECRET SUBJECT",
+        body="link",
+        now=timezone.now(),
+    )
+    generate(w)
+
+    body = w.client.get(url(w, "outbox")).content.decode()
+
+    assert "SECRET SUBJECT" not in body
+    assert "speaker0@other.example" not in body
+    assert "speaker0@pycon.example" in body
+
+
+def test_another_calls_draft_is_404() -> None:
+    w = decided(1)
+    other = decided(1, slug="other")
+    generate(other)
+    d = models.DecisionDraft.objects.get()
+
+    assert w.client.get(url(w, "outbox_draft", draft_id=d.pk)).status_code == 404
+    assert w.client.post(url(w, "outbox_discard", draft_id=d.pk)).status_code == 404
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_the_outbox_page_runs_a_fixed_number_of_queries(n: int) -> None:
+    w = decided(n, slug=f"q{n}")
+    generate(w)
+    outbox_review.send_group(
+        call_id=w.call.pk, status="accepted", expected=n, actor_id=w.chair.pk, now=timezone.now()
+    )
+    w.client.get(url(w, "outbox"))  # warm the session
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = w.client.get(url(w, "outbox"))
+
+    assert response.status_code == 200
+    assert len(ctx.captured_queries) == 7
