@@ -336,3 +336,24 @@ class DecisionDraft(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["call", "status", "state"], name="draft_group_idx")]
+
+
+class FeedbackState(models.TextChoices):
+    PENDING = "pending", _("Waiting for a chair")
+    APPROVED = "approved", _("Approved")
+    HIDDEN = "hidden", _("Hidden")
+
+
+class FeedbackModeration(models.Model):
+    """A chair's verdict on one review's feedback for the speaker. No row means pending: only
+    approved feedback (``text``, the reviewer's words or a chair's edit) reaches a draft."""
+
+    review = models.OneToOneField(Review, on_delete=models.CASCADE, related_name="moderation")
+    state = models.CharField(
+        max_length=20, choices=FeedbackState.choices, default=FeedbackState.PENDING
+    )
+    text = models.TextField(blank=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    moderated_at = models.DateTimeField(null=True, blank=True)
