@@ -404,9 +404,12 @@ def test_a_leaver_moves_only_their_own_unstarted_work(
         assert r == gone or any((p, n) in new for n in idle), (p, r)
     freed = {p for p, _ in removed}
     assert all(p in freed for p, _ in new - old)  # only the freed seats are filled
+    left = {p for p, r in removed if r == gone}
     for x in after.pairs:
-        if x.new:
+        if x.new and x.proposal in left:
             assert "filled a gap after Ada left" in x.reasons
+        elif x.new:
+            assert any(reason.startswith("took over from") for reason in x.reasons)
 
 
 def test_a_full_reviewer_passes_on_one_seat_when_only_they_can_fill_a_leavers_gap() -> None:
