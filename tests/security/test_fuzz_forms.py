@@ -14,6 +14,7 @@ example runs in a savepoint that is rolled back, so every example starts from th
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import uuid
@@ -686,6 +687,62 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         lambda w: {"reason": text(200)},
         lambda w: {"reason": "I know the speaker"},
     ),
+    # Issue 23: a bid (bidding opened by `prepare`), the expertise profile, and the chair's
+    # manual assignment, reviewer page and run control. None touches a protected column.
+    Endpoint(
+        "reviews:bid",
+        "reviewer",
+        lambda w: {
+            "level": choice("eager", "willing", "not_for_me", "conflict", "none", "", "EAGER"),
+            "clear": choice("", "1", "on"),
+        },
+        lambda w: {"level": "eager"},
+        prepare=lambda w: _open_bidding(w.call),
+    ),
+    Endpoint(
+        "reviews:expertise",
+        "reviewer",
+        lambda w: {"topics": text(2000), "statement": text(4000)},
+        lambda w: {"topics": "caching, Django", "statement": "I run a CDN."},
+    ),
+    Endpoint(
+        "chair:proposal_reviewers",
+        "chair",
+        lambda w: {
+            "reviewer": st.one_of(
+                choice(*(str(u.pk) for u in w.users.values())), integer(-5, 2**40)
+            ),
+            "action": choice("assign", "unassign", "", "delete"),
+        },
+        # The world's reviewer shares the speakers' mail domain: assigning is refused (with the
+        # reason); taking them off is the valid change.
+        lambda w: {"reviewer": str(w.users["reviewer"].pk), "action": "unassign"},
+    ),
+    Endpoint(
+        "chair:reviewer_assignments",
+        "chair",
+        lambda w: {
+            "action": choice("assign", "unassign", "past_talks", ""),
+            "code": choice(w.proposal.code, w.proposal.code.lower(), "NOPE42", ""),
+            "reviewer": choice(str(w.users["reviewer"].pk), "x"),
+            "past_talks": text(50_000),
+        },
+        lambda w: {
+            "action": "past_talks",
+            "reviewer": str(w.users["reviewer"].pk),
+            "past_talks": "Async ORM\nHow it works.",
+        },
+    ),
+    Endpoint(
+        "chair:run_assignment",
+        "chair",
+        lambda w: {
+            "mode": choice("total", "fair", "randomised", "magic", ""),
+            "q": choice("0.5", "1", "0", "-1", "nan", "inf", "2"),
+            "per_proposal": integer(-5, 50),
+        },
+        lambda w: {"mode": "total"},
+    ),
     Endpoint(
         "reviews:accept_invitation",
         "other_submitter",
@@ -742,6 +799,8 @@ def url(endpoint: Endpoint, w: SecurityWorld) -> str:
         kwargs["token"] = endpoint.token
     if "uidb64" in params:
         kwargs["uidb64"] = "MQ"
+    if "reviewer_id" in params:
+        kwargs["reviewer_id"] = str(w.users["reviewer"].pk)
     return reverse(endpoint.name, kwargs=kwargs)
 
 
@@ -885,6 +944,12 @@ def _prepared_world(endpoint: Endpoint | None = None) -> SecurityWorld:
 
 def _archive(call: Any) -> None:
     type(call).objects.filter(pk=call.pk).update(archived_at=timezone.now())
+
+
+def _open_bidding(call: Any) -> None:
+    type(call).objects.filter(pk=call.pk).update(
+        bidding_closes_at=timezone.now() + dt.timedelta(days=1)
+    )
 
 
 # --- the tests --------------------------------------------------------------------------------

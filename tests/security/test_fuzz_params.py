@@ -143,6 +143,8 @@ def page_url(name: str, w: SecurityWorld) -> str:
         return "/admin/"
     params = set(getattr(_patterns()[name].pattern, "converters", {}))
     kwargs = {"slug": w.call.slug, "code": w.proposal.code, "token": "x", "uidb64": "MQ"}
+    # A chair's page about one reviewer of the call (issue 23).
+    kwargs["reviewer_id"] = str(w.users["reviewer"].pk)
     return reverse(name, kwargs={k: v for k, v in kwargs.items() if k in params})
 
 
