@@ -26,6 +26,11 @@ CONFIDENCE_CHOICES = [
     (5, _("5 — expert")),
 ]
 
+# The scoring screen writes its controls out by hand instead of rendering the widgets (see
+# screen.html): the options and the length limits come from here, as the fields' own do.
+CONFIDENCE_OPTIONS = [(str(value), label) for value, label in CONFIDENCE_CHOICES]
+LIMITS = {"comment": 5000, "feedback": 5000, "abstain_reason": 300, "reason": 200}
+
 
 class ReviewForm(forms.Form):
     confidence = forms.TypedChoiceField(
@@ -37,15 +42,20 @@ class ReviewForm(forms.Form):
         widget=forms.Select(attrs={"aria-keyshortcuts": "c"}),
     )
     comment = forms.CharField(
-        label=_("Note for the committee"), required=False, max_length=5000, widget=forms.Textarea
+        label=_("Note for the committee"),
+        required=False,
+        max_length=LIMITS["comment"],
+        widget=forms.Textarea,
     )
     feedback = forms.CharField(
         label=_("Feedback for the speaker (optional, may be shared with them)"),
         required=False,
-        max_length=5000,
+        max_length=LIMITS["feedback"],
         widget=forms.Textarea,
     )
-    abstain_reason = forms.CharField(label=_("Why you abstain"), required=False, max_length=300)
+    abstain_reason = forms.CharField(
+        label=_("Why you abstain"), required=False, max_length=LIMITS["abstain_reason"]
+    )
     action = forms.ChoiceField(
         choices=[("save", "save"), ("next", "next"), ("abstain", "abstain")], required=False
     )
@@ -202,7 +212,7 @@ class RecuseForm(forms.Form):
     reason = forms.CharField(
         label=_("What connects you to the speaker (optional, only the chairs read it)"),
         required=False,
-        max_length=200,
+        max_length=LIMITS["reason"],
     )
 
     def clean_reason(self) -> str:

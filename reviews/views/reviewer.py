@@ -136,6 +136,9 @@ def _screen_page(
         "query_string": _query_string(filters),
         "recuse_form": recuse_form or forms.RecuseForm(),
         "moved": moved_message(request, more=True),
+        "confidence_choices": forms.CONFIDENCE_OPTIONS,
+        "confidence_value": str(form["confidence"].value() or ""),
+        "limits": forms.LIMITS,
     }
     return page(request, "reviews/screen.html", context, partial=partial, status=status)
 
