@@ -26,6 +26,11 @@ BARS = [
         ["scoring_post.py"],
     ),
     (
+        "Scoring screen GET at 2,000 (beside /healthz; pretalx if given)",
+        "≥ 10× faster than pretalx's review page",
+        ["screen_get.py"],
+    ),
+    (
         "Chair shortlist and dashboard, 50 rows",
         "≤ 10 queries, median ≤ 100 ms",
         ["shortlist.py"],
