@@ -26,6 +26,7 @@ urlpatterns = [
     path("<slug:slug>/shortlist/", chair.shortlist_page, name="shortlist"),
     path("<slug:slug>/shortlist/decide/", curation.bulk_decide, name="bulk_decide"),
     path("<slug:slug>/outbox/", outbox.outbox_page, name="outbox"),
+    path("<slug:slug>/outbox/feedback/", outbox.feedback, name="outbox_feedback"),
     path("<slug:slug>/outbox/generate/", outbox.generate, name="outbox_generate"),
     path("<slug:slug>/outbox/<int:draft_id>/", outbox.draft, name="outbox_draft"),
     path("<slug:slug>/outbox/<int:draft_id>/discard/", outbox.discard, name="outbox_discard"),

@@ -16,7 +16,7 @@ from cfp import outbox
 from reviews import models
 from reviews.services import bulk_decisions, outbox_review
 from reviews.services.bulk_decisions import Change
-from tests import curation_world
+from tests import curation_world, factories
 
 pytestmark = pytest.mark.django_db
 
@@ -191,3 +191,40 @@ def test_the_outbox_page_runs_a_fixed_number_of_queries(n: int) -> None:
 
     assert response.status_code == 200
     assert len(ctx.captured_queries) == 7
+
+
+# --- feedback moderation --------------------------------------------------------------------
+
+
+def test_feedback_reaches_a_draft_only_once_approved_and_in_the_chairs_words() -> None:
+    w = decided(1)
+    reviews = [
+        curation_world.review(w.proposals[0], factories.user(f"rev{i}"), feedback=f"IDEA-{i}")
+        for i in range(3)
+    ]
+    generate(w)
+    assert "IDEA-" not in models.DecisionDraft.objects.get().body
+
+    feedback = url(w, "outbox_feedback")
+    w.client.post(feedback, {"review": reviews[0].pk, "action": "approve"})
+    w.client.post(feedback, {"review": reviews[1].pk, "action": "edit", "text": "GENTLER-1"})
+    w.client.post(feedback, {"review": reviews[2].pk, "action": "hide"})
+    generate(w)
+
+    body = models.DecisionDraft.objects.get().body
+    assert "IDEA-0" in body
+    assert "GENTLER-1" in body
+    assert "IDEA-1" not in body
+    assert "IDEA-2" not in body
+
+
+def test_an_empty_edit_of_feedback_is_refused_and_nothing_changes() -> None:
+    w = decided(1)
+    r = curation_world.review(w.proposals[0], factories.user("rev"), feedback="IDEA")
+
+    response = w.client.post(
+        url(w, "outbox_feedback"), {"review": r.pk, "action": "edit", "text": "  "}
+    )
+
+    assert response.status_code == 400
+    assert not models.FeedbackModeration.objects.exists()

@@ -19,3 +19,19 @@ class DraftForm(forms.Form):
 class SendGroupForm(forms.Form):
     # The count the chair saw on the confirmation page: a different count now refuses the send.
     expected = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+
+
+class FeedbackForm(forms.Form):
+    review = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    action = forms.ChoiceField(
+        choices=[("approve", _("Approve")), ("edit", _("Approve my edit")), ("hide", _("Hide"))]
+    )
+    text = forms.CharField(
+        label=_("Feedback as the speaker reads it"),
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean_text(self) -> str:
+        return inputs.clean_text(self.cleaned_data["text"])

@@ -110,7 +110,7 @@ class Outcome:
     published_feedback: tuple[str, ...]
 
 
-def outcomes(*, call_id: int, code: str = "") -> tuple[Outcome, ...]:
+def outcomes(*, call_id: int, code: str = "", moderated: bool = False) -> tuple[Outcome, ...]:
     """Decided, live proposals of the call: three queries whatever the size.
 
     With ``code``, that one live proposal whether decided or not (for the preview). No prefetch:
@@ -132,12 +132,15 @@ def outcomes(*, call_id: int, code: str = "") -> tuple[Outcome, ...]:
     ):
         speakers.setdefault(pid, []).append(Recipient(name=name, email=email, user_id=user_id))
     feedback: dict[int, list[str]] = {}
-    for pid, text in (
-        models.Review.objects.filter(of_live, abstained=False)
-        .exclude(feedback="")
-        .order_by("proposal_id", "id")
-        .values_list("proposal_id", "feedback")
+    reviews = models.Review.objects.filter(of_live, abstained=False).exclude(feedback="")
+    if moderated:
+        # The outbox's drafts: only feedback a chair approved, in the chair's words if edited.
+        reviews = reviews.filter(moderation__state=models.FeedbackState.APPROVED)
+    for pid, text, approved in reviews.order_by("proposal_id", "id").values_list(
+        "proposal_id", "feedback", "moderation__text"
     ):
+        if moderated and approved and approved.strip():
+            text = approved
         if text.strip():
             feedback.setdefault(pid, []).append(text.strip())
     rows = (

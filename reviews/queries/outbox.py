@@ -173,3 +173,41 @@ def draft(*, call_id: int, draft_id: int, phase: Phase) -> Draft | None:
         state=d["state"],
         edited=d["edited"],
     )
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackItem:
+    review_id: int
+    code: str
+    text: str  # the reviewer's words
+    edited: str  # the chair's words, when edited
+    state: str
+    state_label: str
+
+
+def feedback_items(*, call_id: int) -> tuple[FeedbackItem, ...]:
+    """Every non-empty feedback of the call's live proposals, pending first; one query.
+
+    The reviewer is not named (feedback reaches the speaker anonymously)."""
+    rows = (
+        models.Review.objects.filter(
+            cfp_models.in_call("proposal__"), proposal__call_id=call_id, abstained=False
+        )
+        .exclude(feedback="")
+        .order_by("proposal__code", "pk")
+        .values_list("pk", "proposal__code", "feedback", "moderation__text", "moderation__state")
+    )
+    items = [
+        FeedbackItem(
+            review_id=pk,
+            code=code,
+            text=text,
+            edited=edited or "",
+            state=state or models.FeedbackState.PENDING,
+            state_label=str(models.FeedbackState(state or models.FeedbackState.PENDING).label),
+        )
+        for pk, code, text, edited, state in rows
+        if text.strip()
+    ]
+    items.sort(key=lambda i: i.state != models.FeedbackState.PENDING)
+    return tuple(items)

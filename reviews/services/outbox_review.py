@@ -49,7 +49,7 @@ def generate_drafts(*, call_id: int, actor_id: int, now: dt.datetime) -> Generat
     cfp_models.Call.objects.select_for_update(no_key=True).filter(pk=call_id).exists()
     name = decision_emails.call_name(call_id=call_id)
     templates = {t.status: t for t in decision_emails.decision_templates(call_id=call_id)}
-    items = decision_emails.outcomes(call_id=call_id)
+    items = decision_emails.outcomes(call_id=call_id, moderated=True)
     opted_out = cfp_queries.mail_opt_outs(
         user_ids={r.user_id for i in items for r in i.speakers if r.user_id is not None},
         mail=cfp_queries.Mail.DECISION,
@@ -232,5 +232,43 @@ def resend(*, call_id: int, draft_id: int, actor_id: int, now: dt.datetime) -> N
         actor_id=actor_id,
         action="outbox.resent",
         data={"draft": d.pk, "key": key},
+        created_at=now,
+    )
+
+
+# --- feedback moderation --------------------------------------------------------------------
+
+FEEDBACK_ACTIONS = ("approve", "edit", "hide")
+
+
+@transaction.atomic
+def moderate_feedback(
+    *, call_id: int, review_id: int, action: str, text: str, actor_id: int, now: dt.datetime
+) -> None:
+    """Approve, edit (approve in the chair's words) or hide one review's feedback."""
+    if action not in FEEDBACK_ACTIONS:
+        raise UnableToReviewOutbox(_("Choose approve, edit or hide."))
+    review = models.Review.objects.filter(pk=review_id, proposal__call_id=call_id).first()
+    if review is None:
+        raise UnableToReviewOutbox(_("This feedback is not in this call."))
+    text = text.strip()
+    if action == "edit" and not text:
+        raise UnableToReviewOutbox(_("Write the feedback the speaker will read."), field="text")
+    state = models.FeedbackState.HIDDEN if action == "hide" else models.FeedbackState.APPROVED
+    models.FeedbackModeration.objects.update_or_create(
+        review_id=review_id,
+        defaults={
+            "state": state,
+            "text": text if action == "edit" else "",
+            "moderated_by_id": actor_id,
+            "moderated_at": now,
+        },
+    )
+    cfp_models.AuditEvent.objects.create(
+        call_id=call_id,
+        proposal_id=review.proposal_id,
+        actor_id=actor_id,
+        action="feedback.moderated",
+        data={"review": review_id, "action": action},
         created_at=now,
     )

@@ -163,3 +163,43 @@ def send_group(request: HttpRequest, member: Member, status: str) -> HttpRespons
         },
         status=code,
     )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@access.chair_required
+def feedback(request: HttpRequest, member: Member) -> HttpResponse:
+    """Moderate reviewers' feedback before it reaches a speaker: approve, edit or hide."""
+    status = 200
+    error = ""
+    if request.method == "POST":
+        form = forms.FeedbackForm(request.POST)
+        status = 400
+        if form.is_valid():
+            try:
+                outbox_review.moderate_feedback(
+                    call_id=member.call_id,
+                    review_id=form.cleaned_data["review"],
+                    action=form.cleaned_data["action"],
+                    text=form.cleaned_data["text"],
+                    actor_id=user_id(request),
+                    now=timezone.now(),
+                )
+            except outbox_review.UnableToReviewOutbox as exc:
+                error = str(exc)
+            else:
+                messages.success(request, _("Saved. Prepare the drafts again to include it."))
+                return redirect("chair:outbox_feedback", slug=member.slug)
+        else:
+            error = _("Choose approve, edit or hide.")
+    return page(
+        request,
+        "reviews/outbox_feedback.html",
+        {
+            "call": member,
+            "items": queries.feedback_items(call_id=member.call_id),
+            "error": error,
+            "kept": request.POST.get("text", "") if request.method == "POST" else "",
+            "kept_review": request.POST.get("review", "") if request.method == "POST" else "",
+        },
+        status=status,
+    )
