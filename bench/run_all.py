@@ -35,6 +35,11 @@ BARS = [
         "≤ 10 queries, median ≤ 100 ms",
         ["shortlist.py"],
     ),
+    (
+        "Bulk decision from the shortlist, 10,000 proposals (beside the page)",
+        "≤ 10 queries",
+        ["bulk_decisions.py"],
+    ),
     ("Calibrated aggregation 10,000 × 5 × 4", "≤ 5 s, ≤ 500 MB", ["aggregate.py"]),
     ("Shortlist export, 10,000 rows", "≤ 2 s, memory flat", ["export.py"]),
     ("Reviewer assignment 10,000 × 200", "< 10 s", ["assign.py"]),
