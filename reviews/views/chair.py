@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cfp import access
 from cfp import queries as cfp_queries
 from cfp.domain.visibility import Part, Shown
-from common.htmx import is_htmx
+from common.htmx import wants_fragment
 from common.render import page, user_id
 from reviews.domain import shortlist as shortlist_rules
 from reviews.domain import spreadsheets
@@ -83,8 +83,8 @@ def _dashboard(request: HttpRequest, member: cfp_queries.CallMembership) -> Http
 @require_http_methods(["GET", "HEAD"])
 @access.chair_required
 def aggregation_status(request: HttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
-    if not is_htmx(request):
-        # Only htmx polls this address; a plain visit gets the whole dashboard.
+    if not wants_fragment(request):
+        # Only htmx polls this address; a plain visit (or a swap of <main>) gets the dashboard.
         return _dashboard(request, member)
     return _aggregation_partial(request, member)
 
@@ -106,7 +106,8 @@ def _aggregation_partial(request: HttpRequest, member: cfp_queries.CallMembershi
 @access.chair_required
 def aggregate(request: HttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
     aggregation.request_aggregation(call_id=member.call_id, now=timezone.now(), soon=True)
-    if is_htmx(request):
+    # A fragment only for a swap of its own box: a boosted form wants the page (a redirect).
+    if wants_fragment(request):
         return _aggregation_partial(request, member)
     messages.success(request, _("Aggregation started. The numbers refresh when it is done."))
     return redirect("chair:dashboard", slug=member.slug)
@@ -162,7 +163,7 @@ def remind(request: HttpRequest, member: cfp_queries.CallMembership) -> HttpResp
                 "name": outcome.name,
                 "n": outcome.open,
             }
-    if is_htmx(request):
+    if wants_fragment(request):
         return page(
             request,
             "reviews/dashboard.html",
