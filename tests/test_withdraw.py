@@ -367,3 +367,20 @@ def test_a_decided_proposal_offers_no_withdrawal(client: Client, proposal: model
     html = client.get(detail_url(proposal)).content.decode()
 
     assert withdraw_url(proposal) not in html
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [("accepted", "Accepted"), ("waitlisted", "On the waiting list"), ("rejected", "Not accepted")],
+)
+def test_my_proposals_names_the_published_decision_in_words(
+    client: Client, proposal: models.Proposal, code: str, words: str
+) -> None:
+    models.Proposal.objects.filter(pk=proposal.pk).update(
+        published_decision=code, decision_sent_at=timezone.now()
+    )
+
+    html = client.get(reverse("cfp:mine", args=[proposal.call.slug])).content.decode()
+
+    assert f"<strong>{words}</strong>" in html
+    assert f"<strong>{code}</strong>" not in html

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q
+from django.utils.translation import gettext_lazy
 
 from cfp import models
 from cfp.domain import leaks
@@ -39,6 +40,13 @@ def language_and_level(*, language: str, level: str) -> str:
     return " · ".join(part for part in (language_name(language), level_word) if part)
 
 
+DECISION_WORDS = {
+    "accepted": gettext_lazy("Accepted"),
+    "waitlisted": gettext_lazy("On the waiting list"),
+    "rejected": gettext_lazy("Not accepted"),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class ProposalRow:
     code: str
@@ -55,6 +63,11 @@ class ProposalRow:
     @property
     def language_level(self) -> str:
         return language_and_level(language=self.language, level=self.level)
+
+    @property
+    def decision_label(self) -> str:
+        """The published decision in words a speaker reads ("Accepted"), never its code."""
+        return str(DECISION_WORDS.get(self.decision, self.decision))
 
 
 @dataclass(frozen=True, slots=True)
