@@ -69,25 +69,11 @@ def _url(name: str, w: factories.World) -> str:
 
     if name == "admin:*":
         return "/admin/"
-    kwargs: dict[str, str] = {}
     pattern = dict(_names(get_resolver()))[name]
     params = set(pattern.pattern.converters) if hasattr(pattern.pattern, "converters") else set()
-    if "slug" in params:
-        kwargs["slug"] = w.call.slug
-    if "code" in params:
-        kwargs["code"] = w.proposal.code
-    if "token" in params:
-        kwargs["token"] = "not-a-valid-token"
-    if "uidb64" in params:
-        kwargs["uidb64"] = "MQ"
-    if "reviewer_id" in params:
-        # The call's reviewer: a chair's page about them (their assignments, past talks).
-        kwargs["reviewer_id"] = str(w.users["reviewer"].pk)
-    if "draft_id" in params:
-        # No such draft in the world: even the chair gets 404 (the outbox tests cover the rest).
-        kwargs["draft_id"] = "0"
-    if "status" in params:
-        kwargs["status"] = "accepted"
+    kwargs = access.url_kwargs(
+        params, slug=w.call.slug, code=w.proposal.code, reviewer_pk=w.users["reviewer"].pk
+    )
     return reverse(name, kwargs=kwargs)
 
 

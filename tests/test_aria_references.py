@@ -175,6 +175,10 @@ def _label(method: str, target: str, role: str, htmx: bool) -> str:
     return f"{method} {target} as {role}{' (htmx)' if htmx else ''}"
 
 
+# Endpoints whose htmx answers land in another URL's page (the endpoint itself has no page).
+HOST_PAGES = {"reviews:bid": "reviews:bids", "chair:bulk_decide": "chair:shortlist"}
+
+
 class Crawler:
     """Fetches pages of one world; each request is rolled back, so all start from the world."""
 
@@ -187,7 +191,8 @@ class Crawler:
         own page without htmx, where there is one."""
         key = (name, role)
         if key not in self._hosts:
-            response = _rolled_back_get(self.w.client(role), self.page(name), htmx=False)
+            page_name = HOST_PAGES.get(name, name)
+            response = _rolled_back_get(self.w.client(role), self.page(page_name), htmx=False)
             self._hosts[key] = _html(response) if response.status_code == 200 else ""
         return self._hosts[key]
 
@@ -318,6 +323,20 @@ NO_FIELD_ERRORS = frozenset(
         "chair:remind",
         "curation:send",
         "diversity:build",
+        "cfp:withdraw",  # a confirmation button, no field
+        # Choices only (mode, reviewer): a refusal comes back as a message naming the problem,
+        # like chair:assign.
+        "chair:run_assignment",
+        "chair:proposal_reviewers",
+        "reviews:bid",  # a choice of four buttons; a refusal is a message
+        "chair:bulk_decide",  # a refusal names the rows in a message and keeps the ticks
+        # The outbox: buttons and hidden fields, or a draft this world does not have (404).
+        "chair:outbox_generate",
+        "chair:outbox_feedback",
+        "chair:outbox_draft",
+        "chair:outbox_discard",
+        "chair:outbox_resend",
+        "chair:outbox_send",
     }
 )
 

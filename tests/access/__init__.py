@@ -70,3 +70,31 @@ def merged() -> dict[str, dict[str, dict[str, int]]]:
         assert not overlap, f"rows defined twice: {sorted(overlap)}"
         table.update(module.ROWS)
     return table
+
+
+def url_kwargs(
+    params: set[str],
+    *,
+    slug: str,
+    code: str,
+    reviewer_pk: int,
+    token: str = "not-a-valid-token",  # noqa: S107 (a URL token that matches nothing)
+) -> dict[str, str]:
+    """The one way the access table, the fuzzers and the crawlers fill a URL's parameters.
+
+    A new converter name goes here once, and every suite that walks the table can build it.
+    """
+    values = {
+        "slug": slug,
+        "code": code,
+        "token": token,
+        "uidb64": "MQ",
+        # The call's reviewer: a chair's page about them (their assignments, past talks).
+        "reviewer_id": str(reviewer_pk),
+        # No such draft: even the chair gets 404 (the outbox tests cover the rest).
+        "draft_id": "0",
+        "status": "accepted",
+    }
+    unknown = params - set(values)
+    assert not unknown, f"tests/access/__init__.py: no value for URL parameters {sorted(unknown)}"
+    return {k: v for k, v in values.items() if k in params}

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from cfp import models as cfp_models
 from cfp import services as cfp_services
-from tests import factories
+from tests import access, factories
 from tests.access import merged
 from tests.curation_world import curation
 from tests.security.conftest import EXAMPLES, FUZZ, SecurityWorld, security_world
@@ -142,10 +142,14 @@ def page_url(name: str, w: SecurityWorld) -> str:
     if name == "admin:*":
         return "/admin/"
     params = set(getattr(_patterns()[name].pattern, "converters", {}))
-    kwargs = {"slug": w.call.slug, "code": w.proposal.code, "token": "x", "uidb64": "MQ"}
-    # A chair's page about one reviewer of the call (issue 23).
-    kwargs["reviewer_id"] = str(w.users["reviewer"].pk)
-    return reverse(name, kwargs={k: v for k, v in kwargs.items() if k in params})
+    kwargs = access.url_kwargs(
+        params,
+        slug=w.call.slug,
+        code=w.proposal.code,
+        reviewer_pk=w.users["reviewer"].pk,
+        token="x",
+    )
+    return reverse(name, kwargs=kwargs)
 
 
 def _bytes(value: Value) -> bytes:
