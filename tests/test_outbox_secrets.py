@@ -200,7 +200,13 @@ def test_an_ordinary_email_given_up_keeps_its_body_for_an_operator(
 
 # Prefixes of e-mails that carry no link with a secret; a new kind must be added here or to
 # outbox.SECRET_MAIL_KEYS, deliberately.
-LINK_FREE = {"submitted:", "reviews.reminder:", "decision:", "signup-known:"}
+LINK_FREE = {
+    "submitted:",
+    "reviews.reminder:",
+    "decision:",
+    "decision-again:",
+    "signup-known:",
+}
 
 
 def _sources() -> Iterator[Path]:
@@ -249,6 +255,16 @@ def _call_sites() -> list[tuple[str, int, str, bool]]:
                 key: ast.AST = arg
                 if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Name):
                     key = helpers.get(arg.func.id, arg)  # a helper that builds the key
+                elif isinstance(arg, ast.Name):  # a local variable: what was assigned to it
+                    key = next(
+                        (
+                            a.value
+                            for a in ast.walk(func)
+                            if isinstance(a, ast.Assign)
+                            and any(isinstance(t, ast.Name) and t.id == arg.id for t in a.targets)
+                        ),
+                        arg,
+                    )
                 prefix = _first_fstring_prefix(key)
                 assert prefix, f"{path}:{call.lineno}: key prefix not literal"
                 assert ":" in prefix, f"{path}:{call.lineno}: key prefix not literal"
