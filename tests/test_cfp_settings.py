@@ -109,6 +109,45 @@ def test_dates_are_read_in_the_chosen_time_zone(client: Client, call: models.Cal
     assert call.closes_at == dt.datetime(2027, 3, 1, 11, 0, tzinfo=dt.UTC)
 
 
+def test_a_chair_opens_bidding_until_a_date_in_the_call_time_zone_and_can_close_it(
+    client: Client, call: models.Call
+) -> None:
+    client.post(
+        settings_url(call),
+        call_form(timezone="Europe/Madrid", bidding_closes_at="2027-02-15T18:00"),
+    )
+    call.refresh_from_db()
+    opened = call.bidding_closes_at
+    html = client.get(settings_url(call)).content.decode()
+
+    client.post(settings_url(call), call_form(bidding_closes_at=""))
+    call.refresh_from_db()
+
+    # 18:00 in Madrid in February (UTC+1) is 17:00 UTC.
+    assert opened == dt.datetime(2027, 2, 15, 17, 0, tzinfo=dt.UTC)
+    assert 'value="2027-02-15T18:00"' in html
+    assert call.bidding_closes_at is None
+    changes = [
+        e.data["changes"]
+        for e in models.AuditEvent.objects.filter(call=call, action="call.changed")
+    ]
+    assert any("bidding_closes_at" in c for c in changes)
+
+
+def test_a_bidding_date_that_is_not_a_date_is_refused_and_nothing_is_saved(
+    client: Client, call: models.Call
+) -> None:
+    before = (call.name, call.bidding_closes_at)
+
+    response = client.post(settings_url(call), call_form(bidding_closes_at="next tuesday"))
+
+    call.refresh_from_db()
+    assert response.status_code == 400
+    assert field_errors(response, "call_form", "bidding_closes_at")
+    assert "PyCon 2027" in response.content.decode()  # the chair's text is kept
+    assert (call.name, call.bidding_closes_at) == before
+
+
 def test_the_form_shows_stored_dates_in_the_call_time_zone(
     client: Client, call: models.Call
 ) -> None:

@@ -47,6 +47,14 @@ class CallSettingsForm(ProblemsForm):
     opens_at = WallClockField(label=_("Opens"))
     closes_at = WallClockField(label=_("Closes (submission deadline)"))
     review_deadline_at = WallClockField(label=_("Review deadline"), required=False)
+    bidding_closes_at = WallClockField(
+        label=_("Bidding closes"),
+        required=False,
+        help_text=_(
+            "Reviewers can say which proposals they want to review until then. "
+            "Leave it empty to keep bidding closed."
+        ),
+    )
     languages = forms.MultipleChoiceField(
         label=_("Talk languages"), widget=forms.CheckboxSelectMultiple
     )
@@ -85,6 +93,7 @@ class CallSettingsForm(ProblemsForm):
             "opens_at": wall_clock(c.opens_at, c.timezone),
             "closes_at": wall_clock(c.closes_at, c.timezone),
             "review_deadline_at": wall_clock(c.review_deadline_at, c.timezone),
+            "bidding_closes_at": wall_clock(c.bidding_closes_at, c.timezone),
             "languages": list(c.languages),
             "reviews_per_proposal": c.reviews_per_proposal,
             "chairs_blind": c.phase.chairs_blind,
@@ -104,7 +113,10 @@ class CallSettingsForm(ProblemsForm):
     def clean(self) -> dict[str, Any]:
         d = super().clean() or {}
         needed = ("name", "timezone", "opens_at", "closes_at", "languages", "reviews_per_proposal")
-        if any(d.get(n) in (None, "", []) for n in needed) or "review_deadline_at" in self.errors:
+        optional_dates = ("review_deadline_at", "bidding_closes_at")
+        if any(d.get(n) in (None, "", []) for n in needed) or any(
+            n in self.errors for n in optional_dates
+        ):
             return d
         zone = d["timezone"]
         data = services.CallSettingsData(
@@ -114,6 +126,7 @@ class CallSettingsForm(ProblemsForm):
             opens_at=in_zone(d["opens_at"], zone),  # type: ignore[arg-type]
             closes_at=in_zone(d["closes_at"], zone),  # type: ignore[arg-type]
             review_deadline_at=in_zone(d.get("review_deadline_at"), zone),
+            bidding_closes_at=in_zone(d.get("bidding_closes_at"), zone),
             languages=tuple(d["languages"]),
             reviews_per_proposal=d["reviews_per_proposal"],
             chairs_blind=bool(d.get("chairs_blind")),

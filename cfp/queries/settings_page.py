@@ -48,6 +48,7 @@ class CallSettings:
     opens_at: dt.datetime
     closes_at: dt.datetime
     review_deadline_at: dt.datetime | None
+    bidding_closes_at: dt.datetime | None
     languages: tuple[str, ...]
     reviews_per_proposal: int
     phase: Phase
@@ -89,6 +90,7 @@ def call_settings(*, call_id: int) -> CallSettings:
         opens_at=c.opens_at,
         closes_at=c.closes_at,
         review_deadline_at=c.review_deadline_at,
+        bidding_closes_at=c.bidding_closes_at,
         languages=tuple(c.languages or ()),
         reviews_per_proposal=c.reviews_per_proposal,
         phase=phase_of(c),

@@ -43,6 +43,8 @@ class CallSettingsData:
     opens_at: dt.datetime
     closes_at: dt.datetime
     review_deadline_at: dt.datetime | None
+    # Reviewers bid until then (issue 23); None keeps bidding closed.
+    bidding_closes_at: dt.datetime | None
     languages: tuple[str, ...]
     reviews_per_proposal: int
     chairs_blind: bool

@@ -469,6 +469,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "opens_at": choice("2026-01-01T09:00", "2026-13-40T99:99", ""),
             "closes_at": choice("2030-01-01T09:00", "2025-01-01T09:00"),
             "review_deadline_at": choice("", "2030-02-01T09:00"),
+            "bidding_closes_at": choice("", "2029-12-01T09:00", "2029-99-01T09:00"),
             "languages": choice("en", "es", "fr", "xx"),
             "reviews_per_proposal": integer(-3, 30),
             "chairs_blind": choice("on", ""),
