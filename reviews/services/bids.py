@@ -10,7 +10,6 @@ work had not started.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from cfp import queries as cfp_queries
 from cfp.importing import LineError, UnableToImport, read_lines
 from reviews import models
 from reviews.queries import bids as bid_queries
+from reviews.services import importing
 
 # The reason a conflict declared by bidding carries: changing the bid again withdraws exactly
 # these, never a conflict the reviewer declared on recusal or a chair recorded.
@@ -239,18 +239,12 @@ def _parse_talk(number: int, text: str) -> PastTalk | LineError:
     def fail(reason: str) -> LineError:
         return LineError(line=number, reason=reason)
 
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return fail(f"not valid JSON ({exc.msg} at column {exc.colno})")
-    if not isinstance(data, dict):
-        return fail("a line must be a JSON object")
-    unknown = sorted(set(data) - EXPERTISE_KEYS)
-    if unknown:
-        return fail(f'unknown key "{unknown[0]}"')
+    data = importing.json_object_line(
+        number, text, keys=EXPERTISE_KEYS, required=("reviewer", "title")
+    )
+    if isinstance(data, LineError):
+        return data
     for key in ("reviewer", "title"):
-        if key not in data:
-            return fail(f'"{key}" is missing')
         if not isinstance(data[key], str) or not data[key].strip():
             return fail(f'"{key}" must be a non-empty string')
     abstract = data.get("abstract", "")

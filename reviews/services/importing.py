@@ -56,22 +56,33 @@ class ReviewImportResult:
     skipped: tuple[LineError, ...] = ()
 
 
+def json_object_line(
+    number: int, text: str, *, keys: frozenset[str] | set[str], required: tuple[str, ...]
+) -> dict[str, Any] | LineError:
+    """One JSON Lines line as an object with only ``keys`` and every ``required`` key, or the
+    line's error: the first checks every import of this app makes (reviews, past talks)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return LineError(line=number, reason=f"not valid JSON ({exc.msg} at column {exc.colno})")
+    if not isinstance(data, dict):
+        return LineError(line=number, reason="a line must be a JSON object")
+    unknown = sorted(set(data) - set(keys))
+    if unknown:
+        return LineError(line=number, reason=f'unknown key "{unknown[0]}"')
+    for key in required:
+        if key not in data:
+            return LineError(line=number, reason=f'"{key}" is missing')
+    return data
+
+
 def _parse(number: int, text: str) -> ReviewLine | LineError:
     def fail(reason: str) -> LineError:
         return LineError(line=number, reason=reason)
 
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return fail(f"not valid JSON ({exc.msg} at column {exc.colno})")
-    if not isinstance(data, dict):
-        return fail("a line must be a JSON object")
-    unknown = sorted(set(data) - KEYS)
-    if unknown:
-        return fail(f'unknown key "{unknown[0]}"')
-    for key in ("proposal", "reviewer", "scores"):
-        if key not in data:
-            return fail(f'"{key}" is missing')
+    data = json_object_line(number, text, keys=KEYS, required=("proposal", "reviewer", "scores"))
+    if isinstance(data, LineError):
+        return data
     if not isinstance(data["proposal"], str) or not data["proposal"].strip():
         return fail('"proposal" must be a non-empty string (an external id or a code)')
     if not isinstance(data["reviewer"], str) or not data["reviewer"].strip():
