@@ -94,6 +94,10 @@ class PreviewForm(forms.Form):
         return "".join(ch for ch in self.cleaned_data["code"] if ch.isalnum()).upper()
 
 
+def _looks_like_a_code(value: str) -> bool:
+    return 0 < len(value) <= 64 and value.isascii() and value.isalnum()
+
+
 class BulkDecisionForm(forms.Form):
     """The shortlist's bulk (and per-row inline) decision: the selected codes, one decision."""
 
@@ -107,8 +111,9 @@ class BulkDecisionForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Codes are checked against the call by the service (which names unknown ones).
-        self.fields["codes"].valid_value = lambda value: bool(value) and len(value) <= 64  # type: ignore[attr-defined]
+        # Codes are checked against the call by the service (which names unknown ones); here
+        # only their shape, so nothing a database refuses (a NUL byte) reaches a query.
+        self.fields["codes"].valid_value = _looks_like_a_code  # type: ignore[attr-defined]
 
     def clean_note(self) -> str:
         return inputs.clean_text(self.cleaned_data["note"])
