@@ -42,6 +42,8 @@ class Call(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Reviewers may bid on proposals until this moment; empty = bidding is not open.
     bidding_closes_at = models.DateTimeField(null=True, blank=True)
+    # Accepted speakers confirm or decline until this moment; empty = no deadline (issue 19).
+    confirmation_deadline_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -188,6 +190,13 @@ def in_call(prefix: str = "") -> Q:
     return Q(**{f"{prefix}state__in": IN_CALL_STATES})
 
 
+class Confirmation(models.TextChoices):
+    """An accepted speaker's answer: will they give the talk? Empty on the proposal = no answer."""
+
+    CONFIRMED = "confirmed", _("Confirmed")
+    DECLINED = "declined", _("Declined")
+
+
 class ProposalQuerySet(models.QuerySet["Proposal"]):
     def submitted(self) -> ProposalQuerySet:
         """Proposals that take part in the call (not withdrawn, and in future not drafts)."""
@@ -237,6 +246,9 @@ class Proposal(models.Model):
     published_decision = models.CharField(max_length=20, blank=True)
     published_feedback = models.JSONField(default=list, blank=True)
     decision_sent_at = models.DateTimeField(null=True, blank=True)
+    # The speaker's answer to an acceptance (``Confirmation``; "" = not answered yet) and when.
+    confirmation = models.CharField(max_length=20, blank=True, choices=Confirmation.choices)
+    confirmation_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -466,5 +478,34 @@ class EmailOutbox(models.Model):
         indexes = [
             models.Index(
                 fields=["created_at"], condition=Q(sent_at__isnull=True), name="outbox_unsent_idx"
+            )
+        ]
+
+
+class NoticeKind(models.TextChoices):
+    DECLINED = "declined", _("Speaker declined")
+    EDITED = "edited", _("Edited after acceptance")
+    WITHDRAWN = "withdrawn", _("Withdrawn after acceptance")
+
+
+class ChairNotice(models.Model):
+    """Something a speaker did that chairs must hear about: a decline, an edit or a withdrawal
+    after acceptance (issue 19). Shown on the chair dashboard until a chair dismisses it."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="chair_notices")
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="chair_notices")
+    kind = models.CharField(max_length=20, choices=NoticeKind.choices)
+    created_at = models.DateTimeField()
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["call", "created_at"],
+                condition=Q(dismissed_at__isnull=True),
+                name="notice_open_idx",
             )
         ]
