@@ -31,6 +31,10 @@ class Call(models.Model):
     closes_at = models.DateTimeField()
     review_deadline_at = models.DateTimeField(null=True, blank=True)
     languages = models.JSONField(default=list, blank=True, help_text=_("Accepted talk languages."))
+    # The language the chairs wrote the call in: what a reader gets when their language has no
+    # translation (then English). Translations: {"de": {"description": "…"}} (issue 24).
+    main_language = models.CharField(max_length=10, default="en")
+    translations = models.JSONField(default=dict, blank=True)
     reviews_per_proposal = models.PositiveSmallIntegerField(default=3)
     chairs_blind = models.BooleanField(
         default=True, help_text=_("Chairs see redacted text until they reveal identities.")
@@ -92,6 +96,8 @@ class Criterion(models.Model):
     slug = models.SlugField(max_length=60)
     name = models.CharField(max_length=100)
     guidance = models.TextField(blank=True)
+    # {"de": {"name": "…", "guidance": "…"}}: see Call.translations.
+    translations = models.JSONField(default=dict, blank=True)
     minimum = models.SmallIntegerField(default=1)
     maximum = models.SmallIntegerField(default=5)
     weight = models.FloatField(default=1.0)
@@ -171,6 +177,9 @@ class PersonSettings(models.Model):
     )
     decision_mail = models.BooleanField(default=True)
     reviewer_reminders = models.BooleanField(default=True)
+    # The interface language they chose (a code of settings.LANGUAGES); empty = their browser's.
+    # It also picks the language of every e-mail sent to them (issue 24).
+    language = models.CharField(max_length=10, blank=True, default="")
     updated_at = models.DateTimeField()
 
 
@@ -384,6 +393,8 @@ class Question(models.Model):
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="questions")
     label = models.CharField(max_length=300)
     help_text = models.CharField(max_length=500, blank=True)
+    # {"de": {"label": "…", "help_text": "…"}}: see Call.translations.
+    translations = models.JSONField(default=dict, blank=True)
     kind = models.CharField(max_length=20, choices=QuestionKind.choices)
     choices = models.JSONField(default=list, blank=True)
     target = models.CharField(
