@@ -357,3 +357,34 @@ class FeedbackModeration(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
     moderated_at = models.DateTimeField(null=True, blank=True)
+
+
+class ApiTokenScope(models.TextChoices):
+    READ = "read", _("Read")
+
+
+class ApiToken(models.Model):
+    """A chair's key to the read-only API of one call (issue 20, docs/api.md).
+
+    The secret is shown once, when the token is made; only its SHA-256 is stored (a 32-byte
+    random secret needs no slow hash), with the first characters kept to tell tokens apart.
+    """
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    label = models.CharField(max_length=100, blank=True)
+    prefix = models.CharField(max_length=16)
+    digest = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
