@@ -73,12 +73,38 @@ class Assignment(models.Model):
     )
     # Why the engine (or a chair) placed this pair, shown to chairs: ["eager bid", "affinity 0.62"].
     reasons = models.JSONField(default=list, blank=True)
+    # An extra review requested because the proposal's outcome is uncertain (issue 22).
+    extra = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["proposal", "reviewer"], name="assignment_once")
         ]
         indexes = [models.Index(fields=["reviewer", "proposal"])]
+
+
+class ReviewPlan(models.Model):
+    """How a call spends reviewer time beyond K reviews a proposal (issue 22): extra reviews
+    for uncertain proposals, and the consistency experiment. No row = the defaults."""
+
+    call = models.OneToOneField(Call, on_delete=models.CASCADE, related_name="review_plan")
+    extra_reviews = models.BooleanField(default=True)
+    # Reviews in all (regular and extra) a proposal may get; per pool in the experiment.
+    extra_cap = models.PositiveSmallIntegerField(default=5)
+    # The consistency experiment: the share of proposals sent to two disjoint pools (0 = off),
+    # and the secret its pools are drawn from (reviews.domain.assignment.pools.pool_of).
+    experiment_percent = models.PositiveSmallIntegerField(default=0)
+    experiment_salt = models.CharField(max_length=64, blank=True)
+    experiment_started_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+
+class DuplicatedProposal(models.Model):
+    """A proposal in the consistency experiment: reviewed by both pools. Chairs only."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="duplicated")
+    proposal = models.OneToOneField(Proposal, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
 
 
 class BidLevel(models.TextChoices):
