@@ -46,6 +46,19 @@ class Call(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Reviewers may bid on proposals until this moment; empty = bidding is not open.
     bidding_closes_at = models.DateTimeField(null=True, blank=True)
+    # When reviewers may read each other's reviews (cfp.domain.visibility.OthersReviews, issue 21).
+    others_reviews = models.CharField(
+        max_length=20,
+        default="after_own",
+        choices=[
+            ("never", _("Never")),
+            ("after_own", _("After their own review")),
+            ("after_phase", _("After the review phase")),
+        ],
+    )
+    # Calibrate on each review's first independent scores, not on changes made after reading
+    # others' reviews or the discussion (issue 21, docs/scoring-model.md).
+    independent_scores = models.BooleanField(default=True)
     # Accepted speakers confirm or decline until this moment; empty = no deadline (issue 19).
     confirmation_deadline_at = models.DateTimeField(null=True, blank=True)
 

@@ -20,6 +20,9 @@ class ReviewerSettings(models.Model):
     tracks = models.JSONField(default=list, blank=True)
     max_load = models.PositiveIntegerField(null=True, blank=True)
     last_reminded_at = models.DateTimeField(null=True, blank=True)
+    # A daily e-mail of new discussion posts on this call's proposals (issue 21); opt-out.
+    discussion_digest = models.BooleanField(default=True)
+    discussion_digest_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -173,6 +176,12 @@ class Review(models.Model):
     proposal_version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+    # Issue 21: the first time this reviewer read the other reviews or the discussion of the
+    # proposal, and their scores as they stood then (the last independent ones). A later change
+    # of ``scores`` is a change made after reading others; aggregation may use these instead.
+    seen_others_at = models.DateTimeField(null=True, blank=True)
+    independent_scores = models.JSONField(null=True, blank=True)
+    independent_score = models.FloatField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -383,6 +392,60 @@ class FeedbackModeration(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
     moderated_at = models.DateTimeField(null=True, blank=True)
+
+
+class Tag(models.Model):
+    """A chair's label for proposals ("keynote candidate"); reviewer_visible ones show in queues."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(max_length=60)
+    reviewer_visible = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["call", "name"], name="tag_name_per_call")]
+
+
+class ProposalTag(models.Model):
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="tag_links")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="links")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "tag"], name="tag_once_per_proposal")
+        ]
+        indexes = [models.Index(fields=["tag", "proposal"])]
+
+
+class Thread(models.Model):
+    """A proposal's discussion among its reviewers and the chairs (issue 21)."""
+
+    proposal = models.OneToOneField(Proposal, on_delete=models.CASCADE, related_name="thread")
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="threads")
+    # None: opened automatically (reviewers disagree near the cut).
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(max_length=40, blank=True)
+    opened_at = models.DateTimeField()
+
+
+class Post(models.Model):
+    """One post. ``body`` is what its author wrote (personal data of the author); ``shown`` is
+    what other readers get, with person-like names held back."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="discussion_posts"
+    )
+    author_is_chair = models.BooleanField(default=False)
+    body = models.TextField()
+    shown = models.TextField()
+    held_back = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["thread", "created_at"])]
 
 
 class ApiTokenScope(models.TextChoices):

@@ -98,3 +98,63 @@ def pick(*, viewer: Viewer, part: Part, phase: Phase, raw: str, redacted: str) -
     if form is Shown.REDACTED:
         return redacted
     return ""
+
+
+class OthersReviews(StrEnum):
+    """When a reviewer may read the other reviews of a proposal (a call setting, issue 21)."""
+
+    NEVER = "never"
+    AFTER_OWN = "after_own"
+    AFTER_PHASE = "after_phase"
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewerStanding:
+    """What the committee rule needs to know about one reviewer and one proposal, now."""
+
+    has_own_review: bool
+    review_phase_over: bool
+
+
+def reads_others_reviews(
+    *, viewer: Viewer, setting: OthersReviews, standing: ReviewerStanding
+) -> bool:
+    """Whether ``viewer`` may read the other reviews (scores and notes) of a proposal.
+
+    Chairs always may. Reviewers per the call's setting; never before their own review is in, so
+    nothing they read can herd their first, independent score.
+    """
+    if viewer is Viewer.CHAIR:
+        return True
+    if viewer is not Viewer.REVIEWER or not standing.has_own_review:
+        return False
+    if setting is OthersReviews.AFTER_OWN:
+        return True
+    if setting is OthersReviews.AFTER_PHASE:
+        return standing.review_phase_over
+    return False
+
+
+def reads_discussion(*, viewer: Viewer, standing: ReviewerStanding) -> bool:
+    """Whether ``viewer`` may read and write a proposal's discussion thread.
+
+    Chairs always; a reviewer once their own review is in (whatever the others'-reviews setting
+    says: a discussion read before scoring would herd the score it should stay independent of).
+    """
+    if viewer is Viewer.CHAIR:
+        return True
+    return viewer is Viewer.REVIEWER and standing.has_own_review
+
+
+def committee_text(*, viewer: Viewer, phase: Phase, is_author: bool, raw: str, shown: str) -> str:
+    """A committee member's words (a review note, a discussion post) as ``viewer`` reads them:
+    the author and chairs who know the identities read what was written, everyone else the
+    version with person-like names held back."""
+    if is_author or (viewer is Viewer.CHAIR and phase.chairs_know_identities):
+        return raw
+    return shown
+
+
+def searches_identities(*, viewer: Viewer, phase: Phase) -> bool:
+    """Whether a search by this viewer may match speakers' names (chairs after the reveal only)."""
+    return sees(viewer=viewer, part=Part.SPEAKER_IDENTITY, phase=phase)
