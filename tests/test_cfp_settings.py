@@ -62,6 +62,8 @@ def call_form(**changes: Any) -> dict[str, Any]:
         "languages": ["en", "es"],
         "reviews_per_proposal": "3",
         "chairs_blind": "on",
+        "others_reviews": "after_own",
+        "independent_scores": "on",
         "action": "save",
     }
     data.update(changes)
@@ -684,3 +686,31 @@ def test_the_public_call_page_shows_the_deadline_in_the_call_time_zone(
     html = Client().get(reverse("cfp:call", args=[call.slug])).content.decode()
 
     assert "to 2 March 2027, 00:00 JST" in html
+
+
+def test_a_chair_chooses_when_reviewers_read_each_others_reviews_and_it_is_audited(
+    client: Client, call: models.Call
+) -> None:
+    before = (call.others_reviews, call.independent_scores)
+
+    client.post(settings_url(call), call_form(others_reviews="after_phase", independent_scores=""))
+
+    call.refresh_from_db()
+    assert before == ("after_own", True)
+    assert (call.others_reviews, call.independent_scores) == ("after_phase", False)
+    changes = [
+        e.data["changes"]
+        for e in models.AuditEvent.objects.filter(call=call, action="call.changed")
+    ]
+    assert any("others_reviews" in c and "independent_scores" in c for c in changes)
+
+
+def test_an_unknown_others_reviews_choice_is_refused_and_nothing_is_saved(
+    client: Client, call: models.Call
+) -> None:
+    response = client.post(settings_url(call), call_form(others_reviews="always"))
+
+    call.refresh_from_db()
+    assert response.status_code == 400
+    assert field_errors(response, "call_form", "others_reviews")
+    assert call.others_reviews == "after_own"

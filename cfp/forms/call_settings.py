@@ -66,6 +66,26 @@ class CallSettingsForm(ProblemsForm):
         required=False,
         help_text=_("Chairs read the redacted text, like reviewers, until they reveal identities."),
     )
+    others_reviews = forms.ChoiceField(
+        label=_("Reviewers read each other's reviews"),
+        choices=[
+            (visibility.OthersReviews.NEVER.value, _("Never")),
+            (visibility.OthersReviews.AFTER_OWN.value, _("After their own review")),
+            (visibility.OthersReviews.AFTER_PHASE.value, _("After the review deadline")),
+        ],
+        initial=visibility.OthersReviews.AFTER_OWN.value,
+        required=False,
+        help_text=_("Never before their own review of the proposal is saved. Chairs always can."),
+    )
+    independent_scores = forms.BooleanField(
+        label=_("Rank on first independent scores"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "A score changed after reading others' reviews or the discussion is not used for the "
+            "calibration; the score as it stood before is."
+        ),
+    )
 
     def __init__(
         self,
@@ -97,6 +117,8 @@ class CallSettingsForm(ProblemsForm):
             "languages": list(c.languages),
             "reviews_per_proposal": c.reviews_per_proposal,
             "chairs_blind": c.phase.chairs_blind,
+            "others_reviews": c.others_reviews,
+            "independent_scores": c.independent_scores,
         }
 
     @property
@@ -130,6 +152,8 @@ class CallSettingsForm(ProblemsForm):
             languages=tuple(d["languages"]),
             reviews_per_proposal=d["reviews_per_proposal"],
             chairs_blind=bool(d.get("chairs_blind")),
+            others_reviews=d.get("others_reviews") or visibility.OthersReviews.AFTER_OWN.value,
+            independent_scores=bool(d.get("independent_scores")),
         )
         problems = services.call_settings_problems(data)
         self.show_problems(problems)

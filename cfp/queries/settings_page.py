@@ -56,6 +56,8 @@ class CallSettings:
     tracks: tuple[TrackSetting, ...]
     criteria: tuple[CriterionRow, ...]
     questions: tuple[QuestionSetting, ...]
+    others_reviews: str = "after_own"
+    independent_scores: bool = True
 
 
 def call_settings(*, call_id: int) -> CallSettings:
@@ -107,4 +109,6 @@ def call_settings(*, call_id: int) -> CallSettings:
             QuestionSetting(question=question_row(q), answers=q.n)  # type: ignore[attr-defined]
             for q in c.questions.all()
         ),
+        others_reviews=c.others_reviews,
+        independent_scores=c.independent_scores,
     )

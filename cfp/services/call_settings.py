@@ -50,6 +50,10 @@ class CallSettingsData:
     chairs_blind: bool
 
 
+    # When reviewers read each other's reviews, and whether the calibration keeps to the first
+    # independent scores (issue 21; cfp.domain.visibility.OthersReviews).
+    others_reviews: str = "after_own"
+    independent_scores: bool = True
 @dataclass(frozen=True, slots=True)
 class FormatData:
     slug: str
