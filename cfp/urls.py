@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cfp.views import cospeakers, public, speaker
+from cfp.views import confirmation, cospeakers, public, speaker
 
 app_name = "cfp"
 
@@ -14,5 +14,7 @@ urlpatterns = [
     path("<slug:slug>/mine/<str:code>/", speaker.mine_detail, name="mine_detail"),
     path("<slug:slug>/mine/<str:code>/withdraw/", speaker.withdraw, name="withdraw"),
     path("<slug:slug>/mine/<str:code>/speakers/", cospeakers.speakers, name="speakers"),
+    path("<slug:slug>/mine/<str:code>/confirm/", confirmation.confirm, name="confirm"),
+    path("<slug:slug>/mine/<str:code>/decline/", confirmation.decline, name="decline"),
     path("<slug:slug>/join/<str:token>/", cospeakers.join, name="join"),
 ]

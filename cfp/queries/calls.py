@@ -89,6 +89,7 @@ class CallSummary:
     formats: tuple[FormatRow, ...] = ()
     tracks: tuple[tuple[str, str], ...] = ()
     criteria: tuple[CriterionRow, ...] = ()
+    confirmation_deadline_at: dt.datetime | None = None
 
     def is_open(self, now: dt.datetime) -> bool:
         return self.opens_at <= now < self.closes_at
@@ -110,6 +111,7 @@ def _summary(call: models.Call, *, full: bool) -> CallSummary:
         formats=tuple(format_row(f) for f in call.formats.all()) if full else (),
         tracks=tuple((t.slug, t.name) for t in call.tracks.all()) if full else (),
         criteria=tuple(criterion_row(c) for c in call.criteria.all()) if full else (),
+        confirmation_deadline_at=call.confirmation_deadline_at,
     )
 
 

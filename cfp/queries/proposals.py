@@ -98,6 +98,8 @@ class ProposalDetail:
     published_decision: str = ""
     published_feedback: tuple[str, ...] = ()
     decision_sent_at: dt.datetime | None = None
+    confirmation: str = ""
+    confirmation_at: dt.datetime | None = None
 
     @property
     def decision_published(self) -> bool:
@@ -210,6 +212,8 @@ def _proposal_detail(
         published_decision=p.published_decision,
         published_feedback=tuple(str(f) for f in p.published_feedback or ()),
         decision_sent_at=p.decision_sent_at,
+        confirmation=p.confirmation,
+        confirmation_at=p.confirmation_at,
     )
 
 

@@ -24,7 +24,7 @@ from cfp import models, outbox
 from cfp.domain import answers as answer_rules
 from cfp.domain import editing
 from cfp.queries import proposals as proposal_queries
-from cfp.services import audit, speakers, texts
+from cfp.services import audit, notices, speakers, texts
 from common import codes
 
 REVIEWER_FIELDS = texts.REVIEWER_FIELDS
@@ -439,6 +439,10 @@ def _update_proposal(
         versions={proposal.pk: texts.NewVersion(created_at=now, created_by_id=user_id)},
         prescanned=prescanned,
     )
+    # Changed after the speakers were told it is accepted: the chairs hear of it (issue 19).
+    notices.notify_chairs(
+        proposal=proposal, kind=models.NoticeKind.EDITED, actor_id=user_id, now=now
+    )
     return proposal.version
 
 
@@ -466,6 +470,9 @@ def withdraw_proposal(*, call_slug: str, code: str, user_id: int, now: dt.dateti
         action=WITHDRAWN_ACTION,
         data={"previous_state": previous},
         now=now,
+    )
+    notices.notify_chairs(
+        proposal=proposal, kind=models.NoticeKind.WITHDRAWN, actor_id=user_id, now=now
     )
 
 

@@ -22,7 +22,7 @@ from cfp.domain import editing, markdown
 from cfp.domain.findings import StoredFinding
 from cfp.forms import cospeakers as cospeaker_forms
 from cfp.forms import proposals as proposal_forms
-from cfp.queries import calls
+from cfp.queries import acceptance, calls
 from cfp.queries import cospeakers as cospeaker_queries
 from cfp.queries import findings as finding_queries
 from cfp.queries import proposals as proposal_queries
@@ -167,6 +167,7 @@ def detail_page(
             if proposal.withdrawn
             else None,
             "welcome": proposal.is_owner and request.GET.get(WELCOME) == "1",
+            "acceptance": acceptance.acceptance(call=call, proposal=proposal, now=now),
         },
         status=status,
     )

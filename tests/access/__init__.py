@@ -38,6 +38,9 @@ SPEAKER_REVIEWER: dict[str, dict[str, int]] = {
     "cfp:mine_detail": {"GET": 200, "POST": 400},
     # Managing the line-up is the owner's: a co-speaker is sent back with a message.
     "cfp:speakers": {"POST": 302},
+    # Any speaker of an accepted proposal may answer for it (issue 19).
+    "cfp:confirm": {"POST": 302},
+    "cfp:decline": {"POST": 302},
     # Nobody bids on their own proposal: it is not on their bidding screen.
     "reviews:bid": {"POST": 404},
 }

@@ -12,6 +12,10 @@ ROWS: dict[str, dict[str, dict[str, int]]] = {
     "cfp:mine_detail": {"GET": only(("submitter",), 200), "POST": only(("submitter",), 400)},
     # Only the owner withdraws: the question first (GET), then the withdrawal and back (POST).
     "cfp:withdraw": {"GET": only(("submitter",), 200), "POST": only(("submitter",), 302)},
+    # An accepted speaker answers (issue 19); this proposal is not accepted: the question page
+    # is not found and a POST goes back to the proposal page with the reason.
+    "cfp:confirm": {"GET": signed_in(405), "POST": only(("submitter",), 302)},
+    "cfp:decline": {"GET": only(("submitter",), 404), "POST": only(("submitter",), 302)},
     # Only the owner changes the line-up; an empty POST is a form error.
     "cfp:speakers": {"GET": signed_in(405), "POST": only(("submitter",), 400)},
     # A co-speaker's link: log in first; a bad token is a clear 400 for everyone signed in.
