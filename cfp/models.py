@@ -199,6 +199,8 @@ class PersonSettings(models.Model):
 class ProposalState(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+    # Saved by the speaker, not submitted: no reviewer, count, report or export sees it (issue 25).
+    DRAFT = "draft", _("Draft")
 
 
 # The states in which a proposal takes part in the call: reviewed, assigned, ranked, decided,
@@ -217,6 +219,15 @@ class Confirmation(models.TextChoices):
 
     CONFIRMED = "confirmed", _("Confirmed")
     DECLINED = "declined", _("Declined")
+
+
+def committee_sees(prefix: str = "") -> Q:
+    """Proposals the committee (chairs, reviewers) may know of by code: every one but drafts.
+
+    A draft is the speaker's until they submit it; chairs learn only that it exists through the
+    mentoring pages (issue 25). Withdrawn proposals stay readable to chairs.
+    """
+    return ~Q(**{f"{prefix}state": ProposalState.DRAFT})
 
 
 class ProposalQuerySet(models.QuerySet["Proposal"]):

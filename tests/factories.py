@@ -73,6 +73,7 @@ def proposal(
     track: str = "web",
     language: str = "en",
     token: str | None = None,
+    draft: bool = False,
 ) -> cfp_models.Proposal:
     if speaker_name or speaker_email:
         cfp_models.Speaker.objects.update_or_create(
@@ -90,6 +91,7 @@ def proposal(
         ),
         token=token or f"t-{owner.pk}-{title}-{cfp_models.Proposal.objects.count()}",
         now=timezone.now(),
+        draft=draft,
     )
     return cfp_models.Proposal.objects.get(code=code)
 

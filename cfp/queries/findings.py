@@ -41,7 +41,7 @@ def _chair_ref(p: models.Proposal, *, phase: Phase) -> ChairProposalRef:
 
 def chair_proposal_ref(*, call_id: int, code: str, phase: Phase) -> ChairProposalRef | None:
     """One proposal as a chair names it on the reopen page, its title as the phase allows."""
-    p = models.Proposal.objects.filter(call_id=call_id, code=code).first()
+    p = models.Proposal.objects.filter(models.committee_sees(), call_id=call_id, code=code).first()
     return None if p is None else _chair_ref(p, phase=phase)
 
 
@@ -89,7 +89,7 @@ def chair_findings(*, call_id: int, code: str, phase: Phase) -> ChairFindings | 
     the context are not read at all.
     """
     p = (
-        models.Proposal.objects.filter(call_id=call_id, code=code)
+        models.Proposal.objects.filter(models.committee_sees(), call_id=call_id, code=code)
         .prefetch_related("false_positives__marked_by")
         .first()
     )

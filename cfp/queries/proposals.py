@@ -113,6 +113,10 @@ class ProposalDetail:
     def withdrawn(self) -> bool:
         return self.state == models.ProposalState.WITHDRAWN
 
+    @property
+    def is_draft(self) -> bool:
+        return self.state == models.ProposalState.DRAFT
+
 
 def _proposal_row(p: models.Proposal) -> ProposalRow:
     return ProposalRow(

@@ -24,7 +24,9 @@ class UnableToMark(Exception):
 def _chair_proposal(*, call_slug: str, code: str, error: type[Exception]) -> models.Proposal:
     proposal = (
         models.Proposal.objects.select_for_update(of=("self",), no_key=True)
-        .filter(call__slug=call_slug, code=code, call__archived_at__isnull=True)
+        .filter(
+            models.committee_sees(), call__slug=call_slug, code=code, call__archived_at__isnull=True
+        )
         .select_related("call")
         .first()
     )

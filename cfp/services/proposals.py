@@ -228,8 +228,12 @@ def submit_proposal(
     token: str,
     now: dt.datetime,
     mine_url: str = "",
+    draft: bool = False,
 ) -> str:
     """Create a proposal; the same ``token`` twice (a double click) returns the first one.
+
+    ``draft`` saves it without submitting (issue 25): no receipt, nobody on the committee sees
+    it, and ``submit_draft`` submits it later, while the call is open.
 
     ``mine_url`` is the absolute address of the call's "my proposals" page; the receipt links
     to the proposal's own page under it (``<mine_url><code>/``).
@@ -252,6 +256,7 @@ def submit_proposal(
         now=now,
         prescanned=prescanned,
         mine_url=mine_url,
+        draft=draft,
     )
 
 
@@ -265,6 +270,7 @@ def _submit_proposal(
     now: dt.datetime,
     prescanned: texts.Prescanned,
     mine_url: str,
+    draft: bool,
 ) -> str:
     call = models.Call.objects.filter(slug=call_slug, archived_at__isnull=True).first()
     if call is None:
@@ -281,6 +287,7 @@ def _submit_proposal(
         code=_new_code(),
         owner_id=owner.pk,
         submission_token=token,
+        state=models.ProposalState.DRAFT if draft else models.ProposalState.SUBMITTED,
         title=data.title,
         abstract=data.abstract,
         description=data.description,
@@ -308,9 +315,16 @@ def _submit_proposal(
         versions={proposal.pk: texts.NewVersion(created_at=now, created_by_id=owner.pk)},
         prescanned=prescanned,
     )
+    if not draft:
+        _queue_receipt(proposal=proposal, to=speaker.email, mine_url=mine_url, now=now)
+    return proposal.code
+
+
+def _queue_receipt(*, proposal: models.Proposal, to: str, mine_url: str, now: dt.datetime) -> None:
+    call = proposal.call
     outbox.queue_email(
         key=f"submitted:{proposal.code}",
-        to=speaker.email,
+        to=to,
         # One line, whatever the title holds: a mail header cannot carry a line break.
         subject=_("We received your proposal “%(title)s”")
         % {"title": " ".join(proposal.title.split())[:200]},
@@ -323,7 +337,37 @@ def _submit_proposal(
         ),
         now=now,
     )
-    return proposal.code
+
+
+SUBMITTED_DRAFT_ACTION = "proposal.draft_submitted"
+
+
+@transaction.atomic
+def submit_draft(
+    *, call_slug: str, code: str, user_id: int, now: dt.datetime, mine_url: str = ""
+) -> None:
+    """Submit a draft (owner only): from now on it takes part in the call like any submission.
+
+    The deadline applies here, not to saving the draft: a submit one second late is refused and
+    the draft stays as it was. Submitting twice changes nothing.
+    """
+    proposal = locked_for_speaker(call_slug=call_slug, code=code, user_id=user_id, owner_only=True)
+    if proposal.state != models.ProposalState.DRAFT:
+        return
+    _editable(call=proposal.call, proposal=proposal, now=now)
+    proposal.state = models.ProposalState.SUBMITTED
+    proposal.submitted_at = proposal.updated_at = now
+    proposal.save(update_fields=["state", "submitted_at", "updated_at"])
+    audit.record(
+        call=proposal.call,
+        proposal=proposal,
+        actor_id=user_id,
+        action=SUBMITTED_DRAFT_ACTION,
+        data={"version": proposal.version},
+        now=now,
+    )
+    owner = speakers.speaker_for_user(get_user_model().objects.get(pk=user_id))
+    _queue_receipt(proposal=proposal, to=owner.email, mine_url=mine_url, now=now)
 
 
 def locked_for_speaker(

@@ -36,6 +36,9 @@ from common.render import page, user_id
 
 # The query parameter that shows the "complete your profile" card after a first submission.
 WELCOME = "welcome"
+# The form buttons' ``action``: save without submitting, and submit a saved draft (issue 25).
+DRAFT = "draft"
+SUBMIT_DRAFT = "submit_draft"
 
 
 def _proposal_initial(p: proposal_queries.ProposalDetail) -> dict[str, str]:
@@ -60,6 +63,7 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
     questions = question_queries.call_questions(call_slug=slug)
     if request.method == "POST":
         form = proposal_forms.ProposalForm(request.POST, call=call, questions=questions)
+        draft = request.POST.get("action") == DRAFT
         if form.is_valid():
             try:
                 code = services.submit_proposal(
@@ -69,10 +73,17 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
                     token=form.cleaned_data["token"] or secrets.token_hex(16),
                     now=now,
                     mine_url=request.build_absolute_uri(reverse("cfp:mine", args=[slug])),
+                    draft=draft,
                 )
             except services.UnableToSubmit as exc:
                 form.add_error(None, str(exc))
             else:
+                if draft:
+                    messages.success(
+                        request,
+                        _("Draft saved. Nobody on the committee sees it until you submit it."),
+                    )
+                    return redirect("cfp:mine_detail", slug=slug, code=code)
                 messages.success(request, _("Thank you! Your proposal is in. We sent a receipt."))
                 target = reverse("cfp:mine_detail", args=[slug, code])
                 if proposal_queries.owned_count(user_id=user_id(request)) == 1:
@@ -163,6 +174,7 @@ def detail_page(
             ),
             # Withdrawn or past the deadline: the text is shown, with no dead "Save" button.
             "read_only": proposal.withdrawn or not is_open,
+            "now": now,
             "withdrawn_at": proposal_queries.withdrawn_at(proposal_id=proposal.id)
             if proposal.withdrawn
             else None,
@@ -208,10 +220,21 @@ def mine_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
                 data=form.data_object(),
                 now=now,
             )
+            if action == SUBMIT_DRAFT and proposal.is_draft and proposal.is_owner:
+                proposal_services.submit_draft(
+                    call_slug=slug,
+                    code=code,
+                    user_id=user_id(request),
+                    now=now,
+                    mine_url=request.build_absolute_uri(reverse("cfp:mine", args=[slug])),
+                )
         except services.UnableToSubmit as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, _("Saved."))
+            if action == SUBMIT_DRAFT and proposal.is_draft and proposal.is_owner:
+                messages.success(request, _("Thank you! Your proposal is in. We sent a receipt."))
+            else:
+                messages.success(request, _("Saved."))
             return redirect("cfp:mine_detail", slug=slug, code=code)
     return detail_page(
         request, call=call, proposal=proposal, questions=questions, form=form, status=400

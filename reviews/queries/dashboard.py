@@ -86,7 +86,7 @@ def _progress_groups(call_id: int) -> list[list[Any]]:
         .values("n")
     )
     groups = (
-        cfp_models.Proposal.objects.filter(call_id=call_id)
+        cfp_models.Proposal.objects.filter(cfp_models.committee_sees(), call_id=call_id)
         .annotate(
             day=_utc_day("submitted_at"),
             scored=Coalesce(Subquery(scored, output_field=IntegerField()), 0),

@@ -128,9 +128,9 @@ def decide_proposals(
     identities_known = visibility.sees(viewer=Viewer.CHAIR, part=Part.SPEAKER_IDENTITY, phase=phase)
     run_id = snapshot.current_run_id(call_id=call)
     ids = list(
-        cfp_models.Proposal.objects.filter(call_id=call, code__in=list(wanted)).values_list(
-            "pk", flat=True
-        )
+        cfp_models.Proposal.objects.filter(
+            cfp_models.committee_sees(), call_id=call, code__in=list(wanted)
+        ).values_list("pk", flat=True)
     )
     models.Decision.objects.bulk_create(
         [models.Decision(proposal_id=pk) for pk in ids], ignore_conflicts=True
@@ -145,7 +145,7 @@ def decide_proposals(
     decision = models.Decision.objects.filter(proposal_id=OuterRef("pk"))
     rows: dict[str, _Row] = {}
     for pk, code, title, red, fmt, state, r, s, v in (
-        cfp_models.Proposal.objects.filter(call_id=call)
+        cfp_models.Proposal.objects.filter(cfp_models.committee_sees(), call_id=call)
         .annotate(
             s_rank=Subquery(rank.values("rank")[:1]),
             d_status=Subquery(decision.values("status")[:1]),

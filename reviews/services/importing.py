@@ -122,9 +122,9 @@ def import_reviews(
         raise UnableToImport(f"No call with the slug {call_slug!r}.")
     criteria = screen.for_scoring(cfp_queries.call_criteria(call_id=call.pk))
     proposals: dict[str, tuple[int, int]] = {}
-    for pk, code, external_id, version in cfp_models.Proposal.objects.filter(call=call).values_list(
-        "pk", "code", "external_id", "version"
-    ):
+    for pk, code, external_id, version in cfp_models.Proposal.objects.filter(
+        cfp_models.committee_sees(), call=call
+    ).values_list("pk", "code", "external_id", "version"):
         proposals[code] = (pk, version)
         if external_id:
             proposals[external_id] = (pk, version)
