@@ -183,3 +183,25 @@ def test_an_edit_before_any_decision_tells_nobody(accepted: models.Proposal) -> 
     accepted.refresh_from_db()
     assert not notices.notify_chairs(proposal=accepted, kind="edited", actor_id=None, now=NOW)
     assert not models.ChairNotice.objects.exists()
+
+
+def test_a_chair_sets_the_confirmation_deadline_in_the_calls_zone_and_it_is_audited() -> None:
+    from tests.test_cfp_settings import call_form, settings_url
+
+    c = factories.call("pycon")
+    chad = factories.user("chad")
+    factories.member(c, chad, "chair")
+    client = signed_in(chad)
+    response = client.post(
+        settings_url(c),
+        call_form(timezone="Europe/Madrid", confirmation_deadline_at="2027-05-15T18:00"),
+    )
+    assert response.status_code == 302
+    c.refresh_from_db()
+    assert c.confirmation_deadline_at == DEADLINE
+    assert 'value="2027-05-15T18:00"' in client.get(settings_url(c)).content.decode()
+    (event,) = models.AuditEvent.objects.filter(call=c, action="call.changed")
+    assert "confirmation_deadline_at" in event.data["changes"]
+    bad = client.post(settings_url(c), call_form(confirmation_deadline_at="soonish"))
+    assert bad.status_code == 400
+    assert "soonish" in bad.content.decode()

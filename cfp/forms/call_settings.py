@@ -55,6 +55,14 @@ class CallSettingsForm(ProblemsForm):
             "Leave it empty to keep bidding closed."
         ),
     )
+    confirmation_deadline_at = WallClockField(
+        label=_("Speakers confirm by"),
+        required=False,
+        help_text=_(
+            "Accepted speakers confirm or decline on their proposal page until then. "
+            "Leave it empty for no deadline."
+        ),
+    )
     languages = forms.MultipleChoiceField(
         label=_("Talk languages"), widget=forms.CheckboxSelectMultiple
     )
@@ -114,6 +122,7 @@ class CallSettingsForm(ProblemsForm):
             "closes_at": wall_clock(c.closes_at, c.timezone),
             "review_deadline_at": wall_clock(c.review_deadline_at, c.timezone),
             "bidding_closes_at": wall_clock(c.bidding_closes_at, c.timezone),
+            "confirmation_deadline_at": wall_clock(c.confirmation_deadline_at, c.timezone),
             "languages": list(c.languages),
             "reviews_per_proposal": c.reviews_per_proposal,
             "chairs_blind": c.phase.chairs_blind,
@@ -135,7 +144,7 @@ class CallSettingsForm(ProblemsForm):
     def clean(self) -> dict[str, Any]:
         d = super().clean() or {}
         needed = ("name", "timezone", "opens_at", "closes_at", "languages", "reviews_per_proposal")
-        optional_dates = ("review_deadline_at", "bidding_closes_at")
+        optional_dates = ("review_deadline_at", "bidding_closes_at", "confirmation_deadline_at")
         if any(d.get(n) in (None, "", []) for n in needed) or any(
             n in self.errors for n in optional_dates
         ):
@@ -154,6 +163,7 @@ class CallSettingsForm(ProblemsForm):
             chairs_blind=bool(d.get("chairs_blind")),
             others_reviews=d.get("others_reviews") or visibility.OthersReviews.AFTER_OWN.value,
             independent_scores=bool(d.get("independent_scores")),
+            confirmation_deadline_at=in_zone(d.get("confirmation_deadline_at"), zone),
         )
         problems = services.call_settings_problems(data)
         self.show_problems(problems)

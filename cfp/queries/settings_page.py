@@ -58,6 +58,7 @@ class CallSettings:
     questions: tuple[QuestionSetting, ...]
     others_reviews: str = "after_own"
     independent_scores: bool = True
+    confirmation_deadline_at: dt.datetime | None = None
 
 
 def call_settings(*, call_id: int) -> CallSettings:
@@ -93,6 +94,7 @@ def call_settings(*, call_id: int) -> CallSettings:
         closes_at=c.closes_at,
         review_deadline_at=c.review_deadline_at,
         bidding_closes_at=c.bidding_closes_at,
+        confirmation_deadline_at=c.confirmation_deadline_at,
         languages=tuple(c.languages or ()),
         reviews_per_proposal=c.reviews_per_proposal,
         phase=phase_of(c),

@@ -54,6 +54,8 @@ class CallSettingsData:
     # independent scores (issue 21; cfp.domain.visibility.OthersReviews).
     others_reviews: str = "after_own"
     independent_scores: bool = True
+    # Accepted speakers confirm or decline until then (issue 19); None: no deadline.
+    confirmation_deadline_at: dt.datetime | None = None
 @dataclass(frozen=True, slots=True)
 class FormatData:
     slug: str
