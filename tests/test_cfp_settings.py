@@ -382,7 +382,7 @@ def test_a_format_used_by_proposals_cannot_be_deleted(client: Client, call: mode
         section_url(call, "formats"), {"row": str(fmt.pk), "action": "delete"}, headers=HX
     )
 
-    assert "1 proposals use this format; it cannot be deleted." in response.content.decode()
+    assert "This format is used by 1 proposal" in response.content.decode()
     assert models.Format.objects.filter(pk=fmt.pk).exists()
 
 

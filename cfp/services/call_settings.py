@@ -15,10 +15,12 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cfp import models
 from cfp.domain import call_settings as rules
 from cfp.domain.messages import Message
+from cfp.queries import deletion
 from cfp.services import audit, texts
 
 # (form field, message) pairs, translated, in the order a form shows them.
@@ -48,14 +50,14 @@ class CallSettingsData:
     languages: tuple[str, ...]
     reviews_per_proposal: int
     chairs_blind: bool
-
-
     # When reviewers read each other's reviews, and whether the calibration keeps to the first
     # independent scores (issue 21; cfp.domain.visibility.OthersReviews).
     others_reviews: str = "after_own"
     independent_scores: bool = True
     # Accepted speakers confirm or decline until then (issue 19); None: no deadline.
     confirmation_deadline_at: dt.datetime | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class FormatData:
     slug: str
@@ -229,7 +231,13 @@ def _save_row(
 
 
 def _delete_row(
-    *, model: Any, call: models.Call, row_id: int, actor_id: int, now: dt.datetime
+    *,
+    model: Any,
+    call: models.Call,
+    row_id: int,
+    actor_id: int,
+    now: dt.datetime,
+    extra: Mapping[str, object] | None = None,
 ) -> Any:
     row = _row(model, call=call, row_id=row_id)
     snapshot = {
@@ -242,10 +250,50 @@ def _delete_row(
         call=call,
         action=f"{model._meta.model_name}.deleted",
         actor_id=actor_id,
-        data={"id": row_id, "row": snapshot},
+        data={"id": row_id, "row": snapshot, **(extra or {})},
         now=now,
     )
     return row
+
+
+def _in_use(noun: str, n: int) -> str:
+    # The count first: "used by 12 proposals" is what the chair must know before anything else.
+    return ngettext(
+        "This %(noun)s is used by %(n)s proposal: move it to another %(noun)s first.",
+        "This %(noun)s is used by %(n)s proposals: move them to another %(noun)s first.",
+        n,
+    ) % {"noun": noun, "n": n}
+
+
+def _move_proposals(
+    *,
+    model: Any,
+    column: str,
+    call: models.Call,
+    row_id: int,
+    move_to_id: int | None,
+    clear: bool,
+    noun: str,
+    now: dt.datetime,
+) -> dict[str, object]:
+    """Move every proposal off the row about to be deleted; refuse with the count if the chair
+    did not say where. Returns what the audit event records about the move."""
+    _row(model, call=call, row_id=row_id)  # a row deleted meanwhile is refused first
+    using = models.Proposal.objects.filter(call=call, **{column: row_id})
+    n = using.count()
+    if not n:
+        return {}
+    if move_to_id is None and not clear:
+        raise UnableToConfigure(_in_use(noun, n), field="move_to")
+    if move_to_id is not None and (
+        move_to_id == row_id or not model.objects.filter(call=call, pk=move_to_id).exists()
+    ):
+        raise UnableToConfigure(
+            _("Choose another %(noun)s of this call.") % {"noun": noun}, field="move_to"
+        )
+    # updated_at moves too: the dashboards' caches key on the newest change of the proposals.
+    moved = using.update(**{column: move_to_id, "updated_at": now})
+    return {"moved": moved, "moved_to": move_to_id}
 
 
 @transaction.atomic
@@ -266,14 +314,31 @@ def save_format(
 
 
 @transaction.atomic
-def delete_format(*, call_slug: str, format_id: int, actor_id: int, now: dt.datetime) -> None:
+def delete_format(
+    *,
+    call_slug: str,
+    format_id: int,
+    actor_id: int,
+    now: dt.datetime,
+    move_to_id: int | None = None,
+) -> None:
+    """Delete a format; proposals using it are refused with their count unless ``move_to_id``
+    names another format of the call, and then they move and the format goes in one
+    transaction (audited with the number moved)."""
     call = _locked_call(call_slug)
-    used = models.Proposal.objects.filter(call=call, format_id=format_id).count()
-    if used:
-        raise UnableToConfigure(
-            _("%(n)s proposals use this format; it cannot be deleted.") % {"n": used}
-        )
-    _delete_row(model=models.Format, call=call, row_id=format_id, actor_id=actor_id, now=now)
+    moved = _move_proposals(
+        model=models.Format,
+        column="format_id",
+        call=call,
+        row_id=format_id,
+        move_to_id=move_to_id,
+        clear=False,
+        noun=_("format"),
+        now=now,
+    )
+    _delete_row(
+        model=models.Format, call=call, row_id=format_id, actor_id=actor_id, now=now, extra=moved
+    )
 
 
 @transaction.atomic
@@ -292,10 +357,32 @@ def save_track(
 
 
 @transaction.atomic
-def delete_track(*, call_slug: str, track_id: int, actor_id: int, now: dt.datetime) -> None:
-    """Delete a track; proposals in it keep no track (the foreign key is set to empty)."""
+def delete_track(
+    *,
+    call_slug: str,
+    track_id: int,
+    actor_id: int,
+    now: dt.datetime,
+    move_to_id: int | None = None,
+    clear: bool = False,
+) -> None:
+    """Delete a track. Proposals in it are refused with their count unless the chair chose
+    another track (``move_to_id``) or no track at all (``clear``); then they move and the track
+    goes in one transaction (audited with the number moved)."""
     call = _locked_call(call_slug)
-    _delete_row(model=models.Track, call=call, row_id=track_id, actor_id=actor_id, now=now)
+    moved = _move_proposals(
+        model=models.Track,
+        column="track_id",
+        call=call,
+        row_id=track_id,
+        move_to_id=move_to_id,
+        clear=clear,
+        noun=_("track"),
+        now=now,
+    )
+    _delete_row(
+        model=models.Track, call=call, row_id=track_id, actor_id=actor_id, now=now, extra=moved
+    )
 
 
 def _reviews_started(call: models.Call) -> bool:
@@ -336,7 +423,19 @@ def save_criterion(
 
 @transaction.atomic
 def delete_criterion(*, call_slug: str, criterion_id: int, actor_id: int, now: dt.datetime) -> None:
+    """Delete a criterion, refused with the count once reviews have scored it (their scores
+    would be orphaned: there is nowhere to move a score on another scale)."""
     call = _locked_call(call_slug)
+    scored = deletion.criterion_scores(call_id=call.pk, criterion_id=criterion_id)
+    if scored:
+        raise UnableToConfigure(
+            ngettext(
+                "This criterion is used by %(n)s review: it cannot be deleted any more.",
+                "This criterion is used by %(n)s reviews: it cannot be deleted any more.",
+                scored,
+            )
+            % {"n": scored}
+        )
     if _reviews_started(call):
         raise UnableToConfigure(_("Reviews have started: criteria cannot be deleted any more."))
     _delete_row(model=models.Criterion, call=call, row_id=criterion_id, actor_id=actor_id, now=now)

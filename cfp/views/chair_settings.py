@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +22,8 @@ from cfp import services
 from cfp.access import chair_required
 from cfp.domain import markdown
 from cfp.forms import call_settings as settings_forms
+from cfp.forms import deletion as deletion_forms
+from cfp.queries import deletion as deletion_queries
 from cfp.queries import settings_page as settings_queries
 from cfp.queries.membership import CallMembership
 from common import htmx
@@ -241,3 +243,49 @@ def _row_saved(
         return page(request, "cfp/chair_settings.html", context, partial=section)
     messages.success(request, message)
     return redirect(reverse("callsettings:settings", args=[chair.slug]) + f"#{section}")
+
+
+# --- deleting a row: what it will do, where its proposals go -----------------------------------
+
+
+def _impact_or_404(chair: CallMembership, section: str, row_id: int) -> Any:
+    impact = deletion_queries.deletion_impact(call_id=chair.call_id, section=section, row_id=row_id)
+    if impact is None:
+        raise Http404(_("This row does not exist any more."))
+    return impact
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@chair_required
+def delete_row(
+    request: HtmxHttpRequest, chair: CallMembership, section: str, row_id: int
+) -> HttpResponse:
+    """GET: say what deleting the row will do (and ask where its proposals go);
+    POST: move them and delete the row in one transaction, or show why not, choice kept."""
+    spec = SECTIONS[section]
+    impact = _impact_or_404(chair, section, row_id)
+    status = 200
+    form = deletion_forms.MoveForm(impact=impact)
+    if request.method == "POST":
+        form = deletion_forms.MoveForm(request.POST, impact=impact)
+        if form.is_valid() and not impact.refused:
+            try:
+                spec.delete(
+                    call_slug=chair.slug,
+                    actor_id=user_id(request),
+                    now=timezone.now(),
+                    **{spec.id_kw: row_id},
+                    **form.delete_kwargs(),
+                )
+            except services.UnableToConfigure as exc:
+                form.add_error("move_to" if exc.field == "move_to" else None, str(exc))
+            else:
+                messages.success(request, _("Deleted “%(name)s”.") % {"name": impact.name})
+                return redirect(reverse("callsettings:settings", args=[chair.slug]) + f"#{section}")
+        status = 400
+    return page(
+        request,
+        "cfp/chair_delete_row.html",
+        {"call": chair, "impact": impact, "form": form, "section": section},
+        status=status,
+    )

@@ -97,6 +97,9 @@ def url_kwargs(
         # No such draft: even the chair gets 404 (the outbox tests cover the rest).
         "draft_id": "0",
         "status": "accepted",
+        # No such settings row (delete confirmation): even the chair gets 404; the settings
+        # tests cover a real row.
+        "row_id": "0",
     }
     unknown = params - set(values)
     assert not unknown, f"tests/access/__init__.py: no value for URL parameters {sorted(unknown)}"

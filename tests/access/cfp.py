@@ -36,6 +36,14 @@ ROWS: dict[str, dict[str, dict[str, int]]] = {
         }
         for section in ("formats", "tracks", "criteria", "questions")
     },
+    # The delete confirmation of a row that does not exist (row_id 0): 404 for the chair too.
+    **{
+        f"callsettings:delete_{noun}": {
+            "GET": only(("chair",), 404),
+            "POST": only(("chair",), 404),
+        }
+        for noun in ("format", "track", "criterion", "question")
+    },
     "callsettings:reopen": {"GET": only(("chair",), 200), "POST": only(("chair",), 400)},
     "callsettings:findings": {
         "GET": only(("chair",), 200),
