@@ -21,6 +21,8 @@ class Level(models.TextChoices):
 class Role(models.TextChoices):
     CHAIR = "chair", _("Chair")
     REVIEWER = "reviewer", _("Reviewer")
+    # Helps the speakers who asked with their drafts; sees only the proposals matched (issue 25).
+    MENTOR = "mentor", _("Mentor")
 
 
 class Call(models.Model):
@@ -46,6 +48,10 @@ class Call(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Reviewers may bid on proposals until this moment; empty = bidding is not open.
     bidding_closes_at = models.DateTimeField(null=True, blank=True)
+    # Mentoring (issue 25): reviewers may sign up as mentors themselves; mentors may also review
+    # (never a proposal they mentor). PyCon AU's rule is False.
+    reviewers_may_mentor = models.BooleanField(default=False)
+    mentors_may_review = models.BooleanField(default=True)
     # When reviewers may read each other's reviews (cfp.domain.visibility.OthersReviews, issue 21).
     others_reviews = models.CharField(
         max_length=20,
@@ -345,6 +351,90 @@ class ProposalVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["proposal", "number"], name="one_row_per_version")
         ]
+
+
+class MentoringRequest(models.Model):
+    """A speaker asked for a mentor for this proposal (issue 25); one row per proposal.
+
+    ``closed_at`` is set when the speaker no longer wants one. The mentor is in MentorMatch.
+    """
+
+    proposal = models.OneToOneField(
+        Proposal, on_delete=models.CASCADE, related_name="mentoring_request"
+    )
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    asked_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+
+class MentorMatch(models.Model):
+    """A mentor paired with a proposal; ``ended_at`` set when the speaker asked for another.
+
+    An ended match still keeps its mentor off that proposal's reviews.
+    """
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="mentor_matches")
+    mentor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentor_matches"
+    )
+    # Empty: the matching run placed it; else the chair who matched by hand.
+    matched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    matched_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal"],
+                condition=Q(ended_at__isnull=True),
+                name="one_current_mentor_per_proposal",
+            ),
+            models.UniqueConstraint(fields=["proposal", "mentor"], name="mentor_once_per_proposal"),
+        ]
+
+
+class MentoringPost(models.Model):
+    """One message in the thread between a proposal's speakers and its mentor."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="mentoring_posts")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["proposal", "created_at"])]
+
+
+class SuggestionState(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACCEPTED = "accepted", _("Accepted")
+    IGNORED = "ignored", _("Ignored")
+
+
+class MentoringSuggestion(models.Model):
+    """A mentor's proposed change to a passage of the abstract: replace ``original`` with
+    ``replacement``. Accepting it saves a new version through the proposal's write path."""
+
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.CASCADE, related_name="mentoring_suggestions"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    original = models.TextField()
+    replacement = models.TextField(blank=True)
+    note = models.TextField(blank=True)
+    state = models.CharField(
+        max_length=20, choices=SuggestionState.choices, default=SuggestionState.OPEN
+    )
+    created_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
 
 
 class CoSpeakerInvite(models.Model):
