@@ -27,6 +27,57 @@ CONTENT_TYPES = {
 # Rows are written in batches so a streamed response sends a few large chunks, not one per row.
 BATCH = 500
 
+# The XLSX header row is for people: readable names instead of the stable column names that CSV
+# and JSON keep for scripts (docs/exports.md lists both).
+LABELS = {
+    "code": "Code",
+    "title": "Title",
+    "format": "Format",
+    "track": "Track",
+    "language": "Language",
+    "level": "Level",
+    "decision": "Decision",
+    "rank": "Rank",
+    "calibrated": "Calibrated score",
+    "interval_low": "Interval low",
+    "interval_high": "Interval high",
+    "p_in_slots": "Chance in slots",
+    "reviews": "Reviews",
+    "flags": "Flags",
+    "speaker_names": "Speakers",
+    "speaker_emails": "Speaker e-mails",
+    "first_time": "First-time speaker",
+    "duration": "Duration (min)",
+    "confirmation": "Confirmation",
+    "abstract": "Abstract",
+    "description": "Description",
+    "speaker_bios": "Speaker bios",
+    "speaker_links": "Speaker links",
+    "tags": "Tags",
+}
+# Column widths in characters: wide for prose, the header's width (plus a filter button) else.
+WIDTHS = {
+    "title": 50,
+    "abstract": 60,
+    "description": 60,
+    "speaker_bios": 60,
+    "speaker_links": 40,
+    "speaker_names": 30,
+    "speaker_emails": 34,
+    "flags": 24,
+}
+MIN_WIDTH = 8
+FILTER_BUTTON = 3
+
+
+def label(column: str) -> str:
+    """The XLSX header of a column."""
+    return LABELS.get(column) or column.replace("_", " ").capitalize()
+
+
+def width(column: str) -> int:
+    return WIDTHS.get(column) or max(MIN_WIDTH, len(label(column)) + FILTER_BUTTON)
+
 
 def csv_cell(value: object) -> object:
     """A value as the CSV shows it: empty for none, true/false, formulas neutralised."""
@@ -78,12 +129,17 @@ def xlsx_cell(value: object) -> object:
 
 
 def write_xlsx(
-    *, header: tuple[str, ...], rows: Iterable[Mapping[str, object]], target: IO[bytes]
+    *,
+    header: tuple[str, ...],
+    rows: Iterable[Mapping[str, object]],
+    target: IO[bytes],
+    sheet_name: str = "Shortlist",
 ) -> None:
     """Write a one-sheet workbook in constant memory (XlsxWriter flushes each row as written).
 
-    Strings are written as strings, never read as formulas, numbers or links, on top of the
-    neutralising done by ``xlsx_cell``.
+    The header row holds readable labels, stays in view while scrolling and carries filter
+    buttons; prose columns are wide and wrap. Strings are written as strings, never read as
+    formulas, numbers or links, on top of the neutralising done by ``xlsx_cell``.
     """
     book = xlsxwriter.Workbook(
         target,
@@ -94,9 +150,17 @@ def write_xlsx(
             "strings_to_urls": False,
         },
     )
-    sheet = book.add_worksheet("Shortlist")
+    sheet = book.add_worksheet(sheet_name)
+    bold = book.add_format({"bold": True})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    top = book.add_format({"valign": "top"})
+    # Widths and the frozen header go first: in constant memory, rows are final once written.
     for col, name in enumerate(header):
-        sheet.write_string(0, col, name)
+        sheet.set_column(col, col, width(name), wrap if name in WIDTHS else top)
+    sheet.freeze_panes(1, 0)
+    for col, name in enumerate(header):
+        sheet.write_string(0, col, label(name), bold)
+    number = 0
     for number, row in enumerate(rows, start=1):
         for col, name in enumerate(header):
             value = xlsx_cell(row[name])
@@ -110,6 +174,9 @@ def write_xlsx(
                 sheet.write_number(number, col, value)
             else:
                 sheet.write_string(number, col, str(value))
+    if header:
+        # The filter covers the header and every row written (the range is known only now).
+        sheet.autofilter(0, 0, number, len(header) - 1)
     book.close()
 
 

@@ -256,15 +256,35 @@ def render_shortlist(
 # --- exports --------------------------------------------------------------------------------
 
 
-def _download(member: cfp_queries.CallMembership, kind: str) -> HttpResponse:
+def _download(request: HttpRequest, member: cfp_queries.CallMembership, kind: str) -> HttpResponse:
+    # ?scope=all exports every live proposal; the default stays the shortlist (issue 20).
+    scope = request.GET.get("scope") or exports.SHORTLIST
+    if scope not in exports.SCOPES:
+        return page(
+            request,
+            "error.html",
+            {
+                "title": _("No such export"),
+                "message": _(
+                    "The export holds the shortlist (scope=shortlist) or every proposal "
+                    "(scope=all)."
+                ),
+            },
+            status=400,
+        )
     header = exports.columns(phase=member.phase)
-    rows = exports.shortlist_rows(call_id=member.call_id, phase=member.phase)
-    filename = f"{member.slug}-shortlist.{kind}"
+    rows = exports.rows(call_id=member.call_id, phase=member.phase, scope=scope)
+    filename = f"{member.slug}-{'shortlist' if scope == exports.SHORTLIST else 'proposals'}.{kind}"
     if kind == "xlsx":
         # A workbook is a zip file with a directory at its end, so it cannot be streamed as it
         # is written: write it to an unnamed temporary file (constant memory) and stream that.
         target = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-        spreadsheets.write_xlsx(header=header, rows=rows, target=target)
+        spreadsheets.write_xlsx(
+            header=header,
+            rows=rows,
+            target=target,
+            sheet_name="Shortlist" if scope == exports.SHORTLIST else "Proposals",
+        )
         target.seek(0)
         return FileResponse(  # type: ignore[return-value]
             target,
@@ -283,16 +303,16 @@ def _download(member: cfp_queries.CallMembership, kind: str) -> HttpResponse:
 @require_http_methods(["GET", "HEAD"])
 @access.chair_required
 def export_csv(request: HttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
-    return _download(member, "csv")
+    return _download(request, member, "csv")
 
 
 @require_http_methods(["GET", "HEAD"])
 @access.chair_required
 def export_json(request: HttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
-    return _download(member, "json")
+    return _download(request, member, "json")
 
 
 @require_http_methods(["GET", "HEAD"])
 @access.chair_required
 def export_xlsx(request: HttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
-    return _download(member, "xlsx")
+    return _download(request, member, "xlsx")

@@ -1,4 +1,5 @@
-"""``export_proposals --call SLUG --format json|csv``: every proposal with its aggregate, ranked.
+"""``export_proposals --call SLUG --format json|csv [--scope all|shortlist]``: every proposal
+(or the shortlisted ones) with its aggregate, ranked.
 
 Titles are the ones the blindness policy shows the call's chairs now: redacted while they are
 blind, as written once they see identities.
@@ -26,13 +27,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--call", required=True)
         parser.add_argument("--format", choices=["json", "csv"], default="json")
+        parser.add_argument(
+            "--scope",
+            choices=exports.SCOPES,
+            default=exports.ALL,
+            help="all live proposals (the default) or the shortlist (accepted and waitlisted).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         cid = call_id(options["call"])
         phase = cfp_queries.call_phase(call_id=cid)
         if phase is None:  # pragma: no cover - the call was just found
             raise CommandError(f"No call with the slug {options['call']!r}.")
-        rows = list(exports.ranked_rows(call_id=cid, phase=phase))
+        rows = list(exports.ranked_rows(call_id=cid, phase=phase, scope=options["scope"]))
         if options["format"] == "json":
             self.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1))
             return

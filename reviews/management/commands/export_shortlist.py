@@ -1,6 +1,7 @@
-"""``export_shortlist --call SLUG --format csv|xlsx|json [--output PATH]``: the shortlist.
+"""``export_shortlist --call SLUG --format csv|xlsx|json [--scope shortlist|all] [--output PATH]``.
 
-One row per shortlisted (accepted or waitlisted) proposal, with the columns documented in
+One row per shortlisted (accepted or waitlisted) proposal, or with ``--scope all`` per live
+proposal whatever its decision, with the columns documented in
 docs/exports.md; the same data as the chair's download buttons, each column shown as the
 blindness policy shows it to the call's chairs now (speaker columns only once they see identities).
 """
@@ -25,6 +26,12 @@ class Command(BaseCommand):
         parser.add_argument("--call", required=True, help="Slug of the call.")
         parser.add_argument("--format", choices=spreadsheets.FORMATS, default="csv")
         parser.add_argument(
+            "--scope",
+            choices=exports.SCOPES,
+            default=exports.SHORTLIST,
+            help="shortlist (accepted and waitlisted, the default) or all live proposals.",
+        )
+        parser.add_argument(
             "--output", help="File to write (default: standard output; required for xlsx)."
         )
 
@@ -44,12 +51,18 @@ class Command(BaseCommand):
             if os.path.isdir(output):
                 raise CommandError(f"Cannot write {output}: it is a folder.")
         header = exports.columns(phase=phase)
-        rows = exports.shortlist_rows(call_id=cid, phase=phase)
+        scope: str = options["scope"]
+        rows = exports.rows(call_id=cid, phase=phase, scope=scope)
         try:
             if kind == "xlsx":
                 assert output is not None
                 with open(output, "wb") as binary:
-                    spreadsheets.write_xlsx(header=header, rows=rows, target=binary)
+                    spreadsheets.write_xlsx(
+                        header=header,
+                        rows=rows,
+                        target=binary,
+                        sheet_name="Shortlist" if scope == exports.SHORTLIST else "Proposals",
+                    )
                 return
             chunks = spreadsheets.write(kind=kind, header=header, rows=rows)
             if output:
