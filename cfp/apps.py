@@ -8,4 +8,10 @@ class CfpConfig(AppConfig):
     def ready(self) -> None:
         # Register the Celery tasks in every process, not only in workers: web processes
         # enqueue by name and, in the embedded default, run tasks in-process.
+        from django.contrib.auth.signals import user_logged_in
+
         from cfp import tasks  # noqa: F401
+        from cfp.views import languages
+
+        # A person's stored interface language becomes their session's at log-in (issue 24).
+        user_logged_in.connect(languages.restore_language, dispatch_uid="cfp.restore_language")

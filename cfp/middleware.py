@@ -1,14 +1,18 @@
-"""Attach the current person (a frozen dataclass) to each request, built on first use."""
+"""Attach the current person (a frozen dataclass) to each request, built on first use; pick the
+interface language (the person's stored choice first)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.middleware import locale
 from django.template.response import TemplateResponse
+from django.utils import translation
 from django.utils.functional import SimpleLazyObject
 
 from cfp.queries import people
+from common import languages
 
 
 def _build(request: HttpRequest) -> people.Person:
@@ -40,3 +44,16 @@ class PersonMiddleware:
         if person is not None:
             bool(person)
         return response
+
+
+class LocaleMiddleware(locale.LocaleMiddleware):
+    """Django's language choice (the language cookie, then the browser's Accept-Language) under
+    the signed-in person's stored choice, which wins once they made one (issue 24)."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        chosen = languages.remembered(request)
+        if not chosen:
+            super().process_request(request)
+            return
+        translation.activate(chosen)
+        request.LANGUAGE_CODE = translation.get_language()

@@ -5,8 +5,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from cfp.views import accounts, personal_data, profile, public
+from cfp.views import languages as language_views
 from cfp.views import settings as settings_views
 from common import views as common_views
+from reviews.api import api
 
 urlpatterns = [
     path("", public.home, name="home"),
@@ -36,6 +38,7 @@ urlpatterns = [
     path("me/data/delete/", personal_data.delete_account, name="delete_account"),
     path("me/data/calls/<slug:slug>/purge/", personal_data.purge_call, name="purge_call"),
     path("me/settings/", settings_views.settings_page, name="settings"),
+    path("i18n/setlang/", language_views.set_language, name="set_language"),
     path("calls/", include("cfp.urls")),
     path("review/", include("reviews.urls")),
     path("chair/", include("reviews.chair_urls")),
@@ -43,6 +46,7 @@ urlpatterns = [
     path("chair/", include("reviews.curation_urls")),
     path("chair/", include("cfp.chair_urls")),
     path("", include("diversity.urls")),
+    path("api/v1/", api.urls),
     path("healthz", common_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

@@ -70,7 +70,7 @@ def test_the_page_lives_at_its_documented_address() -> None:
 def test_a_speaker_has_the_mail_section_and_no_reviewing_section() -> None:
     html = signed_in(factories.user("sam")).get(URL).content.decode()
 
-    assert section_ids(html) == ["mail"]
+    assert section_ids(html) == ["language", "mail"]
 
 
 def test_a_reviewer_has_one_reviewing_section_per_call_before_mail() -> None:
@@ -84,6 +84,7 @@ def test_a_reviewer_has_one_reviewing_section_per_call_before_mail() -> None:
     html = signed_in(rita).get(URL).content.decode()
 
     assert section_ids(html) == [
+        "language",
         *(f"review-{c.slug}" for c in calls),
         *(f"expertise-{c.slug}" for c in calls),
         "mail",
@@ -108,11 +109,11 @@ def test_the_page_runs_a_fixed_number_of_queries(
     client = signed_in(rita)
 
     # session, user, nav roles; reviewing: memberships+calls, settings, tracks; expertise;
-    # mail prefs.
+    # the settings row (language and mail).
     with assert_queries(8):
         response = client.get(URL)
 
-    assert len(section_ids(response.content.decode())) == 2 * rows + 1
+    assert len(section_ids(response.content.decode())) == 2 * rows + 2
 
 
 @pytest.mark.parametrize("rows", [1, 3])
@@ -350,6 +351,7 @@ def test_a_registered_section_appears_in_order_and_saves_through_its_own_service
     refused = client.post(URL, {"section": "expertise", "expertise-topics": "refuse"})
 
     assert section_ids(html) == [
+        "language",
         f"review-{calls[0].slug}",
         f"expertise-{calls[0].slug}",
         "expertise",

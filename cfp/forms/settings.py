@@ -20,10 +20,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from cfp.queries import personal_settings
 from cfp.services import settings as settings_services
+from common import languages
 
 # save(cleaned_data=…, user_id=…, now=…): store the section; raise UnableToSaveSettings to refuse.
 SaveFunction = Callable[..., None]
@@ -41,8 +45,11 @@ class Section:
     initial: Mapping[str, Any] = field(default_factory=dict)
     # Extra keyword arguments of the form (computed choices and the like).
     form_kwargs: Mapping[str, Any] = field(default_factory=dict)
-    # Sections sort by (order, key): the reviewing sections (20) before e-mail (50).
+    # Sections sort by (order, key): language (10), the reviewing sections (20), e-mail (50).
     order: int = 50
+    # after_save(request, cleaned_data): what the saved choice changes in this very session (the
+    # language section switches the session's language); most sections have nothing to do.
+    after_save: Callable[[HttpRequest, Mapping[str, Any]], None] | None = None
 
     def form(self, data: Mapping[str, Any] | None = None) -> forms.Form:
         return self.form_class(
@@ -74,6 +81,36 @@ def sections_for(*, user_id: int) -> tuple[Section, ...]:
 # --- cfp's own sections -------------------------------------------------------------------
 
 
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Language of the pages and of the e-mails we send you"),
+        required=False,
+        help_text=_(
+            "Not chosen: the language you last picked at the foot of a page, else your browser's."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["language"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("Not chosen")), *settings.LANGUAGES]
+
+
+def _save_language(*, cleaned_data: Mapping[str, Any], user_id: int, now: dt.datetime) -> None:
+    settings_services.save_language(
+        user_id=user_id, language=languages.supported(cleaned_data["language"]), now=now
+    )
+
+
+def _switch_session_language(request: HttpRequest, cleaned_data: Mapping[str, Any]) -> None:
+    code = languages.supported(cleaned_data["language"])
+    languages.remember(request, code)
+    if code:
+        # The confirmation of this very save already speaks the chosen language.
+        translation.activate(code)
+
+
 class MailPreferencesForm(forms.Form):
     decision_mail = forms.BooleanField(
         label=_("Mail me when the committee's decision on my proposal is sent"),
@@ -97,9 +134,20 @@ def _save_mail(*, cleaned_data: Mapping[str, Any], user_id: int, now: dt.datetim
 
 
 @register
-def mail_sections(user_id: int) -> Sequence[Section]:
-    prefs = personal_settings.mail_preferences(user_id=user_id)
+def personal_sections(user_id: int) -> Sequence[Section]:
+    """Language and e-mail: both from the one settings row (one query)."""
+    stored = personal_settings.preferences(user_id=user_id)
+    prefs = stored.mail
     return (
+        Section(
+            key="language",
+            title=str(_("Language")),
+            form_class=LanguageForm,
+            initial={"language": stored.language},
+            save=_save_language,
+            after_save=_switch_session_language,
+            order=10,
+        ),
         Section(
             key="mail",
             title=str(_("E-mail")),

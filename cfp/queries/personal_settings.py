@@ -28,12 +28,32 @@ class MailPreferences:
 
 def mail_preferences(*, user_id: int) -> MailPreferences:
     """What the person chose; the defaults (everything on) when they never saved (one query)."""
+    return preferences(user_id=user_id).mail
+
+
+@dataclass(frozen=True, slots=True)
+class Preferences:
+    """Everything of the settings row: the page's own sections read it once."""
+
+    mail: MailPreferences = MailPreferences()
+    language: str = ""  # "" = never chose: the language cookie, else the browser's
+
+
+def preferences(*, user_id: int) -> Preferences:
+    """The person's settings row, or the defaults when they never saved (one query)."""
     row = (
         models.PersonSettings.objects.filter(user_id=user_id)
-        .values("decision_mail", "reviewer_reminders")
+        .values("decision_mail", "reviewer_reminders", "language")
         .first()
     )
-    return MailPreferences(**row) if row else MailPreferences()
+    if row is None:
+        return Preferences()
+    return Preferences(
+        mail=MailPreferences(
+            decision_mail=row["decision_mail"], reviewer_reminders=row["reviewer_reminders"]
+        ),
+        language=row["language"],
+    )
 
 
 def mail_opt_outs(*, user_ids: Iterable[int], mail: Mail) -> frozenset[int]:
@@ -43,3 +63,23 @@ def mail_opt_outs(*, user_ids: Iterable[int], mail: Mail) -> frozenset[int]:
         return frozenset()
     rows = models.PersonSettings.objects.filter(user_id__in=ids, **{str(mail): False})
     return frozenset(rows.values_list("user_id", flat=True))
+
+
+def language(*, user_id: int) -> str:
+    """The interface language the person chose, "" when they never chose one (one query)."""
+    row = models.PersonSettings.objects.filter(user_id=user_id).values_list("language").first()
+    return row[0] if row else ""
+
+
+def languages_by_email(*, emails: Iterable[str]) -> dict[str, str]:
+    """The chosen language of each address that belongs to an account which chose one (one
+    query). E-mails are written in it (cfp.outbox); an address not in the answer gets English."""
+    wanted = {e.lower() for e in emails if e}
+    if not wanted:
+        return {}
+    rows = (
+        models.PersonSettings.objects.exclude(language="")
+        .filter(user__email__in=wanted)
+        .values_list("user__email", "language")
+    )
+    return {email.lower(): code for email, code in rows}

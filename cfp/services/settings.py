@@ -30,3 +30,12 @@ def save_mail_preferences(
             "updated_at": now,
         },
     )
+
+
+@transaction.atomic
+def save_language(*, user_id: int, language: str, now: dt.datetime) -> None:
+    """The interface language the person chose ("" = their browser's); it also picks the language
+    of the e-mails they get."""
+    models.PersonSettings.objects.update_or_create(
+        user_id=user_id, defaults={"language": language, "updated_at": now}
+    )

@@ -68,6 +68,8 @@ def settings_page(request: HtmxHttpRequest) -> HttpResponse:
         except UnableToSaveSettings as exc:
             form.add_error(None, str(exc))
         else:
+            if chosen.after_save is not None:
+                chosen.after_save(request, form.cleaned_data)
             if is_htmx(request):
                 fresh = next(
                     s for s in settings_forms.sections_for(user_id=me) if s.key == chosen.key

@@ -20,6 +20,8 @@ ROWS: dict[str, dict[str, dict[str, int]]] = {
     "profile": {"GET": signed_in(200), "POST": signed_in(400)},
     # One page per person; an empty POST names no section: nothing saved, a clear 400.
     "settings": {"GET": signed_in(200), "POST": signed_in(400)},
+    # The language switcher on every page (issue 24): a POST for everyone, back to the page.
+    "set_language": {"GET": everyone(405), "POST": everyone(302)},
     # A person's own data (issue 17): the page and the JSON download; deleting asks for the
     # password (an empty POST is a form error). Purging is for chairs of that call only (404 for
     # everyone else); the access world's call is not archived, so a POST is refused with 400.
