@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reviews.views import chair, curation, manual_assignment, outbox
+from reviews.views import chair, curation, manual_assignment, notices, outbox
 
 app_name = "chair"
 
@@ -26,6 +26,9 @@ urlpatterns = [
     path("<slug:slug>/shortlist/", chair.shortlist_page, name="shortlist"),
     path("<slug:slug>/shortlist/decide/", curation.bulk_decide, name="bulk_decide"),
     path("<slug:slug>/outbox/", outbox.outbox_page, name="outbox"),
+    path(
+        "<slug:slug>/notices/<int:notice_id>/dismiss/", notices.dismiss, name="notice_dismiss"
+    ),
     path("<slug:slug>/outbox/feedback/", outbox.feedback, name="outbox_feedback"),
     path("<slug:slug>/outbox/generate/", outbox.generate, name="outbox_generate"),
     path("<slug:slug>/outbox/<int:draft_id>/", outbox.draft, name="outbox_draft"),

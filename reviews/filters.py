@@ -8,6 +8,7 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from cfp import models as cfp_models
+from cfp.domain import confirmation
 from reviews import models
 from reviews.domain import shortlist as rules
 
@@ -74,6 +75,7 @@ class ShortlistFilter(django_filters.FilterSet):
     level = django_filters.CharFilter(field_name="level")
     decision = django_filters.CharFilter(method="filter_decision")
     flag = django_filters.CharFilter(method="filter_flag")
+    confirmation = django_filters.CharFilter(method="filter_confirmation")
     score_min = django_filters.NumberFilter(field_name="sc__calibrated", lookup_expr="gte")
     score_max = django_filters.NumberFilter(field_name="sc__calibrated", lookup_expr="lte")
     first_time = django_filters.BooleanFilter(method="filter_first_time")
@@ -90,6 +92,18 @@ class ShortlistFilter(django_filters.FilterSet):
         if value == models.DecisionStatus.UNDECIDED:
             return qs.filter(Q(decision__isnull=True) | Q(decision__status=value))
         return qs.filter(decision__status=value)
+
+    def filter_confirmation(
+        self, qs: QuerySet[cfp_models.Proposal], name: str, value: str
+    ) -> QuerySet[cfp_models.Proposal]:
+        """The speakers' answer to an acceptance (cfp.domain.confirmation.state)."""
+        if value == confirmation.AWAITING:
+            return qs.filter(
+                published_decision=confirmation.ACCEPTED,
+                decision_sent_at__isnull=False,
+                confirmation="",
+            )
+        return qs.filter(confirmation=value)
 
     def filter_flag(
         self, qs: QuerySet[cfp_models.Proposal], name: str, value: str

@@ -76,8 +76,8 @@ def test_shortlist_runs_a_fixed_number_of_queries(
     _decide(w.proposals[0], "accepted")
 
     # session, user, role, call with its snapshot, formats with slots, tracks,
-    # counts (with the cut), rows; the full page adds the navigation.
-    with assert_queries(8 if htmx else 9):
+    # counts (with the cut), rows; the full page adds the navigation and the speakers' notices.
+    with assert_queries(8 if htmx else 10):
         body = _get(w, "?sort=rank", **(HX if htmx else {}))
 
     assert len(_codes(body)) == rows

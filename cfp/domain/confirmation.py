@@ -77,3 +77,19 @@ def may_answer(
         )
         is None
     )
+
+
+# Where a proposal stands with its speakers' answer, as chairs see it (shortlist, exports):
+# "" when the speakers were not told of an acceptance.
+AWAITING = "awaiting"
+STATES = (AWAITING, CONFIRMED, DECLINED)
+
+
+def state(*, published_decision: str, decision_sent_at: dt.datetime | None, answer: str) -> str:
+    """``awaiting``, ``confirmed``, ``declined``, or "" when no acceptance was sent."""
+    if answer in ANSWERS:
+        return answer
+    told = accepted_and_told(
+        published_decision=published_decision, decision_sent_at=decision_sent_at
+    )
+    return AWAITING if told else ""

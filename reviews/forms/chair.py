@@ -34,6 +34,13 @@ FLAG_LABELS = {
 SHORTLIST_SORTS = [(name, SORT_LABELS[name]) for name in rules.SORTS]
 SHORTLIST_FLAGS = [("", _("Any flag")), *FLAG_LABELS.items()]
 YES_NO = [("", _("Either")), ("yes", _("Yes")), ("no", _("No"))]
+# The speakers' answer to a sent acceptance (cfp.domain.confirmation.state, issue 19).
+CONFIRMATION_LABELS = {
+    "awaiting": _("Awaiting the speaker's answer"),
+    "confirmed": _("Confirmed by the speaker"),
+    "declined": _("Declined by the speaker"),
+}
+CONFIRMATION_FILTERS = [("", _("Any answer")), *CONFIRMATION_LABELS.items()]
 # Programme attributes: offered only where the policy shows a chair programme attributes.
 PROGRAMME_LABELS = {
     "first_time": _("First-time speaker"),
@@ -56,6 +63,9 @@ class ShortlistForm(forms.Form):
     level = forms.ChoiceField(label=_("Level"), required=False)
     decision = forms.ChoiceField(label=_("Decision"), required=False)
     flag = forms.ChoiceField(label=_("Flag"), required=False, choices=SHORTLIST_FLAGS)
+    confirmation = forms.ChoiceField(
+        label=_("Speaker's answer"), required=False, choices=CONFIRMATION_FILTERS
+    )
     score_min = forms.FloatField(
         label=_("Calibrated score from"), required=False, min_value=0, max_value=10
     )
@@ -114,7 +124,7 @@ class ShortlistForm(forms.Form):
         self.is_valid()
         cleaned = getattr(self, "cleaned_data", {})
         out: dict[str, object] = {}
-        for name in ("track", "format", "language", "level", "decision", "flag"):
+        for name in ("track", "format", "language", "level", "decision", "flag", "confirmation"):
             if cleaned.get(name):
                 out[name] = cleaned[name]
         for name in ("score_min", "score_max"):

@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Count, F, FilteredRelation, IntegerField, Q, QuerySet, Subquery
 
 from cfp import models as cfp_models
+from cfp.domain import confirmation as confirmation_rules
 from cfp.domain import visibility
 from cfp.domain.visibility import Part, Phase, Viewer
 from reviews import filters, models
@@ -152,6 +153,8 @@ class ShortlistRow:
     rank: int | None
     p_in_slots: float | None
     flags: tuple[str, ...]
+    # The speakers' answer to a sent acceptance: "", awaiting, confirmed, declined (issue 19).
+    confirmation: str = ""
 
     @property
     def chance_percent(self) -> int | None:
@@ -225,6 +228,9 @@ ORDERINGS: Mapping[str, tuple[Any, ...]] = {
 
 _ROW_FIELDS = (
     "code",
+    "published_decision",
+    "decision_sent_at",
+    "confirmation",
     "title",
     "redacted__title",
     "format__name",
@@ -272,6 +278,11 @@ def _row(r: Mapping[str, Any], *, phase: Phase) -> ShortlistRow:
         rank=r["s_rank"],
         p_in_slots=r["s_p"],
         flags=json_columns.strings(r["s_flags"]),
+        confirmation=confirmation_rules.state(
+            published_decision=r["published_decision"],
+            decision_sent_at=r["decision_sent_at"],
+            answer=r["confirmation"],
+        ),
     )
 
 

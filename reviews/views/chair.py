@@ -27,7 +27,7 @@ from reviews.domain import shortlist as shortlist_rules
 from reviews.domain import spreadsheets
 from reviews.forms import chair as forms
 from reviews.forms import curation as curation_forms
-from reviews.queries import dashboard, exports, shortlist, snapshot
+from reviews.queries import dashboard, exports, notices, shortlist, snapshot
 from reviews.services import aggregation, assignment, reminders
 
 # The dashboard previews the top of the ranking; the shortlist page has all of it.
@@ -247,6 +247,12 @@ def render_shortlist(
             "bulk": bulk,
             "bulk_form": getattr(bulk, "form", None) or curation_forms.BulkDecisionForm(),
             "query": request.GET.urlencode(),
+            # Declines, edits and withdrawals after acceptance: on the full page only.
+            "notices": ()
+            if wants_fragment(request)
+            else notices.open_notices(
+                call_id=member.call_id, run_id=frame.run_id, phase=member.phase
+            ),
         },
         partial="results",
         status=status,

@@ -96,6 +96,8 @@ def url_kwargs(
         "reviewer_id": str(reviewer_pk),
         # No such draft: even the chair gets 404 (the outbox tests cover the rest).
         "draft_id": "0",
+        # No such notice (issue 19): even the chair gets 404.
+        "notice_id": "0",
         "status": "accepted",
         # No such settings row (delete confirmation): even the chair gets 404; the settings
         # tests cover a real row.

@@ -39,6 +39,8 @@ ROWS: dict[str, dict[str, dict[str, int]]] = {
     },
     # The outbox: empty POSTs are refused (400) or end in a message and the outbox (302).
     "chair:outbox": {"GET": only(("chair",), 200), "POST": everyone(405)},
+    # A notice id that is not in the call: 404 for everyone (tests/test_confirmation_chairs.py).
+    "chair:notice_dismiss": {"GET": everyone(405), "POST": only(("chair",), 404)},
     "chair:outbox_feedback": {"GET": only(("chair",), 200), "POST": only(("chair",), 400)},
     "chair:outbox_generate": {"GET": everyone(405), "POST": only(("chair",), 302)},
     # A draft id that is not in the call: 404 for everyone (tests/test_outbox_review.py).
