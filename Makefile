@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON := $(shell command -v $(PYTHON))
 
-.PHONY: demo test lint types contracts check pytest bench loadtest audit screens clean help
+.PHONY: demo test lint types contracts check pytest bench loadtest audit screens messages clean help
 
 help:
 	@echo "make demo   - install, migrate, seed a demo call and serve it on http://127.0.0.1:8000"
@@ -17,6 +17,7 @@ help:
 	@echo "make bench  - performance benchmarks (prints a table)"
 	@echo "make audit  - bandit and pip-audit"
 	@echo "make screens - screenshots of every page per role at 1280 and 360 px + axe summary (var/screens/)"
+	@echo "make messages - refresh the translation catalogues (locale/<lang>/LC_MESSAGES/django.po) and compile them"
 
 # uv installs the exact versions in uv.lock in seconds; it lives in its own small venv so that
 # `uv sync` never removes itself from the project environment.
@@ -73,6 +74,16 @@ audit: install
 # every page for every role plus var/screens/axe-summary.txt (needs Chromium at /usr/bin/chromium).
 screens: install
 	$(PY) scripts/screens.py
+
+# One django.po per language under locale/<lang>/LC_MESSAGES/, the layout hosted translation
+# platforms read (docs/translating.md). References name the file without a line number, so a
+# refresh changes only what really changed; obsolete entries are dropped. The static/js files
+# have no text of their own, so there is no djangojs catalogue.
+LOCALES := de es fr pt_BR
+messages: install
+	$(PY) manage.py makemessages $(addprefix --locale=,$(LOCALES)) --add-location=file --no-obsolete \
+		--ignore=.venv --ignore=.tools --ignore=var --ignore=tests --ignore=bench --ignore=scripts
+	$(PY) manage.py compilemessages $(addprefix --locale=,$(LOCALES)) --ignore=.venv --ignore=.tools
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var .mypy_cache .ruff_cache .pytest_cache
