@@ -157,6 +157,11 @@ class Problem:
     # display name (also for reviewers who left and are no longer in `reviewers`).
     proposal_labels: Mapping[str, str] = field(default_factory=dict)
     reviewer_labels: Mapping[str, str] = field(default_factory=dict)
+    # Reviewers wanted per proposal key where it differs from `per_proposal` (extra reviews).
+    targets: Mapping[str, int] = field(default_factory=dict)
+    # (proposal, reviewer) pairs that may not be newly placed (a consistency pool's boundary);
+    # a movable existing pair listed here moves, a held one stays.
+    excluded: frozenset[tuple[str, str]] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +275,14 @@ class _Instance:
     live_count: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
+def _wanted(problem: Problem) -> npt.NDArray[np.int64]:
+    """Reviewers wanted per proposal, in the order given: `targets` or else `per_proposal`."""
+    return np.array(
+        [problem.targets.get(p.key, problem.per_proposal) for p in problem.proposals],
+        dtype=np.int64,
+    )
+
+
 def _instance(problem: Problem) -> _Instance:
     props, revs = list(problem.proposals), list(problem.reviewers)
     n, m = len(props), len(revs)
@@ -281,6 +294,8 @@ def _instance(problem: Problem) -> _Instance:
         raise ValueError("reviewer keys must be unique")
     if problem.per_proposal < 0:
         raise ValueError(f"per_proposal must be >= 0, got {problem.per_proposal}")
+    if any(t < 0 for t in problem.targets.values()):
+        raise ValueError("targets must be >= 0")
     for r in revs:
         if r.max_load is not None and r.max_load < 0:
             raise ValueError(f"reviewer {r.key!r} has a negative max_load")
@@ -300,6 +315,9 @@ def _instance(problem: Problem) -> _Instance:
             eligible[i, j] = False
         else:
             fit[i, j] += BID_FIT[level]
+    for pk, rk in problem.excluded:
+        if pk in p_index and rk in r_index:
+            eligible[p_index[pk], r_index[rk]] = False
     if problem.affinity is not None:
         aff = np.asarray(problem.affinity, dtype=np.float64)
         if aff.shape != (n, m):
@@ -341,7 +359,7 @@ def _instance(problem: Problem) -> _Instance:
     eligible &= ~fixed
     settled = {e.reviewer for e in problem.existing}
     fixed_load = fixed.sum(axis=0).astype(np.int64)
-    need = np.maximum(problem.per_proposal - fixed_count, 0).astype(np.int64)
+    need = np.maximum(_wanted(problem) - fixed_count, 0).astype(np.int64)
     cap = (
         np.array([n if r.max_load is None else r.max_load for r in revs], dtype=np.int64)
         - fixed_load
@@ -769,10 +787,11 @@ def _result(
     # Fixed pairs of reviewers who left still count (their review stays).
     got = final.sum(axis=1) + inst.fixed_count - inst.fixed.sum(axis=1)
     shortfalls: list[Short] = []
-    for i in np.flatnonzero(got < problem.per_proposal):
+    wanted_of = _wanted(problem)
+    for i in np.flatnonzero(got < wanted_of):
         reasons_short = _short_reasons(inst, revs, props[i], int(i), loads)
         label = p_label.get(props[i].key, props[i].key)
-        wanted = problem.per_proposal
+        wanted = int(wanted_of[i])
         shortfalls.append(
             Short(
                 proposal=props[i].key,
@@ -791,7 +810,7 @@ def _result(
     stats = Stats(
         total_fit=float((inst.fit * final).sum()),
         worst_fit=float(fits[wanted_rows].min()) if len(wanted_rows) else 0.0,
-        seats_wanted=int(problem.per_proposal * inst.n),
+        seats_wanted=int(wanted_of.sum()),
         seats_filled=int(got.sum()),
         candidates=len(g.rows),
         eligible_pairs=int((inst.eligible & (inst.need[:, None] > 0)).sum()),
