@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cfp.views import confirmation, cospeakers, public, speaker
+from cfp.views import confirmation, cospeakers, mentoring, public, speaker
 
 app_name = "cfp"
 
@@ -16,5 +16,6 @@ urlpatterns = [
     path("<slug:slug>/mine/<str:code>/speakers/", cospeakers.speakers, name="speakers"),
     path("<slug:slug>/mine/<str:code>/confirm/", confirmation.confirm, name="confirm"),
     path("<slug:slug>/mine/<str:code>/decline/", confirmation.decline, name="decline"),
+    path("<slug:slug>/mine/<str:code>/mentoring/", mentoring.speaker_mentoring, name="mentoring"),
     path("<slug:slug>/join/<str:token>/", cospeakers.join, name="join"),
 ]

@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from cfp.views import accounts, personal_data, profile, public
 from cfp.views import languages as language_views
+from cfp.views import mentoring as mentoring_views
 from cfp.views import settings as settings_views
 from common import views as common_views
 from reviews.api import api
@@ -40,6 +41,14 @@ urlpatterns = [
     path("me/settings/", settings_views.settings_page, name="settings"),
     path("i18n/setlang/", language_views.set_language, name="set_language"),
     path("calls/", include("cfp.urls")),
+    # Mentoring (issue 25): a mentor's list and a matched proposal; a reviewer volunteers.
+    path("mentor/<slug:slug>/", mentoring_views.mentor_home, name="mentor_home"),
+    path("mentor/<slug:slug>/volunteer/", mentoring_views.volunteer, name="mentor_volunteer"),
+    path(
+        "mentor/<slug:slug>/<str:code>/",
+        mentoring_views.mentor_proposal,
+        name="mentor_proposal",
+    ),
     path("review/", include("reviews.urls")),
     path("chair/", include("reviews.chair_urls")),
     path("chair/", include("reviews.invitation_urls")),

@@ -21,6 +21,8 @@ class Viewer(StrEnum):
     SPEAKER = "speaker"
     REVIEWER = "reviewer"
     CHAIR = "chair"
+    # The mentor matched to this proposal (issue 25); any other mentor is nobody to it.
+    MENTOR = "mentor"
 
 
 class Part(StrEnum):
@@ -38,6 +40,9 @@ class Part(StrEnum):
     CHAIRS_ONLY_ANSWERS = "chairs_only_answers"
     # Per-person self-identification: nobody but the person, never on a proposal.
     SELF_IDENTIFICATION = "self_identification"
+    # A draft's text, and the mentoring thread and suggestions around it (issue 25): the
+    # speakers and their mentor. Chairs know a draft exists and its mentoring state, no more.
+    DRAFT_TEXT = "draft_text"
 
 
 class Shown(StrEnum):
@@ -60,15 +65,19 @@ class Phase:
 
 # One row per part; the columns are who is looking. A chair has two columns: while chairs are
 # blind (and identities not yet revealed), and once they know who the speakers are. A new role
-# is a new column here.
-#                                  speaker  reviewer  blind chair  seeing chair
-_TABLE: dict[Part, tuple[Shown, Shown, Shown, Shown]] = {
-    Part.CONTENT: (Shown.RAW, Shown.REDACTED, Shown.REDACTED, Shown.RAW),
-    Part.FINDING_TEXT: (Shown.RAW, Shown.HIDDEN, Shown.HIDDEN, Shown.RAW),
-    Part.SPEAKER_IDENTITY: (Shown.RAW, Shown.HIDDEN, Shown.HIDDEN, Shown.RAW),
-    Part.PROGRAMME_ATTRIBUTES: (Shown.RAW, Shown.HIDDEN, Shown.HIDDEN, Shown.RAW),
-    Part.CHAIRS_ONLY_ANSWERS: (Shown.RAW, Shown.HIDDEN, Shown.HIDDEN, Shown.RAW),
-    Part.SELF_IDENTIFICATION: (Shown.HIDDEN, Shown.HIDDEN, Shown.HIDDEN, Shown.HIDDEN),
+# is a new column here. Mentoring is not anonymous: the mentor reads the text as written, the
+# speaker's name and the scanner's warnings (so the final text is review-safe), never the
+# programme attributes, chairs-only answers or self-identification.
+_S, _X, _H = Shown.RAW, Shown.REDACTED, Shown.HIDDEN
+#                   speaker reviewer blind chair seeing chair mentor
+_TABLE: dict[Part, tuple[Shown, Shown, Shown, Shown, Shown]] = {
+    Part.CONTENT: (_S, _X, _X, _S, _S),
+    Part.FINDING_TEXT: (_S, _H, _H, _S, _S),
+    Part.SPEAKER_IDENTITY: (_S, _H, _H, _S, _S),
+    Part.PROGRAMME_ATTRIBUTES: (_S, _H, _H, _S, _H),
+    Part.CHAIRS_ONLY_ANSWERS: (_S, _H, _H, _S, _H),
+    Part.SELF_IDENTIFICATION: (_H, _H, _H, _H, _H),
+    Part.DRAFT_TEXT: (_S, _H, _H, _H, _S),
 }
 
 
@@ -77,6 +86,8 @@ def _column(viewer: Viewer, phase: Phase) -> int:
         return 0
     if viewer is Viewer.REVIEWER:
         return 1
+    if viewer is Viewer.MENTOR:
+        return 4
     return 3 if phase.chairs_know_identities else 2
 
 

@@ -47,6 +47,8 @@ def call_phase(*, call_id: int | None = None, slug: str | None = None) -> Phase 
 
 def viewer_for(role: str) -> Viewer:
     """The policy's viewer for a per-call role."""
+    if role == models.Role.MENTOR:
+        return Viewer.MENTOR
     return Viewer.CHAIR if role == models.Role.CHAIR else Viewer.REVIEWER
 
 

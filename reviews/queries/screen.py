@@ -59,10 +59,13 @@ class ScoringTarget:
 
 
 def _assignment(*, reviewer_id: int, code: str) -> QuerySet[models.Assignment]:
-    """The reviewer's assignment to the live proposal ``code`` (narrowed to a call by callers)."""
+    """The reviewer's assignment to the live proposal ``code`` (narrowed to a call by callers).
+
+    Never one of a proposal they mentor or mentored (issue 25), even if a row slipped in.
+    """
     return models.Assignment.objects.filter(
         cfp_models.in_call("proposal__"), reviewer_id=reviewer_id, proposal__code=code
-    )
+    ).exclude(proposal__mentor_matches__mentor_id=reviewer_id)
 
 
 _TARGET_COLUMNS = (

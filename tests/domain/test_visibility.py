@@ -14,7 +14,7 @@ REVEALED = Phase(chairs_blind=True, identities_revealed=True)
 NOT_BLIND = Phase(chairs_blind=False, identities_revealed=False)
 
 # Columns: CONTENT, FINDING_TEXT, SPEAKER_IDENTITY, PROGRAMME_ATTRIBUTES, CHAIRS_ONLY_ANSWERS,
-# SELF_IDENTIFICATION. Written out in full on purpose: this table is the specification.
+# SELF_IDENTIFICATION, DRAFT_TEXT. Written out in full on purpose: this table is the specification.
 PARTS = (
     Part.CONTENT,
     Part.FINDING_TEXT,
@@ -22,17 +22,23 @@ PARTS = (
     Part.PROGRAMME_ATTRIBUTES,
     Part.CHAIRS_ONLY_ANSWERS,
     Part.SELF_IDENTIFICATION,
+    Part.DRAFT_TEXT,
 )
 TABLE: dict[tuple[Viewer, Phase], tuple[Shown, ...]] = {
-    (Viewer.SPEAKER, BLIND): (R, R, R, R, R, H),
-    (Viewer.SPEAKER, REVEALED): (R, R, R, R, R, H),
-    (Viewer.SPEAKER, NOT_BLIND): (R, R, R, R, R, H),
-    (Viewer.REVIEWER, BLIND): (X, H, H, H, H, H),
-    (Viewer.REVIEWER, REVEALED): (X, H, H, H, H, H),
-    (Viewer.REVIEWER, NOT_BLIND): (X, H, H, H, H, H),
-    (Viewer.CHAIR, BLIND): (X, H, H, H, H, H),
-    (Viewer.CHAIR, REVEALED): (R, R, R, R, R, H),
-    (Viewer.CHAIR, NOT_BLIND): (R, R, R, R, R, H),
+    (Viewer.SPEAKER, BLIND): (R, R, R, R, R, H, R),
+    (Viewer.SPEAKER, REVEALED): (R, R, R, R, R, H, R),
+    (Viewer.SPEAKER, NOT_BLIND): (R, R, R, R, R, H, R),
+    (Viewer.REVIEWER, BLIND): (X, H, H, H, H, H, H),
+    (Viewer.REVIEWER, REVEALED): (X, H, H, H, H, H, H),
+    (Viewer.REVIEWER, NOT_BLIND): (X, H, H, H, H, H, H),
+    (Viewer.CHAIR, BLIND): (X, H, H, H, H, H, H),
+    (Viewer.CHAIR, REVEALED): (R, R, R, R, R, H, H),
+    (Viewer.CHAIR, NOT_BLIND): (R, R, R, R, R, H, H),
+    # Issue 25: mentoring is not anonymous, but the mentor never reads programme attributes,
+    # chairs-only answers or self-identification; only speakers and mentor read a draft.
+    (Viewer.MENTOR, BLIND): (R, R, R, H, H, H, R),
+    (Viewer.MENTOR, REVEALED): (R, R, R, H, H, H, R),
+    (Viewer.MENTOR, NOT_BLIND): (R, R, R, H, H, H, R),
 }
 CASES = [
     (viewer, phase, part, expected)

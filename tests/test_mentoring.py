@@ -1,0 +1,392 @@
+"""Mentoring (issue 25): requests, matching (by hand and by the engine), the thread, suggestions
+saved through the proposal's write path, another mentor, reports, and who sees what."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from cfp import models
+from cfp.services import mentoring as services
+from reviews.queries import assignment_inputs
+from reviews.services import mentor_matching
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+DRAFT_TITLE = "Vexquil caching for beginners"
+DRAFT_ABSTRACT = "I will show how Brinmok caches work. It is very good."
+
+
+@dataclass
+class Setup:
+    call: models.Call
+    draft: models.Proposal
+    speaker: Any
+    chair: Any
+    mentor: Any
+    other_mentor: Any
+
+
+def client_for(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def s() -> Setup:
+    call = factories.call("pycon")
+    speaker = factories.user("sam", first_name="Samira Quell")
+    chair = factories.user("chad")
+    mentor = factories.user("mona", first_name="Mona Mentor")
+    other = factories.user("otis", first_name="Otis Other")
+    factories.member(call, chair, models.Role.CHAIR)
+    factories.member(call, mentor, models.Role.MENTOR)
+    factories.member(call, other, models.Role.MENTOR)
+    draft = factories.proposal(
+        call, speaker, title=DRAFT_TITLE, abstract=DRAFT_ABSTRACT, draft=True
+    )
+    models.Speaker.objects.filter(user=speaker).update(wants_mentor=True, region="Zorvexland")
+    return Setup(
+        call=call, draft=draft, speaker=speaker, chair=chair, mentor=mentor, other_mentor=other
+    )
+
+
+def speaker_url(s: Setup) -> str:
+    return reverse("cfp:mentoring", args=[s.call.slug, s.draft.code])
+
+
+def mentor_url(s: Setup, code: str | None = None) -> str:
+    return reverse("mentor_proposal", args=[s.call.slug, code or s.draft.code])
+
+
+def ask(s: Setup) -> None:
+    response = client_for(s.speaker).post(speaker_url(s), {"action": "ask"})
+    assert response.status_code == 302
+
+
+def match(s: Setup, mentor: Any | None = None) -> None:
+    services.match_mentor(
+        call_id=s.call.pk,
+        code=s.draft.code,
+        mentor_id=(mentor or s.mentor).pk,
+        chair_id=s.chair.pk,
+        now=timezone.now(),
+    )
+
+
+def test_a_speaker_asks_for_a_mentor_for_a_draft(s: Setup) -> None:
+    ask(s)
+
+    request = models.MentoringRequest.objects.get(proposal=s.draft)
+    assert request.closed_at is None
+    assert models.AuditEvent.objects.filter(action="mentoring.requested").count() == 1
+
+
+def test_the_chair_matches_by_hand_and_both_sides_get_an_email_pointing_inside_the_tool(
+    s: Setup,
+) -> None:
+    ask(s)
+    response = client_for(s.chair).post(
+        reverse("chair:mentoring", args=[s.call.slug]),
+        {"action": "match", "code": s.draft.code, "mentor": str(s.mentor.pk)},
+    )
+
+    assert response.status_code == 302
+    current = models.MentorMatch.objects.get(proposal=s.draft, ended_at__isnull=True)
+    assert current.mentor_id == s.mentor.pk
+    assert current.matched_by_id == s.chair.pk
+    mails = {m.to: m.body for m in models.EmailOutbox.objects.filter(key__startswith="mentoring:")}
+    assert f"/calls/pycon/mine/{s.draft.code}/mentoring/" in mails["sam@example.org"]
+    assert "Mona Mentor" in mails["sam@example.org"]
+    assert f"/mentor/pycon/{s.draft.code}/" in mails["mona@example.org"]
+    assert "Samira Quell" in mails["mona@example.org"]
+    # Neither side is given the other's address: they talk inside the tool.
+    assert "mona@example.org" not in mails["sam@example.org"]
+    assert "sam@example.org" not in mails["mona@example.org"]
+    assert models.AuditEvent.objects.filter(action="mentoring.matched").count() == 1
+
+
+def test_a_chair_cannot_match_a_proposal_nobody_asked_about_or_a_non_mentor(s: Setup) -> None:
+    with pytest.raises(services.UnableToMentor, match="Nobody asked"):
+        match(s)
+    ask(s)
+    with pytest.raises(services.UnableToMentor, match="mentors"):
+        match(s, mentor=s.chair)
+    assert not models.MentorMatch.objects.exists()
+
+
+def test_the_chairs_page_shows_the_request_and_its_state_but_not_the_drafts_text(
+    s: Setup,
+) -> None:
+    ask(s)
+
+    html = client_for(s.chair).get(reverse("chair:mentoring", args=[s.call.slug])).content
+    page = html.decode()
+
+    assert s.draft.code in page
+    assert "Draft" in page
+    assert DRAFT_TITLE not in page
+    assert "Brinmok" not in page
+    assert "Samira" not in page
+
+
+def test_the_matching_run_pairs_by_language_and_never_pairs_a_speaker_with_themself() -> None:
+    call = factories.call("pycon")
+    chair = factories.user("chad")
+    factories.member(call, chair, models.Role.CHAIR)
+    spanish = factories.user("sol", first_name="Sol Mentora")
+    english = factories.user("eli", first_name="Eli Mentor")
+    for mentor in (spanish, english):
+        factories.member(call, mentor, models.Role.MENTOR)
+    from reviews import models as review_models
+
+    review_models.ReviewerSettings.objects.create(call=call, user=spanish, languages=["es"])
+    review_models.ReviewerSettings.objects.create(call=call, user=english, languages=["en"])
+    es = factories.proposal(call, factories.user("ana"), title="Charla", language="es", draft=True)
+    en = factories.proposal(call, eli_speaker := factories.user("bob"), title="Talk", draft=True)
+    own = factories.proposal(call, english, title="Eli's own", draft=True)
+    now = timezone.now()
+    for p in (es, en, own):
+        models.MentoringRequest.objects.create(proposal=p, asked_at=now)
+    del eli_speaker
+
+    result = mentor_matching.match_mentors(call_id=call.pk, now=now)
+
+    pairs = dict(
+        models.MentorMatch.objects.filter(ended_at__isnull=True).values_list(
+            "proposal__code", "mentor_id"
+        )
+    )
+    assert pairs[es.code] == spanish.pk
+    assert pairs[en.code] == english.pk
+    assert own.code not in pairs  # the only English mentor speaks on it
+    assert result.unmatched == (own.code,)
+
+
+def test_asking_for_another_mentor_ends_the_match_and_the_run_never_picks_them_again(
+    s: Setup,
+) -> None:
+    ask(s)
+    match(s)
+
+    response = client_for(s.speaker).post(speaker_url(s), {"action": "another"})
+    result = mentor_matching.match_mentors(call_id=s.call.pk, now=timezone.now())
+
+    assert response.status_code == 302
+    assert result.matched == (s.draft.code,)
+    current = models.MentorMatch.objects.get(proposal=s.draft, ended_at__isnull=True)
+    assert current.mentor_id == s.other_mentor.pk
+    assert models.AuditEvent.objects.filter(action="mentoring.another_mentor").count() == 1
+
+
+def test_a_speaker_reports_a_mentor_to_the_chairs_and_the_report_is_audited(s: Setup) -> None:
+    ask(s)
+    match(s)
+
+    response = client_for(s.speaker).post(
+        speaker_url(s), {"action": "report", "text": "Rude comments about my accent."}
+    )
+    empty = client_for(s.speaker).post(speaker_url(s), {"action": "report", "text": "  "})
+    chair_page = client_for(s.chair).get(reverse("chair:mentoring", args=[s.call.slug]))
+
+    assert response.status_code == 302
+    event = models.AuditEvent.objects.get(action="mentoring.reported")
+    assert event.data["text"] == "Rude comments about my accent."
+    assert event.data["mentor_id"] == s.mentor.pk
+    assert empty.status_code == 400
+    assert "Rude comments about my accent." in chair_page.content.decode()
+
+
+def test_the_mentor_sees_the_matched_draft_with_the_speakers_name_and_nothing_else(
+    s: Setup,
+) -> None:
+    other = factories.proposal(s.call, factories.user("zed"), title="Someone else's talk")
+    ask(s)
+    match(s)
+    mentor = client_for(s.mentor)
+
+    page = mentor.get(mentor_url(s)).content.decode()
+    home = mentor.get(reverse("mentor_home", args=[s.call.slug])).content.decode()
+    others = mentor.get(mentor_url(s, other.code))
+    not_matched = client_for(s.other_mentor).get(mentor_url(s))
+
+    assert DRAFT_ABSTRACT in page
+    assert "Samira Quell" in page
+    assert "Zorvexland" not in page  # programme attributes stay with chairs
+    assert DRAFT_TITLE in home
+    assert "Someone else" not in home
+    assert others.status_code == 404
+    assert not_matched.status_code == 404
+
+
+def test_the_thread_takes_messages_from_both_sides_and_htmx_gets_only_the_thread(
+    s: Setup,
+) -> None:
+    ask(s)
+    match(s)
+
+    speaker = client_for(s.speaker).post(
+        speaker_url(s), {"action": "post", "body": "Could you read my abstract?"}
+    )
+    mentor = client_for(s.mentor).post(
+        mentor_url(s),
+        {"action": "post", "body": "Gladly: tighten the *first* line."},
+        headers={"HX-Request": "true", "HX-Target": "thread"},
+    )
+    empty = client_for(s.mentor).post(
+        mentor_url(s), {"action": "post", "body": ""}, headers={"HX-Request": "true"}
+    )
+
+    assert speaker.status_code == 302
+    assert mentor.status_code == 200
+    fragment = mentor.content.decode()
+    assert fragment.lstrip().startswith('<section id="thread"')
+    assert "Could you read my abstract?" in fragment
+    assert "<em>first</em>" in fragment
+    assert empty.status_code == 400
+    assert models.MentoringPost.objects.filter(proposal=s.draft).count() == 2
+
+
+def test_an_accepted_suggestion_is_saved_through_the_write_path_as_a_new_version(
+    s: Setup,
+) -> None:
+    ask(s)
+    match(s)
+    client_for(s.mentor).post(
+        mentor_url(s),
+        {
+            "action": "suggest",
+            "original": "It is very good.",
+            "replacement": "You leave with a checklist.",
+            "note": "Say what they get.",
+        },
+    )
+    suggestion = models.MentoringSuggestion.objects.get()
+    version = s.draft.version
+
+    response = client_for(s.speaker).post(
+        speaker_url(s), {"action": "accept", "suggestion": str(suggestion.pk)}
+    )
+
+    assert response.status_code == 302
+    s.draft.refresh_from_db()
+    assert s.draft.abstract == "I will show how Brinmok caches work. You leave with a checklist."
+    assert s.draft.version == version + 1
+    assert s.draft.versions.filter(number=version + 1).exists()
+    assert "You leave with a checklist." in s.draft.redacted["abstract"]
+    suggestion.refresh_from_db()
+    assert suggestion.state == models.SuggestionState.ACCEPTED
+
+
+def test_a_suggestion_on_a_passage_that_is_gone_is_refused_with_a_message(s: Setup) -> None:
+    ask(s)
+    match(s)
+    bad = client_for(s.mentor).post(
+        mentor_url(s), {"action": "suggest", "original": "Not in the text", "replacement": "x"}
+    )
+    client_for(s.mentor).post(
+        mentor_url(s), {"action": "suggest", "original": "very good", "replacement": "useful"}
+    )
+    suggestion = models.MentoringSuggestion.objects.get()
+    models.Proposal.objects.filter(pk=s.draft.pk).update(abstract="Rewritten entirely.")
+
+    stale = client_for(s.speaker).post(
+        speaker_url(s), {"action": "accept", "suggestion": str(suggestion.pk)}
+    )
+
+    assert bad.status_code == 400
+    assert "not in the abstract" in bad.content.decode()
+    assert stale.status_code == 400
+    assert "The abstract changed since this suggestion" in stale.content.decode()
+
+
+def test_a_mentor_never_opens_the_review_screen_of_a_proposal_they_mentor(s: Setup) -> None:
+    factories.member(s.call, s.mentor, models.Role.REVIEWER)
+    ask(s)
+    match(s)
+    client_for(s.speaker)  # the speaker submits the draft; it is now a live proposal
+    models.Proposal.objects.filter(pk=s.draft.pk).update(state=models.ProposalState.SUBMITTED)
+    factories.assign(s.draft, s.mentor)  # a stray assignment row, as a manual one could be
+
+    screen = client_for(s.mentor).get(reverse("reviews:screen", args=[s.call.slug, s.draft.code]))
+
+    assert screen.status_code == 404
+
+
+def test_assignment_inputs_make_a_mentor_a_hard_conflict_and_the_call_can_bar_mentors(
+    s: Setup,
+) -> None:
+    factories.member(s.call, s.mentor, models.Role.REVIEWER)
+    factories.member(s.call, s.other_mentor, models.Role.REVIEWER)
+    ask(s)
+    match(s)
+
+    inputs = assignment_inputs.assignment_inputs(call_id=s.call.pk)
+    by_key = {r.key: r for r in inputs.reviewers}
+    assert str(s.draft.pk) in by_key[str(s.mentor.pk)].conflicts
+    assert str(s.draft.pk) not in by_key[str(s.other_mentor.pk)].conflicts
+
+    services.update_mentoring_settings(
+        call_id=s.call.pk,
+        chair_id=s.chair.pk,
+        reviewers_may_mentor=False,
+        mentors_may_review=False,
+        now=timezone.now(),
+    )
+    barred = assignment_inputs.assignment_inputs(call_id=s.call.pk)
+
+    assert not {r.key for r in barred.reviewers} & {str(s.mentor.pk), str(s.other_mentor.pk)}
+    event = models.AuditEvent.objects.get(action="mentoring.settings")
+    assert event.data["after"] == {"reviewers_may_mentor": False, "mentors_may_review": False}
+
+
+def test_a_reviewer_volunteers_only_when_the_call_allows_it(s: Setup) -> None:
+    rita = factories.user("rita")
+    factories.member(s.call, rita, models.Role.REVIEWER)
+    url = reverse("mentor_volunteer", args=[s.call.slug])
+
+    refused = client_for(rita).post(url)
+    assert not models.Membership.objects.filter(user=rita, role=models.Role.MENTOR).exists()
+    models.Call.objects.filter(pk=s.call.pk).update(reviewers_may_mentor=True)
+    accepted = client_for(rita).post(url)
+
+    assert refused.status_code == 302
+    assert accepted.status_code == 302
+    assert models.Membership.objects.filter(user=rita, role=models.Role.MENTOR).exists()
+
+
+@pytest.mark.parametrize("posts", [1, 3])
+def test_the_mentor_page_runs_a_fixed_number_of_queries(
+    s: Setup, posts: int, django_assert_num_queries: Any
+) -> None:
+    ask(s)
+    match(s)
+    for i in range(posts):
+        services.post_message(
+            call_id=s.call.pk,
+            code=s.draft.code,
+            user_id=s.speaker.pk,
+            body=f"m{i}",
+            now=timezone.now(),
+        )
+        models.MentoringSuggestion.objects.create(
+            proposal=s.draft,
+            author=s.mentor,
+            original="very",
+            replacement=f"r{i}",
+            created_at=timezone.now(),
+        )
+    client = client_for(s.mentor)
+    client.get(mentor_url(s))  # warm the session
+
+    with django_assert_num_queries(15):
+        response = client.get(mentor_url(s))
+
+    assert response.status_code == 200
