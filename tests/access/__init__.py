@@ -65,10 +65,10 @@ def derived(name: str, method: str, row: dict[str, int]) -> dict[str, int]:
 
 
 def merged() -> dict[str, dict[str, dict[str, int]]]:
-    from tests.access import accounts, cfp, chair, curation, diversity, reviewer
+    from tests.access import accounts, api, cfp, chair, curation, diversity, reviewer
 
     table: dict[str, dict[str, dict[str, int]]] = {}
-    for module in (accounts, cfp, reviewer, chair, curation, diversity):
+    for module in (accounts, cfp, reviewer, chair, curation, diversity, api):
         overlap = set(table) & set(module.ROWS)
         assert not overlap, f"rows defined twice: {sorted(overlap)}"
         table.update(module.ROWS)
