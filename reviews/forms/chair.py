@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cfp.domain import languages as talk_languages
+from common import vocabulary
 from reviews.domain import scoring
 from reviews.domain import shortlist as rules
 
@@ -25,11 +27,15 @@ SORT_LABELS = {
     "reviews": _("Fewest reviews first"),
     "disagreement": _("Most disagreement first"),
 }
+# The words every page uses for these flags (common.vocabulary, issue 19).
 FLAG_LABELS = {
-    rules.NEAR_CUT: _("Near the cut"),
-    scoring.UNDER_REVIEWED: _("Under-reviewed"),
-    scoring.HIGH_DISAGREEMENT: _("High disagreement"),
-    scoring.LOW_CONFIDENCE: _("Low confidence"),
+    code: vocabulary.choice_label(code)
+    for code in (
+        rules.NEAR_CUT,
+        scoring.UNDER_REVIEWED,
+        scoring.HIGH_DISAGREEMENT,
+        scoring.LOW_CONFIDENCE,
+    )
 }
 SHORTLIST_SORTS = [(name, SORT_LABELS[name]) for name in rules.SORTS]
 SHORTLIST_FLAGS = [("", _("Any flag")), *FLAG_LABELS.items()]
@@ -43,9 +49,8 @@ CONFIRMATION_LABELS = {
 CONFIRMATION_FILTERS = [("", _("Any answer")), *CONFIRMATION_LABELS.items()]
 # Programme attributes: offered only where the policy shows a chair programme attributes.
 PROGRAMME_LABELS = {
-    "first_time": _("First-time speaker"),
-    "wants_mentor": _("Wants a mentor"),
-    "english_additional": _("English as an additional language"),
+    code: vocabulary.choice_label(code)
+    for code in ("first_time", "wants_mentor", "english_additional")
 }
 PROGRAMME_FIELDS = {name: PROGRAMME_LABELS[name] for name in rules.PROGRAMME_FILTERS}
 
@@ -145,3 +150,44 @@ class ShortlistForm(forms.Form):
 
 class ReminderForm(forms.Form):
     reviewer = forms.IntegerField(min_value=1, max_value=2**31 - 1)
+
+
+class ShortlistTrail(forms.Form):
+    """The shortlist's filter and order carried to a proposal page (previous / next).
+
+    Lenient where the shortlist's own form checks choices: a value that matches nothing simply
+    finds no neighbours, and reading it needs none of the call's choices (no queries).
+    """
+
+    track = forms.SlugField(required=False, max_length=100)
+    format = forms.SlugField(required=False, max_length=100)
+    language = forms.CharField(required=False, max_length=20)
+    level = forms.CharField(required=False, max_length=20)
+    decision = forms.CharField(required=False, max_length=20)
+    flag = forms.ChoiceField(required=False, choices=SHORTLIST_FLAGS)
+    confirmation = forms.ChoiceField(required=False, choices=CONFIRMATION_FILTERS)
+    score_min = forms.FloatField(required=False)
+    score_max = forms.FloatField(required=False)
+    sort = forms.ChoiceField(required=False, choices=SHORTLIST_SORTS)
+    first_time = forms.ChoiceField(required=False, choices=YES_NO)
+    wants_mentor = forms.ChoiceField(required=False, choices=YES_NO)
+    english_additional = forms.ChoiceField(required=False, choices=YES_NO)
+
+    def filters(self) -> dict[str, object]:
+        self.is_valid()
+        cleaned = getattr(self, "cleaned_data", {})
+        out: dict[str, object] = {}
+        for name in ("track", "format", "language", "level", "decision", "flag", "confirmation"):
+            if cleaned.get(name):
+                out[name] = cleaned[name]
+        for name in ("score_min", "score_max"):
+            if cleaned.get(name) is not None and math.isfinite(cleaned[name]):
+                out[name] = cleaned[name]
+        for name in ("first_time", "wants_mentor", "english_additional"):
+            if cleaned.get(name) in ("yes", "no"):
+                out[name] = cleaned[name] == "yes"
+        return out
+
+    def sort_order(self) -> str:
+        self.is_valid()
+        return str(getattr(self, "cleaned_data", {}).get("sort") or rules.DEFAULT_SORT)

@@ -18,7 +18,8 @@ from cfp.domain import findings as stored_findings
 from cfp.domain import visibility
 from cfp.domain.visibility import Part, Phase, Viewer
 from reviews import models
-from reviews.queries import decisions, json_columns, proposal_text
+from reviews.domain import scoring
+from reviews.queries import decisions, json_columns, proposal_text, score_scale
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +69,8 @@ class ChairProposal:
     findings: tuple[FindingRow, ...]
     speakers: tuple[SpeakerCard, ...]
     decision: decisions.DecisionState
+    # The scale the page shows scores on (the criteria's own, issue 19).
+    scale: scoring.DisplayScale = scoring.display.INTERNAL
 
 
 def _speaker_card(s: cfp_models.Speaker, *, programme: bool) -> SpeakerCard:
@@ -90,8 +93,10 @@ def chair_proposal(*, call_id: int, code: str, phase: Phase) -> ChairProposal | 
     def sees(part: Part) -> bool:
         return visibility.sees(viewer=Viewer.CHAIR, part=part, phase=phase)
 
-    qs = cfp_models.Proposal.objects.filter(call_id=call_id, code=code).select_related(
-        "format", "track", "decision__decided_by"
+    qs = (
+        cfp_models.Proposal.objects.filter(cfp_models.committee_sees(), call_id=call_id, code=code)
+        .select_related("format", "track", "decision__decided_by")
+        .annotate(**score_scale.for_rows())
     )
     if sees(Part.SPEAKER_IDENTITY):
         qs = qs.prefetch_related(
@@ -144,6 +149,7 @@ def chair_proposal(*, call_id: int, code: str, phase: Phase) -> ChairProposal | 
         ),
         speakers=speakers,
         decision=decisions.decision_state_of(decision),
+        scale=score_scale.scale_of({f: getattr(p, f) for f in score_scale.FIELDS}),
         **text,
     )
 
@@ -168,8 +174,14 @@ class ReviewCard:
     updated_at: dt.datetime
 
 
-def proposal_reviews(*, call_id: int, proposal_id: int) -> tuple[ReviewCard, ...]:
-    """Every review with its reviewer's name; scores in the call's criterion order."""
+def proposal_reviews(
+    *,
+    call_id: int,
+    proposal_id: int,
+    scale: scoring.DisplayScale = scoring.display.INTERNAL,
+) -> tuple[ReviewCard, ...]:
+    """Every review with its reviewer's name; scores in the call's criterion order, the
+    review's weighted score on ``scale``."""
     criteria = [(c.slug, c.name) for c in cfp_queries.call_criteria(call_id=call_id)]
     rows = (
         models.Review.objects.filter(proposal_id=proposal_id)
@@ -186,7 +198,7 @@ def proposal_reviews(*, call_id: int, proposal_id: int) -> tuple[ReviewCard, ...
                 )
                 for slug, name in criteria
             ),
-            score=r.score,
+            score=scale.point(r.score),
             confidence=r.confidence,
             comment=r.comment,
             feedback=r.feedback,
@@ -212,19 +224,26 @@ class Aggregate:
     flags: tuple[str, ...]
 
 
-def aggregate(*, proposal_id: int, run_id: int | None) -> Aggregate | None:
+def aggregate(
+    *,
+    proposal_id: int,
+    run_id: int | None,
+    scale: scoring.DisplayScale = scoring.display.INTERNAL,
+) -> Aggregate | None:
+    """The proposal's numbers in snapshot ``run_id``, on ``scale`` (interval clipped to it)."""
     if run_id is None:
         return None
     s = models.ProposalScore.objects.filter(run_id=run_id, proposal_id=proposal_id).first()
     if s is None:
         return None
+    low, high = scale.interval(s.low, s.high)
     return Aggregate(
         review_count=s.review_count,
-        mean=s.mean,
-        median=s.median,
-        calibrated=s.calibrated,
-        low=s.low,
-        high=s.high,
+        mean=scale.point(s.mean),
+        median=scale.point(s.median),
+        calibrated=scale.point(s.calibrated),
+        low=low,
+        high=high,
         rank=s.rank,
         p_in_slots=s.p_in_slots,
         flags=json_columns.strings(s.flags),

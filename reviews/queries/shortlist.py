@@ -12,18 +12,26 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, FilteredRelation, IntegerField, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    F,
+    FilteredRelation,
+    IntegerField,
+    Q,
+    QuerySet,
+    Subquery,
+    Window,
+)
+from django.db.models.functions import FirstValue, Lag, Lead, RowNumber
 
 from cfp import models as cfp_models
 from cfp.domain import confirmation as confirmation_rules
 from cfp.domain import visibility
 from cfp.domain.visibility import Part, Phase, Viewer
 from reviews import filters, models
+from reviews.domain import scoring
 from reviews.domain import shortlist as rules
-from reviews.queries import decisions, json_columns, proposal_text, snapshot
-
-# Calibrated scores live on the 0..10 review-score scale.
-SCALE_MAX = 10.0
+from reviews.queries import decisions, json_columns, proposal_text, score_scale, snapshot
 
 # Labels stay lazy: they are translated when a page renders them.
 LEVEL_CHOICES: tuple[tuple[str, object], ...] = tuple(cfp_models.Level.choices)
@@ -61,6 +69,8 @@ class ShortlistFrame:
     computed_at: dt.datetime | None
     formats: tuple[FormatSlots, ...]
     tracks: tuple[TrackCount, ...]
+    # The scale every score on the page is shown on (the criteria's own: issue 19).
+    scale: scoring.DisplayScale = scoring.display.INTERNAL
 
     @property
     def total_slots(self) -> int:
@@ -81,15 +91,16 @@ def _decided(status: str) -> Q:
 
 
 def shortlist_frame(*, call_id: int) -> ShortlistFrame:
-    """Three queries: the call with its current snapshot, formats with slots, tracks."""
+    """Three queries: the call with its current snapshot and score scale, formats, tracks."""
     runs = snapshot.done_runs(call_id=call_id)
     head = (
         cfp_models.Call.objects.filter(pk=call_id)
         .annotate(
             run_id=Subquery(runs.values("pk")[:1]),
             run_at=Subquery(runs.values("finished_at")[:1]),
+            **score_scale.extremes(call_id),
         )
-        .values("languages", "run_id", "run_at")
+        .values("languages", "run_id", "run_at", *score_scale.FIELDS)
         .first()
     ) or {"languages": [], "run_id": None, "run_at": None}
     formats = (
@@ -114,6 +125,7 @@ def shortlist_frame(*, call_id: int) -> ShortlistFrame:
         languages=tuple(head["languages"] or ()),
         run_id=head["run_id"],
         computed_at=head["run_at"],
+        scale=score_scale.scale_of(head),
         formats=tuple(
             FormatSlots(
                 slug=f["slug"],
@@ -155,6 +167,8 @@ class ShortlistRow:
     flags: tuple[str, ...]
     # The speakers' answer to a sent acceptance: "", awaiting, confirmed, declined (issue 19).
     confirmation: str = ""
+    # mean, calibrated, low, high and spread above are already on this scale.
+    scale: scoring.DisplayScale = scoring.display.INTERNAL
 
     @property
     def chance_percent(self) -> int | None:
@@ -164,11 +178,10 @@ class ShortlistRow:
     def near_cut(self) -> bool:
         return rules.is_near_cut(self.p_in_slots)
 
-    # Geometry of the interval bar, on a 0..100 wide SVG (the 0..10 scale times ten). CSP
+    # Geometry of the interval bar, on a 0..100 wide SVG spanning the scale's ends. CSP
     # forbids style="", so widths are SVG attributes computed here.
-    @staticmethod
-    def _x(value: float) -> float:
-        return round(max(0.0, min(SCALE_MAX, value)) * 100 / SCALE_MAX, 2)
+    def _x(self, value: float) -> float:
+        return round(self.scale.fraction(value) * 100, 2)
 
     @property
     def bar_x(self) -> float:
@@ -251,8 +264,9 @@ _ROW_FIELDS = (
 )
 
 
-def _row(r: Mapping[str, Any], *, phase: Phase) -> ShortlistRow:
+def _row(r: Mapping[str, Any], *, phase: Phase, scale: scoring.DisplayScale) -> ShortlistRow:
     decision = r["d_status"] or models.DecisionStatus.UNDECIDED
+    low, high = scale.interval(r["s_low"], r["s_high"])
     return ShortlistRow(
         code=r["code"],
         title=proposal_text.pick(
@@ -270,11 +284,11 @@ def _row(r: Mapping[str, Any], *, phase: Phase) -> ShortlistRow:
         decision_label=decisions.status_label(decision),
         decision_version=r["d_version"] or 0,
         review_count=r["s_count"] or 0,
-        mean=r["s_mean"],
-        calibrated=r["s_cal"],
-        low=r["s_low"],
-        high=r["s_high"],
-        spread=r["s_spread"],
+        mean=scale.point(r["s_mean"]),
+        calibrated=scale.point(r["s_cal"]),
+        low=low,
+        high=high,
+        spread=scale.difference(r["s_spread"]),
         rank=r["s_rank"],
         p_in_slots=r["s_p"],
         flags=json_columns.strings(r["s_flags"]),
@@ -283,15 +297,22 @@ def _row(r: Mapping[str, Any], *, phase: Phase) -> ShortlistRow:
             decision_sent_at=r["decision_sent_at"],
             answer=r["confirmation"],
         ),
+        scale=scale,
     )
 
 
 def top_rows(
     *, call_id: int, run_id: int | None, phase: Phase, limit: int
 ) -> tuple[ShortlistRow, ...]:
-    """The first ``limit`` proposals in calibrated order; one query."""
-    qs = shortlist_queryset(call_id=call_id, run_id=run_id).order_by(*ORDERINGS["rank"])
-    return tuple(_row(r, phase=phase) for r in qs.values(*_ROW_FIELDS)[:limit])
+    """The first ``limit`` proposals in calibrated order, scores on the criteria's scale; one
+    query (the scale rides along on each row)."""
+    qs = (
+        shortlist_queryset(call_id=call_id, run_id=run_id)
+        .annotate(**score_scale.for_rows())
+        .order_by(*ORDERINGS["rank"])
+    )
+    rows = qs.values(*_ROW_FIELDS, *score_scale.FIELDS)[:limit]
+    return tuple(_row(r, phase=phase, scale=score_scale.scale_of(r)) for r in rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,9 +388,18 @@ def _cut_rank(*, frame: ShortlistFrame, format_slug: str) -> Any:
 
 
 def _filtered(
-    *, call_id: int, run_id: int | None, phase: Phase, filters_data: Mapping[str, object]
+    *,
+    call_id: int,
+    run_id: int | None,
+    phase: Phase,
+    filters_data: Mapping[str, object],
+    scale: scoring.DisplayScale,
 ) -> tuple[dict[str, object], QuerySet[cfp_models.Proposal]]:
     data = {k: v for k, v in filters_data.items() if v not in (None, "")}
+    # Chairs type score bounds on the scale they read; the stored scores are on 0..10.
+    for name in ("score_min", "score_max"):
+        if isinstance(data.get(name), int | float):
+            data[name] = scale.internal(float(data[name]))  # type: ignore[arg-type]
     if not visibility.sees(viewer=Viewer.CHAIR, part=Part.PROGRAMME_ATTRIBUTES, phase=phase):
         for name in rules.PROGRAMME_FILTERS:
             data.pop(name, None)
@@ -380,10 +410,17 @@ def _filtered(
 
 
 def filtered_codes(
-    *, call_id: int, run_id: int | None, phase: Phase, filters_data: Mapping[str, object]
+    *,
+    call_id: int,
+    run_id: int | None,
+    phase: Phase,
+    filters_data: Mapping[str, object],
+    scale: scoring.DisplayScale = scoring.display.INTERNAL,
 ) -> tuple[str, ...]:
     """Every code the shortlist's filter matches (all pages), in rank order: "select all"."""
-    _data, qs = _filtered(call_id=call_id, run_id=run_id, phase=phase, filters_data=filters_data)
+    _data, qs = _filtered(
+        call_id=call_id, run_id=run_id, phase=phase, filters_data=filters_data, scale=scale
+    )
     return tuple(qs.order_by(*ORDERINGS["rank"]).values_list("code", flat=True))
 
 
@@ -407,7 +444,11 @@ def shortlist_page(
     if sort not in ORDERINGS:
         sort = rules.DEFAULT_SORT
     data, qs = _filtered(
-        call_id=call_id, run_id=frame.run_id, phase=phase, filters_data=filters_data
+        call_id=call_id,
+        run_id=frame.run_id,
+        phase=phase,
+        filters_data=filters_data,
+        scale=frame.scale,
     )
     format_slug = str(data.get("format", ""))
     cut = _cut_rank(frame=frame, format_slug=format_slug)
@@ -428,11 +469,63 @@ def shortlist_page(
     rows = qs.order_by(*ORDERINGS[sort]).values(*_ROW_FIELDS)[offset : offset + per_page]
     slots_run_out = sort == rules.DEFAULT_SORT and cut is not None and beyond > 0
     return ShortlistPage(
-        rows=tuple(_row(r, phase=phase) for r in rows),
+        rows=tuple(_row(r, phase=phase, scale=frame.scale) for r in rows),
         total=total,
         page=page,
         pages=pages,
         per_page=per_page,
         cut_after=inside if slots_run_out else None,
         cut_slots=frame.slots_for(format_slug=format_slug) if slots_run_out else None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Neighbours:
+    """Where a proposal sits in the shortlist's current filter and order: the codes before and
+    after it (None at either end) and its position; all None when the filter excludes it."""
+
+    previous: str | None = None
+    next: str | None = None
+    position: int | None = None
+    total: int | None = None
+
+
+def neighbours(
+    *,
+    call_id: int,
+    run_id: int | None,
+    phase: Phase,
+    filters_data: Mapping[str, object],
+    sort: str,
+    code: str,
+    scale: scoring.DisplayScale = scoring.display.INTERNAL,
+) -> Neighbours:
+    """The previous and next proposal in the shortlist's filter and order; one query.
+
+    Window functions over the filtered list, then the proposal's own row picked in an outer
+    query: filtering on a window expression (its own code, per row) makes Django wrap the
+    windowed query, so the filter does not shrink the list the neighbours come from.
+    """
+    if sort not in ORDERINGS:
+        sort = rules.DEFAULT_SORT
+    _data, qs = _filtered(
+        call_id=call_id, run_id=run_id, phase=phase, filters_data=filters_data, scale=scale
+    )
+    order = ORDERINGS[sort]
+    row = (
+        qs.annotate(
+            n_prev=Window(Lag("code"), order_by=order),
+            n_next=Window(Lead("code"), order_by=order),
+            n_pos=Window(RowNumber(), order_by=order),
+            n_total=Window(Count("pk")),
+            n_self=Window(FirstValue("code"), partition_by=[F("pk")]),
+        )
+        .filter(n_self=code)
+        .values("n_prev", "n_next", "n_pos", "n_total")
+        .first()
+    )
+    if row is None:
+        return Neighbours()
+    return Neighbours(
+        previous=row["n_prev"], next=row["n_next"], position=row["n_pos"], total=row["n_total"]
     )

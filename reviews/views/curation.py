@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +26,7 @@ from common import redirects
 from common.htmx import is_htmx, wants_fragment
 from common.render import page, user_id
 from reviews.domain import curation as rules
+from reviews.forms import chair as chair_forms
 from reviews.forms import curation as forms
 from reviews.queries import decision_emails as emails
 from reviews.queries import decisions, displacement, history, proposal_page, snapshot
@@ -52,6 +53,33 @@ def _proposal_or_404(member: Member, code: str) -> proposal_page.ChairProposal:
     return p
 
 
+# The shortlist's query-string keys a proposal page carries on to its previous / next links.
+TRAIL_KEYS = (
+    "track",
+    "format",
+    "language",
+    "level",
+    "decision",
+    "flag",
+    "score_min",
+    "score_max",
+    "sort",
+    "first_time",
+    "wants_mentor",
+    "english_additional",
+)
+
+
+def _trail(query: QueryDict) -> str:
+    """The shortlist filter the chair came from, as a query string (other keys dropped)."""
+    kept = QueryDict(mutable=True)
+    for key in TRAIL_KEYS:
+        value = query.get(key)
+        if value:
+            kept[key] = value[:200]
+    return kept.urlencode()
+
+
 def _context(
     *,
     member: Member,
@@ -60,6 +88,7 @@ def _context(
     whole: bool,
     conflict: str = "",
     saved: str = "",
+    query: QueryDict | None = None,
 ) -> dict[str, object]:
     """The decision fragment's context, and with ``whole`` the rest of the proposal page's."""
     run_id = snapshot.current_run_id(call_id=member.call_id)
@@ -81,12 +110,25 @@ def _context(
         "run_id": run_id,
     }
     if whole:
+        trail = chair_forms.ShortlistTrail(query or QueryDict())
         context.update(
+            trail=_trail(query or QueryDict()),
+            neighbours=shortlist_queries.neighbours(
+                call_id=member.call_id,
+                run_id=run_id,
+                phase=member.phase,
+                filters_data=trail.filters(),
+                sort=trail.sort_order(),
+                code=p.code,
+                scale=p.scale,
+            ),
             abstract_html=markdown.render_plain(text=p.abstract),
             description_html=markdown.render_markdown(text=p.description),
             notes_html=markdown.render_plain(text=p.notes),
-            reviews=proposal_page.proposal_reviews(call_id=member.call_id, proposal_id=p.id),
-            aggregate=proposal_page.aggregate(proposal_id=p.id, run_id=run_id),
+            reviews=proposal_page.proposal_reviews(
+                call_id=member.call_id, proposal_id=p.id, scale=p.scale
+            ),
+            aggregate=proposal_page.aggregate(proposal_id=p.id, run_id=run_id, scale=p.scale),
         )
     return context
 
@@ -113,7 +155,15 @@ def _proposal_page(
     return page(
         request,
         "reviews/curation_proposal.html",
-        _context(member=member, p=p, form=form, whole=whole, conflict=conflict, saved=saved),
+        _context(
+            member=member,
+            p=p,
+            form=form,
+            whole=whole,
+            conflict=conflict,
+            saved=saved,
+            query=request.GET,
+        ),
         partial="decision",
         status=status if whole else 200,
     )
@@ -217,6 +267,7 @@ def bulk_decide(request: HttpRequest, member: Member) -> HttpResponse:
                 run_id=frame.run_id,
                 phase=member.phase,
                 filters_data=filter_form.filters(),
+                scale=frame.scale,
             )
         version = data.get("version")
         changes = [

@@ -3,6 +3,7 @@
 Plain numpy/scipy on in-memory values; the Django layer loads the rows and stores the result.
 
 - ``criteria``: the call's criteria, checking one review's scores, its 0..10 review score.
+- ``display``: the 0..10 review score mapped back to the criteria's own scale for people.
 - ``model``: the calibration model (quality + reviewer offset + noise) and its posterior draws.
 - ``agreement``: Krippendorff's alpha for interval data.
 - ``aggregation``: the whole call, from reviews to ranked rows with intervals and flags.
@@ -39,6 +40,7 @@ from reviews.domain.scoring.criteria import (
     review_score,
     score_problem,
 )
+from reviews.domain.scoring.display import DisplayScale, display_scale, scale_from_ends
 from reviews.domain.scoring.model import (
     Hyperparameters,
     ModelFit,
@@ -62,6 +64,7 @@ __all__ = [
     "AggregateResult",
     "Agreement",
     "Criterion",
+    "DisplayScale",
     "Hyperparameters",
     "ModelFit",
     "ProposalAggregate",
@@ -70,10 +73,12 @@ __all__ = [
     "ReviewerAggregate",
     "ScoreProblem",
     "aggregate",
+    "display_scale",
     "fit_model",
     "interval_alpha",
     "log_marginal_posterior",
     "review_score",
+    "scale_from_ends",
     "score_problem",
     "top_share",
 ]
