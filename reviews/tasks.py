@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
-from reviews.services import aggregation, assignment, decision_emails, reminders
+from reviews.services import aggregation, assignment, bids, decision_emails, reminders
 
 
 @shared_task(name="reviews.aggregate_call", acks_late=True, reject_on_worker_lost=True)
@@ -33,6 +33,14 @@ def reviewer_joined(call_id: int, reviewer_id: int) -> int | None:
         call_id=call_id, reviewer_id=reviewer_id, now=timezone.now()
     )
     return None if outcome is None else outcome.created
+
+
+@shared_task(name="reviews.refill_after_conflict", acks_late=True, reject_on_worker_lost=True)
+def refill_after_conflict(call_id: int, proposal_id: int, reviewer_id: int) -> int:
+    # Incremental: a redelivered task finds the seat filled and creates nothing.
+    return bids.refill_after_conflict(
+        call_id=call_id, proposal_id=proposal_id, reviewer_id=reviewer_id, now=timezone.now()
+    )
 
 
 @shared_task(name="reviews.wake_waiting_aggregations")

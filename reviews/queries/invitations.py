@@ -15,6 +15,7 @@ from reviews import models
 
 @dataclass(frozen=True, slots=True)
 class InvitationRow:
+    id: int
     email: str
     created_at: dt.datetime
     expires_at: dt.datetime
@@ -27,13 +28,17 @@ def open_invitations(
     """Invitations nobody accepted yet, newest first; expired ones stay listed, marked."""
     return tuple(
         InvitationRow(
-            email=email, created_at=created_at, expires_at=expires_at, expired=expires_at <= now
+            id=pk,
+            email=email,
+            created_at=created_at,
+            expires_at=expires_at,
+            expired=expires_at <= now,
         )
-        for email, created_at, expires_at in models.Invitation.objects.filter(
+        for pk, email, created_at, expires_at in models.Invitation.objects.filter(
             call_id=call_id, accepted_at__isnull=True
         )
         .order_by("-created_at", "-id")
-        .values_list("email", "created_at", "expires_at")[:limit]
+        .values_list("pk", "email", "created_at", "expires_at")[:limit]
     )
 
 

@@ -1,19 +1,18 @@
 """The call's reviewers for the chair's reviewers page: what each told us, how far each is.
 
 Returns frozen dataclasses, never ORM objects; four queries whatever the number of reviewers.
+"Assigned" and "done" are the dashboard's own counts (``dashboard.reviewer_counts``): one rule,
+so the two pages agree after any assignment run.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-from django.db.models import Count, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
 
 from cfp import models as cfp_models
 from cfp import queries as cfp_queries
 from reviews import models
+from reviews.queries import dashboard
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,25 +27,14 @@ class ReviewerRow:
     done: int
 
 
-def _count_of(qs: QuerySet[Any], column: str) -> Any:
-    return Coalesce(Subquery(qs.values(column).annotate(n=Count("pk")).values("n")[:1]), 0)
-
-
 def call_reviewers(*, call_id: int) -> tuple[ReviewerRow, ...]:
     """The call's reviewers with what they told us and their assigned and finished counts."""
-    live = cfp_models.in_call("proposal__")
-    assigned = models.Assignment.objects.filter(
-        live, reviewer_id=OuterRef("user_id"), proposal__call_id=call_id
-    )
-    done = models.Review.objects.filter(live, reviewer_id=OuterRef("user_id"), call_id=call_id)
     rows = list(
         cfp_queries.members(role=cfp_models.Role.REVIEWER, call_id=call_id)
         .select_related("user")
-        .annotate(
-            n_assigned=_count_of(assigned, "reviewer_id"), n_done=_count_of(done, "reviewer_id")
-        )
         .order_by("user__first_name", "user__username", "user_id")
     )
+    counts = dashboard.reviewer_counts(call_id=call_id)
     chosen = {
         user_id: (languages or [], tracks or [], max_load)
         for user_id, languages, tracks, max_load in models.ReviewerSettings.objects.filter(
@@ -65,8 +53,49 @@ def call_reviewers(*, call_id: int) -> tuple[ReviewerRow, ...]:
                 languages=tuple(str(x) for x in languages),
                 tracks=tuple(track_names.get(str(t), str(t)) for t in tracks),
                 max_load=max_load,
-                assigned=getattr(m, "n_assigned", 0) or 0,
-                done=getattr(m, "n_done", 0) or 0,
+                assigned=counts.get(m.user_id, (0, 0))[0],
+                done=counts.get(m.user_id, (0, 0))[1],
             )
         )
     return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class RemovalImpact:
+    """What removing a reviewer from the call does, stated before the chair confirms."""
+
+    user_id: int
+    name: str
+    finished: int  # reviews with a score or an abstention: they stay
+    started: int  # drafts without a score: they stay, and their seat stays held
+    unstarted: int  # assignments with no review: they go back to the assignment engine
+
+
+def removal_impact(*, call_id: int, reviewer_id: int) -> RemovalImpact | None:
+    """None when the person does not review the call."""
+    member = (
+        cfp_queries.members(role=cfp_models.Role.REVIEWER, call_id=call_id, user_id=reviewer_id)
+        .values_list("user__first_name", "user__username")
+        .first()
+    )
+    if member is None:
+        return None
+    reviews = {
+        pid: score is not None or abstained
+        for pid, score, abstained in models.Review.objects.filter(
+            call_id=call_id, reviewer_id=reviewer_id
+        ).values_list("proposal_id", "score", "abstained")
+    }
+    assigned = set(
+        models.Assignment.objects.filter(
+            proposal__call_id=call_id, reviewer_id=reviewer_id
+        ).values_list("proposal_id", flat=True)
+    )
+    finished = sum(1 for done in reviews.values() if done)
+    return RemovalImpact(
+        user_id=reviewer_id,
+        name=member[0] or member[1],
+        finished=finished,
+        started=len(reviews) - finished,
+        unstarted=len(assigned - set(reviews)),
+    )

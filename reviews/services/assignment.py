@@ -74,6 +74,13 @@ def assign_reviewers(
     k = per_proposal or call.reviews_per_proposal
     if k < 1:
         raise UnableToAssign(_("Each proposal needs at least one reviewer."))
+    previous_k = call.reviews_per_proposal
+    if k != previous_k:
+        # A run with another K changes the call's "reviews per proposal": progress, the
+        # under-reviewed flags and every later incremental run (a joiner, a recusal) then count
+        # against the K the proposals were actually given (issue 19).
+        call.reviews_per_proposal = k
+        call.save(update_fields=["reviews_per_proposal"])
     try:
         chosen_mode = engine.Mode(mode)
     except ValueError:
@@ -143,6 +150,7 @@ def assign_reviewers(
             "removed": removed,
             "short": len(result.shortfalls),
             "per_proposal": k,
+            **({"per_proposal_before": previous_k} if k != previous_k else {}),
             "mode": chosen_mode.value,
             "q": q,
             "band": band,
@@ -156,7 +164,7 @@ def assign_reviewers(
         },
         created_at=now,
     )
-    if (result.added or removed) and recompute:
+    if (result.added or removed or k != previous_k) and recompute:
         # The snapshot counts assignments (completion, under-reviewed flags, the dashboard's
         # stored progress): new ones call for a new snapshot. The seed decides for itself.
         aggregation.request_aggregation(call_id=call_id, now=now)

@@ -24,9 +24,10 @@ from django.utils.translation import gettext as _
 from cfp import models as cfp_models
 from cfp import queries as cfp_queries
 from cfp.importing import LineError, UnableToImport, read_lines
+from common.queue import enqueue_on_commit
 from reviews import models
 from reviews.queries import bids as bid_queries
-from reviews.services import importing
+from reviews.services import assignment, importing, recusal
 
 # The reason a conflict declared by bidding carries: changing the bid again withdraws exactly
 # these, never a conflict the reviewer declared on recusal or a chair recorded.
@@ -154,9 +155,36 @@ def _declare_conflict(
             data={"unassigned": bool(unassigned)},
             created_at=now,
         )
+    if unassigned:
+        # The proposal lost a seat: the engine fills it after commit (a task, so the bid
+        # itself stays fast at conference scale); the run is incremental, so only that seat
+        # moves.
+        enqueue_on_commit("reviews.refill_after_conflict", call_id, proposal_id, reviewer_id)
     return BidOutcome(
         level=models.BidLevel.CONFLICT, conflict_declared=created, unassigned=bool(unassigned)
     )
+
+
+@transaction.atomic
+def refill_after_conflict(
+    *, call_id: int, proposal_id: int, reviewer_id: int, now: dt.datetime
+) -> int:
+    """Give the proposal back its K reviewers after a conflict bid took one off it.
+
+    The engine's incremental run keeps every held and settled pair, so only the freed seat
+    moves; the replacement's reason names who declared the conflict. Safe to run twice: a second
+    run finds nothing missing. Returns how many assignments the run created.
+    """
+    outcome = assignment.assign_reviewers(
+        call_id=call_id, per_proposal=None, actor_id=None, now=now
+    )
+    name = recusal.display_name(user_id=reviewer_id)
+    recusal.name_the_gap(
+        proposal_id=proposal_id,
+        reason=f"filled a gap after {name} declared a conflict",
+        now=now,
+    )
+    return outcome.created
 
 
 # --- expertise profiles -----------------------------------------------------------------------

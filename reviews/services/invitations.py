@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -44,6 +46,16 @@ class UnableToAccept(Exception):
 class InviteOutcome:
     invited: tuple[str, ...]
     already_reviewers: tuple[str, ...]
+    # Addresses that are not e-mail addresses: reported one by one, the rest still invited.
+    refused: tuple[str, ...] = ()
+
+
+def is_email(text: str) -> bool:
+    try:
+        validate_email(text)
+    except ValidationError:
+        return False
+    return True
 
 
 def is_invited_person(*, invited_email: str, person_email: str) -> bool:
@@ -74,7 +86,13 @@ def invite_reviewers(
     """
     if "TOKEN" not in accept_url:
         raise ValueError("accept_url needs a TOKEN placeholder")  # pragma: no cover
-    wanted = list(dict.fromkeys(e.strip().lower() for e in emails if e.strip()))
+    given = list(dict.fromkeys(e.strip().lower() for e in emails if e.strip()))
+    refused = tuple(e for e in given if not is_email(e))
+    wanted = [e for e in given if e not in refused]
+    if refused and not wanted:
+        raise UnableToInvite(
+            _("These are not e-mail addresses: %(bad)s") % {"bad": ", ".join(refused[:10])}
+        )
     if not wanted:
         raise UnableToInvite(_("Give at least one e-mail address."))
     if len(wanted) > MAX_EMAILS:
@@ -135,10 +153,60 @@ def invite_reviewers(
             call_id=call_id,
             actor_id=invited_by_id,
             action="reviewers.invited",
-            data={"count": len(invited), "may_forward": may_forward},
+            data={"count": len(invited), "may_forward": may_forward, "refused": len(refused)},
             created_at=now,
         )
-    return InviteOutcome(invited=tuple(invited), already_reviewers=tuple(skipped))
+    return InviteOutcome(invited=tuple(invited), already_reviewers=tuple(skipped), refused=refused)
+
+
+def _pending(*, call_id: int, invitation_id: int) -> models.Invitation:
+    invitation = (
+        models.Invitation.objects.select_for_update()
+        .filter(call_id=call_id, pk=invitation_id, accepted_at__isnull=True)
+        .first()
+    )
+    if invitation is None:
+        raise UnableToInvite(_("This invitation was accepted or withdrawn meanwhile."))
+    return invitation
+
+
+@transaction.atomic
+def resend_invitation(
+    *, call_id: int, invitation_id: int, actor_id: int, accept_url: str, now: dt.datetime
+) -> InviteOutcome:
+    """Send a pending (or expired) invitation again: a new link, the old one stops working."""
+    invitation = _pending(call_id=call_id, invitation_id=invitation_id)
+    return invite_reviewers(
+        call_id=call_id,
+        emails=[invitation.email],
+        invited_by_id=actor_id,
+        accept_url=accept_url,
+        now=now,
+        may_forward=invitation.may_forward,
+    )
+
+
+@transaction.atomic
+def revoke_invitation(*, call_id: int, invitation_id: int, actor_id: int, now: dt.datetime) -> str:
+    """Withdraw a pending invitation: its link stops working and an e-mail not yet sent is
+    not sent. Returns the address, for the chair's message."""
+    invitation = _pending(call_id=call_id, invitation_id=invitation_id)
+    email = invitation.email
+    # Older links to the same address go too: "revoke" means this person is not invited.
+    doomed = models.Invitation.objects.filter(
+        call_id=call_id, email__iexact=email, accepted_at__isnull=True
+    )
+    keys = [f"invite:reviewer:{pk}" for pk in doomed.values_list("pk", flat=True)]
+    cfp_models.EmailOutbox.objects.filter(key__in=keys, sent_at__isnull=True).delete()
+    revoked = doomed.delete()[0]
+    cfp_models.AuditEvent.objects.create(
+        call_id=call_id,
+        actor_id=actor_id,
+        action="reviewers.invitation_revoked",
+        data={"invitation": invitation_id, "links": revoked},
+        created_at=now,
+    )
+    return email
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -57,4 +58,35 @@ def recuse_reviewer(
     outcome = assignment.assign_reviewers(
         call_id=call_id, per_proposal=None, actor_id=None, now=now
     )
+    name_the_gap(
+        proposal_id=proposal_id,
+        reason=f"filled a gap after {display_name(user_id=reviewer_id)} recused",
+        now=now,
+    )
     return RecusalOutcome(removed_review=bool(removed), reassigned=outcome.created)
+
+
+def display_name(*, user_id: int) -> str:
+    """The reviewer as chairs see them in assignment reasons (the engine's reviewer label)."""
+    row = get_user_model().objects.filter(pk=user_id).values_list("first_name", "username").first()
+    if row is None:
+        return "a reviewer"
+    return str(row[0] or row[1])
+
+
+def name_the_gap(*, proposal_id: int, reason: str, now: dt.datetime) -> int:
+    """Add ``reason`` to the assignments the run at ``now`` made on the proposal.
+
+    The engine learns of a recusal only as a missing seat (the assignment was deleted before
+    the run), so the replacement's stored reason would not say whom it replaces; chairs read it
+    on the reviewer's row and in ``assignments --format json``.
+    """
+    rows = list(
+        models.Assignment.objects.filter(proposal_id=proposal_id, created_at=now).values_list(
+            "pk", "reasons"
+        )
+    )
+    for pk, reasons in rows:
+        kept = [r for r in (reasons or []) if not str(r).startswith("filled a gap after")]
+        models.Assignment.objects.filter(pk=pk).update(reasons=[*kept, reason])
+    return len(rows)

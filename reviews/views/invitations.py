@@ -6,13 +6,13 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from cfp import access
 from cfp import queries as cfp_queries
@@ -23,6 +23,7 @@ from reviews.forms import invitations as forms
 from reviews.queries import invitations as invitation_queries
 from reviews.queries import reviewers as reviewer_queries
 from reviews.services import invitations
+from reviews.services import reviewers as reviewer_services
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -32,6 +33,7 @@ def reviewers(request: HttpRequest, member: cfp_queries.CallMembership) -> HttpR
     now = timezone.now()
     status = 200
     notice = ""
+    refused: tuple[str, ...] = ()
     if request.method == "POST":
         form = forms.InviteForm(request.POST)
         if form.is_valid():
@@ -40,12 +42,7 @@ def reviewers(request: HttpRequest, member: cfp_queries.CallMembership) -> HttpR
                     call_id=member.call_id,
                     emails=form.cleaned_data["emails"],
                     invited_by_id=user_id(request),
-                    accept_url=request.build_absolute_uri(
-                        reverse(
-                            "reviews:accept_invitation",
-                            kwargs={"slug": member.slug, "token": "TOKEN"},
-                        )
-                    ),
+                    accept_url=_accept_url(request, member.slug),
                     now=now,
                     may_forward=form.cleaned_data["may_forward"],
                 )
@@ -53,10 +50,16 @@ def reviewers(request: HttpRequest, member: cfp_queries.CallMembership) -> HttpR
                 form.add_error("emails", str(exc))
             else:
                 notice = _outcome_message(outcome)
-                if not is_htmx(request):
+                if outcome.refused:
+                    # The bad addresses stay in the box, reported by themselves, to be fixed;
+                    # everyone else is invited.
+                    form = forms.InviteForm(initial={"emails": "\n".join(outcome.refused)})
+                    refused = outcome.refused
+                elif not is_htmx(request):
                     messages.success(request, notice)
                     return redirect("reviewers:list", slug=member.slug)
-                form = forms.InviteForm()
+                else:
+                    form = forms.InviteForm()
         if form.errors:
             # htmx swaps only 2xx answers; the fragment carries the errors and the typed text.
             status = 200 if is_htmx(request) else 400
@@ -69,6 +72,7 @@ def reviewers(request: HttpRequest, member: cfp_queries.CallMembership) -> HttpR
             "call": member,
             "form": form,
             "notice": notice,
+            "refused": refused,
             "reviewers": reviewer_queries.call_reviewers(call_id=member.call_id),
             "invitations": invitation_queries.open_invitations(call_id=member.call_id, now=now),
         },
@@ -94,6 +98,96 @@ def _outcome_message(outcome: invitations.InviteOutcome) -> str:
             % {"who": ", ".join(outcome.already_reviewers)}
         )
     return " ".join(parts)
+
+
+def _accept_url(request: HttpRequest, slug: str) -> str:
+    return request.build_absolute_uri(
+        reverse("reviews:accept_invitation", kwargs={"slug": slug, "token": "TOKEN"})
+    )
+
+
+@require_POST
+@access.chair_required
+def resend(
+    request: HttpRequest, member: cfp_queries.CallMembership, invitation_id: int
+) -> HttpResponse:
+    """A new link for a pending or expired invitation; the older one stops working."""
+    try:
+        outcome = invitations.resend_invitation(
+            call_id=member.call_id,
+            invitation_id=invitation_id,
+            actor_id=user_id(request),
+            accept_url=_accept_url(request, member.slug),
+            now=timezone.now(),
+        )
+    except invitations.UnableToInvite as exc:
+        raise Http404(str(exc)) from exc
+    if outcome.invited:
+        messages.success(
+            request, _("A new link was sent to %(email)s.") % {"email": outcome.invited[0]}
+        )
+    else:
+        messages.info(request, _outcome_message(outcome))
+    return redirect(reverse("reviewers:list", kwargs={"slug": member.slug}) + "#pending-title")
+
+
+@require_POST
+@access.chair_required
+def revoke(
+    request: HttpRequest, member: cfp_queries.CallMembership, invitation_id: int
+) -> HttpResponse:
+    """Withdraw a pending invitation: its link stops working, an unsent e-mail is not sent."""
+    try:
+        email = invitations.revoke_invitation(
+            call_id=member.call_id,
+            invitation_id=invitation_id,
+            actor_id=user_id(request),
+            now=timezone.now(),
+        )
+    except invitations.UnableToInvite as exc:
+        raise Http404(str(exc)) from exc
+    messages.success(
+        request,
+        _("The invitation to %(email)s was withdrawn; its link no longer works.")
+        % {"email": email},
+    )
+    return redirect(reverse("reviewers:list", kwargs={"slug": member.slug}) + "#pending-title")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@access.chair_required
+def remove_reviewer(
+    request: HttpRequest, member: cfp_queries.CallMembership, reviewer_id: int
+) -> HttpResponse:
+    """GET: what removing this reviewer does; POST: remove them (their open work moves)."""
+    impact = reviewer_queries.removal_impact(call_id=member.call_id, reviewer_id=reviewer_id)
+    if impact is None:
+        raise Http404(_("This person does not review this call."))
+    if request.method == "POST":
+        try:
+            outcome = reviewer_services.remove_reviewer(
+                call_id=member.call_id,
+                reviewer_id=reviewer_id,
+                actor_id=user_id(request),
+                now=timezone.now(),
+            )
+        except reviewer_services.UnableToRemove as exc:  # pragma: no cover - removed meanwhile
+            raise Http404(str(exc)) from exc
+        messages.success(
+            request,
+            _(
+                "%(name)s no longer reviews this call: %(kept)s reviews kept, %(released)s open "
+                "assignments handed back, %(new)s new assignments made."
+            )
+            % {
+                "name": impact.name,
+                "kept": outcome.kept_reviews,
+                "released": outcome.released,
+                "new": outcome.reassigned,
+            },
+        )
+        return redirect("reviewers:list", slug=member.slug)
+    return page(request, "reviews/remove_reviewer.html", {"call": member, "impact": impact})
 
 
 def _problem(

@@ -102,6 +102,8 @@ def url_kwargs(
         # No such settings row (delete confirmation): even the chair gets 404; the settings
         # tests cover a real row.
         "row_id": "0",
+        # No such reviewer invitation: resend and revoke are 404 for the chair too.
+        "invitation_id": "0",
     }
     unknown = params - set(values)
     assert not unknown, f"tests/access/__init__.py: no value for URL parameters {sorted(unknown)}"

@@ -29,6 +29,11 @@ ROWS: dict[str, dict[str, dict[str, int]]] = {
     "reviews:expertise": {"GET": only(("reviewer",), 200), "POST": only(("reviewer",), 302)},
     # The table opens it with a token that matches no invitation: nobody gets anything.
     "reviews:accept_invitation": {"GET": everyone(404), "POST": everyone(404)},
+    # Issue 19: removing the world's reviewer (a confirmation page, then the removal), and an
+    # invitation that does not exist (invitation_id 0): 404 for the chair too.
+    "reviewers:remove": {"GET": only(("chair",), 200), "POST": only(("chair",), 302)},
+    "reviewers:resend": {"GET": everyone(405), "POST": only(("chair",), 404)},
+    "reviewers:revoke": {"GET": everyone(405), "POST": only(("chair",), 404)},
     "reviewers:list": {
         "GET": only(("chair",), 200),
         # An empty form: the error comes back on the page (400) or in the fragment (200).
