@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reviews.views import chair, curation, manual_assignment, notices, outbox
+from reviews.views import chair, curation, discussion, manual_assignment, notices, outbox
 
 app_name = "chair"
 
@@ -23,6 +23,14 @@ urlpatterns = [
         name="reviewer_assignments",
     ),
     path("<slug:slug>/remind/", chair.remind, name="remind"),
+    path(
+        "<slug:slug>/proposals/<str:code>/discussion/", discussion.chair_thread, name="discussion"
+    ),
+    path(
+        "<slug:slug>/proposals/<str:code>/discussion/open/",
+        discussion.open_thread,
+        name="discussion_open",
+    ),
     path("<slug:slug>/shortlist/", chair.shortlist_page, name="shortlist"),
     path("<slug:slug>/shortlist/decide/", curation.bulk_decide, name="bulk_decide"),
     path("<slug:slug>/outbox/", outbox.outbox_page, name="outbox"),

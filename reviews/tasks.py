@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
-from reviews.services import aggregation, assignment, bids, decision_emails, reminders
+from reviews.services import aggregation, assignment, bids, decision_emails, discussion, reminders
 
 
 @shared_task(name="reviews.aggregate_call", acks_late=True, reject_on_worker_lost=True)
@@ -47,3 +48,15 @@ def refill_after_conflict(call_id: int, proposal_id: int, reviewer_id: int) -> i
 def wake_waiting_aggregations() -> int:
     # Celery beat runs this every minute (CELERY_BEAT_SCHEDULE).
     return aggregation.wake_waiting_aggregations(now=timezone.now())
+
+
+@shared_task(name="reviews.open_disagreement_threads", acks_late=True, reject_on_worker_lost=True)
+def open_disagreement_threads(call_id: int) -> int:
+    # After each aggregation (issue 21); a thread already open is left as it is.
+    return discussion.open_disagreement_threads(call_id=call_id, now=timezone.now())
+
+
+@shared_task(name="reviews.send_discussion_digests", acks_late=True, reject_on_worker_lost=True)
+def send_discussion_digests() -> int:
+    # Celery beat runs this daily (CELERY_BEAT_SCHEDULE); one digest a person, call and day.
+    return discussion.send_discussion_digests(now=timezone.now(), site=settings.SITE_URL)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reviews.views import bids, invitations, reviewer
+from reviews.views import bids, discussion, invitations, others_reviews, reviewer
 
 app_name = "reviews"
 
@@ -15,4 +15,6 @@ urlpatterns = [
     path("<slug:slug>/expertise/", bids.expertise, name="expertise"),
     path("<slug:slug>/<str:code>/", reviewer.screen_page, name="screen"),
     path("<slug:slug>/<str:code>/recuse/", reviewer.recuse, name="recuse"),
+    path("<slug:slug>/<str:code>/others/", others_reviews.others, name="others_reviews"),
+    path("<slug:slug>/<str:code>/discussion/", discussion.reviewer_thread, name="discussion"),
 ]

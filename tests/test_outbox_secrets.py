@@ -206,6 +206,8 @@ LINK_FREE = {
     "decision:",
     "decision-again:",
     "signup-known:",
+    # Issue 21: proposal codes and post counts, links to the discussion pages (no secret).
+    "discussion-digest:",
 }
 
 

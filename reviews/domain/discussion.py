@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from cfp.domain import leaks
+from reviews.domain.scoring.aggregation import HIGH_DISAGREEMENT
 
 HELD_MARKER = "[name held back]"
 
@@ -192,3 +193,23 @@ def check(text: str, *, speakers: Sequence[leaks.SpeakerIdentity] = ()) -> Check
 def knows_speaker(text: str) -> bool:
     """Whether the writer says they recognise the speaker ("I know who this is")."""
     return _KNOWS.search(text) is not None
+
+
+# "Near the cut": the proposal's chance of a slot is neither clear nor hopeless, or (without the
+# simulation) its rank lies within a fifth of the slots (at least two places) of the last slot.
+NEAR_CUT_CHANCE = (0.15, 0.85)
+
+
+def needs_discussion(
+    *, flags: Iterable[str], p_in_slots: float | None, rank: int | None, slots: int
+) -> bool:
+    """Whether a proposal gets a discussion thread automatically: its reviewers disagree and
+    the disagreement may decide whether it makes the programme."""
+    if HIGH_DISAGREEMENT not in set(flags):
+        return False
+    if p_in_slots is not None:
+        low, high = NEAR_CUT_CHANCE
+        return low <= p_in_slots <= high
+    if rank is None or slots <= 0:
+        return False
+    return abs(rank - slots) <= max(2, slots // 5)

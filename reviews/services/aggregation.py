@@ -98,17 +98,27 @@ def _inputs(
         .values_list("pk", "track_id")
     ]
     live = {p.key for p in proposals}
+    # Issue 21: by default a review counts with its scores as they stood when its reviewer first
+    # read others' reviews or the discussion (docs/scoring-model.md, "Independent scores").
+    independent = call.independent_scores
     reviews = [
         scoring.ReviewInput(
             proposal=str(pid),
             reviewer=str(rid),
-            scores={k: float(v) for k, v in scores.items()},
+            scores={k: float(v) for k, v in used.items()},
             confidence=conf,
         )
-        for pid, rid, scores, conf in models.Review.objects.filter(
-            call_id=call_id, abstained=False
-        ).values_list("proposal_id", "reviewer_id", "scores", "confidence")
-        if str(pid) in live
+        for pid, rid, used, conf in (
+            (pid, rid, first if independent and first is not None else scores, conf)
+            for pid, rid, scores, conf, first in models.Review.objects.filter(
+                call_id=call_id, abstained=False
+            ).values_list(
+                "proposal_id", "reviewer_id", "scores", "confidence", "independent_scores"
+            )
+        )
+        # A review that was an abstention when its reviewer read the others has no independent
+        # score: it is left out while the switch is on.
+        if str(pid) in live and used
     ]
     assigned = {
         str(row["reviewer_id"]): row["n"]
@@ -249,6 +259,8 @@ def _compute_run(*, call_id: int, run_id: int, now: dt.datetime) -> None:
         run.alpha_per_track = dict(result.agreement.per_track)
         run.progress = progress
         run.save()
+        # Issue 21: reviewers who disagree near the cut get a discussion thread.
+        enqueue_on_commit("reviews.open_disagreement_threads", call_id)
         # Keep the two newest snapshots' rows; older runs stay as history without rows.
         older = list(snapshot.done_runs(call_id=call_id).values_list("pk", flat=True)[2:])
         if older:

@@ -282,6 +282,9 @@ def _save(request: HtmxHttpRequest, slug: str, code: str, filters: dict[str, str
                     {
                         "saved": True,
                         "saved_at": timezone.now(),
+                        # The committee box (issue 21) appears once the review is in.
+                        "committee_slug": slug,
+                        "committee_code": code,
                         # The progress bar is swapped out of band: no reload, no extra query.
                         "progress": queue.Progress(done=done, total=target.total, next_code=None),
                     },

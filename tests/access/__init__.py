@@ -30,7 +30,9 @@ def only(roles: tuple[str, ...], status: int, *, anonymous: int = 302) -> dict[s
 EXTRA_ROLES = ("unassigned_reviewer", "speaker_reviewer", "deactivated")
 
 # Pages about one proposal that a reviewer reaches only through an assignment.
-ASSIGNED_ONLY = frozenset({"reviews:screen", "reviews:recuse"})
+ASSIGNED_ONLY = frozenset(
+    {"reviews:screen", "reviews:recuse", "reviews:others_reviews", "reviews:discussion"}
+)
 
 # The reviewer who is also a (confirmed co-)speaker on the proposal: as a speaker they reach the
 # speaker's own pages of that proposal, which the owner-only actions still refuse.

@@ -31,6 +31,16 @@ ROWS: dict[str, dict[str, dict[str, int]]] = {
     # Without a proposal code: the page again, with the error (400).
     "chair:reviewer_assignments": {"GET": only(("chair",), 200), "POST": only(("chair",), 400)},
     "chair:shortlist": {"GET": only(("chair",), 200), "POST": everyone(405)},
+    # Issue 25: requests and mentors; a post without an action is refused with the page (400).
+    "chair:mentoring": {"GET": only(("chair",), 200), "POST": only(("chair",), 400)},
+    # Issue 21: the world's proposal has no thread yet: the page offers to open it (200); a post
+    # is refused with the text kept (400, or the fragment over htmx); opening it redirects.
+    "chair:discussion": {
+        "GET": only(("chair",), 200),
+        "POST": only(("chair",), 400),
+        "HX POST": only(("chair",), 200),
+    },
+    "chair:discussion_open": {"GET": everyone(405), "POST": only(("chair",), 302)},
     # Bulk/inline decisions: an empty form is refused (400; htmx gets the results part, 200).
     "chair:bulk_decide": {
         "GET": everyone(405),

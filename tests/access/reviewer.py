@@ -18,6 +18,14 @@ ROWS: dict[str, dict[str, dict[str, int]]] = {
         "POST": only(("reviewer",), 302),
         "HX POST": only(("reviewer",), 204),
     },
+    # Issue 21: the world's reviewer has not reviewed yet, so both pages say "after your own
+    # review" (200); a post is refused with the text kept (400, or the fragment over htmx).
+    "reviews:others_reviews": {"GET": only(("reviewer",), 200), "POST": everyone(405)},
+    "reviews:discussion": {
+        "GET": only(("reviewer",), 200),
+        "POST": only(("reviewer",), 400),
+        "HX POST": only(("reviewer",), 200),
+    },
     "reviews:bids": {"GET": only(("reviewer",), 200), "POST": everyone(405)},
     # An empty bid: the plain answer redirects with the message, htmx gets the row with it.
     "reviews:bid": {
