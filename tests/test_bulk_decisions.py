@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import given, settings
@@ -160,14 +161,42 @@ class transaction_rollback:
         self.atomic.__exit__(None, None, None)
 
 
-@pytest.mark.parametrize("n", [3, 30])
-def test_the_query_count_does_not_grow_with_the_batch(n: int) -> None:
+@pytest.mark.parametrize("n", [1, 3, 30])
+def test_the_query_count_does_not_grow_with_the_batch(
+    n: int, assert_queries: Callable[[int], Any]
+) -> None:
     w = curation_world.curation(n, slots=n, slug=f"q{n}")
-    with CaptureQueriesContext(connection) as ctx:
+    # formats+call, run, missing decisions (one INSERT … SELECT), lock, read, update,
+    # history and audit (one INSERT each, whatever the number of rows: common.bulk_insert).
+    with assert_queries(8):
         run(w, *(Change(p.code, "accepted") for p in w.proposals))
-    sql = [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
-    # formats+call, run, ids, create decisions, lock, read, update, history, audit
-    assert len(sql) == 9
+    assert statuses(w) == ["accepted"] * n
+
+
+def test_the_history_and_audit_rows_of_a_bulk_decision_read_back_as_written() -> None:
+    w = curation_world.curation(2, slots=2, revealed=True)
+    run(w, Change(w.proposals[1].code, "accepted", reason="first_time"))
+
+    (change,) = models.DecisionChange.objects.all()
+    (event,) = cfp_models.AuditEvent.objects.filter(action="decision.changed")
+    assert (change.from_status, change.to_status, change.reason) == (
+        "undecided",
+        "accepted",
+        "first_time",
+    )
+    assert change.departure is True
+    assert change.identities_known is True
+    assert change.rank == 2
+    assert change.actor_id == w.chair.pk
+    assert change.created_at is not None
+    assert event.data == {
+        "from": "undecided",
+        "to": "accepted",
+        "reason": "first_time",
+        "departure": True,
+        "bulk": True,
+    }
+    assert event.proposal_id == w.proposals[1].pk
 
 
 def test_bulk_form_on_the_shortlist_decides_the_selected_rows() -> None:

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery, Value
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -29,6 +29,7 @@ from cfp import models as cfp_models
 from cfp import queries as cfp_queries
 from cfp.domain import visibility
 from cfp.domain.visibility import Part, Viewer
+from common import bulk_insert
 from reviews import models
 from reviews.domain import curation as rules
 from reviews.queries import proposal_text, snapshot
@@ -127,17 +128,24 @@ def decide_proposals(
     phase = cfp_queries.phase_of(call_row)
     identities_known = visibility.sees(viewer=Viewer.CHAIR, part=Part.SPEAKER_IDENTITY, phase=phase)
     run_id = snapshot.current_run_id(call_id=call)
-    ids = list(
+    # The missing decision rows in one INSERT … SELECT (bulk_create would split 10,000 rows
+    # into several statements on SQLite), then the batch's rows locked.
+    bulk_insert.insert_select(
+        models.Decision,
+        ("proposal", "status", "version"),
         cfp_models.Proposal.objects.filter(
-            cfp_models.committee_sees(), call_id=call, code__in=list(wanted)
-        ).values_list("pk", flat=True)
-    )
-    models.Decision.objects.bulk_create(
-        [models.Decision(proposal_id=pk) for pk in ids], ignore_conflicts=True
+            cfp_models.committee_sees(),
+            call_id=call,
+            code__in=list(wanted),
+            decision__isnull=True,
+        )
+        .annotate(d_status=Value(rules.UNDECIDED), d_version=Value(0))
+        .values_list("pk", "d_status", "d_version"),
+        unless_exists="proposal",
     )
     list(
         models.Decision.objects.select_for_update(no_key=True)
-        .filter(proposal_id__in=ids)
+        .filter(proposal__call_id=call, proposal__code__in=list(wanted))
         .order_by("proposal_id")
         .values_list("pk", flat=True)
     )
@@ -242,40 +250,56 @@ def decide_proposals(
         models.Decision.objects.filter(proposal_id__in=pks).update(
             status=status, version=F("version") + 1, decided_by_id=chair, decided_at=now
         )
-    models.DecisionChange.objects.bulk_create(
+    # One statement each, whatever the number of rows (common.bulk_insert).
+    bulk_insert.insert_rows(
+        models.DecisionChange,
+        (
+            "proposal",
+            "from_status",
+            "to_status",
+            "reason",
+            "note",
+            "actor",
+            "created_at",
+            "rank",
+            "departure",
+            "identities_known",
+        ),
         [
-            models.DecisionChange(
-                proposal_id=rows[c.code].id,
-                from_status=rows[c.code].status,
-                to_status=c.to_status,
-                reason=c.reason,
-                note=c.note.strip(),
-                actor_id=chair,
-                created_at=now,
-                rank=rows[c.code].rank,
-                departure=departs[c.code],
-                identities_known=identities_known,
+            (
+                rows[c.code].id,
+                rows[c.code].status,
+                c.to_status,
+                c.reason,
+                c.note.strip(),
+                chair,
+                now,
+                rows[c.code].rank,
+                departs[c.code],
+                identities_known,
             )
             for c in moving
-        ]
+        ],
     )
-    cfp_models.AuditEvent.objects.bulk_create(
+    bulk_insert.insert_rows(
+        cfp_models.AuditEvent,
+        ("call", "proposal", "actor", "action", "data", "created_at"),
         [
-            cfp_models.AuditEvent(
-                call_id=call,
-                proposal_id=rows[c.code].id,
-                actor_id=chair,
-                action="decision.changed",
-                data={
+            (
+                call,
+                rows[c.code].id,
+                chair,
+                "decision.changed",
+                {
                     "from": rows[c.code].status,
                     "to": c.to_status,
                     "reason": c.reason,
                     "departure": departs[c.code],
                     "bulk": True,
                 },
-                created_at=now,
+                now,
             )
             for c in moving
-        ]
+        ],
     )
     return BulkDecided(changed=tuple(c.code for c in moving), unchanged=unchanged)
