@@ -2,7 +2,15 @@
 
 from django.urls import path
 
-from reviews.views import chair, curation, discussion, manual_assignment, notices, outbox
+from reviews.views import (
+    api_tokens,
+    chair,
+    curation,
+    discussion,
+    manual_assignment,
+    notices,
+    outbox,
+)
 
 app_name = "chair"
 
@@ -46,4 +54,10 @@ urlpatterns = [
     path("<slug:slug>/export.csv", chair.export_csv, name="export_csv"),
     path("<slug:slug>/export.xlsx", chair.export_xlsx, name="export_xlsx"),
     path("<slug:slug>/export.json", chair.export_json, name="export_json"),
+    path("<slug:slug>/api-tokens/", api_tokens.api_tokens_page, name="api_tokens"),
+    path(
+        "<slug:slug>/api-tokens/<int:token_id>/revoke/",
+        api_tokens.revoke_token,
+        name="api_token_revoke",
+    ),
 ]

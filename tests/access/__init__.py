@@ -98,6 +98,8 @@ def url_kwargs(
         "reviewer_id": str(reviewer_pk),
         # No such draft: even the chair gets 404 (the outbox tests cover the rest).
         "draft_id": "0",
+        # No such API token: even the chair gets 404 (tests/test_api_tokens_page.py has the rest).
+        "token_id": "0",
         # No such notice (issue 19): even the chair gets 404.
         "notice_id": "0",
         "status": "accepted",

@@ -61,4 +61,7 @@ ROWS: dict[str, dict[str, dict[str, int]]] = {
     "chair:export_csv": {"GET": only(("chair",), 200), "POST": everyone(405)},
     "chair:export_xlsx": {"GET": only(("chair",), 200), "POST": everyone(405)},
     "chair:export_json": {"GET": only(("chair",), 200), "POST": everyone(405)},
+    # API tokens (issue 20): an empty form is refused (no scope chosen); token 0 is no token.
+    "chair:api_tokens": {"GET": only(("chair",), 200), "POST": only(("chair",), 400)},
+    "chair:api_token_revoke": {"GET": only(("chair",), 404), "POST": only(("chair",), 404)},
 }
