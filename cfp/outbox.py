@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from cfp import models
 from cfp.domain import secret_mail
+from cfp.queries import personal_settings
 from common.queue import enqueue_on_commit
 
 log = logging.getLogger(__name__)
@@ -29,6 +33,30 @@ carries_secret = secret_mail.carries_secret
 
 SECRET_BODY_DROPPED = gettext_noop("(Sent. The body held a one-time link and is not kept.)")
 SECRET_BODY_GIVEN_UP = gettext_noop("(Not sent. The body held a one-time link and is not kept.)")
+
+
+# --- the recipient's language (issue 24) ------------------------------------------------------
+# Every e-mail is written in its recipient's language, whoever triggers it: the words the app
+# adds (a default decision template, the feedback headings, a link's explanation) in theirs, the
+# words a chair typed as typed. Mail the person asked for themselves (sign-up, reset) is written
+# while their own request's language is active (common.queue carries it into the task); mail to
+# someone else is composed inside ``in_language_of(their stored language)``.
+
+
+def recipient_languages(*, user_ids: Iterable[int | None]) -> dict[int, str]:
+    """The stored language of each of these accounts that has one (one query)."""
+    return personal_settings.languages_of(user_ids={i for i in user_ids if i is not None})
+
+
+def mail_language(code: str) -> str:
+    """The language an e-mail to someone who chose ``code`` is written in ("" = they never
+    chose: the site's default, never the language of whoever triggered the e-mail)."""
+    return code if code in {c for c, _name in settings.LANGUAGES} else settings.LANGUAGE_CODE
+
+
+def in_language_of(code: str) -> AbstractContextManager[None]:
+    """Compose inside this block: the app's words come out in ``mail_language(code)``."""
+    return translation.override(mail_language(code))
 
 
 def queue_email(*, key: str, to: str, subject: str, body: str, now: dt.datetime) -> bool:

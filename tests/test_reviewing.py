@@ -222,14 +222,15 @@ def test_a_burst_of_saves_wakes_the_worker_once_and_a_chair_button_at_once(
         with django_capture_on_commit_callbacks(execute=True):
             _score(client, c, p.code)
 
-    assert sent == [{"args": (c.pk,), "countdown": 10}]
+    # Every task carries the language of the request that queued it (issue 24).
+    assert sent == [{"args": (c.pk,), "countdown": 10, "headers": {"language": "en"}}]
     assert review_models.AggregationRun.objects.filter(call=c, state="pending").count() == 1
     assert review_models.Review.objects.filter(call=c).count() == 3
 
     with django_capture_on_commit_callbacks(execute=True):
         services.request_aggregation(call_id=c.pk, now=timezone.now(), soon=True)
 
-    assert sent[1:] == [{"args": (c.pk,)}]
+    assert sent[1:] == [{"args": (c.pk,), "headers": {"language": "en"}}]
 
 
 # --- confidence: "not set" until the reviewer picks one (issue 13, item 1) -------------------

@@ -71,15 +71,15 @@ def language(*, user_id: int) -> str:
     return row[0] if row else ""
 
 
-def languages_by_email(*, emails: Iterable[str]) -> dict[str, str]:
-    """The chosen language of each address that belongs to an account which chose one (one
-    query). E-mails are written in it (cfp.outbox); an address not in the answer gets English."""
-    wanted = {e.lower() for e in emails if e}
-    if not wanted:
+def languages_of(*, user_ids: Iterable[int]) -> dict[int, str]:
+    """The chosen language of each of these accounts that chose one (one query); e-mails to
+    them are written in it (cfp.outbox)."""
+    ids = {int(i) for i in user_ids}
+    if not ids:
         return {}
     rows = (
-        models.PersonSettings.objects.exclude(language="")
-        .filter(user__email__in=wanted)
-        .values_list("user__email", "language")
+        models.PersonSettings.objects.filter(user_id__in=ids)
+        .exclude(language="")
+        .values_list("user_id", "language")
     )
-    return {email.lower(): code for email, code in rows}
+    return dict(rows)

@@ -16,6 +16,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template import loader
+from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -24,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from cfp import models, outbox
 from cfp.domain import tokens
 from cfp.queries import accounts as account_queries
+from common import languages
 from common.queue import enqueue_on_commit
 
 
@@ -118,6 +120,13 @@ def sign_up(*, email: str, name: str, verify_url: str, now: dt.datetime) -> str:
                 )
         except IntegrityError as exc:  # the same address signed up in a parallel request
             raise UnableToSignUp(_("Something went wrong; please try again.")) from exc
+    # The language they signed up in becomes their stored one (the switcher changes it): mail
+    # someone else triggers later (a decision) is written in it (issue 24).
+    language = languages.supported(translation.get_language() or "")
+    if language:
+        models.PersonSettings.objects.update_or_create(
+            user=user, defaults={"language": language, "updated_at": now}
+        )
     return _send_verification(user=user, verify_url=verify_url, now=now)
 
 
@@ -213,17 +222,20 @@ def handle_sign_up(
     owner = next((u for u in accounts if u.is_active and u.email.lower() == email), None)
     if owner is None or owner.is_staff or owner.is_superuser:
         return "nothing"
-    outbox.queue_email(
-        key=f"signup-known:{owner.pk}:{_hour(now)}",
-        to=owner.email,
-        subject=_("Someone tried to sign up with your address"),
-        body=_(
+    # Perhaps not the owner asking: the note speaks the owner's language (issue 24).
+    with outbox.in_language_of(outbox.recipient_languages(user_ids=[owner.pk]).get(owner.pk, "")):
+        subject = _("Someone tried to sign up with your address")
+        body = _(
             "Someone (perhaps you) tried to create a talk review account with this address, "
             "but you have one already.\n\nLog in here: %(login)s\n\nForgot your password? "
             "The log-in page has a link to reset it. If it was not you, ignore this e-mail: "
             "nothing changed."
-        )
-        % {"login": login_url},
+        ) % {"login": login_url}
+    outbox.queue_email(
+        key=f"signup-known:{owner.pk}:{_hour(now)}",
+        to=owner.email,
+        subject=subject,
+        body=body,
         now=now,
     )
     return "note"

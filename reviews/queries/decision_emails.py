@@ -218,7 +218,14 @@ class Email:
 def compose(
     *, template: TemplateRow, outcome: Outcome, recipient: Recipient, call_name: str
 ) -> Email:
-    """One speaker's e-mail: placeholders filled safely; the subject kept to one line."""
+    """One speaker's e-mail: placeholders filled safely; the subject kept to one line.
+
+    The words the app adds (the default template when the chairs saved none, the feedback
+    headings) come out in the active language: callers compose inside
+    ``cfp.outbox.in_language_of`` the recipient's (issue 24); a saved template stays as written.
+    """
+    if not template.saved:
+        template = default_template(template.status)
     values = {
         "title": outcome.title,
         "call": call_name,

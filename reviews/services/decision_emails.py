@@ -199,6 +199,8 @@ def _send_decisions(*, call_id: int, now: dt.datetime) -> SendResult:
         user_ids={r.user_id for i in items for r in i.speakers if r.user_id is not None},
         mail=cfp_queries.Mail.DECISION,
     )
+    # Each speaker's e-mail in their own language, whatever the chair's (issue 24).
+    languages = outbox.recipient_languages(user_ids=(r.user_id for i in items for r in i.speakers))
     _set_progress(call_id, SendProgress(state="running", total=len(items)))
     queued = 0
     changed: list[cfp_models.Proposal] = []
@@ -209,9 +211,10 @@ def _send_decisions(*, call_id: int, now: dt.datetime) -> SendResult:
         for recipient in item.speakers:
             if recipient.user_id in opted_out:
                 continue
-            email = decision_emails.compose(
-                template=template, outcome=item, recipient=recipient, call_name=name
-            )
+            with outbox.in_language_of(languages.get(recipient.user_id or 0, "")):
+                email = decision_emails.compose(
+                    template=template, outcome=item, recipient=recipient, call_name=name
+                )
             if outbox.queue_email(
                 key=outbox_key(code=item.code, status=item.status, email=recipient.email),
                 to=email.to,

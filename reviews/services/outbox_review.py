@@ -54,14 +54,20 @@ def generate_drafts(*, call_id: int, actor_id: int, now: dt.datetime) -> Generat
         user_ids={r.user_id for i in items for r in i.speakers if r.user_id is not None},
         mail=cfp_queries.Mail.DECISION,
     )
+    # Each speaker's e-mail in their own language, whatever the chair's (issue 24).
+    languages = outbox.recipient_languages(user_ids=(r.user_id for i in items for r in i.speakers))
     wanted: dict[str, models.DecisionDraft] = {}
     for item in items:
         for recipient in item.speakers:
             if recipient.user_id in opted_out or recipient.email.lower().endswith(".invalid"):
                 continue
-            email = decision_emails.compose(
-                template=templates[item.status], outcome=item, recipient=recipient, call_name=name
-            )
+            with outbox.in_language_of(languages.get(recipient.user_id or 0, "")):
+                email = decision_emails.compose(
+                    template=templates[item.status],
+                    outcome=item,
+                    recipient=recipient,
+                    call_name=name,
+                )
             key = outbox_key(code=item.code, status=item.status, email=recipient.email)
             wanted[key] = models.DecisionDraft(
                 call_id=call_id,
