@@ -36,6 +36,8 @@ SYLLABLES = ("zor", "vex", "quil", "thra", "brin", "mok", "dral", "fyn", "gux", 
 ENDINGS = ("ax", "wyn", "ott", "ique", "usk", "ehl")
 # Words that name programme attributes: a reviewer page must not even mention them.
 PROGRAMME_WORDS = ("first-time", "first time", "mentor", "additional language", "region")
+# Issue 25: planted in a mentoring thread, a suggestion and a draft; no reviewer may receive them.
+MENTORING_CANARIES = ("Threadzorvexquil", "Suggestbrinmokax", "Draftplimgukwyn", "Draftkeldfynott")
 ORDERINGS = ("", "title", "-title", "format", "track", "language")
 STATUSES = ("", "todo", "done", "abstained", "changed")
 
@@ -164,7 +166,40 @@ def _seed() -> Seeded:
         codes.append(code)
         for r in reviewers:
             factories.assign(proposal, r)
+    _plant_mentoring(call, codes[0], now=now)
     return Seeded(call, reviewers, codes, strangers, canaries)
+
+
+def _plant_mentoring(call: cfp_models.Call, code: str, *, now: dt.datetime) -> None:
+    """A mentored proposal with a thread and an open suggestion, and a stranger's draft."""
+    mentor = factories.user("mentor", first_name="Mentor Person")
+    factories.member(call, mentor, "mentor")
+    proposal = cfp_models.Proposal.objects.get(code=code)
+    cfp_models.MentoringRequest.objects.create(proposal=proposal, asked_at=now)
+    cfp_models.MentorMatch.objects.create(proposal=proposal, mentor=mentor, matched_at=now)
+    cfp_models.MentoringPost.objects.create(
+        proposal=proposal, author=mentor, body=f"{MENTORING_CANARIES[0]} reads well", created_at=now
+    )
+    cfp_models.MentoringSuggestion.objects.create(
+        proposal=proposal,
+        author=mentor,
+        original="Version",
+        replacement=MENTORING_CANARIES[1],
+        created_at=now,
+    )
+    cfp_services.submit_proposal(
+        call_slug=call.slug,
+        owner=factories.user("drafter"),
+        data=cfp_services.ProposalData(
+            title=MENTORING_CANARIES[2],
+            abstract=MENTORING_CANARIES[3],
+            notes=MENTORING_CANARIES[3],
+            format_slug="talk",
+        ),
+        token="draft",
+        now=now,
+        draft=True,
+    )
 
 
 def _review(s: Seeded, reviewer: Any, code: str, **fields: Any) -> None:
@@ -217,7 +252,9 @@ def _everything(response: HttpResponse | Any) -> str:
 class Crawler:
     def __init__(self, s: Seeded) -> None:
         self.needles = sorted(
-            {n.lower() for c in s.canaries for n in c.needles()} | set(PROGRAMME_WORDS)
+            {n.lower() for c in s.canaries for n in c.needles()}
+            | set(PROGRAMME_WORDS)
+            | {n.lower() for n in MENTORING_CANARIES}
         )
         self.fetched = 0
         self.hits: list[str] = []
@@ -323,8 +360,20 @@ def _crawl(s: Seeded, crawler: Crawler, reviewer: Any, index: int) -> None:
     crawler.check("recuse", recused)
     crawler.check("after recuse", client.get(recused["Location"]))
     # Chair pages stay closed to reviewers.
-    for name in ("reviewers:list", "chair:dashboard"):
-        crawler.check(name, client.get(reverse(name, args=[slug])))
+    for name in ("reviewers:list", "chair:dashboard", "chair:mentoring"):
+        url = reverse(name, args=[slug])
+        crawler.check(name, _unechoed(client.get(url), url))
+    # Issue 25: the mentoring pages of the mentored proposal, and a draft's code.
+    draft = cfp_models.Proposal.objects.get(title=MENTORING_CANARIES[2])
+    for code in (s.codes[0], draft.code):
+        for name in ("cfp:mentoring", "mentor_proposal", "reviews:screen", "cfp:mine_detail"):
+            url = reverse(name, args=[slug, code])
+            crawler.check(f"{name} {code}", _unechoed(client.get(url), url))
+            posted = client.post(url, {"action": "post", "body": "x"})
+            crawler.check(f"{name} {code} post", _unechoed(posted, url))
+    home = reverse("mentor_home", args=[slug])
+    crawler.check("mentor home", _unechoed(client.get(home), home))
+    crawler.check("volunteer", client.post(reverse("mentor_volunteer", args=[slug]), follow=True))
     # The invitation pages: a fresh link (form, invalid answer), a wrong one, and signed out.
     invitations.invite_reviewers(
         call_id=s.call.pk,
@@ -341,6 +390,14 @@ def _crawl(s: Seeded, crawler: Crawler, reviewer: Any, index: int) -> None:
     crawler.check("accept invalid", client.post(link, {"max_load": "many"}))
     crawler.check("accept anonymous", Client().get(link))
     crawler.check("accept wrong", client.get(link.replace("/invitation/", "/invitation/x")))
+
+
+def _unechoed(response: Any, url: str) -> Any:
+    """The response without the address the reviewer asked for (the page may repeat it, as the
+    language switcher's ``next``): a mentoring URL names mentoring, its answer must not."""
+    if not response.streaming:
+        response.content = response.content.decode().replace(url, "").encode()
+    return response
 
 
 def _crawl_bids(s: Seeded, crawler: Crawler, client: Client, index: int) -> None:

@@ -414,7 +414,8 @@ def volunteer_as_mentor(*, call_id: int, user_id: int, now: dt.datetime) -> None
     """A reviewer of the call becomes one of its mentors, if the call lets reviewers do so."""
     call = models.Call.objects.get(pk=call_id)
     if not call.reviewers_may_mentor:
-        raise UnableToMentor(_("The chairs of this call choose the mentors themselves."))
+        # Worded for a reviewer's page: it never names mentoring (the reviewer canary crawl).
+        raise UnableToMentor(_("The chairs of this call have not opened this to reviewers."))
     if not membership.members(role=models.Role.REVIEWER, call_id=call_id, user_id=user_id).exists():
         raise UnableToMentor(_("Only the call's reviewers can volunteer."))
     if memberships.grant_role(call_id=call_id, user_id=user_id, role=models.Role.MENTOR):
