@@ -40,6 +40,11 @@ BARS = [
         "≤ 10 queries",
         ["bulk_decisions.py"],
     ),
+    (
+        "Bidding screen GET and bid POST, 10,000 (beside /healthz)",
+        "fixed queries; conflict refill queued",
+        ["bidding_screen.py"],
+    ),
     ("Calibrated aggregation 10,000 × 5 × 4", "≤ 5 s, ≤ 500 MB", ["aggregate.py"]),
     ("Shortlist export, 10,000 rows", "≤ 2 s, memory flat", ["export.py"]),
     ("Reviewer assignment 10,000 × 200", "< 10 s", ["assign.py"]),
