@@ -155,6 +155,8 @@ LANGUAGES = [
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# Our date formats per language (config/formats/): one format everywhere, with its time zone.
+FORMAT_MODULE_PATH = ["config.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "/static/"
@@ -197,13 +199,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "requeue-unsent-email": {"task": "cfp.requeue_unsent_email", "schedule": 60.0},
     "wake-waiting-aggregations": {"task": "reviews.wake_waiting_aggregations", "schedule": 60.0},
-}
-# A review save wakes the aggregation worker at most once per this many seconds per call; the
     # Issue 21: the committee's daily digest of new discussion posts (one a person and day).
     "discussion-digests": {"task": "reviews.send_discussion_digests", "schedule": 24 * 3600.0},
-# run it starts includes every save made meanwhile (a chair's "recompute" does not wait).
+}
 # The site's address for links in e-mails that no request is behind (the daily digest).
 SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
+# A review save wakes the aggregation worker at most once per this many seconds per call; the
+# run it starts includes every save made meanwhile (a chair's "recompute" does not wait).
 AGGREGATION_COALESCE_SECONDS = float(os.environ.get("AGGREGATION_COALESCE_SECONDS", "10"))
 
 # Security headers that hold in every environment; config.production adds HTTPS-only ones.
