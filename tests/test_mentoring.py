@@ -390,3 +390,25 @@ def test_the_mentor_page_runs_a_fixed_number_of_queries(
         response = client.get(mentor_url(s))
 
     assert response.status_code == 200
+
+
+def test_threads_are_in_the_personal_data_registry_for_export_and_erasure(s: Setup) -> None:
+    from cfp.queries import personal_data
+
+    ask(s)
+    match(s)
+    services.post_message(
+        call_id=s.call.pk, code=s.draft.code, user_id=s.mentor.pk, body="Hi!", now=timezone.now()
+    )
+    part = {p.name: p for p in personal_data.parts()}["mentoring"]
+    assert part.export is not None
+    assert part.erase is not None
+
+    exported = part.export(s.mentor.pk)
+    erased = part.erase(s.mentor.pk, timezone.now())
+
+    assert exported["mentoring_messages_written"][0]["body"] == "Hi!"
+    assert exported["proposals_mentored"][0]["proposal"] == s.draft.code
+    assert erased["mentoring_messages_deleted"] == 1
+    assert not models.MentoringPost.objects.exists()
+    assert not models.MentorMatch.objects.filter(ended_at__isnull=True).exists()
