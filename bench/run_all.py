@@ -45,6 +45,11 @@ BARS = [
         "fixed queries; conflict refill queued",
         ["bidding_screen.py"],
     ),
+    (
+        "API proposal list, 10,000 proposals (beside the shortlist page)",
+        "≤ 10 queries, flat",
+        ["api_list.py"],
+    ),
     ("Calibrated aggregation 10,000 × 5 × 4", "≤ 5 s, ≤ 500 MB", ["aggregate.py"]),
     ("Shortlist export, 10,000 rows", "≤ 2 s, memory flat", ["export.py"]),
     ("Reviewer assignment 10,000 × 200", "< 10 s", ["assign.py"]),
