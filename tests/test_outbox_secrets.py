@@ -208,6 +208,8 @@ LINK_FREE = {
     "signup-known:",
     # Issue 21: proposal codes and post counts, links to the discussion pages (no secret).
     "discussion-digest:",
+    # Issue 25: a mentor and a speaker matched; links to the mentoring pages behind log-in.
+    "mentoring:",
 }
 
 
