@@ -19,6 +19,10 @@ class ReviewsConfig(AppConfig):
         from reviews.forms import bids as bid_forms
 
         settings_forms.register(bid_forms.expertise_sections)
+        # The daily discussion digest, opt-out per call (issue 21).
+        from reviews.forms import discussion as discussion_forms
+
+        settings_forms.register(discussion_forms.digest_sections)
         # Reviews written join the person's data export; account deletion and a call's purge.
         from cfp.services import personal_data
         from reviews.services import personal_data as reviews_personal_data

@@ -336,3 +336,44 @@ def test_disagreement_near_the_cut_opens_a_thread_by_itself() -> None:
         (c.p.pk, discussion.AUTOMATIC_REASON)
     ]
     assert opened in (0, 1)  # the task after the aggregation may have opened it first
+
+
+# --- the daily digest ---------------------------------------------------------------------------
+
+
+def digests() -> list[cfp_models.EmailOutbox]:
+    return list(cfp_models.EmailOutbox.objects.filter(key__startswith="discussion-digest:"))
+
+
+def test_the_digest_counts_new_posts_once_a_day_without_quoting_them(committee: Committee) -> None:
+    rita, ruben, _rosa = committee.reviewers
+    committee.score(rita, 4, 4)
+    committee.score(ruben, 2, 2)
+    committee.open()
+    _post_as(committee, rita, "A secret opinion about the structure.")
+    now = timezone.now()
+
+    first = discussion.send_discussion_digests(now=now, site="https://cfp.example")
+    again = discussion.send_discussion_digests(now=now + dt.timedelta(hours=2))
+
+    (mail,) = digests()
+    assert (first, again) == (1, 0)
+    # ruben reviewed and may read it; rita wrote it; rosa has no review of her own yet.
+    assert mail.to == ruben.email
+    assert committee.p.code in mail.body
+    assert f"https://cfp.example{committee.thread_url()}" in mail.body
+    assert "secret opinion" not in mail.body
+
+
+def test_a_reviewer_who_opted_out_gets_no_digest(committee: Committee) -> None:
+    rita, ruben, _ = committee.reviewers
+    committee.score(rita, 4, 4)
+    committee.score(ruben, 2, 2)
+    committee.open()
+    _post_as(committee, rita, "Thoughts?")
+    discussion.set_digest(
+        call_id=committee.call.pk, user_id=ruben.pk, enabled=False, now=timezone.now()
+    )
+
+    assert discussion.send_discussion_digests(now=timezone.now()) == 0
+    assert not digests()

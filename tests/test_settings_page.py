@@ -87,6 +87,7 @@ def test_a_reviewer_has_one_reviewing_section_per_call_before_mail() -> None:
         "language",
         *(f"review-{c.slug}" for c in calls),
         *(f"expertise-{c.slug}" for c in calls),
+        *(f"digest-{c.slug}" for c in calls),
         "mail",
     ]
     assert "Reviewing for Conf0 2027" in html
@@ -109,11 +110,11 @@ def test_the_page_runs_a_fixed_number_of_queries(
     client = signed_in(rita)
 
     # session, user, nav roles; reviewing: memberships+calls, settings, tracks; expertise;
-    # the settings row (language and mail).
-    with assert_queries(8):
+    # the settings row (language and mail); the discussion digest (issue 21).
+    with assert_queries(9):
         response = client.get(URL)
 
-    assert len(section_ids(response.content.decode())) == 2 * rows + 2
+    assert len(section_ids(response.content.decode())) == 3 * rows + 2
 
 
 @pytest.mark.parametrize("rows", [1, 3])
@@ -123,9 +124,9 @@ def test_an_htmx_save_runs_a_fixed_number_of_queries(
     rita, calls = reviewer_of(rows)
     client = signed_in(rita)
 
-    # session, user; the sections (5); the save (call, membership, tracks, row, insert); the
-    # sections again (5). No navigation in a fragment.
-    with assert_queries(17):
+    # session, user; the sections (6); the save (call, membership, tracks, row, insert); the
+    # sections again (6). No navigation in a fragment.
+    with assert_queries(19):
         response = client.post(URL, review_data(calls[0]), headers=HX)
 
     assert response.status_code == 200
@@ -354,6 +355,7 @@ def test_a_registered_section_appears_in_order_and_saves_through_its_own_service
         "language",
         f"review-{calls[0].slug}",
         f"expertise-{calls[0].slug}",
+        f"digest-{calls[0].slug}",
         "expertise",
         "mail",
     ]
@@ -414,3 +416,22 @@ def test_a_reviewer_who_never_chose_sees_every_language_ticked_as_assignment_cou
     key = f"review-{calls[0].slug}"
     for code in calls[0].languages:
         assert re.search(rf'value="{code}"[^>]*id="id_{key}-languages_\d"[^>]* checked', html)
+
+
+def test_a_reviewer_turns_the_discussion_digest_off_for_one_call() -> None:
+    rita, calls = reviewer_of(2)
+
+    response = signed_in(rita).post(URL, {"section": f"digest-{calls[0].slug}"})
+
+    assert response.status_code == 302
+    first = review_models.ReviewerSettings.objects.get(call=calls[0], user=rita)
+    assert first.discussion_digest is False
+    assert not review_models.ReviewerSettings.objects.filter(call=calls[1]).exists()
+    html = signed_in(rita).get(URL).content.decode()
+    boxes = {
+        m.group(1): "checked" in m.group(0)
+        for m in re.finditer(
+            r'<input type="checkbox" name="digest-(\w+)-discussion_digest"[^>]*>', html
+        )
+    }
+    assert boxes == {calls[0].slug: False, calls[1].slug: True}

@@ -123,3 +123,29 @@ def digest_items(*, since: dt.datetime) -> tuple[DigestItem, ...]:
         for r in rows
         if r["reviewer__email"]
     )
+
+
+@dataclass(frozen=True, slots=True)
+class DigestPreference:
+    call_id: int
+    call_slug: str
+    call_name: str
+    enabled: bool
+
+
+def digest_preferences(*, user_id: int) -> tuple[DigestPreference, ...]:
+    """The digest choice for each live call the person reviews for (one query)."""
+    off = models.ReviewerSettings.objects.filter(
+        call_id=OuterRef("call_id"), user_id=user_id, discussion_digest=False
+    )
+    rows = (
+        cfp_queries.members(role=cfp_models.Role.REVIEWER, user_id=user_id)
+        .filter(call__archived_at__isnull=True)
+        .annotate(off=Exists(off))
+        .order_by("call__name", "call_id")
+        .values_list("call_id", "call__slug", "call__name", "off")
+    )
+    return tuple(
+        DigestPreference(call_id=cid, call_slug=slug, call_name=name, enabled=not is_off)
+        for cid, slug, name, is_off in rows
+    )
