@@ -8,8 +8,10 @@ from reviews.views import (
     curation,
     discussion,
     manual_assignment,
+    mentoring,
     notices,
     outbox,
+    review_plan,
 )
 
 app_name = "chair"
@@ -39,12 +41,13 @@ urlpatterns = [
         discussion.open_thread,
         name="discussion_open",
     ),
+    path("<slug:slug>/extra-reviews/", review_plan.extra_reviews, name="extra_reviews"),
+    path("<slug:slug>/consistency/", review_plan.consistency, name="consistency"),
     path("<slug:slug>/shortlist/", chair.shortlist_page, name="shortlist"),
     path("<slug:slug>/shortlist/decide/", curation.bulk_decide, name="bulk_decide"),
     path("<slug:slug>/outbox/", outbox.outbox_page, name="outbox"),
-    path(
-        "<slug:slug>/notices/<int:notice_id>/dismiss/", notices.dismiss, name="notice_dismiss"
-    ),
+    path("<slug:slug>/mentoring/", mentoring.mentoring_page, name="mentoring"),
+    path("<slug:slug>/notices/<int:notice_id>/dismiss/", notices.dismiss, name="notice_dismiss"),
     path("<slug:slug>/outbox/feedback/", outbox.feedback, name="outbox_feedback"),
     path("<slug:slug>/outbox/generate/", outbox.generate, name="outbox_generate"),
     path("<slug:slug>/outbox/<int:draft_id>/", outbox.draft, name="outbox_draft"),

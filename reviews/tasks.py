@@ -6,7 +6,15 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from reviews.services import aggregation, assignment, bids, decision_emails, discussion, reminders
+from reviews.services import (
+    aggregation,
+    assignment,
+    bids,
+    decision_emails,
+    discussion,
+    reminders,
+    review_plan,
+)
 
 
 @shared_task(name="reviews.aggregate_call", acks_late=True, reject_on_worker_lost=True)
@@ -34,6 +42,12 @@ def reviewer_joined(call_id: int, reviewer_id: int) -> int | None:
         call_id=call_id, reviewer_id=reviewer_id, now=timezone.now()
     )
     return None if outcome is None else outcome.created
+
+
+@shared_task(name="reviews.request_extra_reviews", acks_late=True, reject_on_worker_lost=True)
+def request_extra_reviews(call_id: int) -> int:
+    # After each aggregation (issue 22); a second run asks for nothing new.
+    return review_plan.request_extra_reviews(call_id=call_id, now=timezone.now()).created
 
 
 @shared_task(name="reviews.refill_after_conflict", acks_late=True, reject_on_worker_lost=True)

@@ -88,10 +88,13 @@ def reason(p_in_slots: float) -> str:
     return f"extra review: chance in slots {round(100 * p_in_slots)} %"
 
 
-def requests(standings: Sequence[Standing], *, rule: Rule, cut: float | None) -> list[Request]:
+def requests(
+    standings: Sequence[Standing], *, rule: Rule, cut: float | None, limit: int | None = None
+) -> list[Request]:
     """One more reviewer for each uncertain unit whose reviews are in and that is under the cap,
-    sorted by unit."""
+    sorted by unit. With `limit` (a budget), only the `limit` closest to a coin flip."""
     out = []
+    closeness: dict[str, float] = {}
     for s in standings:
         if s.assigned >= rule.cap or s.finished < s.assigned:
             continue
@@ -99,6 +102,9 @@ def requests(standings: Sequence[Standing], *, rule: Rule, cut: float | None) ->
             continue
         assert s.p_in_slots is not None
         out.append(Request(unit=s.unit, target=s.assigned + 1, reason=reason(s.p_in_slots)))
+        closeness[s.unit] = abs(s.p_in_slots - 0.5)
+    if limit is not None and len(out) > limit:
+        out = sorted(out, key=lambda r: (closeness[r.unit], r.unit))[: max(limit, 0)]
     return sorted(out, key=lambda r: r.unit)
 
 

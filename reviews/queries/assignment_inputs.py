@@ -34,6 +34,11 @@ class AssignmentInputs:
     profile_texts: tuple[str, ...]  # topics, statement and past talks, per reviewer
     proposal_labels: Mapping[str, str]  # "K7Q2XM “Title”" as chairs see the title now
     reviewer_labels: Mapping[str, str]  # display names, leavers included
+    # Issue 22: pairs placed as extra reviews (they raise their proposal's target), and the
+    # consistency experiment's duplicated proposals with the secret their pools come from.
+    extras: tuple[tuple[str, str], ...] = ()
+    duplicated: frozenset[str] = frozenset()
+    pool_salt: str = ""
 
 
 def assignment_inputs(*, call_id: int, per_proposal: int | None = None) -> AssignmentInputs:
@@ -49,6 +54,11 @@ def assignment_inputs(*, call_id: int, per_proposal: int | None = None) -> Assig
         .order_by("user_id")
         .values_list("user_id", flat=True)
     )
+    # Issue 25: a mentor never reviews a proposal they mentor(ed), and reviews nothing at all
+    # when the call bars mentors from reviewing.
+    if not cfp_models.Call.objects.filter(pk=call_id, mentors_may_review=True).exists():
+        mentors = set(cfp_queries.member_user_ids(call_id=call_id, role=cfp_models.Role.MENTOR))
+        reviewer_ids = [uid for uid in reviewer_ids if uid not in mentors]
     settings_by_user = {
         s.user_id: s for s in models.ReviewerSettings.objects.filter(call_id=call_id)
     }
@@ -62,6 +72,10 @@ def assignment_inputs(*, call_id: int, per_proposal: int | None = None) -> Assig
         "proposal_id", "reviewer_id"
     ):
         conflicts.setdefault(rid, set()).add(str(pid))
+    for pid, rid in cfp_models.MentorMatch.objects.filter(proposal__call_id=call_id).values_list(
+        "proposal_id", "mentor_id"
+    ):
+        conflicts.setdefault(rid, set()).add(str(pid))
     expertise = {
         rid: "\n".join(part for part in (topics, statement, talks) if part)
         for rid, topics, statement, talks in models.ReviewerExpertise.objects.filter(
@@ -71,10 +85,10 @@ def assignment_inputs(*, call_id: int, per_proposal: int | None = None) -> Assig
     existing_rows = list(
         models.Assignment.objects.filter(proposal__call_id=call_id)
         .order_by("proposal_id", "reviewer_id")
-        .values_list("proposal_id", "reviewer_id", "manual")
+        .values_list("proposal_id", "reviewer_id", "manual", "extra")
     )
     # Users named anywhere: reviewers now, and those who left but still hold assignments.
-    user_ids = set(reviewer_ids) | {rid for _, rid, _ in existing_rows}
+    user_ids = set(reviewer_ids) | {rid for _, rid, _, _ in existing_rows}
     users = {
         pk: (email or "", first or username)
         for pk, email, first, username in get_user_model()
@@ -155,7 +169,7 @@ def assignment_inputs(*, call_id: int, per_proposal: int | None = None) -> Assig
     ):
         finished[(pid, rid)] = score is not None or abstained
     existing = []
-    for pid, rid, manual in existing_rows:
+    for pid, rid, manual, _extra in existing_rows:
         if str(pid) not in live:
             continue
         if manual:
@@ -172,7 +186,29 @@ def assignment_inputs(*, call_id: int, per_proposal: int | None = None) -> Assig
         )
         if str(pid) in live
     }
+    plan = models.ReviewPlan.objects.filter(call_id=call_id).values_list(
+        "experiment_salt", flat=True
+    )
+    salt = next(iter(plan), "")
+    duplicated = (
+        frozenset(
+            str(pid)
+            for pid in models.DuplicatedProposal.objects.filter(call_id=call_id).values_list(
+                "proposal_id", flat=True
+            )
+        )
+        & live
+        if salt
+        else frozenset()
+    )
     return AssignmentInputs(
+        extras=tuple(
+            (str(pid), str(rid))
+            for pid, rid, _m, extra in existing_rows
+            if extra and str(pid) in live
+        ),
+        duplicated=duplicated,
+        pool_salt=salt,
         per_proposal=k,
         proposals=tuple(proposals),
         reviewers=tuple(reviewers),
@@ -200,10 +236,11 @@ def assignment_rows(*, call_id: int) -> list[AssignmentRow]:
             reviewer=username,
             proposal=code,
             reasons=tuple(str(r) for r in (reasons or [])),
-            # Extra-review requests are not modelled yet: every assignment is a regular one.
-            extra=False,
+            extra=extra,
         )
-        for code, username, reasons in models.Assignment.objects.filter(proposal__call_id=call_id)
+        for code, username, reasons, extra in models.Assignment.objects.filter(
+            proposal__call_id=call_id
+        )
         .order_by("proposal__code", "reviewer__username")
-        .values_list("proposal__code", "reviewer__username", "reasons")
+        .values_list("proposal__code", "reviewer__username", "reasons", "extra")
     ]

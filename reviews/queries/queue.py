@@ -42,6 +42,9 @@ class QueueRow:
     level: str
     status: str
     score: float | None
+    # Issue 22: the chairs asked for one more review here (the outcome is uncertain). Reviewers
+    # are told only that; the chance in slots stays with the chairs (it comes from others' scores).
+    extra: bool = False
 
     @property
     def language_name(self) -> str:
@@ -142,6 +145,7 @@ QUEUE_COLUMNS = (
     "review_version",
     "review_abstained",
     "review_score",
+    "extra",
 )
 
 
@@ -182,6 +186,7 @@ def reviewer_queue(
             level=level,
             status=_status(review_version=r_version, abstained=r_abstained, version=version),
             score=r_score,
+            extra=extra,
         )
         for (
             code,
@@ -194,6 +199,7 @@ def reviewer_queue(
             r_version,
             r_abstained,
             r_score,
+            extra,
         ) in filtered.values_list(*QUEUE_COLUMNS)
     ]
     if track or format or language:
@@ -209,7 +215,10 @@ def reviewer_queue(
         everything = [r.status for r in rows]
     if not ordering:
         order = {QueueStatus.TODO: 0, QueueStatus.CHANGED: 1, QueueStatus.ABSTAINED: 2}
-        rows.sort(key=lambda r: order.get(r.status, 3))
+        # Extra-review requests still to do come first (issue 22).
+        rows.sort(
+            key=lambda r: (not (r.extra and r.status == QueueStatus.TODO), order.get(r.status, 3))
+        )
     if status:
         rows = [r for r in rows if r.status == status]
     finished = (QueueStatus.DONE, QueueStatus.ABSTAINED)

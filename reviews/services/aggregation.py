@@ -259,6 +259,8 @@ def _compute_run(*, call_id: int, run_id: int, now: dt.datetime) -> None:
         run.alpha_per_track = dict(result.agreement.per_track)
         run.progress = progress
         run.save()
+        # Issue 22: with the new chances in slots, ask for extra reviews where they matter.
+        enqueue_on_commit("reviews.request_extra_reviews", call_id)
         # Issue 21: reviewers who disagree near the cut get a discussion thread.
         enqueue_on_commit("reviews.open_disagreement_threads", call_id)
         # Keep the two newest snapshots' rows; older runs stay as history without rows.

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from cfp import models as cfp_models
 from common.stats import analyze_after_bulk_load
 from reviews import models
-from reviews.domain.assignment import engine
+from reviews.domain.assignment import engine, pools
 from reviews.queries import assignment_inputs
 from reviews.services import aggregation
 
@@ -92,7 +92,8 @@ def assign_reviewers(
     inputs = assignment_inputs.assignment_inputs(call_id=call_id, per_proposal=k)
     pairs = len(inputs.proposals) * len(inputs.reviewers)
     drawn = secrets.randbits(32) if seed is None else seed
-    result = engine.solve(
+    # Issue 22: duplicated proposals go to two disjoint pools; extra reviews keep their seats.
+    result = pools.solve_pooled(
         engine.Problem(
             proposals=inputs.proposals,
             reviewers=inputs.reviewers,
@@ -110,6 +111,9 @@ def assign_reviewers(
             seed=drawn,
             prune=max(10 * k, 30) if pairs > PRUNE_ABOVE_PAIRS else None,
         ),
+        duplicated=inputs.duplicated,
+        salt=inputs.pool_salt,
+        extras=inputs.extras,
     )
     removed = 0
     if result.removed:

@@ -31,6 +31,9 @@ ROWS: dict[str, dict[str, dict[str, int]]] = {
     # Without a proposal code: the page again, with the error (400).
     "chair:reviewer_assignments": {"GET": only(("chair",), 200), "POST": only(("chair",), 400)},
     "chair:shortlist": {"GET": only(("chair",), 200), "POST": everyone(405)},
+    # Issue 22: an empty settings form / experiment form is refused with the page (400).
+    "chair:extra_reviews": {"GET": only(("chair",), 200), "POST": only(("chair",), 400)},
+    "chair:consistency": {"GET": only(("chair",), 200), "POST": only(("chair",), 400)},
     # Issue 25: requests and mentors; a post without an action is refused with the page (400).
     "chair:mentoring": {"GET": only(("chair",), 200), "POST": only(("chair",), 400)},
     # Issue 21: the world's proposal has no thread yet: the page offers to open it (200); a post

@@ -65,6 +65,7 @@ def plan_extra(
     duplicated: Collection[str] = (),
     salt: str = "",
     options: Options | None = None,
+    limit: int | None = None,
 ) -> ExtraPlan:
     """Who gets an extra review request now. `problem.existing` is every current pair;
     `finished` the pairs whose review is in. Existing pairs never move."""
@@ -80,7 +81,7 @@ def plan_extra(
         )
         for unit, (assigned, done) in sorted(seats.items())
     ]
-    asked = adaptive.requests(standings, rule=rule, cut=cut)
+    asked = adaptive.requests(standings, rule=rule, cut=cut, limit=limit)
     if not asked:
         return ExtraPlan((), None, {})
     targets = {unit: assigned for unit, (assigned, _done) in seats.items()}
