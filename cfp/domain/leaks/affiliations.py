@@ -19,6 +19,12 @@ _WORD = re.compile(r"[^\W_]+")
 
 def _affiliation_pattern(affiliation: str) -> str | None:
     words = _WORD.findall(fold(text=affiliation.replace("&", " and ")))
+    # A dotted suffix ("S.A.", "S.L.", "e.V.") reads as single letters: join them into one word.
+    letters = 0
+    while letters < len(words) and len(words[-1 - letters]) == 1:
+        letters += 1
+    if letters >= 2:
+        words[-letters:] = ["".join(words[-letters:])]
     while words and words[-1] in _LEGAL_SUFFIXES:
         words.pop()
     core = " ".join(words)

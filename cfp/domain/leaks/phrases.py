@@ -1,4 +1,4 @@
-"""Self-identifying phrases ("I maintain…", "I work at…").
+"""Self-identifying phrases ("I maintain…", "I work at…"; other languages in phrases_languages).
 
 Matched on folded text, so apostrophes are plain and case is gone.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from cfp.domain.leaks import work
+from cfp.domain.leaks import phrases_languages, work
 from cfp.domain.leaks.folding import _Folded
 from cfp.domain.leaks.kinds import FindingKind
 
@@ -122,11 +122,21 @@ _PHRASE_RULES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "we've ": {"needs": (_MADE_LOOSELY, _MADE)},
     "here ": {"needs": (r"at\b",)},
-    "trabajo ": {"object": (r"(?:en|para)\b",)},
-    "je travaille ": {"object": (r"(?:chez|pour)\b",)},
-    "ich arbeite ": {"object": (r"(?:bei|fur)\b",)},
     "lavoro ": {"object": (r"(?:presso|per)\b",)},
 }
+
+
+def _merge(
+    rules: dict[str, dict[str, tuple[str, ...]]], more: dict[str, dict[str, tuple[str, ...]]]
+) -> None:
+    for lead, groups in more.items():
+        mine = rules.setdefault(lead, {})
+        for group, rests in groups.items():
+            mine[group] = (*mine.get(group, ()), *rests)
+
+
+# German, Spanish, French and Portuguese (issue 24): phrases_languages.
+_merge(_PHRASE_RULES, phrases_languages.RULES)
 _PHRASE_PATTERNS = tuple(
     re.compile(
         re.escape(lead)

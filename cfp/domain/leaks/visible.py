@@ -432,7 +432,8 @@ def letters(view: Shadow, folded: tuple[str, list[int] | None] | None = None) ->
     return Letters(_skeleton("".join(runs)), parts, run_starts, positions[0::2], origin)
 
 
-# Words of an affiliation that say what kind of organisation it is, not which one.
+# Words of an affiliation that say what kind of organisation it is, not which one (in English,
+# German, Spanish, French and Portuguese, folded: issue 24).
 _GENERIC_ORGANISATION_WORDS = _words(
     """
     systems system solutions technologies technology tech labs lab laboratory laboratories group
@@ -443,6 +444,15 @@ _GENERIC_ORGANISATION_WORDS = _words(
     federal department ministry council society association academy cloud computing computer
     computers sciences science applied interactive innovations innovation products
     corporation company companies the of and for de des la le di del der und et
+    datos dados donnees daten sistemas sistema systeme systemes logiciels logiciel soluciones
+    solucoes losungen loesungen tecnologia tecnologias technologie technologien informatica
+    informatique informatik servicios servicos dienste dienstleistungen consultoria conseil
+    beratung analitica analytica analytique analytik digitale numerique laboratorio laboratoire
+    labor grupo groupe gruppe universidad universidade universite universitat hochschule
+    instituto fundacion fundacao fondation stiftung empresa entreprise unternehmen sociedad
+    societe gesellschaft desarrollo desenvolvimento entwicklung ingenieria engenharia
+    ingenierie redes reseaux netzwerke nube nuvem medios midia medien estudio estudios atelier
+    agencia agence agentur soft
     """
 )
 _GENERIC_EMAIL_USERS = _words("info contact hello mail admin talks cfp team office support")

@@ -93,6 +93,7 @@ _LEGAL_SUFFIXES = _words(
     """
     inc incorporated ltd limited llc llp plc gmbh ag kg ug sa sas sarl srl spa bv nv ab oy as
     aps asa kk corp corporation co company pty pvt sl sro
+    ltda eireli gbr ohg ev
     """
 )
 # The suffixes also taken along after an affiliation in the text: not ordinary words ("as").
