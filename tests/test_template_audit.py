@@ -55,7 +55,8 @@ def problems(text: str) -> list[str]:
 
 
 def _templates() -> list[Path]:
-    roots = [Path(d) for d in settings.TEMPLATES[0]["DIRS"]]
+    dirs: list[Path] = settings.TEMPLATES[0]["DIRS"]
+    roots = [Path(d) for d in dirs]
     return sorted(p for root in roots for p in root.rglob("*.html"))
 
 

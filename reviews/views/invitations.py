@@ -17,10 +17,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cfp import access
 from cfp import queries as cfp_queries
 from cfp.domain import tokens
-from common.htmx import HtmxHttpRequest, is_htmx
+from common.htmx import HtmxHttpRequest, is_htmx, wants_fragment
 from common.render import page, user_id
 from reviews.forms import invitations as forms
 from reviews.queries import invitations as invitation_queries
+from reviews.queries import leniency
 from reviews.queries import reviewers as reviewer_queries
 from reviews.services import invitations
 from reviews.services import reviewers as reviewer_services
@@ -74,6 +75,10 @@ def reviewers(request: HttpRequest, member: cfp_queries.CallMembership) -> HttpR
             "notice": notice,
             "refused": refused,
             "reviewers": reviewer_queries.call_reviewers(call_id=member.call_id),
+            # Each reviewer's leniency (issue 19): templates/reviews/includes/leniency.html
+            "leniency": (
+                None if wants_fragment(request) else leniency.leniency_panel(call_id=member.call_id)
+            ),
             "invitations": invitation_queries.open_invitations(call_id=member.call_id, now=now),
         },
         partial="invitations",
