@@ -27,7 +27,20 @@ def test_seed_demo_json_lists_the_call_criteria_and_log_ins() -> None:
     assert data["call"] == "demo"
     assert {c["slug"] for c in data["criteria"]} == {"relevance", "clarity", "originality"}  # type: ignore[attr-defined]
     roles = {u["role"] for u in data["users"]}  # type: ignore[attr-defined]
-    assert roles == {"chair", "reviewer", "submitter"}
+    assert roles == {"chair", "reviewer", "submitter", "mentor"}
+
+
+def test_seed_demo_has_a_mentor_with_a_mentored_draft_and_a_waiting_request() -> None:
+    from cfp import models as cfp_models
+
+    _seed()
+
+    drafts = cfp_models.Proposal.objects.filter(call__slug="demo", state="draft")
+    assert drafts.filter(mentoring_request__isnull=False).count() == 2
+    matched = cfp_models.MentorMatch.objects.get(proposal__call__slug="demo")
+    assert matched.mentor.username == "demo-mentor"
+    assert matched.proposal.mentoring_posts.exists()
+    assert matched.proposal.mentoring_suggestions.filter(state="open").exists()
 
 
 def test_seed_demo_can_run_twice() -> None:
@@ -104,6 +117,7 @@ def test_the_seed_can_take_its_proposal_texts_from_elsewhere() -> None:
 
     stored = list(
         cfp_models.Proposal.objects.filter(call__slug="given")
+        .exclude(state="draft")  # the demo speaker's mentored drafts (issue 25)
         .order_by("external_id")
         .values_list("title", "abstract", "description")
     )

@@ -298,6 +298,7 @@ def seed_demo(
         models.Review,
         rows=len(created) + len(entries),
     )
+    logins.append(_seed_mentoring(call=call, speaker=speaker_user, slug=slug, now=now))
     if decisions:
         _seed_decisions(
             created=created,
@@ -316,6 +317,59 @@ def seed_demo(
         proposals=len(created),
         reviews=len(entries),
     )
+
+
+def _seed_mentoring(*, call: cfp_models.Call, speaker: Any, slug: str, now: dt.datetime) -> Login:
+    """A mentor and two of the demo speaker's drafts that asked for one (issue 25): one matched,
+    with a message and a suggestion waiting, one still waiting for the chairs to match it."""
+    from cfp.services import mentoring
+
+    mentor_pw = "demo-mentor-2027"
+    mentor = _user(
+        f"{slug}-mentor",
+        make_password(mentor_pw),
+        name="Demo Mentor",
+        email=f"mentor@{slug}.example",
+    )
+    cfp_services.grant_role(call_id=call.pk, user_id=mentor.pk, role=cfp_models.Role.MENTOR)
+    drafts = []
+    for title, abstract in (
+        (
+            "My first talk: testing Django views",
+            "I will show how I test my views. It is a really nice approach.",
+        ),
+        ("Typing a legacy codebase", "Notes from adding type hints to an old project."),
+    ):
+        code = cfp_services.submit_proposal(
+            call_slug=slug,
+            owner=speaker,
+            data=cfp_services.ProposalData(title=title, abstract=abstract, format_slug="talk"),
+            token=f"demo-draft-{title}",
+            now=now,
+            draft=True,
+        )
+        mentoring.ask_for_mentor(call_slug=slug, code=code, user_id=speaker.pk, now=now)
+        drafts.append(code)
+    mentoring.match_mentor(
+        call_id=call.pk, code=drafts[0], mentor_id=mentor.pk, chair_id=None, now=now
+    )
+    mentoring.post_message(
+        call_id=call.pk,
+        code=drafts[0],
+        user_id=mentor.pk,
+        body="Nice start! Say what attendees take home; see my suggestion on the abstract.",
+        now=now,
+    )
+    mentoring.suggest_change(
+        call_id=call.pk,
+        code=drafts[0],
+        mentor_id=mentor.pk,
+        original="It is a really nice approach.",
+        replacement="You leave with a checklist for your own test suite.",
+        note="A concrete takeaway reads better than an adjective.",
+        now=now,
+    )
+    return Login(username=f"{slug}-mentor", password=mentor_pw, role="mentor")
 
 
 def _seed_decisions(
