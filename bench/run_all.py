@@ -58,6 +58,16 @@ BARS = [
         "≤ 60 s, ≤ 1 GB, above greedy, exact",
         ["assignment_scale.py"],
     ),
+    (
+        "Extra reviews: adaptive vs uniform K (60 calls; --full 200)",
+        "gain's 95 % CI > 0; ≥ 20 % fewer reviews",
+        ["adaptive_reviews.py"],
+    ),
+    (
+        "Consistency experiment: 90 % interval coverage (40 sims; --full 500)",
+        "true agreement inside in 85–95 %",
+        ["consistency.py", "--simulations", "40"],
+    ),
     ("Diversity report, 10,000 proposals", "≤ 2 s", ["diversity_report.py"]),
     ("Diversity pages and service", "≤ 2 s, fixed queries", ["diversity_web.py"]),
     (
