@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cfp import models as cfp_models
+from cfp.queries import personal_data as personal_data_queries
 from reviews import models
 from reviews.services import aggregation, discussion
 from tests import factories
@@ -377,3 +378,24 @@ def test_a_reviewer_who_opted_out_gets_no_digest(committee: Committee) -> None:
 
     assert discussion.send_discussion_digests(now=timezone.now()) == 0
     assert not digests()
+
+
+# --- personal data ------------------------------------------------------------------------------
+
+
+def test_a_writers_posts_are_in_their_data_export_and_erasure_keeps_only_what_others_read(
+    committee: Committee,
+) -> None:
+    rita, _, _ = committee.reviewers
+    committee.score(rita, 4, 4)
+    committee.open()
+    _post_as(committee, rita, "Zorblat Quinn would love this.")
+
+    exported = personal_data_queries.export_personal_data(user_id=rita.pk)
+    counts = discussion.PERSONAL_DATA.erase(rita.pk, timezone.now())
+
+    assert [p["text"] for p in exported["discussion"]["discussion_posts"]] == [
+        "Zorblat Quinn would love this."
+    ]
+    assert counts == {"discussion_posts_kept_anonymised": 1}
+    assert models.Post.objects.get().body == "[name held back] would love this."

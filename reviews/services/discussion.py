@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -20,7 +21,7 @@ from cfp import models as cfp_models
 from cfp import outbox
 from cfp import queries as cfp_queries
 from cfp.domain import leaks
-from cfp.services import audit
+from cfp.services import audit, personal_data
 from reviews import models
 from reviews.domain import discussion
 from reviews.queries import discussion as queries
@@ -223,3 +224,36 @@ def set_digest(*, call_id: int, user_id: int, enabled: bool, now: dt.datetime) -
         models.ReviewerSettings.objects.update_or_create(
             call_id=call_id, user_id=user_id, defaults={"discussion_digest": enabled}
         )
+
+
+# --- personal data (registered in ReviewsConfig.ready) ----------------------------------------
+
+
+def _export(user_id: int) -> dict[str, object]:
+    return {
+        "discussion_posts": [
+            {"call": call, "proposal": code, "text": body, "created_at": at.isoformat()}
+            for call, code, body, at in models.Post.objects.filter(author_id=user_id)
+            .order_by("created_at", "pk")
+            .values_list("thread__call__name", "thread__proposal__code", "body", "created_at")
+        ]
+    }
+
+
+def _erase(user_id: int, now: dt.datetime) -> dict[str, int]:
+    # Like review notes, posts stay with the anonymised account for the committee's record, but
+    # only in the form other members read (names held back); what was typed beyond that goes.
+    kept = models.Post.objects.filter(author_id=user_id)
+    return {"discussion_posts_kept_anonymised": kept.update(body=F("shown"))}
+
+
+def _purge_call(call_id: int, now: dt.datetime) -> dict[str, int]:
+    # A finished call's discussions are the committee's working notes, not the programme record.
+    return {
+        "discussion_posts_dropped": models.Post.objects.filter(thread__call_id=call_id).delete()[0]
+    }
+
+
+PERSONAL_DATA = personal_data.Part(
+    name="discussion", export=_export, erase=_erase, purge_call=_purge_call
+)
