@@ -32,7 +32,3 @@ class ReviewsConfig(AppConfig):
         from reviews.services import discussion as discussion_services
 
         personal_data.register(discussion_services.PERSONAL_DATA)
-        # The person's API tokens (issue 20): listed in the export, dropped with the account.
-        from reviews.services import api_tokens
-
-        personal_data.register(api_tokens.PERSONAL_DATA)
