@@ -60,6 +60,9 @@ class SecurityWorld:
     questions: dict[str, int]
     sessions: dict[str, str]
     _clients: dict[str, Client] = field(default_factory=dict)
+    # URL ids an endpoint's ``prepare`` made (the outbox's drafts), by URL parameter name;
+    # without one the access table's id (no such row) is used.
+    url_ids: dict[str, int] = field(default_factory=dict)
 
     @property
     def call(self) -> cfp_models.Call:
@@ -274,6 +277,8 @@ MAY_CONFIRM = "confirm"  # a pending account becomes active (and nothing else of
 # address replaced (issue 17: deleting one's account; open proposals go with MAY_WITHDRAW).
 MAY_ERASE = "erase"
 MAY_PURGE = "purge"  # an archived call's proposals lose their submission tokens (issue 17)
+# A chair's group send from the outbox publishes the decision the chairs took (issue 19).
+MAY_PUBLISH = "publish"
 
 
 def _erased(after: tuple[Any, ...]) -> bool:
@@ -333,6 +338,12 @@ def protected_problems(
         n_code, n_call, n_owner, n_token, n_state, n_version, n_published = now_p
         if MAY_PURGE in allowed and n_token is None:
             n_token = token  # the purge drops submission tokens
+        if MAY_PUBLISH in allowed and n_published != published:
+            decided = review_models.Decision.objects.filter(proposal_id=pk).values_list(
+                "status", flat=True
+            )
+            if n_published in decided:
+                n_published = published  # the decision the chairs took, now published
         if (n_code, n_call, n_owner, n_token, n_published) != (code, call, owner, token, published):
             problems.append(f"proposal {code}: owner, call, code or decision changed: {now_p}")
         if n_state != state and not (MAY_WITHDRAW in allowed and n_state == "withdrawn"):

@@ -36,6 +36,8 @@ from cfp import models as cfp_models
 from cfp.domain.visibility import Phase
 from diversity import queries as diversity_queries
 from diversity import services as diversity_services
+from reviews import models as review_models
+from reviews.services import bulk_decisions, outbox_review
 from tests import access, factories
 from tests.access import merged
 from tests.security.conftest import (
@@ -49,6 +51,7 @@ from tests.security.conftest import (
     MAY_ERASE,
     MAY_JOIN_COMMITTEE,
     MAY_LOG_IN,
+    MAY_PUBLISH,
     MAY_PURGE,
     MAY_REVEAL,
     MAY_REVIEW,
@@ -294,6 +297,67 @@ QUESTION: Fields = {
 }
 SELF_ID_VALUES = ("", "woman", "man", "non_binary", "self_describe", "prefer_not_to_say")
 
+
+def _with_drafts(w: SecurityWorld) -> None:
+    """Decision drafts in the chairs' outbox: the world's proposal accepted (its draft waits),
+    the other one rejected, and the reviewer's feedback on the first waiting for moderation."""
+    now = timezone.now()
+    other = cfp_models.Proposal.objects.filter(call=w.call).exclude(pk=w.proposal.pk).get()
+    bulk_decisions.decide_proposals(
+        call=w.call.pk,
+        chair=w.users["chair"].pk,
+        changes=[
+            bulk_decisions.Change(w.proposal.code, "accepted"),
+            bulk_decisions.Change(other.code, "rejected"),
+        ],
+        now=now,
+    )
+    review = review_models.Review.objects.create(
+        proposal=w.proposal,
+        reviewer=w.users["reviewer"],
+        call=w.call,
+        scores={"relevance": 4, "clarity": 3},
+        feedback="Tighten the middle part.",
+        created_at=now,
+        updated_at=now,
+    )
+    outbox_review.generate_drafts(call_id=w.call.pk, actor_id=w.users["chair"].pk, now=now)
+    waiting = review_models.DecisionDraft.objects.get(call=w.call, status="accepted")
+    w.url_ids.update(draft_id=waiting.pk, review=review.pk)
+
+
+def _accepted(w: SecurityWorld) -> None:
+    """The world's proposal accepted and its speakers told (issue 19: they may answer)."""
+    cfp_models.Proposal.objects.filter(pk=w.proposal.pk).update(
+        published_decision="accepted", decision_sent_at=timezone.now()
+    )
+    w.proposal.refresh_from_db()
+
+
+def _with_notice(w: SecurityWorld) -> None:
+    """A decline the chairs have not dismissed yet."""
+    _accepted(w)
+    notice = cfp_models.ChairNotice.objects.create(
+        call=w.call, proposal=w.proposal, kind="declined", created_at=timezone.now()
+    )
+    w.url_ids["notice_id"] = notice.pk
+
+
+def _with_queued_draft(w: SecurityWorld) -> None:
+    """As ``_with_drafts``, with the rejected group sent: its draft is queued, so resendable."""
+    _with_drafts(w)
+    queued = outbox_review.send_group(
+        call_id=w.call.pk,
+        status="rejected",
+        expected=1,
+        actor_id=w.users["chair"].pk,
+        now=timezone.now(),
+    )
+    assert queued == 1
+    sent = review_models.DecisionDraft.objects.get(call=w.call, status="rejected")
+    w.url_ids["draft_id"] = sent.pk
+
+
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
         "login",
@@ -409,6 +473,22 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         lambda w: {},
         frozenset({MAY_WITHDRAW}),
     ),
+    # An accepted speaker answers (issue 19); whatever else is posted is ignored.
+    Endpoint(
+        "cfp:confirm",
+        "submitter",
+        lambda w: {"answer": choice("", "declined", "maybe"), "confirmation": text(20)},
+        lambda w: {},
+        prepare=_accepted,
+    ),
+    Endpoint(
+        "cfp:decline",
+        "submitter",
+        lambda w: {"answer": choice("", "confirmed", "maybe"), "confirmation": text(20)},
+        lambda w: {},
+        prepare=_accepted,
+    ),
+    Endpoint("chair:notice_dismiss", "chair", lambda w: {}, lambda w: {}, prepare=_with_notice),
     # The reviewer's settings page: the e-mail section and the call's reviewing section.
     Endpoint(
         "settings",
@@ -747,31 +827,38 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         },
         lambda w: {"status": "accepted", "codes": w.proposal.code},
     ),
-    Endpoint("chair:outbox_generate", "chair", lambda w: {}, lambda w: {}),
+    # The outbox endpoints act on the drafts ``_with_drafts`` generates: an accepted one
+    # waiting (edit, discard, group send of 1) and a rejected one queued (resend).
+    Endpoint("chair:outbox_generate", "chair", lambda w: {}, lambda w: {}, prepare=_with_drafts),
     Endpoint(
         "chair:outbox_feedback",
         "chair",
         lambda w: {
-            "review": integer(-5, 2**40),
+            "review": choice(str(w.url_ids["review"]), "-5", "0", str(2**40), "x"),
             "action": choice("approve", "edit", "hide", "publish", ""),
             "text": text(500),
         },
-        lambda w: {"review": "1", "action": "hide"},
+        lambda w: {"review": str(w.url_ids["review"]), "action": "hide"},
+        prepare=_with_drafts,
     ),
-    # No draft 0 exists: every POST is refused with 404 whatever the form says.
     Endpoint(
         "chair:outbox_draft",
         "chair",
         lambda w: {"subject": text(400), "body": text(500)},
         lambda w: {"subject": "Hello", "body": "Text"},
+        prepare=_with_drafts,
     ),
-    Endpoint("chair:outbox_discard", "chair", lambda w: {}, lambda w: {}),
-    Endpoint("chair:outbox_resend", "chair", lambda w: {}, lambda w: {}),
+    Endpoint("chair:outbox_discard", "chair", lambda w: {}, lambda w: {}, prepare=_with_drafts),
+    Endpoint(
+        "chair:outbox_resend", "chair", lambda w: {}, lambda w: {}, prepare=_with_queued_draft
+    ),
     Endpoint(
         "chair:outbox_send",
         "chair",
         lambda w: {"expected": integer(-5, 2**40)},
-        lambda w: {"expected": "0"},
+        lambda w: {"expected": "1"},
+        allowed=frozenset({MAY_PUBLISH}),
+        prepare=_with_drafts,
     ),
     Endpoint(
         "chair:run_assignment",
@@ -837,6 +924,7 @@ def url(endpoint: Endpoint, w: SecurityWorld) -> str:
         reviewer_pk=w.users["reviewer"].pk,
         token=endpoint.token,
     )
+    kwargs.update({k: str(v) for k, v in w.url_ids.items() if k in params})
     return reverse(endpoint.name, kwargs=kwargs)
 
 
@@ -1005,27 +1093,20 @@ def test_every_post_endpoint_of_the_access_table_is_fuzzed() -> None:
     assert set(BY_NAME) == posting
 
 
-# The chairs' outbox acts on drafts this world does not have yet (no decision mail generated):
-# fuzzing still checks them for crashes, leaks and protected columns; their own tests
-# (tests/test_outbox_review.py) cover the accepted path. Goes when the world gains drafts.
-WITHOUT_A_VALID_PATH_HERE = frozenset(
-    {
-        "chair:outbox_generate",
-        "chair:outbox_feedback",
-        "chair:outbox_draft",
-        "chair:outbox_discard",
-        "chair:outbox_resend",
-        "chair:outbox_send",
-    }
-)
+# Every endpoint has a valid path in this world (the outbox's drafts come from _with_drafts).
+WITHOUT_A_VALID_PATH_HERE: frozenset[str] = frozenset()
 WITH_A_VALID_PATH = [e for e in ENDPOINTS if e.name not in WITHOUT_A_VALID_PATH_HERE]
-
-
-@pytest.mark.parametrize(
-    "endpoint",
-    [e for e in WITH_A_VALID_PATH if e.token == TABLE_TOKEN],
-    ids=[e.name for e in WITH_A_VALID_PATH if e.token == TABLE_TOKEN],
+# Endpoints whose URL names a row the world's ``prepare`` made (a draft): the access table
+# opens them with an id that matches nothing (404), so the valid submission checks them.
+URL_FROM_THE_WORLD = frozenset(
+    {"chair:outbox_draft", "chair:outbox_discard", "chair:outbox_resend", "chair:notice_dismiss"}
 )
+TABLE_URL = [
+    e for e in WITH_A_VALID_PATH if e.token == TABLE_TOKEN and e.name not in URL_FROM_THE_WORLD
+]
+
+
+@pytest.mark.parametrize("endpoint", TABLE_URL, ids=[e.name for e in TABLE_URL])
 def test_the_fuzzing_role_may_post_to_the_endpoint(endpoint: Endpoint) -> None:
     # Endpoints fuzzed with a real token (an invitation link) are checked by the valid
     # submission instead: the table opens them with a token that matches nothing.
