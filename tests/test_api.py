@@ -454,3 +454,41 @@ def test_the_reviewer_list_runs_a_fixed_number_of_queries(
         )
 
     assert response.json()["count"] == rows
+
+
+# --- personal data --------------------------------------------------------------------------
+
+
+def test_the_personal_data_export_lists_a_chairs_tokens_without_their_secret() -> None:
+    from cfp.queries import personal_data
+
+    w = _world(1)
+    token = _token(w)
+
+    data = personal_data.export_personal_data(user_id=w.chair.pk)
+
+    row = models.ApiToken.objects.get()
+    assert data["api_tokens"] == [
+        {
+            "call": w.call.slug,
+            "token": f"{row.prefix}…",
+            "label": "schedule tool",
+            "scopes": ["read"],
+            "created_at": row.created_at.isoformat(),
+            "last_used_at": None,
+            "revoked_at": None,
+        }
+    ]
+    assert token not in json.dumps(data)
+
+
+def test_deleting_the_account_drops_its_tokens(api: Api) -> None:
+    from cfp.services import personal_data
+
+    w = _world(1)
+    token = _token(w)
+
+    personal_data.delete_account(user_id=w.chair.pk, now=timezone.now())
+
+    assert not models.ApiToken.objects.exists()
+    api.get("proposals", slug=w.call.slug, token=token, expect=401)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from cfp import models as cfp_models
 from cfp import queries as cfp_queries
-from cfp.services import audit
+from cfp.services import audit, personal_data
 from reviews import models
 from reviews.domain import api_tokens
 
@@ -119,3 +119,46 @@ def note_use(*, token_id: int, last_used_at: dt.datetime | None, now: dt.datetim
     if last_used_at is not None and now - last_used_at < LAST_USED_GRANULARITY:
         return
     models.ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+
+
+# --- personal data (docs/privacy.md) --------------------------------------------------------
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def export_personal_data(user_id: int) -> list[dict[str, object]]:
+    """The person's API tokens as they see them in the list (never a secret: none is stored)."""
+    rows = models.ApiToken.objects.filter(user_id=user_id).order_by("created_at", "pk")
+    return [
+        {
+            "call": r["call__slug"],
+            "token": f"{r['prefix']}…",
+            "label": r["label"],
+            "scopes": r["scopes"],
+            "created_at": _iso(r["created_at"]),
+            "last_used_at": _iso(r["last_used_at"]),
+            "revoked_at": _iso(r["revoked_at"]),
+        }
+        for r in rows.values(
+            "call__slug", "prefix", "label", "scopes", "created_at", "last_used_at", "revoked_at"
+        )
+    ]
+
+
+def erase_personal_data(user_id: int, now: dt.datetime) -> dict[str, int]:
+    """A deleted account's tokens go (the audit log keeps that they were made and revoked)."""
+    return {"api_tokens_dropped": models.ApiToken.objects.filter(user_id=user_id).delete()[0]}
+
+
+def purge_call_tokens(call_id: int, now: dt.datetime) -> dict[str, int]:
+    return {"api_tokens_dropped": models.ApiToken.objects.filter(call_id=call_id).delete()[0]}
+
+
+PERSONAL_DATA = personal_data.Part(
+    name="api_tokens",
+    export=export_personal_data,
+    erase=erase_personal_data,
+    purge_call=purge_call_tokens,
+)
