@@ -55,9 +55,8 @@ def problems(text: str) -> list[str]:
 
 
 def _templates() -> list[Path]:
-    dirs: list[Path] = settings.TEMPLATES[0]["DIRS"]
-    roots = [Path(d) for d in dirs]
-    return sorted(p for root in roots for p in root.rglob("*.html"))
+    root = Path(settings.BASE_DIR) / "templates"
+    return sorted(root.rglob("*.html"))
 
 
 def test_there_are_templates_to_audit() -> None:
