@@ -492,3 +492,13 @@ def test_deleting_the_account_drops_its_tokens(api: Api) -> None:
 
     assert not models.ApiToken.objects.exists()
     api.get("proposals", slug=w.call.slug, token=token, expect=401)
+
+
+def test_proposals_carry_the_chairs_tags(api: Api) -> None:
+    w = _world(2)
+    tag = models.Tag.objects.create(call=w.call, name="keynote", created_at=timezone.now())
+    models.ProposalTag.objects.create(proposal=w.proposals[1], tag=tag)
+
+    body = api.get("proposals", slug=w.call.slug, token=_token(w))
+
+    assert [i["tags"] for i in body["items"]] == [[], ["keynote"]]

@@ -42,7 +42,7 @@ BLIND_COLUMNS = [
     "reviews",
     "flags",
 ]
-CONTENT_COLUMNS = ["duration", "confirmation", "abstract", "description"]
+CONTENT_COLUMNS = ["duration", "confirmation", "abstract", "description", "tags"]
 REVEALED_COLUMNS = [
     *BLIND_COLUMNS,
     "speaker_names",

@@ -16,6 +16,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl.utils import get_column_letter
 
 from cfp import models as cfp_models
@@ -211,3 +212,17 @@ def test_export_proposals_can_be_limited_to_the_shortlist(
 
     rows = json.loads(capsys.readouterr().out)
     assert [r["code"] for r in rows] == [p.code for p in w.proposals[:2]]
+
+
+def test_the_chairs_tags_are_exported_by_name() -> None:
+    w = _world()
+    now = timezone.now()
+    keynote = models.Tag.objects.create(call=w.call, name="keynote", created_at=now)
+    beginner = models.Tag.objects.create(call=w.call, name="Beginner friendly", created_at=now)
+    for tag in (keynote, beginner):
+        models.ProposalTag.objects.create(proposal=w.proposals[0], tag=tag)
+
+    rows = json.loads(_body(_get(w, "json")))
+
+    assert rows[0]["tags"] == "Beginner friendly; keynote"
+    assert rows[1]["tags"] == ""

@@ -67,6 +67,7 @@ class Proposal(Schema):
         "proposal has none; null otherwise."
     )
     aggregate: Aggregate
+    tags: list[str] = Field(description="The chairs' tags on the proposal, by name.")
     speakers: list[Speaker] | None = Field(
         description="Null while the policy hides speaker identities from the token's chair."
     )
@@ -120,5 +121,6 @@ class ExportRow(Schema):
     confirmation: ConfirmationState | None
     abstract: str
     description: str
+    tags: str
     speaker_bios: str | None = None
     speaker_links: str | None = None

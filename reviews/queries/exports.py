@@ -59,7 +59,7 @@ BASE_COLUMNS = (
 IDENTITY_COLUMNS = ("speaker_names", "speaker_emails")
 PROGRAMME_COLUMNS = ("first_time",)
 # Added for programmes built from the export (issue 20); new columns only ever go at the end.
-CONTENT_COLUMNS = ("duration", "confirmation", "abstract", "description")
+CONTENT_COLUMNS = ("duration", "confirmation", "abstract", "description", "tags")
 MORE_IDENTITY_COLUMNS = ("speaker_bios", "speaker_links")
 
 # What the export holds: the shortlist (accepted and waitlisted), or every live proposal.
@@ -121,6 +121,18 @@ def _speakers_subquery() -> Subquery:
         .values("people")
     )
     return Subquery(people, output_field=JSONField())
+
+
+def _tags_subquery() -> Subquery:
+    """The chairs' tags of each proposal (every tag: the export is the chairs'), as a JSON array."""
+    names = (
+        models.ProposalTag.objects.filter(proposal_id=OuterRef("pk"))
+        .order_by()
+        .values("proposal_id")
+        .annotate(names=_JSONArray(F("tag__name")))
+        .values("names")
+    )
+    return Subquery(names, output_field=JSONField())
 
 
 def _round(value: float | None, digits: int = 3) -> float | None:
@@ -238,6 +250,7 @@ def records(
         "p": F("sc__p_in_slots"),
         "n": F("sc__review_count"),
         "fl": F("sc__flags"),
+        "tg": _tags_subquery(),
     }
     identity = _sees(Part.SPEAKER_IDENTITY, phase)
     programme = _sees(Part.PROGRAMME_ATTRIBUTES, phase)
@@ -271,6 +284,7 @@ def records(
             "p_in_slots": _round(r["p"]),
             "reviews": r["n"] or 0,
             "flags": list(json_columns.strings(r["fl"])),
+            "tags": sorted(json_columns.strings(r["tg"]), key=str.casefold),
             "speakers": people if identity else None,
         }
         if programme:
@@ -283,8 +297,9 @@ def rows(*, call_id: int, phase: Phase, scope: str = SHORTLIST) -> Iterator[dict
     header = columns(phase=phase)
     flat = (*BASE_COLUMNS, *CONTENT_COLUMNS)
     for record in records(call_id=call_id, phase=phase, scope=scope):
-        row: dict[str, object] = {c: record[c] for c in flat if c != "flags"}
+        row: dict[str, object] = {c: record[c] for c in flat if c not in ("flags", "tags")}
         row["flags"] = " ".join(record["flags"])
+        row["tags"] = JOIN.join(record["tags"])
         if record["speakers"] is not None:
             row.update(_speaker_cells(record["speakers"]))
         if "first_time" in header:
