@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from io import StringIO
 from typing import Any
 
@@ -206,7 +207,7 @@ def _experiment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> tuple[cfp_models.Call, list[cfp_models.Proposal], Any]:
     c, props, revs = _call(n_reviewers=6, n_proposals=8)
-    monkeypatch.setattr(review_plan.secrets, "token_hex", lambda _n: SALT)
+    monkeypatch.setattr(secrets, "token_hex", lambda _n: SALT)
     split = [pools.pool_of(str(r.pk), salt=SALT) for r in revs]
     assert 0 < sum(split) < len(split), "the fixed salt must give both pools a reviewer"
     chair = factories.user("chad")

@@ -42,7 +42,7 @@ def _row(call_id: int) -> models.ReviewPlan:
 
 @transaction.atomic
 def update_plan(
-    *, call_id: int, extra_reviews: bool, extra_cap: int, actor_id: int, now: dt.datetime
+    *, call_id: int, extra_reviews: bool, extra_cap: int, actor_id: int | None, now: dt.datetime
 ) -> bool:
     """Store the extra-review settings; returns whether anything changed."""
     call = cfp_models.Call.objects.select_for_update(no_key=True).get(pk=call_id)
