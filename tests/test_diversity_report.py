@@ -28,7 +28,9 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-PROTECTED = ("gender", "underrepresented")
+SELF_ID = ("gender", "underrepresented")
+# Self-identification, and "mentored" (issue 25): a speaker attribute under the same release rule.
+PROTECTED = (*SELF_ID, "mentored")
 
 
 @dataclass
@@ -631,7 +633,7 @@ def test_the_committee_report_counts_reviewer_memberships() -> None:
     build(s.call)
 
     data = figures(s.call, "committee")
-    assert [d["slug"] for d in data["dimensions"]] == list(PROTECTED)
+    assert [d["slug"] for d in data["dimensions"]] == list(SELF_ID)
     assert cell(data, "gender", "woman", "submitted")["count"] == 11
     assert cell(data, "gender", "man", "submitted")["count"] == 12
     assert cell(data, "underrepresented", "", "submitted")["count"] == 23
@@ -672,7 +674,8 @@ def test_the_report_page_runs_a_fixed_number_of_queries(
         response = client.get(reverse("diversity:report", args=[s.call.slug]), headers=headers)
 
     assert response.status_code == 200
-    assert response.content.decode().count('class="funnel-dimension"') == 2 * (2 + rows) + 7
+    # Self-ID twice (speakers, committee), seven programme attributes and "mentored" (issue 25).
+    assert response.content.decode().count('class="funnel-dimension"') == 2 * (2 + rows) + 8
 
 
 # --- chair questions -----------------------------------------------------------------------

@@ -412,3 +412,21 @@ def test_threads_are_in_the_personal_data_registry_for_export_and_erasure(s: Set
     assert erased["mentoring_messages_deleted"] == 1
     assert not models.MentoringPost.objects.exists()
     assert not models.MentorMatch.objects.filter(ended_at__isnull=True).exists()
+
+
+def test_the_diversity_funnel_counts_mentored_proposals_as_a_protected_attribute(s: Setup) -> None:
+    from diversity.queries import report_inputs
+
+    ask(s)
+    match(s)
+    client_for(s.speaker)
+    models.Proposal.objects.filter(pk=s.draft.pk).update(state=models.ProposalState.SUBMITTED)
+    factories.proposal(s.call, factories.user("ulla"), title="Not mentored")
+
+    inputs = report_inputs.report_inputs(call_id=s.call.pk)
+
+    mentored = next(d for d in inputs.programme if d.slug == "mentored")
+    assert mentored.protected
+    values = {u.proposal: u.values["mentored"] for u in inputs.pairs}
+    assert values[s.draft.code] == "yes"
+    assert sorted(values.values()) == ["no", "yes"]

@@ -95,6 +95,16 @@ def _programme_dimensions(
         labels[(slug, models.YES)] = _("Yes")
         labels[(slug, models.NO)] = _("No")
         labels[(slug, funnel.NOT_ANSWERED)] = _("Not known")
+    # Issue 25: whether the proposal was mentored before it was submitted. Protected: crossed
+    # with first-time speakers and a small call it could single a person out, so it is released
+    # under the same differencing rule as self-identification.
+    dims.append(
+        funnel.Dimension(
+            slug="mentored", label=_("Mentored before submitting"), values=yes_no, protected=True
+        )
+    )
+    labels[("mentored", models.YES)] = _("Yes")
+    labels[("mentored", models.NO)] = _("No")
     dims.append(
         funnel.Dimension(slug="region", label=_("Region"), values=tuple(regions), protected=False)
     )
@@ -268,6 +278,11 @@ def report_inputs(*, call_id: int) -> ReportInputs:
             "speaker__region",
         )
     )
+    mentored = set(
+        cfp_models.MentorMatch.objects.filter(proposal__call_id=call_id).values_list(
+            "proposal_id", flat=True
+        )
+    )
     reviewing = list(
         cfp_queries.members(role=cfp_models.Role.REVIEWER, call_id=call_id).values_list(
             "pk", "user_id"
@@ -363,6 +378,7 @@ def report_inputs(*, call_id: int) -> ReportInputs:
                 values={
                     "first_time": _yes_no(None if spoken_before is None else not spoken_before),
                     "wants_mentor": _yes_no(mentor),
+                    "mentored": models.YES if pid in mentored else models.NO,
                     "english_additional": _yes_no(english),
                     "region": region_of.get(programme.fold(region or ""), funnel.NOT_ANSWERED),
                     "language": language,
