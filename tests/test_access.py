@@ -106,6 +106,16 @@ def _world_with_extra_roles() -> factories.World:
         proposal=w.proposal, speaker=speaker, position=1, confirmed_at=w.proposal.submitted_at
     )
     w.users.update(extra)
+    # Issue 25: a mentor of the call, matched to the proposal (its speaker asked for one).
+    mentor = factories.user("menno", first_name="Menno Mentor")
+    factories.member(w.call, mentor, "mentor")
+    cfp_models.MentoringRequest.objects.create(
+        proposal=w.proposal, asked_at=w.proposal.submitted_at
+    )
+    cfp_models.MentorMatch.objects.create(
+        proposal=w.proposal, mentor=mentor, matched_at=w.proposal.submitted_at
+    )
+    w.users["mentor"] = mentor
     return w
 
 

@@ -27,7 +27,15 @@ def only(roles: tuple[str, ...], status: int, *, anonymous: int = 302) -> dict[s
 
 # Three more roles, checked on every row without a column of their own: their expected status
 # follows from the explicit columns by the rules in `derived`, plus the exceptions below.
-EXTRA_ROLES = ("unassigned_reviewer", "speaker_reviewer", "deactivated")
+EXTRA_ROLES = ("unassigned_reviewer", "speaker_reviewer", "deactivated", "mentor")
+
+# The mentor matched to the world's proposal (issue 25): everywhere else they are an outsider
+# (what other_submitter gets), except on the mentor's own pages. They are no reviewer: every
+# reviewer screen of the proposal they mentor is a 404.
+MENTOR: dict[str, dict[str, int]] = {
+    "mentor_home": {"GET": 200, "POST": 405},
+    "mentor_proposal": {"GET": 200, "POST": 400},
+}
 
 # Pages about one proposal that a reviewer reaches only through an assignment.
 ASSIGNED_ONLY = frozenset(
@@ -38,6 +46,7 @@ ASSIGNED_ONLY = frozenset(
 # speaker's own pages of that proposal, which the owner-only actions still refuse.
 SPEAKER_REVIEWER: dict[str, dict[str, int]] = {
     "cfp:mine_detail": {"GET": 200, "POST": 400},
+    "cfp:mentoring": {"GET": 200, "POST": 400},
     # Managing the line-up is the owner's: a co-speaker is sent back with a message.
     "cfp:speakers": {"POST": 302},
     # Any speaker of an accepted proposal may answer for it (issue 19).
@@ -63,6 +72,7 @@ def derived(name: str, method: str, row: dict[str, int]) -> dict[str, int]:
         "deactivated": row["anonymous"],
         "unassigned_reviewer": unassigned,
         "speaker_reviewer": speaker,
+        "mentor": MENTOR.get(name, {}).get(method.removeprefix("HX "), row["other_submitter"]),
     }
 
 

@@ -20,6 +20,13 @@ ROWS: dict[str, dict[str, dict[str, int]]] = {
     "cfp:speakers": {"GET": signed_in(405), "POST": only(("submitter",), 400)},
     # A co-speaker's link: log in first; a bad token is a clear 400 for everyone signed in.
     "cfp:join": {"GET": signed_in(400), "POST": signed_in(400)},
+    # Issue 25: the speaker's mentoring page (a post without an action is refused, 400); the
+    # mentor's pages, reached only by the world's mentor of the proposal (see MENTOR); a reviewer
+    # volunteers (the world's call does not allow it: back to the queue with the message).
+    "cfp:mentoring": {"GET": only(("submitter",), 200), "POST": only(("submitter",), 400)},
+    "mentor_home": {"GET": only((), 404), "POST": only((), 404)},
+    "mentor_proposal": {"GET": only((), 404), "POST": only((), 404)},
+    "mentor_volunteer": {"GET": only(("reviewer",), 405), "POST": only(("reviewer",), 302)},
     # Chairs of the call configure it; everyone else gets 404 (the call's existence is hidden).
     "callsettings:settings": {
         "GET": only(("chair",), 200),
@@ -44,7 +51,13 @@ ROWS: dict[str, dict[str, dict[str, int]]] = {
         }
         for noun in ("format", "track", "criterion", "question")
     },
+    # Staff set up calls (issue 19): everyone else gets 404; an empty form is a 400.
+    "callsetup:list": {"GET": only(("staff",), 200), "POST": everyone(405)},
+    "callsetup:new": {"GET": only(("staff",), 200), "POST": only(("staff",), 400)},
+    "callsetup:clone": {"GET": only(("staff",), 200), "POST": only(("staff",), 400)},
     "callsettings:reopen": {"GET": only(("chair",), 200), "POST": only(("chair",), 400)},
+    # The call's texts in other languages (issue 24): an empty form names no main language.
+    "callsettings:translations": {"GET": only(("chair",), 200), "POST": only(("chair",), 400)},
     "callsettings:findings": {
         "GET": only(("chair",), 200),
         "POST": only(("chair",), 400),
