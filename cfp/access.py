@@ -49,3 +49,21 @@ def role_required(role: models.Role) -> Callable[[MemberView[R, P]], SlugView[R,
 
 chair_required = role_required(CHAIR)
 reviewer_required = role_required(REVIEWER)
+
+
+def staff_required(view: Callable[Concatenate[R, P], HttpResponse]) -> Callable[..., HttpResponse]:
+    """Staff only (setting up calls, issue 19): anonymous visitors log in, everyone else 404.
+
+    Staff is the installation's operators (``is_staff``); a call's chairs are chairs of that
+    call only and cannot create others.
+    """
+
+    @wraps(view)
+    def wrapped(request: R, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not getattr(request.user, "is_staff", False):
+            raise Http404(_("No such page."))
+        return view(request, *args, **kwargs)
+
+    return wrapped

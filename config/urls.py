@@ -10,7 +10,6 @@ from cfp.views import mentoring as mentoring_views
 from cfp.views import settings as settings_views
 from common import views as common_views
 from reviews.api import api
-from reviews.api import api
 
 urlpatterns = [
     path("", public.home, name="home"),
@@ -55,8 +54,9 @@ urlpatterns = [
     path("chair/", include("reviews.invitation_urls")),
     path("chair/", include("reviews.curation_urls")),
     path("chair/", include("cfp.chair_urls")),
+    # Staff create and copy calls without the admin (issue 19).
+    path("staff/calls/", include("reviews.staff_urls")),
     path("", include("diversity.urls")),
-    path("api/v1/", api.urls),
     path("api/v1/", api.urls),
     path("healthz", common_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
