@@ -45,6 +45,8 @@ class Invitation(models.Model):
     )
     # Off: only the person signed in with the invited address may accept (issue 17).
     may_forward = models.BooleanField(default=False)
+    # The role the link grants: reviewer, or mentor (issue 25: the same flow invites mentors).
+    role = models.CharField(max_length=20, default="reviewer")
 
 
 class Conflict(models.Model):

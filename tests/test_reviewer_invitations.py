@@ -494,3 +494,26 @@ def test_a_reviewer_signing_up_through_an_invitation_is_not_told_to_submit_propo
     assert "submit proposals" not in invited.content.decode()
     assert "accept the invitation to review" in invited.content.decode()
     assert "submit proposals" in plain.content.decode()
+
+
+def test_a_chair_invites_a_mentor_through_the_same_link_and_it_grants_only_the_mentor_role() -> (
+    None
+):
+    # Issue 25: the invitation flow with a role; a mentor is no reviewer.
+    c = factories.call()
+    response = _chair(c).post(
+        reverse("reviewers:list", args=[c.slug]), {"emails": "mia@example.org", "role": "mentor"}
+    )
+    assert response.status_code == 302
+    mail = cfp_models.EmailOutbox.objects.get(to="mia@example.org")
+    assert "mentor" in mail.subject
+    person, u = _person("mia")
+
+    accepted = person.post(_link("mia@example.org"), {"languages": ["en", "es"]})
+
+    assert accepted.status_code == 302
+    assert accepted["Location"] == reverse("mentor_home", args=[c.slug])
+    assert cfp_models.Membership.objects.filter(call=c, user=u, role="mentor").exists()
+    assert not _is_reviewer(c, u)
+    assert person.get(reverse("mentor_home", args=[c.slug])).status_code == 200
+    assert person.get(reverse("reviews:queue", args=[c.slug])).status_code == 404

@@ -29,6 +29,16 @@ class InviteForm(forms.Form):
         ),
         required=False,
     )
+    # Issue 25: the same links invite mentors, who help speakers with drafts and never review.
+    role = forms.ChoiceField(
+        label=_("Invite them as"),
+        choices=[("reviewer", _("Reviewers")), ("mentor", _("Mentors"))],
+        initial="reviewer",
+        required=False,
+    )
+
+    def clean_role(self) -> str:
+        return str(self.cleaned_data.get("role") or "reviewer")
 
     def clean_emails(self) -> list[str]:
         raw = inputs.clean_text(self.cleaned_data["emails"])

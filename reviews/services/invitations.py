@@ -77,8 +77,12 @@ def invite_reviewers(
     accept_url: str,
     now: dt.datetime,
     may_forward: bool = False,
+    role: str = cfp_models.Role.REVIEWER,
 ) -> InviteOutcome:
     """Send each address a single-use link; a new link replaces one still waiting.
+
+    ``role`` is what the link grants: reviewer, or mentor (issue 25), who helps the speakers
+    who asked with their drafts and never reviews those proposals.
 
     ``accept_url`` is the absolute address of the accept page with ``TOKEN`` where the token goes.
     People who are reviewers of the call already are skipped and reported. Unless
@@ -97,13 +101,13 @@ def invite_reviewers(
         raise UnableToInvite(_("Give at least one e-mail address."))
     if len(wanted) > MAX_EMAILS:
         raise UnableToInvite(_("Invite at most %(n)s people at a time.") % {"n": MAX_EMAILS})
+    if role not in (cfp_models.Role.REVIEWER, cfp_models.Role.MENTOR):
+        raise UnableToInvite(_("Invite reviewers or mentors."))
     call = cfp_models.Call.objects.get(pk=call_id)
     reviewers = {
         e.lower()
         for e in get_user_model()
-        .objects.filter(
-            pk__in=cfp_queries.member_user_ids(call_id=call_id, role=cfp_models.Role.REVIEWER)
-        )
+        .objects.filter(pk__in=cfp_queries.member_user_ids(call_id=call_id, role=role))
         .values_list("email", flat=True)
     }
     invited: list[str] = []
@@ -115,7 +119,11 @@ def invite_reviewers(
             continue
         # The newest link is the one that works: an earlier one may have gone astray.
         models.Invitation.objects.filter(
-            call_id=call_id, email__iexact=email, accepted_at__isnull=True, expires_at__gt=now
+            call_id=call_id,
+            email__iexact=email,
+            role=role,
+            accepted_at__isnull=True,
+            expires_at__gt=now,
         ).update(expires_at=now)
         token = tokens.new_token()
         invitation = models.Invitation.objects.create(
@@ -126,19 +134,37 @@ def invite_reviewers(
             created_at=now,
             expires_at=expires_at,
             may_forward=may_forward,
+            role=role,
         )
         outbox.queue_email(
             # "invite:" marks a body with a secret link: the outbox drops it once sent.
             key=f"invite:reviewer:{invitation.pk}",
             to=email,
-            subject=_("You are invited to review for %(call)s") % {"call": call.name},
-            body=_(
-                "The committee of %(call)s invites you to review talk proposals.\n\n"
-                "Proposals are anonymised: you will not see who wrote them.\n\n"
-                "Open this link to accept (log in or create an account first if you need to):\n"
-                "%(url)s\n\n"
-                "The link works once and expires at %(expires)s. If you did not expect this "
-                "message, ignore it."
+            subject=(
+                _("You are invited to mentor speakers for %(call)s")
+                if role == cfp_models.Role.MENTOR
+                else _("You are invited to review for %(call)s")
+            )
+            % {"call": call.name},
+            body=(
+                _(
+                    "The committee of %(call)s invites you to mentor speakers who asked for "
+                    "help with their drafts before the deadline. You will see only the drafts "
+                    "of the speakers matched to you, and never review them.\n\n"
+                    "Open this link to accept (log in or create an account first if you need to):\n"
+                    "%(url)s\n\n"
+                    "The link works once and expires at %(expires)s. If you did not expect this "
+                    "message, ignore it."
+                )
+                if role == cfp_models.Role.MENTOR
+                else _(
+                    "The committee of %(call)s invites you to review talk proposals.\n\n"
+                    "Proposals are anonymised: you will not see who wrote them.\n\n"
+                    "Open this link to accept (log in or create an account first if you need to):\n"
+                    "%(url)s\n\n"
+                    "The link works once and expires at %(expires)s. If you did not expect this "
+                    "message, ignore it."
+                )
             )
             % {
                 "call": call.name,
@@ -153,7 +179,12 @@ def invite_reviewers(
             call_id=call_id,
             actor_id=invited_by_id,
             action="reviewers.invited",
-            data={"count": len(invited), "may_forward": may_forward, "refused": len(refused)},
+            data={
+                "count": len(invited),
+                "may_forward": may_forward,
+                "refused": len(refused),
+                "role": role,
+            },
             created_at=now,
         )
     return InviteOutcome(invited=tuple(invited), already_reviewers=tuple(skipped), refused=refused)
@@ -183,6 +214,7 @@ def resend_invitation(
         accept_url=accept_url,
         now=now,
         may_forward=invitation.may_forward,
+        role=invitation.role,
     )
 
 
@@ -219,8 +251,9 @@ def accept_invitation(
     tracks: Sequence[str],
     max_load: int | None,
     now: dt.datetime,
-) -> None:
-    """Use the link once: make the person a reviewer of its call and keep their preferences.
+) -> str:
+    """Use the link once: give the person the link's role in its call (reviewer, or mentor:
+    issue 25) and keep their preferences; returns the role.
 
     The row lock makes two clicks (or two people with the same link) race safely: the second
     finds the invitation used.
@@ -270,14 +303,21 @@ def accept_invitation(
     invitation.accepted_at = now
     invitation.accepted_by_id = user_id
     invitation.save(update_fields=["accepted_at", "accepted_by"])
-    cfp_services.grant_role(call_id=call.pk, user_id=user_id, role=cfp_models.Role.REVIEWER)
+    cfp_services.grant_role(call_id=call.pk, user_id=user_id, role=invitation.role)
     models.ReviewerSettings.objects.update_or_create(
         call=call,
         user_id=user_id,
         defaults={"languages": list(languages), "tracks": list(tracks), "max_load": max_load},
     )
     cfp_models.AuditEvent.objects.create(
-        call=call, actor_id=user_id, action="reviewers.joined", data={}, created_at=now
+        call=call,
+        actor_id=user_id,
+        action="reviewers.joined",
+        data={"role": invitation.role},
+        created_at=now,
     )
+    if invitation.role != cfp_models.Role.REVIEWER:
+        return invitation.role  # a mentor's languages and tracks serve the mentor matching
     # Once assignment has begun, the newcomer gets a fair share of unstarted work (issue 23).
     enqueue_on_commit("reviews.reviewer_joined", call.pk, user_id)
+    return invitation.role

@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cfp import access
+from cfp import models as cfp_models
 from cfp import queries as cfp_queries
 from cfp.domain import tokens
 from common.htmx import HtmxHttpRequest, is_htmx, wants_fragment
@@ -46,6 +47,7 @@ def reviewers(request: HttpRequest, member: cfp_queries.CallMembership) -> HttpR
                     accept_url=_accept_url(request, member.slug),
                     now=now,
                     may_forward=form.cleaned_data["may_forward"],
+                    role=form.cleaned_data["role"],
                 )
             except invitations.UnableToInvite as exc:
                 form.add_error("emails", str(exc))
@@ -270,7 +272,7 @@ def accept(request: HtmxHttpRequest, slug: str, token: str) -> HttpResponse:
         )
         if form.is_valid():
             try:
-                invitations.accept_invitation(
+                role = invitations.accept_invitation(
                     slug=slug,
                     token=token,
                     user_id=user_id(request),
@@ -286,6 +288,13 @@ def accept(request: HtmxHttpRequest, slug: str, token: str) -> HttpResponse:
                     )
                 form.add_error(None, str(exc))
             else:
+                if role == cfp_models.Role.MENTOR:  # issue 25
+                    messages.success(
+                        request,
+                        _("Welcome, mentor of %(call)s. We e-mail you when a speaker is matched.")
+                        % {"call": state.call_name},
+                    )
+                    return redirect("mentor_home", slug=state.call_slug)
                 messages.success(
                     request,
                     _(
