@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cfp.views import chair_moderation, chair_settings
+from cfp.views import chair_moderation, chair_settings, chair_translations
 
 app_name = "callsettings"
 
@@ -14,6 +14,12 @@ QUESTIONS = {"section": "questions"}
 
 urlpatterns = [
     path("<slug:slug>/settings/", chair_settings.settings_page, name="settings"),
+    # The call's texts in each language it accepts (issue 24).
+    path(
+        "<slug:slug>/settings/translations/",
+        chair_translations.translations_page,
+        name="translations",
+    ),
     path("<slug:slug>/settings/formats/", chair_settings.rows, FORMATS, name="formats"),
     path("<slug:slug>/settings/tracks/", chair_settings.rows, TRACKS, name="tracks"),
     path("<slug:slug>/settings/criteria/", chair_settings.rows, CRITERIA, name="criteria"),

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 
 from cfp import models
+from cfp.domain import languages as talk_languages
 from cfp.domain.visibility import Phase
 from cfp.queries.membership import phase_of
 
@@ -50,12 +51,27 @@ class CriterionRow:
         return tuple(range(self.minimum, self.maximum + 1))
 
 
-def criterion_row(c: models.Criterion) -> CriterionRow:
+def criterion_row(c: models.Criterion, *, language: str = "") -> CriterionRow:
+    """``language``: the reader's, for the name and guidance in it where the chairs translated
+    them (issue 24); empty for the chairs' settings page, which edits the originals."""
+    name, guidance = c.name, c.guidance
+    main = getattr(c, "main_language", "")
+    if language and main:
+        name, guidance = (
+            talk_languages.translated(
+                original=original,
+                main_language=main,
+                translations=c.translations or {},
+                field=field,
+                wanted=language,
+            ).text
+            for field, original in (("name", c.name), ("guidance", c.guidance))
+        )
     return CriterionRow(
         id=c.pk,
         slug=c.slug,
-        name=c.name,
-        guidance=c.guidance,
+        name=name,
+        guidance=guidance,
         minimum=c.minimum,
         maximum=c.maximum,
         weight=c.weight,
@@ -67,10 +83,15 @@ def criterion_row(c: models.Criterion) -> CriterionRow:
 CRITERIA_ORDER = ("position", "slug")
 
 
-def call_criteria(*, call_id: int) -> tuple[CriterionRow, ...]:
-    """The call's criteria in the chair's order (one query)."""
-    rows = models.Criterion.objects.filter(call_id=call_id).order_by(*CRITERIA_ORDER)
-    return tuple(criterion_row(c) for c in rows)
+def call_criteria(*, call_id: int, language: str = "") -> tuple[CriterionRow, ...]:
+    """The call's criteria in the chair's order (one query); with ``language``, names and
+    guidance in it where translated."""
+    rows = (
+        models.Criterion.objects.filter(call_id=call_id)
+        .annotate(main_language=F("call__main_language"))
+        .order_by(*CRITERIA_ORDER)
+    )
+    return tuple(criterion_row(c, language=language) for c in rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +111,19 @@ class CallSummary:
     tracks: tuple[tuple[str, str], ...] = ()
     criteria: tuple[CriterionRow, ...] = ()
     confirmation_deadline_at: dt.datetime | None = None
+    # The language the description is written in, and its translations: (language, text).
+    main_language: str = "en"
+    description_translations: tuple[tuple[str, str], ...] = ()
+
+    def description_in(self, language: str) -> talk_languages.Shown:
+        """The description in ``language`` if the chairs translated it, else the fallback."""
+        return talk_languages.translated(
+            original=self.description,
+            main_language=self.main_language,
+            translations={code: {"description": t} for code, t in self.description_translations},
+            field="description",
+            wanted=language,
+        )
 
     def is_open(self, now: dt.datetime) -> bool:
         return self.opens_at <= now < self.closes_at
@@ -112,6 +146,12 @@ def _summary(call: models.Call, *, full: bool) -> CallSummary:
         tracks=tuple((t.slug, t.name) for t in call.tracks.all()) if full else (),
         criteria=tuple(criterion_row(c) for c in call.criteria.all()) if full else (),
         confirmation_deadline_at=call.confirmation_deadline_at,
+        main_language=call.main_language,
+        description_translations=tuple(
+            (code, str(texts.get("description", "")))
+            for code, texts in sorted((call.translations or {}).items())
+            if isinstance(texts, dict)
+        ),
     )
 
 

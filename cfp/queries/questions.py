@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from cfp import models
+from cfp.domain import languages as talk_languages
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +47,30 @@ class QuestionRow:
         return str(models.QuestionVisibility(self.visibility).label)
 
 
-def question_row(q: models.Question) -> QuestionRow:
+def question_row(q: models.Question, *, language: str = "") -> QuestionRow:
+    """``language``: the reader's, for the label and help in it when the chairs translated them
+    (issue 24); empty for the chairs' own settings page, which edits the originals."""
+    label, help_text = q.label, q.help_text
+    main = getattr(q, "main_language", "")
+    if language and main:
+        label = talk_languages.translated(
+            original=q.label,
+            main_language=main,
+            translations=q.translations or {},
+            field="label",
+            wanted=language,
+        ).text
+        help_text = talk_languages.translated(
+            original=q.help_text,
+            main_language=main,
+            translations=q.translations or {},
+            field="help_text",
+            wanted=language,
+        ).text
     return QuestionRow(
         id=q.pk,
-        label=q.label,
-        help_text=q.help_text,
+        label=label,
+        help_text=help_text,
         kind=q.kind,
         choices=tuple(str(c) for c in q.choices or ()),
         target=q.target,
@@ -60,9 +80,12 @@ def question_row(q: models.Question) -> QuestionRow:
     )
 
 
-def call_questions(*, call_slug: str) -> tuple[QuestionRow, ...]:
-    rows = models.Question.objects.filter(call__slug=call_slug, call__archived_at__isnull=True)
-    return tuple(question_row(q) for q in rows.order_by("position", "id"))
+def call_questions(*, call_slug: str, language: str = "") -> tuple[QuestionRow, ...]:
+    """The call's questions; with ``language``, labels and help in it where translated."""
+    rows = models.Question.objects.filter(
+        call__slug=call_slug, call__archived_at__isnull=True
+    ).annotate(main_language=F("call__main_language"))
+    return tuple(question_row(q, language=language) for q in rows.order_by("position", "id"))
 
 
 def my_answers(*, proposal_id: int, user_id: int) -> dict[int, object]:

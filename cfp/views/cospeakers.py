@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
@@ -49,7 +50,7 @@ def speakers(request: HttpRequest, slug: str, code: str) -> HttpResponse:
         request,
         call=call,
         proposal=proposal,
-        questions=question_queries.call_questions(call_slug=slug),
+        questions=question_queries.call_questions(call_slug=slug, language=get_language()),
         speaker_form=form,
         status=400,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -34,12 +35,15 @@ def home(request: HttpRequest) -> HttpResponse:
 def call_detail(request: HttpRequest, slug: str) -> HttpResponse:
     call = call_or_404(slug)
     now = timezone.now()
+    # In the reader's language when the chairs translated it (issue 24).
+    description = call.description_in(get_language())
     return page(
         request,
         "cfp/call_detail.html",
         {
             "call": call,
             "is_open": call.is_open(now),
-            "description_html": markdown.render_markdown(text=call.description),
+            "description_html": markdown.render_markdown(text=description.text),
+            "description_language": description.language,
         },
     )

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
@@ -60,7 +61,7 @@ def _proposal_initial(p: proposal_queries.ProposalDetail) -> dict[str, str]:
 def submit(request: HttpRequest, slug: str) -> HttpResponse:
     call = call_or_404(slug)
     now = timezone.now()
-    questions = question_queries.call_questions(call_slug=slug)
+    questions = question_queries.call_questions(call_slug=slug, language=get_language())
     if request.method == "POST":
         form = proposal_forms.ProposalForm(request.POST, call=call, questions=questions)
         draft = request.POST.get("action") == DRAFT
@@ -192,7 +193,7 @@ def mine_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     """Read, edit (owner and co-speakers) or withdraw (owner) a proposal; read its decision."""
     call = call_or_404(slug)
     proposal = mine_or_404(request, slug, code)
-    questions = question_queries.call_questions(call_slug=slug)
+    questions = question_queries.call_questions(call_slug=slug, language=get_language())
     now = timezone.now()
     action = request.POST.get("action") if request.method == "POST" else None
     if action == "withdraw":
@@ -289,7 +290,7 @@ def withdraw(request: HttpRequest, slug: str, code: str) -> HttpResponse:
 def scan_preview(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The live leak check while a speaker types (htmx, debounced)."""
     call = call_or_404(slug)
-    questions = question_queries.call_questions(call_slug=slug)
+    questions = question_queries.call_questions(call_slug=slug, language=get_language())
     form = proposal_forms.ScanForm(request.POST, questions=questions)
     found: tuple[StoredFinding, ...] = ()
     if form.is_valid():

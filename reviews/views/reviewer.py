@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseLocation, reswap, retarget
@@ -168,7 +169,7 @@ def _screen_get(
     request: HttpRequest, member: cfp_queries.CallMembership, code: str
 ) -> HttpResponse:
     target = _target_or_404(member, reviewer_id=user_id(request), code=code)
-    crit = cfp_queries.call_criteria(call_id=member.call_id)
+    crit = cfp_queries.call_criteria(call_id=member.call_id, language=get_language())
     mine = screen.my_review(proposal_id=target.proposal_id, reviewer_id=user_id(request))
     initial: dict[str, object] = {}
     if mine is not None:
@@ -247,7 +248,7 @@ def _save(request: HtmxHttpRequest, slug: str, code: str, filters: dict[str, str
     target = screen.score_target(slug=slug, reviewer_id=user_id(request), code=code)
     if target is None:
         raise Http404(_("No such proposal in your queue."))
-    crit = cfp_queries.call_criteria(call_id=target.call_id)
+    crit = cfp_queries.call_criteria(call_id=target.call_id, language=get_language())
     form = forms.ReviewForm(request.POST, criteria=crit)
     query_string = _query_string(filters)
     if form.is_valid():
@@ -329,7 +330,9 @@ def recuse(request: HtmxHttpRequest, member: cfp_queries.CallMembership, code: s
             request,
             member=member,
             target=target,
-            form=forms.ReviewForm(criteria=cfp_queries.call_criteria(call_id=member.call_id)),
+            form=forms.ReviewForm(
+                criteria=cfp_queries.call_criteria(call_id=member.call_id, language=get_language())
+            ),
             mine=mine,
             filters=filters,
             recuse_form=form,
