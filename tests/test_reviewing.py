@@ -237,46 +237,33 @@ def test_a_burst_of_saves_wakes_the_worker_once_and_a_chair_button_at_once(
 
 
 class _ConfidenceControl(HTMLParser):
-    """The options of the review form's confidence <select>, as (value, label, selected)."""
+    """The review form's confidence segments (a radio group since issue 18), as
+    (value, label, checked)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.options: list[tuple[str, str, bool]] = []
-        self._inside = False
-        self._option: dict[str, Any] | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         found = dict(attrs)
-        if tag == "select" and found.get("name") == "confidence":
-            self._inside = True
-        elif tag == "option" and self._inside:
-            self._option = {"value": found.get("value") or "", "selected": "selected" in found}
-            self._option["label"] = ""
-
-    def handle_data(self, data: str) -> None:
-        if self._option is not None:
-            self._option["label"] += data
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "option" and self._option is not None:
-            o = self._option
-            self.options.append((o["value"], o["label"].strip(), o["selected"]))
-            self._option = None
-        elif tag == "select":
-            self._inside = False
+        if tag == "input" and found.get("type") == "radio" and found.get("name") == "confidence":
+            self.options.append(
+                (found.get("value") or "", found.get("aria-label") or "", "checked" in found)
+            )
 
 
 def _rendered_confidence(client: Client, c: Any, code: str) -> tuple[str, str]:
-    """The confidence a browser would send, untouched: (value, label) of the option it shows.
+    """The confidence a browser would send, untouched: (value, label) of the checked segment.
 
-    That is the selected option, or the first one when none is marked (the HTML rule for a
-    single-choice select).
+    A radio group with nothing checked sends nothing, which the form also reads as "not set";
+    the screen always checks one.
     """
     control = _ConfidenceControl()
     control.feed(client.get(reverse("reviews:screen", args=[c.slug, code])).content.decode())
     assert control.options, "the screen has no confidence control"
-    shown = next((o for o in control.options if o[2]), control.options[0])
-    return shown[0], shown[1]
+    checked = [o for o in control.options if o[2]]
+    assert len(checked) == 1, control.options
+    return checked[0][0], checked[0][1]
 
 
 def _save_as_rendered(client: Client, c: Any, code: str) -> Any:

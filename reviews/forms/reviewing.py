@@ -39,7 +39,8 @@ class ReviewForm(forms.Form):
         coerce=int,
         required=False,
         empty_value=None,
-        widget=forms.Select(attrs={"aria-keyshortcuts": "c"}),
+        # Segments on the screen (issue 18): a radio group, arrows within it, no JS needed.
+        widget=forms.RadioSelect(attrs={"aria-keyshortcuts": "c"}),
     )
     comment = forms.CharField(
         label=_("Note for the committee"),
@@ -173,10 +174,22 @@ class QueueFilterForm(forms.Form):
     language = forms.ChoiceField(required=False)
     status = forms.ChoiceField(required=False, choices=STATUS_CHOICES)
     ordering = forms.ChoiceField(label=_("Order"), required=False, choices=ORDERING_CHOICES)
+    # Issue 21: words in the title or abstract as the reviewer reads them; a reviewer-visible tag.
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    tag = forms.ChoiceField(label=_("Tag"), required=False)
 
-    def __init__(self, *args: Any, call: cfp_queries.CallSummary, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        call: cfp_queries.CallSummary,
+        tags: tuple[tuple[str, str], ...] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         fields: dict[str, Any] = self.fields
+        fields["tag"].choices = [("", _("Any tag")), *tags]
+        if not tags:
+            del fields["tag"]
         fields["track"].choices = [("", _("Any track")), *call.tracks]
         fields["format"].choices = [("", _("Any format"))] + [
             (f.slug, f.name) for f in call.formats
@@ -192,7 +205,7 @@ class QueueFilterForm(forms.Form):
         return {k: str(cleaned.get(k) or "") for k in QUEUE_FIELDS}
 
 
-QUEUE_FIELDS = ("track", "format", "language", "status", "ordering")
+QUEUE_FIELDS = ("track", "format", "language", "status", "ordering", "q", "tag")
 
 
 def queue_filters(data: Any) -> dict[str, str]:
@@ -201,7 +214,10 @@ def queue_filters(data: Any) -> dict[str, str]:
     The scoring screen carries the reviewer's queue filters along so that "next" stays inside
     them; a value the queue form would refuse simply matches nothing there.
     """
-    out = {k: str(data.get(k, ""))[:60] for k in QUEUE_FIELDS}
+    out = {k: str(data.get(k, ""))[: 200 if k == "q" else 60] for k in QUEUE_FIELDS}
+    if not out["tag"].isdigit():
+        out["tag"] = ""
+    out["q"] = out["q"].replace("\x00", "")
     for name, choices in (("status", STATUS_CHOICES), ("ordering", ORDERING_CHOICES)):
         if out[name] not in {value for value, _label in choices}:
             out[name] = ""

@@ -3,7 +3,8 @@
 //
 // Keys (also listed on the screen): a digit scores the criterion in focus and moves to the next
 // one (after the last: confidence); j / k move to the next / previous criterion and on to
-// confidence; c jumps to confidence, where 1-5 choose it and 0 puts it back to "not set"; n runs
+// confidence; c jumps to the confidence segments, where 1-5 choose one and 0 puts it back to
+// "not set" (the arrow keys move within them, as in any radio group); n runs
 // "Save & next". Focus starts on the first criterion on load and after every htmx swap of the
 // form or of the whole page, so nobody needs eight Tabs to begin. Confidence is never set for
 // the reviewer: left alone it stays "not set", which the model counts as neutral.
@@ -16,7 +17,20 @@
     return Array.prototype.slice.call(f.querySelectorAll("fieldset.criterion"));
   }
 
-  function confidence(f) { return f.querySelector('select[name="confidence"]'); }
+  // The confidence segments (a radio group): the chosen one, else the first ("not set").
+  function confidence(f) {
+    return f.querySelector('input[name="confidence"]:checked') || f.querySelector('input[name="confidence"]');
+  }
+
+  function inConfidence(el) { return !!el && el.name === "confidence"; }
+
+  function chooseConfidence(f, value) {
+    var radio = f.querySelector('input[name="confidence"][value="' + value + '"]');
+    if (!radio) { return; }
+    radio.checked = true;
+    radio.focus();
+    radio.dispatchEvent(new Event("change", { bubbles: true }));
+  }
 
   // The stops j / k walk through: each criterion (its chosen radio, else its first), then
   // the confidence control.
@@ -38,6 +52,7 @@
     var all = stops(f);
     var group = el && el.closest ? el.closest("fieldset.criterion") : null;
     if (group) { return criteria(f).indexOf(group); }
+    if (inConfidence(el)) { return all.length - 1; }
     return all.indexOf(el);
   }
 
@@ -78,12 +93,12 @@
       step(f, active, key === "j" ? 1 : -1);
       return;
     }
-    if (conf && active === conf) {
-      // Digits instead of the select's own type-ahead, which joins quick keys ("35").
+    if (inConfidence(active)) {
+      // A digit picks that confidence, 0 puts it back to "not set"; the arrows are the
+      // radio group's own.
       if (/^[0-5]$/.test(key)) {
         event.preventDefault();
-        conf.value = key === "0" ? "" : key;
-        conf.dispatchEvent(new Event("change", { bubbles: true }));
+        chooseConfidence(f, key === "0" ? "" : key);
       }
       return;
     }

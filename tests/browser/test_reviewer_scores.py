@@ -115,8 +115,11 @@ def test_a_keyboard_only_review_leaves_confidence_not_set(page: Page) -> None:
     log_in(page, username="rita", password=factories.PASSWORD)
 
     page.goto(f"/review/demo/{codes[0]}/")
-    shown = page.get_by_label("How confident are you?").evaluate(
-        "select => select.options[select.selectedIndex].text"
+    # The confidence segments start on "not set" (a radio group: issue 18).
+    shown = (
+        page.get_by_role("group", name="How confident are you?")
+        .locator("input:checked")
+        .get_attribute("aria-label")
     )
     _score_by_keyboard(page, codes[0], ("4", "3"))
 
