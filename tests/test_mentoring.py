@@ -430,3 +430,48 @@ def test_the_diversity_funnel_counts_mentored_proposals_as_a_protected_attribute
     values = {u.proposal: u.values["mentored"] for u in inputs.pairs}
     assert values[s.draft.code] == "yes"
     assert sorted(values.values()) == ["no", "yes"]
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_the_chairs_mentoring_page_runs_a_fixed_number_of_queries(
+    s: Setup, rows: int, django_assert_num_queries: Any
+) -> None:
+    ask(s)
+    match(s)
+    for i in range(rows - 1):
+        p = factories.proposal(s.call, factories.user(f"extra{i}"), title=f"T{i}", draft=True)
+        models.MentoringRequest.objects.create(proposal=p, asked_at=timezone.now())
+    client = client_for(s.chair)
+    client.get(reverse("chair:mentoring", args=[s.call.slug]))
+
+    # session, user, role; call settings, requests, matches, mentors, their loads, reports,
+    # the numbers; the navigation.
+    with django_assert_num_queries(11):
+        response = client.get(reverse("chair:mentoring", args=[s.call.slug]))
+
+    assert response.content.decode().count("<code>") == rows
+
+
+@pytest.mark.parametrize("posts", [1, 3])
+def test_the_speakers_mentoring_page_runs_a_fixed_number_of_queries(
+    s: Setup, posts: int, django_assert_num_queries: Any
+) -> None:
+    ask(s)
+    match(s)
+    for i in range(posts):
+        services.post_message(
+            call_id=s.call.pk,
+            code=s.draft.code,
+            user_id=s.mentor.pk,
+            body=f"m{i}",
+            now=timezone.now(),
+        )
+    client = client_for(s.speaker)
+    client.get(speaker_url(s))
+
+    # session, user, navigation; the call (with formats, tracks, criteria); the proposal with
+    # its speakers, its mentor, the posts, the suggestions; the call's questions.
+    with django_assert_num_queries(14):
+        response = client.get(speaker_url(s))
+
+    assert response.content.decode().count('class="card"><p class="hint"><strong>') == posts
