@@ -96,13 +96,20 @@ def _skeleton(source: str) -> str:
 
 
 _WORDISH = re.compile(r"[^\W\d_]", re.UNICODE)
+# A file name or an address shown as such ("openapi.json", "/api/v1/"): not words to translate.
+_FILE_OR_PATH = re.compile(r"^(?:[\w-]+\.(?:json|csv|xlsx|txt|md|py|html|yaml|yml)|/[\w/.-]*)$")
 
 
 def _visible(text: str) -> str:
     """What is left of ``text`` once holes, allowlisted words and non-letters are taken out."""
     text = text.replace(HOLE, " ")
     words = [w for w in re.split(r"\s+", text) if w]
-    left = [w for w in words if w.strip(".,:;!?()[]{}\"'«»…·–—-/|") not in ALLOWLIST]
+    left = [
+        w
+        for w in words
+        if w.strip(".,:;!?()[]{}\"'«»…·–—-/|") not in ALLOWLIST
+        and not _FILE_OR_PATH.match(w.strip(",:;!?()[]{}\"'«»…·–—|"))
+    ]
     joined = " ".join(left)
     return joined if _WORDISH.search(joined) else ""
 
