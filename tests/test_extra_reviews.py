@@ -360,3 +360,46 @@ def test_chairs_see_the_extra_budget_used() -> None:
     body = client.get(reverse("chair:extra_reviews", kwargs={"slug": c.slug})).content.decode()
 
     assert "2 extra reviews requested (0 done) on 2 proposals." in body
+
+
+# -- Query budgets: flat from one row to three ------------------------------------------------
+
+
+def _rows(n: int) -> tuple[cfp_models.Call, Client]:
+    c, props, revs = _call(n_reviewers=4, n_proposals=3)
+    chair = factories.user("chad")
+    factories.member(c, chair, "chair")
+    now = timezone.now()
+    models.ReviewPlan.objects.create(call=c, experiment_percent=50, experiment_salt=SALT)
+    for p in props[:n]:
+        models.DuplicatedProposal.objects.create(call=c, proposal=p, created_at=now)
+        for r in revs:
+            _reviewed(c, p, r)
+        models.Assignment.objects.filter(proposal=p, reviewer=revs[0]).update(extra=True)
+    client = Client()
+    client.force_login(chair)
+    return c, client
+
+
+@pytest.mark.parametrize("n", [1, 3])
+@pytest.mark.parametrize(
+    ("name", "htmx", "budget"),
+    [
+        # Session, person, membership, then the page's own reads (plan, budget / the report).
+        ("chair:extra_reviews", False, 10),
+        ("chair:extra_reviews", True, 9),
+        ("chair:consistency", False, 11),
+        ("chair:consistency", True, 10),
+    ],
+)
+def test_chair_pages_cost_the_same_queries_for_one_row_and_three(
+    n: int, name: str, htmx: bool, budget: int, assert_queries: Any
+) -> None:
+    c, client = _rows(n)
+    url = reverse(name, kwargs={"slug": c.slug})
+    headers = {"HX-Request": "true", "HX-Target": "extra" if "extra" in name else "experiment"}
+
+    with assert_queries(budget):
+        response = client.get(url, headers=headers if htmx else {})
+
+    assert response.status_code == 200
