@@ -12,6 +12,7 @@ from reviews.views import (
     notices,
     outbox,
     review_plan,
+    tags,
 )
 
 app_name = "chair"
@@ -44,6 +45,8 @@ urlpatterns = [
     path("<slug:slug>/extra-reviews/", review_plan.extra_reviews, name="extra_reviews"),
     path("<slug:slug>/consistency/", review_plan.consistency, name="consistency"),
     path("<slug:slug>/shortlist/", chair.shortlist_page, name="shortlist"),
+    path("<slug:slug>/tags/", tags.tags_page, name="tags"),
+    path("<slug:slug>/proposals/<str:code>/tags/", tags.proposal_tags, name="proposal_tags"),
     path("<slug:slug>/shortlist/decide/", curation.bulk_decide, name="bulk_decide"),
     path("<slug:slug>/outbox/", outbox.outbox_page, name="outbox"),
     path("<slug:slug>/mentoring/", mentoring.mentoring_page, name="mentoring"),

@@ -81,10 +81,20 @@ class ShortlistFilter(django_filters.FilterSet):
     first_time = django_filters.BooleanFilter(method="filter_first_time")
     wants_mentor = django_filters.BooleanFilter(method="filter_wants_mentor")
     english_additional = django_filters.BooleanFilter(method="filter_english_additional")
+    # Issue 21: one of the call's tags, by id (chairs see every tag).
+    tag = django_filters.NumberFilter(method="filter_tag")
 
     class Meta:
         model = cfp_models.Proposal
         fields: list[str] = []
+
+    def filter_tag(
+        self, qs: QuerySet[cfp_models.Proposal], name: str, value: float
+    ) -> QuerySet[cfp_models.Proposal]:
+        tag_id = int(value)
+        return qs.filter(
+            Exists(models.ProposalTag.objects.filter(proposal_id=OuterRef("pk"), tag_id=tag_id))
+        )
 
     def filter_decision(
         self, qs: QuerySet[cfp_models.Proposal], name: str, value: str

@@ -315,9 +315,9 @@ def test_a_filtered_and_ordered_queue_runs_a_fixed_number_of_queries(
     client, c, _ = _world([(f"Talk {i}", "web", "en") for i in range(rows)])
     headers = HX if htmx else {}
 
-    # session, user, role, call+formats+tracks+criteria (4), the filtered rows, the counts over
-    # the whole queue; the full page adds the navigation.
-    with assert_queries(9 if htmx else 10):
+    # session, user, role, call+formats+tracks+criteria (4), the reviewer-visible tags, the
+    # filtered rows, the counts over the whole queue; the full page adds the navigation.
+    with assert_queries(10 if htmx else 11):
         response = client.get(
             reverse("reviews:queue", args=[c.slug]),
             {"track": "web", "ordering": "-title"},

@@ -78,6 +78,9 @@ class ShortlistForm(forms.Form):
         label=_("Calibrated score to"), required=False, min_value=0, max_value=10
     )
     sort = forms.ChoiceField(label=_("Order"), required=False, choices=SHORTLIST_SORTS)
+    # Issue 21: words in the title or abstract (and the speakers' names once chairs know them).
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    tag = forms.ChoiceField(label=_("Tag"), required=False)
     # Not validated as a choice: any other value silently means the default page size.
     per_page = forms.CharField(
         label=_("Rows a page"),
@@ -94,6 +97,7 @@ class ShortlistForm(forms.Form):
         levels: tuple[tuple[str, object], ...],
         decisions: tuple[tuple[str, object], ...],
         programme: bool,
+        tags: tuple[tuple[str, str], ...] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -110,6 +114,7 @@ class ShortlistForm(forms.Form):
         ]
         fields["level"].choices = [("", _("Any level")), *levels]
         fields["decision"].choices = [("", _("Any decision")), *decisions]
+        fields["tag"].choices = [("", _("Any tag")), *tags]
         if programme:
             for name, label in PROGRAMME_FIELDS.items():
                 fields[name] = forms.ChoiceField(label=label, required=False, choices=YES_NO)
@@ -129,7 +134,8 @@ class ShortlistForm(forms.Form):
         self.is_valid()
         cleaned = getattr(self, "cleaned_data", {})
         out: dict[str, object] = {}
-        for name in ("track", "format", "language", "level", "decision", "flag", "confirmation"):
+        names = ("track", "format", "language", "level", "decision", "flag", "confirmation", "q")
+        for name in (*names, "tag"):
             if cleaned.get(name):
                 out[name] = cleaned[name]
         for name in ("score_min", "score_max"):
@@ -172,12 +178,15 @@ class ShortlistTrail(forms.Form):
     first_time = forms.ChoiceField(required=False, choices=YES_NO)
     wants_mentor = forms.ChoiceField(required=False, choices=YES_NO)
     english_additional = forms.ChoiceField(required=False, choices=YES_NO)
+    q = forms.CharField(required=False, max_length=200)
+    tag = forms.RegexField(required=False, regex=r"^\d{1,9}$")
 
     def filters(self) -> dict[str, object]:
         self.is_valid()
         cleaned = getattr(self, "cleaned_data", {})
         out: dict[str, object] = {}
-        for name in ("track", "format", "language", "level", "decision", "flag", "confirmation"):
+        names = ("track", "format", "language", "level", "decision", "flag", "confirmation", "q")
+        for name in (*names, "tag"):
             if cleaned.get(name):
                 out[name] = cleaned[name]
         for name in ("score_min", "score_max"):

@@ -22,7 +22,7 @@ from cfp import models as cfp_models
 from cfp.domain import languages as talk_languages
 from cfp.domain.visibility import Phase, Viewer
 from reviews import filters, models
-from reviews.queries import proposal_text
+from reviews.queries import proposal_text, search, tags
 
 
 class QueueStatus:
@@ -159,8 +159,13 @@ def reviewer_queue(
     language: str = "",
     status: str = "",
     ordering: str = "",
+    q: str = "",
+    tag: str = "",
 ) -> Queue:
     """The reviewer's assigned proposals under the queue's filters and ordering.
+
+    ``q`` searches the text the reviewer reads (``queries.search``, never a speaker's name);
+    ``tag`` is the id of a reviewer-visible tag (issue 21).
 
     Without an ordering, proposals that need work come first, each group in the reviewer's own
     shuffle (``order_key``), which also breaks ties under a chosen ordering. The progress counts
@@ -174,6 +179,13 @@ def reviewer_queue(
     )
     data = {"track": track, "format": format, "language": language, "ordering": ordering}
     filtered = filters.QueueFilter(data, queryset=qs).qs
+    found = search.matching(call_id=call_id, text=q, viewer=Viewer.REVIEWER, phase=phase)
+    if found is not None:
+        filtered = filtered.filter(proposal_id__in=found)
+    if tag.isdigit():
+        filtered = filtered.filter(
+            tags.tagged(tag_id=int(tag), viewer=Viewer.REVIEWER, proposal_ref="proposal_id")
+        )
     if not ordering:
         filtered = filtered.order_by("r_order", "proposal__code")
     rows = [
@@ -202,7 +214,7 @@ def reviewer_queue(
             extra,
         ) in filtered.values_list(*QUEUE_COLUMNS)
     ]
-    if track or format or language:
+    if track or format or language or q or tag:
         # Typed as Any: the stubs do not see the annotations ``assigned`` adds.
         every: Any = assigned(call_id=call_id, reviewer_id=reviewer_id)
         everything = [
@@ -267,6 +279,8 @@ def screen_progress(
     language: str = "",
     status: str = "",
     ordering: str = "",
+    q: str = "",
+    tag: str = "",
 ) -> Progress:
     """``reviewer_queue``'s counts and ``next_in_queue`` after ``after_code``, for the screen.
 
@@ -276,8 +290,9 @@ def screen_progress(
     the same rules as the queue (``order_key`` is ``order_key_column``; tests hold the two
     equal). A chosen ordering (by title, format …) asks the queue itself.
     """
-    if ordering:
-        q = reviewer_queue(
+    if ordering or q or tag:
+        # A search or a tag (issue 21) needs the queue's own query, like a chosen ordering.
+        found = reviewer_queue(
             call_id=call_id,
             reviewer_id=reviewer_id,
             phase=phase,
@@ -286,11 +301,13 @@ def screen_progress(
             language=language,
             status=status,
             ordering=ordering,
+            q=q,
+            tag=tag,
         )
         return Progress(
-            done=q.done,
-            total=q.total,
-            next_code=next_in_queue(queue=q, after_code=after_code, status=status),
+            done=found.done,
+            total=found.total,
+            next_code=next_in_queue(queue=found, after_code=after_code, status=status),
         )
     mine = FilteredRelation(
         "proposal__reviews", condition=Q(proposal__reviews__reviewer_id=reviewer_id)

@@ -31,7 +31,7 @@ from cfp.domain.visibility import Part, Phase, Viewer
 from reviews import filters, models
 from reviews.domain import scoring
 from reviews.domain import shortlist as rules
-from reviews.queries import decisions, json_columns, proposal_text, score_scale, snapshot
+from reviews.queries import decisions, json_columns, proposal_text, score_scale, search, snapshot
 
 # Labels stay lazy: they are translated when a page renders them.
 LEVEL_CHOICES: tuple[tuple[str, object], ...] = tuple(cfp_models.Level.choices)
@@ -403,9 +403,14 @@ def _filtered(
     if not visibility.sees(viewer=Viewer.CHAIR, part=Part.PROGRAMME_ATTRIBUTES, phase=phase):
         for name in rules.PROGRAMME_FILTERS:
             data.pop(name, None)
+    text = str(data.pop("q", "") or "")
     qs = filters.ShortlistFilter(
         data, queryset=shortlist_queryset(call_id=call_id, run_id=run_id)
     ).qs
+    # Issue 21: the redacted text while chairs are blind, names too once they know them.
+    found = search.matching(call_id=call_id, text=text, viewer=Viewer.CHAIR, phase=phase)
+    if found is not None:
+        qs = qs.filter(pk__in=found)
     return data, qs
 
 

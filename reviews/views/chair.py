@@ -27,7 +27,7 @@ from reviews.domain import shortlist as shortlist_rules
 from reviews.domain import spreadsheets
 from reviews.forms import chair as forms
 from reviews.forms import curation as curation_forms
-from reviews.queries import dashboard, exports, notices, shortlist, snapshot
+from reviews.queries import dashboard, exports, notices, shortlist, snapshot, tags
 from reviews.services import aggregation, assignment, reminders
 
 # The dashboard previews the top of the ranking; the shortlist page has all of it.
@@ -201,6 +201,10 @@ def shortlist_filter_form(
         levels=shortlist.LEVEL_CHOICES,
         decisions=shortlist.DECISION_CHOICES,
         programme=member.sees(Part.PROGRAMME_ATTRIBUTES),
+        tags=tuple(
+            (str(t.id), t.name)
+            for t in tags.call_tags(call_id=member.call_id, viewer=member.viewer)
+        ),
     )
 
 
@@ -214,15 +218,7 @@ def render_shortlist(
     """The shortlist page (or its results partial); ``bulk`` is the bulk-decision form state
     (reviews.views.curation renders a refused bulk decision through here)."""
     frame = shortlist.shortlist_frame(call_id=member.call_id)
-    form = forms.ShortlistForm(
-        request.GET,
-        formats=tuple((f.slug, f.name) for f in frame.formats),
-        tracks=tuple((t.slug, t.name) for t in frame.tracks),
-        languages=frame.languages,
-        levels=shortlist.LEVEL_CHOICES,
-        decisions=shortlist.DECISION_CHOICES,
-        programme=member.sees(Part.PROGRAMME_ATTRIBUTES),
-    )
+    form = shortlist_filter_form(request, member, frame)
     sort = form.sort_order()
     result = shortlist.shortlist_page(
         call_id=member.call_id,

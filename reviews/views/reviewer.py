@@ -23,7 +23,7 @@ from cfp.domain import shown_html
 from common.htmx import HtmxHttpRequest, is_htmx
 from common.render import page, user_id
 from reviews.forms import reviewing as forms
-from reviews.queries import queue, screen
+from reviews.queries import queue, screen, tags
 from reviews.services import recusal, reviews
 
 
@@ -41,7 +41,10 @@ def queue_page(request: HttpRequest, member: cfp_queries.CallMembership) -> Http
     call = cfp_queries.call_summary(slug=member.slug)
     if call is None:  # pragma: no cover - the access check just read the call
         raise Http404
-    filter_form = forms.QueueFilterForm(request.GET, call=call)
+    visible_tags = tags.call_tags(call_id=member.call_id, viewer=member.viewer)
+    filter_form = forms.QueueFilterForm(
+        request.GET, call=call, tags=tuple((str(t.id), t.name) for t in visible_tags)
+    )
     f = filter_form.values()
     q = queue.reviewer_queue(
         call_id=member.call_id, reviewer_id=user_id(request), phase=member.phase, **f
@@ -54,7 +57,7 @@ def queue_page(request: HttpRequest, member: cfp_queries.CallMembership) -> Http
             "queue": q,
             "filter_form": filter_form,
             "query_string": _query_string(f),
-            "filtered": any(f[k] for k in ("track", "format", "language", "status")),
+            "filtered": any(f[k] for k in ("track", "format", "language", "status", "q", "tag")),
             "moved": moved_message(request, more=False),
         },
         partial="queue",

@@ -44,6 +44,14 @@ ROWS: dict[str, dict[str, dict[str, int]]] = {
         "HX POST": only(("chair",), 200),
     },
     "chair:discussion_open": {"GET": everyone(405), "POST": only(("chair",), 302)},
+    # Tags (issue 21): an empty new tag is refused with the page (400); the proposal's tags
+    # saved empty (the call has none) go back to the proposal (302), or the fragment (200).
+    "chair:tags": {"GET": only(("chair",), 200), "POST": only(("chair",), 400)},
+    "chair:proposal_tags": {
+        "GET": only(("chair",), 200),
+        "POST": only(("chair",), 302),
+        "HX POST": only(("chair",), 200),
+    },
     # Bulk/inline decisions: an empty form is refused (400; htmx gets the results part, 200).
     "chair:bulk_decide": {
         "GET": everyone(405),
