@@ -13,6 +13,5 @@ urlpatterns: list[URLPattern] = [
     path("<slug:slug>/displacement/", curation.displacement_page, name="displacement"),
     path("<slug:slug>/decisions/", curation.decision_emails, name="emails"),
     path("<slug:slug>/decisions/preview/", curation.preview, name="preview"),
-    path("<slug:slug>/decisions/send/", curation.send, name="send"),
     path("<slug:slug>/decisions/progress/", curation.send_progress, name="send_progress"),
 ]

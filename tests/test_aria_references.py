@@ -321,7 +321,6 @@ NO_FIELD_ERRORS = frozenset(
         "chair:aggregate",
         "chair:assign",
         "chair:remind",
-        "curation:send",
         "diversity:build",
         "cfp:withdraw",  # a confirmation button, no field
         # Choices only (mode, reviewer): a refusal comes back as a message naming the problem,

@@ -1,4 +1,8 @@
-"""Decision e-mails: safe templates, a preview with a real proposal, exactly-once sending."""
+"""Decision e-mails: safe templates, a preview with a real proposal, exactly-once sending.
+
+Sending goes through the chairs' outbox (issue 19): ``send`` below generates the drafts,
+approves the reviewers' feedback, releases every decision group and runs the send task, the
+way a chair's clicks in the outbox do (tests/test_outbox_review.py tests those clicks)."""
 
 from __future__ import annotations
 
@@ -10,10 +14,10 @@ from django.core import mail
 from django.utils import timezone
 
 from cfp import models as cfp_models
+from cfp import outbox
 from reviews import models, tasks
-from reviews.queries import decision_emails as email_queries
 from reviews.services import decision_emails
-from tests import curation_world, factories
+from tests import curation_world, factories, outbox_helpers
 
 pytestmark = pytest.mark.django_db
 
@@ -36,9 +40,9 @@ def decided(w: curation_world.Curation, *statuses: str) -> None:
         )
 
 
-def send(w: curation_world.Curation, capture: Any) -> Any:
+def send(w: curation_world.Curation, capture: Any) -> None:
     with capture(execute=True):
-        return w.client.post(w.url("send"))
+        outbox_helpers.send_all(call_id=w.call.pk, actor_id=w.chair.pk, approve_feedback=True)
 
 
 # --- templates ------------------------------------------------------------------------------
@@ -162,9 +166,8 @@ def test_sending_mails_each_speaker_once_and_publishes_the_decision(
     w = curation_world.curation(3, revealed=True)
     decided(w, "accepted", "rejected")
 
-    response = send(w, django_capture_on_commit_callbacks)
+    send(w, django_capture_on_commit_callbacks)
 
-    assert response.status_code == 302
     assert sorted(m.to[0] for m in mailoutbox) == [
         "speaker0@pycon.example",
         "speaker1@pycon.example",
@@ -195,6 +198,7 @@ def test_a_retried_or_duplicated_task_sends_nothing_new(
 ) -> None:
     w = curation_world.curation(2, revealed=True)
     decided(w, "accepted", "rejected")
+    outbox_helpers.release_all(call_id=w.call.pk, actor_id=w.chair.pk)
 
     with django_capture_on_commit_callbacks(execute=True):
         first = tasks.send_decisions(w.call.pk)
@@ -307,15 +311,17 @@ def test_a_title_full_of_braces_and_newlines_is_sent_literally_on_one_subject_li
 def test_a_placeholder_address_gets_no_email_but_the_decision_is_published(
     django_capture_on_commit_callbacks: Any, mailoutbox: list[Any]
 ) -> None:
-    w = curation_world.curation(1, revealed=True)
+    # Published when its decision group is sent from the outbox (a group of speakers without
+    # any address has no e-mail to send, so nothing to confirm there).
+    w = curation_world.curation(2, revealed=True)
     cfp_models.Speaker.objects.filter(email="speaker0@pycon.example").update(
         email="imported-7@speakers.invalid"
     )
-    decided(w, "accepted")
+    decided(w, "accepted", "accepted")
 
     send(w, django_capture_on_commit_callbacks)
 
-    assert mailoutbox == []
+    assert [m.to[0] for m in mailoutbox] == ["speaker1@pycon.example"]
     assert cfp_models.Proposal.objects.get(pk=w.proposals[0].pk).published_decision == "accepted"
 
 
@@ -340,15 +346,18 @@ def test_the_progress_shows_the_finished_run(django_capture_on_commit_callbacks:
 
     body = response.content.decode()
     assert body.lstrip().startswith('<section id="send-progress"')
-    assert "Done: 2 new e-mails queued for 2 decided proposals." in body
+    assert "Done: 2 new e-mails queued for 2 proposals." in body
     assert "every 2s" not in body
 
 
 def test_a_queued_run_polls_for_progress() -> None:
     w = curation_world.curation(1)
 
-    # Without the on-commit callbacks the task never runs: the run stays queued.
-    response = w.client.post(w.url("send"), headers={"HX-Request": "true"})
+    # A group sent from the outbox; without the on-commit callbacks the task never runs.
+    decision_emails.request_decision_emails(
+        call_id=w.call.pk, actor_id=w.chair.pk, now=timezone.now()
+    )
+    response = w.client.get(w.url("send_progress"), headers={"HX-Request": "true"})
 
     body = response.content.decode()
     assert "Waiting for a worker" in body
@@ -360,25 +369,29 @@ def test_a_failed_run_rolls_back_and_says_so(
 ) -> None:
     w = curation_world.curation(2, revealed=True)
     decided(w, "accepted", "rejected")
+    outbox_helpers.release_all(call_id=w.call.pk, actor_id=w.chair.pk)
 
-    real = email_queries.compose
+    real = outbox.queue_email
     calls: list[str] = []
 
     def fails_on_the_second(**kwargs: Any) -> Any:
-        calls.append(kwargs["outcome"].code)
+        calls.append(kwargs["key"])
         if len(calls) == 2:
-            raise RuntimeError("mail template store offline")
+            raise RuntimeError("mail table offline")
         return real(**kwargs)
 
-    monkeypatch.setattr(email_queries, "compose", fails_on_the_second)
+    monkeypatch.setattr(outbox, "queue_email", fails_on_the_second)
 
     with pytest.raises(RuntimeError):
         decision_emails.send_decisions(call_id=w.call.pk, now=timezone.now())
 
-    assert len(calls) == 2  # the first proposal's e-mail was queued, then rolled back
+    assert len(calls) == 2  # the first e-mail was queued, then rolled back
     assert decision_emails.send_progress(call_id=w.call.pk).state == "failed"
     assert not cfp_models.EmailOutbox.objects.filter(key__startswith="decision:").exists()
     assert mail.outbox == []
+    # The released drafts are still waiting for the next run.
+    monkeypatch.setattr(outbox, "queue_email", real)
+    assert decision_emails.send_decisions(call_id=w.call.pk, now=timezone.now()).queued == 2
 
 
 # --- query counts ---------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from django.utils import timezone
 from cfp import models as cfp_models
 from cfp import outbox
 from reviews import models
-from reviews.services import bulk_decisions, outbox_review
+from reviews.services import bulk_decisions, decision_emails, outbox_review
 from reviews.services.bulk_decisions import Change
 from tests import curation_world, factories
 
@@ -34,6 +34,12 @@ def decided(n: int = 3, *, slug: str = "pycon", statuses: tuple[str, ...] = ()) 
         now=timezone.now(),
     )
     return w
+
+
+@pytest.fixture
+def worker(django_capture_on_commit_callbacks: Any) -> Any:
+    """Run what a request enqueued after commit (the send task, then each e-mail's)."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
 def mail() -> Any:
@@ -59,13 +65,14 @@ def test_drafts_are_never_queued_before_the_chair_sends_a_group() -> None:
     assert not mail().exists()
 
 
-def test_a_group_send_queues_only_that_group_and_states_its_count() -> None:
+def test_a_group_send_queues_only_that_group_and_states_its_count(worker: Any) -> None:
     w = decided(3, statuses=("accepted", "accepted", "rejected"))
     generate(w)
 
     confirm = w.client.get(url(w, "outbox_send", status="accepted"))
     assert "Send 2 “Accepted” e-mails?" in confirm.content.decode()
-    response = w.client.post(url(w, "outbox_send", status="accepted"), {"expected": "2"})
+    with worker():
+        response = w.client.post(url(w, "outbox_send", status="accepted"), {"expected": "2"})
 
     assert response.status_code == 302
     keys = set(mail().values_list("key", flat=True))
@@ -85,19 +92,20 @@ def test_a_count_that_changed_since_the_confirmation_sends_nothing() -> None:
     assert not mail().exists()
 
 
-def test_sending_twice_or_after_the_one_click_sender_sends_nothing_again() -> None:
+def test_sending_twice_or_running_the_task_again_sends_nothing_again(worker: Any) -> None:
     w = decided(2)
     generate(w)
-    assert (
-        outbox_review.send_group(
+    with worker():
+        sent = outbox_review.send_group(
             call_id=w.call.pk,
             status="accepted",
             expected=2,
             actor_id=w.chair.pk,
             now=timezone.now(),
         )
-        == 2
-    )
+    assert sent == 2
+    # The task again (a retry, a duplicate delivery): every draft is queued already.
+    assert decision_emails.send_decisions(call_id=w.call.pk, now=timezone.now()).queued == 0
     with pytest.raises(outbox_review.UnableToReviewOutbox):
         outbox_review.send_group(
             call_id=w.call.pk,
@@ -111,14 +119,15 @@ def test_sending_twice_or_after_the_one_click_sender_sends_nothing_again() -> No
     assert mail().count() == 2
 
 
-def test_edit_and_discard_change_only_that_draft_and_resend_queues_one_more() -> None:
+def test_edit_and_discard_change_only_that_draft_and_resend_queues_one_more(worker: Any) -> None:
     w = decided(2)
     generate(w)
     first, second = models.DecisionDraft.objects.order_by("pk")
 
     w.client.post(url(w, "outbox_draft", draft_id=first.pk), {"subject": "Hi", "body": "Edited"})
     w.client.post(url(w, "outbox_discard", draft_id=second.pk))
-    w.client.post(url(w, "outbox_send", status="accepted"), {"expected": "1"})
+    with worker():
+        w.client.post(url(w, "outbox_send", status="accepted"), {"expected": "1"})
 
     (row,) = mail()
     assert (row.subject, row.body) == ("Hi", "Edited")
@@ -178,12 +187,17 @@ def test_another_calls_draft_is_404() -> None:
 
 
 @pytest.mark.parametrize("n", [1, 3])
-def test_the_outbox_page_runs_a_fixed_number_of_queries(n: int) -> None:
+def test_the_outbox_page_runs_a_fixed_number_of_queries(n: int, worker: Any) -> None:
     w = decided(n, slug=f"q{n}")
     generate(w)
-    outbox_review.send_group(
-        call_id=w.call.pk, status="accepted", expected=n, actor_id=w.chair.pk, now=timezone.now()
-    )
+    with worker():
+        outbox_review.send_group(
+            call_id=w.call.pk,
+            status="accepted",
+            expected=n,
+            actor_id=w.chair.pk,
+            now=timezone.now(),
+        )
     w.client.get(url(w, "outbox"))  # warm the session
 
     with CaptureQueriesContext(connection) as ctx:
@@ -228,3 +242,45 @@ def test_an_empty_edit_of_feedback_is_refused_and_nothing_changes() -> None:
 
     assert response.status_code == 400
     assert not models.FeedbackModeration.objects.exists()
+
+
+def test_a_released_group_publishes_the_decision_with_only_approved_feedback(
+    worker: Any,
+) -> None:
+    w = decided(1)
+    p = w.proposals[0]
+    now = timezone.now()
+    kept, hidden = (
+        models.Review.objects.create(
+            proposal=p,
+            reviewer=factories.user(f"rev-{i}"),
+            call=w.call,
+            scores={},
+            feedback=text,
+            created_at=now,
+            updated_at=now,
+        )
+        for i, text in enumerate(("Lovely structure.", "The speaker is dull."))
+    )
+    for review, action in ((kept, "approve"), (hidden, "hide")):
+        outbox_review.moderate_feedback(
+            call_id=w.call.pk,
+            review_id=review.pk,
+            action=action,
+            text="",
+            actor_id=w.chair.pk,
+            now=now,
+        )
+    generate(w)
+    p.refresh_from_db()
+    assert p.published_decision == ""  # drafts alone tell the speaker nothing
+
+    with worker():
+        w.client.post(url(w, "outbox_send", status="accepted"), {"expected": "1"})
+
+    p.refresh_from_db()
+    assert (p.published_decision, p.published_feedback) == ("accepted", ["Lovely structure."])
+    (row,) = mail()
+    assert "Lovely structure." in row.body
+    assert "dull" not in row.body
+    assert cfp_models.AuditEvent.objects.filter(proposal=p, action="decision.sent").exists()

@@ -1,8 +1,9 @@
 """Decision e-mails: the call's templates, and sending each speaker their decision once.
 
-Sending runs in the task ``reviews.send_decisions``: every e-mail has an outbox key per speaker
+Sending runs in the task ``reviews.send_decisions`` and sends only what chairs released from
+their outbox (``reviews.services.outbox_review``): every e-mail has an outbox key per speaker
 and decision, so a second run, a retry or a duplicated task queues nothing new. Progress is kept
-in the cache for the chair's page to poll.
+in the cache for the chair's pages to poll.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from django.utils.translation import gettext as _
 
 from cfp import models as cfp_models
 from cfp import outbox
-from cfp import queries as cfp_queries
 from common.queue import enqueue_on_commit
 from reviews import models
 from reviews.domain import curation as rules
@@ -143,7 +143,7 @@ def send_progress(*, call_id: int) -> SendProgress:
 
 @transaction.atomic
 def request_decision_emails(*, call_id: int, actor_id: int, now: dt.datetime) -> None:
-    """Ask a worker to send every decided proposal's e-mails; safe to ask twice."""
+    """Ask a worker to send the drafts chairs released from the outbox; safe to ask twice."""
     cfp_models.AuditEvent.objects.create(
         call_id=call_id, actor_id=actor_id, action="decisions.send_requested", created_at=now
     )
@@ -159,6 +159,15 @@ def outbox_key(*, code: str, status: str, email: str) -> str:
     return key
 
 
+# A draft's outbox key only ever names a decision mail (no one-time link), so a draft can
+# never queue under another kind's key; tests/test_outbox_secrets.py reads the literal prefix.
+def decision_key(d: models.DecisionDraft) -> str:
+    rest = d.key.removeprefix("decision:")
+    if rest == d.key:
+        raise ValueError(f"a decision draft with a key of another kind: {d.key.split(':')[0]}")
+    return f"decision:{rest}"
+
+
 @dataclass(frozen=True, slots=True)
 class SendResult:
     proposals: int
@@ -166,12 +175,14 @@ class SendResult:
 
 
 def send_decisions(*, call_id: int, now: dt.datetime) -> SendResult:
-    """Queue each speaker's e-mail for each decided proposal, once, and publish the decision.
+    """Queue the decision e-mails chairs released from the outbox, once, and publish them.
 
-    Exactly once per speaker and decision: each e-mail has the outbox key
-    ``decision:<code>:<status>:<email>``, so a second run, a retry or a duplicated task queues
-    nothing new; a changed decision (waitlisted, then accepted) is a new message. The run holds
-    the call's row lock, so two runs at once take turns. A failure rolls everything back.
+    Only drafts reach a speaker: generated into the chairs' outbox, previewed, edited or
+    discarded there, their feedback approved by a chair, then released per decision group
+    (``outbox_review.send_group``, which asks for this task). Each draft is queued under its
+    outbox key ``decision:<code>:<status>:<email>``, so a second run, a retry or a duplicated
+    task queues nothing new. The run holds the call's row lock, so two runs at once take
+    turns. A failure rolls everything back.
     """
     try:
         result = _send_decisions(call_id=call_id, now=now)
@@ -191,41 +202,47 @@ def send_decisions(*, call_id: int, now: dt.datetime) -> SendResult:
 @transaction.atomic
 def _send_decisions(*, call_id: int, now: dt.datetime) -> SendResult:
     cfp_models.Call.objects.select_for_update(no_key=True).filter(pk=call_id).exists()
-    name = decision_emails.call_name(call_id=call_id)
-    templates = {t.status: t for t in decision_emails.decision_templates(call_id=call_id)}
-    items = decision_emails.outcomes(call_id=call_id)
-    # Speakers who turned decision mail off on /me/settings/ read the decision on its page.
-    opted_out = cfp_queries.mail_opt_outs(
-        user_ids={r.user_id for i in items for r in i.speakers if r.user_id is not None},
-        mail=cfp_queries.Mail.DECISION,
+    released = list(
+        models.DecisionDraft.objects.select_for_update()
+        .filter(call_id=call_id, state=models.DraftState.QUEUED, outbox_id__isnull=True)
+        .order_by("pk")
     )
-    # Each speaker's e-mail in their own language, whatever the chair's (issue 24).
-    languages = outbox.recipient_languages(user_ids=(r.user_id for i in items for r in i.speakers))
-    _set_progress(call_id, SendProgress(state="running", total=len(items)))
+    statuses = {d.status for d in released}
+    _set_progress(call_id, SendProgress(state="running", total=len(released)))
     queued = 0
+    sent: dict[int, int] = {}
+    for d in released:
+        if outbox.queue_email(
+            key=decision_key(d), to=d.to, subject=d.subject, body=d.body, now=now
+        ):
+            queued += 1
+            sent[d.proposal_id] = sent.get(d.proposal_id, 0) + 1
+    ids = dict(
+        cfp_models.EmailOutbox.objects.filter(key__in=[d.key for d in released]).values_list(
+            "key", "pk"
+        )
+    )
+    for d in released:
+        d.outbox_id, d.updated_at = ids.get(d.key), now
+    models.DecisionDraft.objects.bulk_update(released, ["outbox_id", "updated_at"])
+    # Publish the released groups' decisions (with the feedback chairs approved, when the
+    # template includes it), also for speakers who get no e-mail (decision mail turned off, a
+    # placeholder address): they read the decision on the proposal's page.
+    templates = {t.status: t for t in decision_emails.decision_templates(call_id=call_id)}
+    has_draft = set(
+        models.DecisionDraft.objects.filter(call_id=call_id, status__in=statuses).values_list(
+            "proposal_id", "status"
+        )
+    )
+    released_ids = {d.proposal_id for d in released}
     changed: list[cfp_models.Proposal] = []
-    events: list[cfp_models.AuditEvent] = []
-    for index, item in enumerate(items, start=1):
-        template = templates[item.status]
-        new = 0
-        for recipient in item.speakers:
-            if recipient.user_id in opted_out:
-                continue
-            with outbox.in_language_of(languages.get(recipient.user_id or 0, "")):
-                email = decision_emails.compose(
-                    template=template, outcome=item, recipient=recipient, call_name=name
-                )
-            if outbox.queue_email(
-                key=outbox_key(code=item.code, status=item.status, email=recipient.email),
-                to=email.to,
-                subject=email.subject,
-                body=email.body,
-                now=now,
-            ):
-                new += 1
-        queued += new
-        feedback = list(item.feedback) if template.include_feedback else []
-        if new or item.published_decision != item.status:
+    for item in decision_emails.outcomes(call_id=call_id, moderated=True):
+        if item.status not in statuses:
+            continue
+        if item.proposal_id not in released_ids and (item.proposal_id, item.status) in has_draft:
+            continue  # its draft still waits in the outbox, or a chair discarded it
+        feedback = list(item.feedback) if templates[item.status].include_feedback else []
+        if (item.published_decision, list(item.published_feedback)) != (item.status, feedback):
             changed.append(
                 cfp_models.Proposal(
                     pk=item.proposal_id,
@@ -234,25 +251,22 @@ def _send_decisions(*, call_id: int, now: dt.datetime) -> SendResult:
                     decision_sent_at=now,
                 )
             )
-        if new:
-            events.append(
-                cfp_models.AuditEvent(
-                    call_id=call_id,
-                    proposal_id=item.proposal_id,
-                    action="decision.sent",
-                    data={"decision": item.status, "emails": new},
-                    created_at=now,
-                )
-            )
-        if index % 50 == 0:
-            _set_progress(
-                call_id,
-                SendProgress(state="running", done=index, total=len(items), queued=queued),
-            )
     cfp_models.Proposal.objects.bulk_update(
         changed,
         ["published_decision", "published_feedback", "decision_sent_at"],
         batch_size=500,
     )
-    cfp_models.AuditEvent.objects.bulk_create(events, batch_size=1000)
-    return SendResult(proposals=len(items), queued=queued)
+    cfp_models.AuditEvent.objects.bulk_create(
+        [
+            cfp_models.AuditEvent(
+                call_id=call_id,
+                proposal_id=pid,
+                action="decision.sent",
+                data={"emails": n},
+                created_at=now,
+            )
+            for pid, n in sent.items()
+        ],
+        batch_size=1000,
+    )
+    return SendResult(proposals=len({d.proposal_id for d in released}), queued=queued)

@@ -3,9 +3,10 @@
 ``generate_drafts`` composes each speaker's decision e-mail into a ``DecisionDraft`` (nothing is
 queued); chairs preview, ``edit_draft`` or ``discard_draft``; ``send_group`` queues every draft of
 one decision group through ``cfp.outbox.queue_email`` once the chair confirmed the count;
-``resend`` queues one message again under a new key. The draft's key is the outbox key of
-``reviews.services.decision_emails.outbox_key``, so a draft and the one-click sender can never
-both send the same decision, and a retried or doubled request queues nothing new.
+``resend`` queues one message again under a new key. A group send releases its drafts and asks
+the ``reviews.send_decisions`` task to queue them, each under the outbox key of
+``reviews.services.decision_emails.outbox_key``, so a retried or doubled request or task queues
+nothing new. There is no other way for a decision e-mail to leave.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from cfp import queries as cfp_queries
 from reviews import models
 from reviews.domain import curation as rules
 from reviews.queries import decision_emails, decisions
-from reviews.services.decision_emails import outbox_key
+from reviews.services import decision_emails as sending
+from reviews.services.decision_emails import decision_key, outbox_key
 
 
 class UnableToReviewOutbox(Exception):
@@ -44,7 +46,7 @@ def generate_drafts(*, call_id: int, actor_id: int, now: dt.datetime) -> Generat
 
     A draft not yet queued and not edited by a chair is refreshed (a template changed); an
     edited or discarded draft is left as the chair left it; a key already in the outbox (sent by
-    the one-click sender or a previous group send) gets no draft.
+    a previous group send) gets no draft.
     """
     cfp_models.Call.objects.select_for_update(no_key=True).filter(pk=call_id).exists()
     name = decision_emails.call_name(call_id=call_id)
@@ -175,9 +177,25 @@ def group_count(*, call_id: int, status: str) -> int:
 
 @transaction.atomic
 def send_group(*, call_id: int, status: str, expected: int, actor_id: int, now: dt.datetime) -> int:
-    """Queue every draft of one decision group; refused when the count is not what the chair
-    confirmed (someone generated, edited or discarded meanwhile). Returns how many were queued;
-    a second request finds no draft left and queues nothing."""
+    """Send every draft of one decision group: ``release_group``, then ask the worker to queue
+    them (``reviews.send_decisions``). Returns how many were released."""
+    released = release_group(
+        call_id=call_id, status=status, expected=expected, actor_id=actor_id, now=now
+    )
+    # A worker queues each released draft under its outbox key and publishes the decision
+    # (reviews.services.decision_emails.send_decisions): retried, duplicated or after a
+    # broker restart, nothing is sent twice.
+    sending.request_decision_emails(call_id=call_id, actor_id=actor_id, now=now)
+    return released
+
+
+@transaction.atomic
+def release_group(
+    *, call_id: int, status: str, expected: int, actor_id: int, now: dt.datetime
+) -> int:
+    """Release every draft of one decision group for sending; refused when the count is not
+    what the chair confirmed (someone generated, edited or discarded meanwhile). Returns how
+    many were released; a second request finds no draft left and releases nothing."""
     if status not in decisions.SENT_STATUSES:
         raise UnableToReviewOutbox(_("Choose accepted, waitlisted or rejected."))
     cfp_models.Call.objects.select_for_update(no_key=True).filter(pk=call_id).exists()
@@ -197,20 +215,9 @@ def send_group(*, call_id: int, status: str, expected: int, actor_id: int, now: 
     if not drafts:
         raise UnableToReviewOutbox(_("No draft of this group is waiting."))
     for d in drafts:
-        outbox.queue_email(key=_decision_key(d), to=d.to, subject=d.subject, body=d.body, now=now)
-    ids = dict(
-        cfp_models.EmailOutbox.objects.filter(key__in=[d.key for d in drafts]).values_list(
-            "key", "pk"
-        )
-    )
-    for d in drafts:
-        d.state, d.outbox_id, d.updated_at = models.DraftState.QUEUED, ids.get(d.key), now
-    models.DecisionDraft.objects.bulk_update(drafts, ["state", "outbox_id", "updated_at"])
-    # The speaker's page shows the decision once its e-mail is on its way.
-    proposal_ids = {d.proposal_id for d in drafts}
-    cfp_models.Proposal.objects.filter(pk__in=proposal_ids).update(
-        published_decision=status, decision_sent_at=now
-    )
+        decision_key(d)  # a draft under another kind's key is never released
+        d.state, d.updated_at = models.DraftState.QUEUED, now
+    models.DecisionDraft.objects.bulk_update(drafts, ["state", "updated_at"])
     cfp_models.AuditEvent.objects.create(
         call_id=call_id,
         actor_id=actor_id,
@@ -221,20 +228,11 @@ def send_group(*, call_id: int, status: str, expected: int, actor_id: int, now: 
     return len(drafts)
 
 
-# A draft's outbox key only ever names a decision mail (no one-time link), so a draft can
-# never queue under another kind's key; tests/test_outbox_secrets.py reads the literal prefix.
-def _decision_key(d: models.DecisionDraft) -> str:
-    rest = d.key.removeprefix("decision:")
-    if rest == d.key:
-        raise ValueError(f"a decision draft with a key of another kind: {d.key.split(':')[0]}")
-    return f"decision:{rest}"
-
-
 @transaction.atomic
 def resend(*, call_id: int, draft_id: int, actor_id: int, now: dt.datetime) -> None:
     """Queue one queued message again, under a new key (the first stays sent exactly once)."""
     d = _draft(call_id, draft_id)
-    if d.state != models.DraftState.QUEUED:
+    if d.state != models.DraftState.QUEUED or d.outbox_id is None:
         raise UnableToReviewOutbox(_("Only an e-mail that was sent can be sent again."))
     d.resends += 1
     key = f"decision-again:{hashlib.sha256(d.key.encode()).hexdigest()}:{d.resends}"

@@ -478,21 +478,6 @@ def _progress(request: HttpRequest, member: Member) -> HttpResponse:
     )
 
 
-@require_POST
-@access.chair_required
-def send(request: HttpRequest, member: Member) -> HttpResponse:
-    sending.request_decision_emails(
-        call_id=member.call_id, actor_id=user_id(request), now=timezone.now()
-    )
-    if is_htmx(request):
-        return _progress(request, member)
-    messages.success(
-        request,
-        _("Sending has started. Each speaker gets one e-mail per decision, however often you ask."),
-    )
-    return redirect("curation:emails", slug=member.slug)
-
-
 @require_http_methods(["GET", "HEAD"])
 @access.chair_required
 def send_progress(request: HttpRequest, member: Member) -> HttpResponse:

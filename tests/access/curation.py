@@ -22,10 +22,5 @@ ROWS: dict[str, dict[str, dict[str, int]]] = {
     "curation:displacement": {"GET": only(CHAIR, 200), "POST": everyone(405)},
     "curation:emails": {"GET": only(CHAIR, 200), "POST": only(CHAIR, 400)},
     "curation:preview": {"GET": only(CHAIR, 200), "POST": everyone(405)},
-    "curation:send": {
-        "GET": everyone(405),
-        "POST": only(CHAIR, 302),
-        "HX POST": only(CHAIR, 200),
-    },
     "curation:send_progress": {"GET": only(CHAIR, 200), "POST": everyone(405)},
 }

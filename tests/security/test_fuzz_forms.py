@@ -697,7 +697,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "accepted-include_feedback": "on",
         },
     ),
-    Endpoint("curation:send", "chair", lambda w: {}, lambda w: {}),
     Endpoint(
         "diversity:self_id",
         "submitter",

@@ -34,7 +34,7 @@ from cfp.domain.visibility import Phase
 from diversity import queries as diversity_queries
 from diversity import services as diversity_services
 from reviews import models as review_models
-from tests import factories
+from tests import factories, outbox_helpers
 from tests.curation_world import Curation, curation, review
 from tests.security.conftest import body, security_world
 
@@ -254,7 +254,7 @@ def send_every_email(capture: Callable[..., Any]) -> list[mail.EmailMessage]:
         _post(anonymous, "password_reset", {"email": w.users["submitter"].email})
         cfp_models.Proposal.objects.filter(pk=w.proposal.pk).update(title=f"Fast{NEWLINE_BCC}")
         review_models.Decision.objects.create(proposal=w.proposal, status="accepted", version=1)
-        _post(chair, "curation:send", {}, slug=slug)
+        outbox_helpers.send_all(call_id=w.call.pk, actor_id=w.users["chair"].pk)
     return list(mail.outbox)
 
 
@@ -339,7 +339,7 @@ def test_placeholders_in_a_title_and_a_name_are_sent_literally(
     review_models.Decision.objects.create(proposal=p, status="accepted", version=1)
 
     with django_capture_on_commit_callbacks(execute=True):
-        w.client.post(w.url("send"))
+        outbox_helpers.send_all(call_id=w.call.pk, actor_id=w.chair.pk, approve_feedback=True)
 
     (message,) = mail.outbox
     assert message.subject == f"About Title {TEMPLATE_TEXT}"

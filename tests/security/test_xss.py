@@ -45,8 +45,8 @@ from cfp import services as cfp_services
 from diversity import models as diversity_models
 from diversity import services as diversity_services
 from reviews import models as review_models
-from reviews.services import curation, decision_emails
-from tests import factories
+from reviews.services import curation
+from tests import factories, outbox_helpers
 from tests.security.conftest import body
 from tests.test_access import _names
 
@@ -243,7 +243,9 @@ def xss_world(payload: str) -> XssWorld:
         include_feedback=True,
         updated_at=now,
     )
-    decision_emails.send_decisions(call_id=c.pk, now=now)
+    outbox_helpers.send_all(
+        call_id=c.pk, actor_id=users["chair"].pk, approve_feedback=True, now=now
+    )
     diversity_services.save_answers(
         user_id=users["submitter"].pk,
         answers={

@@ -62,6 +62,7 @@ from reviews.services import decision_emails, seed
 
 # The worker fixtures come from this directory's conftest: importing them into the module would
 # define a second session fixture. The Worker class is only a process handle.
+from tests import outbox_helpers
 from tests.services.conftest import VISIBILITY_TIMEOUT, Worker, database_url, drain, wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -300,9 +301,12 @@ def save_a_review(call_id: int) -> None:
         )
 
 
-def ask_for_decision_emails(call_id: int, slug: str) -> None:
-    """The chair's "send decisions" button."""
+def ask_for_decision_emails(call_id: int, slug: str, *, release: bool = True) -> None:
+    """The chair's group sends in the outbox: every draft released (unless done already), one
+    send task asked for."""
     chair = get_user_model().objects.get(username=f"{slug}-chair")
+    if release:
+        outbox_helpers.release_all(call_id=call_id, actor_id=chair.pk)
     decision_emails.request_decision_emails(call_id=call_id, actor_id=chair.pk, now=timezone.now())
 
 
@@ -417,6 +421,8 @@ def lose_the_queue(
     subjects = expected_subjects(call_id, slug)
     save_a_review(call_id)
     # What the decision task does on a worker: outbox rows, and a message per e-mail.
+    chair = get_user_model().objects.get(username=f"{slug}-chair")
+    outbox_helpers.release_all(call_id=call_id, actor_id=chair.pk)
     queued = decision_emails.send_decisions(call_id=call_id, now=timezone.now()).queued
     assert queued == len(subjects)
     assert broker.waiting() == 1 + queued
@@ -484,6 +490,9 @@ def test_a_broker_restart_under_a_busy_worker_redelivers_and_sends_nothing_twice
     subjects = expected_subjects(call_id, "busy")
     url = database_url(connection.settings_dict)
     table = cfp_models.Call._meta.db_table
+    # Released before the test takes the call's lock (generating drafts takes it too).
+    chair = get_user_model().objects.get(username="busy-chair")
+    outbox_helpers.release_all(call_id=call_id, actor_id=chair.pk)
 
     with psycopg.connect(url) as blocker:
         # Should this test hang (say, behind another session's TRUNCATE queued after this lock),
@@ -495,7 +504,7 @@ def test_a_broker_restart_under_a_busy_worker_redelivers_and_sends_nothing_twice
             ),
             [call_id],
         )
-        ask_for_decision_emails(call_id, "busy")
+        ask_for_decision_emails(call_id, "busy", release=False)
 
         def worker_waits_on_the_lock() -> bool:
             with connection.cursor() as cursor:
