@@ -34,6 +34,13 @@ def test_the_interface_offers_english_german_spanish_french_and_brazilian_portug
     assert [code for code, _name in settings.LANGUAGES] == ["en", "de", "es", "fr", "pt-br"]
 
 
+def test_a_browser_that_prefers_german_reads_german() -> None:
+    html = Client(headers={"accept-language": "de-DE,de;q=0.9"}).get("/").content.decode()
+
+    assert "Zum Inhalt springen" in html
+    assert "Skip to content" not in html
+
+
 def test_a_browser_that_prefers_spanish_gets_spanish_pages() -> None:
     assert page_language(Client(), accept_language="es-ES,es;q=0.9,en;q=0.5") == "es"
     assert page_language(Client(), accept_language="pt-BR") == "pt-br"

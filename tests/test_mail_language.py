@@ -20,7 +20,7 @@ from cfp import outbox
 from cfp.services import accounts as account_services
 from reviews import models
 from reviews.queries import decision_emails as email_queries
-from reviews.services import decision_emails, outbox_review
+from reviews.services import outbox_review
 from tests import curation_world
 
 pytestmark = pytest.mark.django_db
@@ -96,6 +96,10 @@ def speaker_user(w: curation_world.Curation, i: int) -> Any:
     return cfp_models.Speaker.objects.get(email=f"speaker{i}@pycon.example").user
 
 
+def drafts(w: curation_world.Curation) -> dict[str, models.DecisionDraft]:
+    return {d.to: d for d in models.DecisionDraft.objects.filter(call=w.call)}
+
+
 def test_a_german_chair_sends_a_spanish_speaker_a_spanish_frame(
     frame_languages: list[tuple[str, str]],
 ) -> None:
@@ -104,13 +108,18 @@ def test_a_german_chair_sends_a_spanish_speaker_a_spanish_frame(
     choose(speaker_user(w, 0), "es")
     frame_languages.clear()
 
+    # Every decision e-mail is composed as a draft the chairs review before it leaves.
     with translation.override("de"):
-        decision_emails.send_decisions(call_id=w.call.pk, now=timezone.now())
+        outbox_review.generate_drafts(call_id=w.call.pk, actor_id=w.chair.pk, now=timezone.now())
 
     # The speaker who chose Spanish gets it; the one who never chose gets the site's default,
     # never the chair's German.
     assert sorted(frame_languages) == [("accepted", "es"), ("rejected", "en")]
-    assert cfp_models.EmailOutbox.objects.filter(key__startswith="decision:").count() == 2
+    made = drafts(w)
+    assert made["speaker0@pycon.example"].subject == (
+        f"Tu propuesta para {w.call.name} ha sido aceptada"
+    )
+    assert made["speaker1@pycon.example"].subject == f"Your proposal to {w.call.name}"
 
 
 def test_outbox_drafts_are_composed_in_each_speakers_language(
@@ -125,7 +134,7 @@ def test_outbox_drafts_are_composed_in_each_speakers_language(
         outbox_review.generate_drafts(call_id=w.call.pk, actor_id=w.chair.pk, now=timezone.now())
 
     assert sorted(code for _status, code in frame_languages) == ["fr", "pt-br"]
-    assert models.DecisionDraft.objects.filter(call=w.call).count() == 2
+    assert len(drafts(w)) == 2
 
 
 def test_a_template_the_chair_wrote_is_sent_as_written(
@@ -143,11 +152,11 @@ def test_a_template_the_chair_wrote_is_sent_as_written(
     )
     frame_languages.clear()
 
-    decision_emails.send_decisions(call_id=w.call.pk, now=timezone.now())
+    outbox_review.generate_drafts(call_id=w.call.pk, actor_id=w.chair.pk, now=timezone.now())
 
-    row = cfp_models.EmailOutbox.objects.get(key__startswith="decision:")
-    assert row.subject == "Angenommen: Talk number 1"
-    assert row.body.startswith("Hallo ")
+    draft = drafts(w)["speaker0@pycon.example"]
+    assert draft.subject == "Angenommen: Talk number 1"
+    assert draft.body.startswith("Hallo ")
     assert frame_languages == []  # no default frame was written
 
 
