@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
@@ -68,7 +69,19 @@ class TokenAuth(HttpBearer):
         return found
 
 
-api = NinjaAPI(
+class _Api(NinjaAPI):
+    """django-ninja without its root URL: that page only answers 404, yet it is where ninja
+    learns the API's prefix for the schema; the schema's own URL tells it as well."""
+
+    def _get_urls(self) -> list[Any]:
+        return [u for u in super()._get_urls() if getattr(u, "name", None) != "api-root"]
+
+    def get_root_path(self, path_params: dict[str, Any]) -> str:
+        schema = reverse(f"{self.urls_namespace}:openapi-json", kwargs=path_params)
+        return schema.removesuffix("openapi.json")
+
+
+api = _Api(
     title="Talk review API",
     version="1",
     description="Read-only access to one call per token. See docs/api.md.",

@@ -37,7 +37,7 @@ from cfp.domain.visibility import Phase
 from diversity import queries as diversity_queries
 from diversity import services as diversity_services
 from reviews import models as review_models
-from reviews.services import bulk_decisions, outbox_review
+from reviews.services import api_tokens, bulk_decisions, outbox_review
 from tests import access, factories
 from tests.access import merged
 from tests.security.conftest import (
@@ -341,6 +341,19 @@ def _with_notice(w: SecurityWorld) -> None:
         call=w.call, proposal=w.proposal, kind="declined", created_at=timezone.now()
     )
     w.url_ids["notice_id"] = notice.pk
+
+
+def _with_api_token(w: SecurityWorld) -> None:
+    """A live API token of the chair's (issue 20), for the revocation."""
+    made = api_tokens.create_api_token(
+        call_id=w.call.pk,
+        username=w.users["chair"].username,
+        scopes=("read",),
+        label="fuzz",
+        actor_id=w.users["chair"].pk,
+        now=timezone.now(),
+    )
+    w.url_ids["token_id"] = made.token_id
 
 
 def _with_queued_draft(w: SecurityWorld) -> None:
@@ -829,6 +842,16 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     # The outbox endpoints act on the drafts ``_with_drafts`` generates: an accepted one
     # waiting (edit, discard, group send of 1) and a rejected one queued (resend).
     Endpoint("chair:outbox_generate", "chair", lambda w: {}, lambda w: {}, prepare=_with_drafts),
+    # API tokens (issue 20): a token is made for the chair posting; revoking needs one.
+    Endpoint(
+        "chair:api_tokens",
+        "chair",
+        lambda w: {"label": text(150), "scopes": choice("read", "write", "", "x" * 80)},
+        lambda w: {"label": "schedule tool", "scopes": "read"},
+    ),
+    Endpoint(
+        "chair:api_token_revoke", "chair", lambda w: {}, lambda w: {}, prepare=_with_api_token
+    ),
     Endpoint(
         "chair:outbox_feedback",
         "chair",
@@ -1098,7 +1121,13 @@ WITH_A_VALID_PATH = [e for e in ENDPOINTS if e.name not in WITHOUT_A_VALID_PATH_
 # Endpoints whose URL names a row the world's ``prepare`` made (a draft): the access table
 # opens them with an id that matches nothing (404), so the valid submission checks them.
 URL_FROM_THE_WORLD = frozenset(
-    {"chair:outbox_draft", "chair:outbox_discard", "chair:outbox_resend", "chair:notice_dismiss"}
+    {
+        "chair:outbox_draft",
+        "chair:outbox_discard",
+        "chair:outbox_resend",
+        "chair:notice_dismiss",
+        "chair:api_token_revoke",
+    }
 )
 TABLE_URL = [
     e for e in WITH_A_VALID_PATH if e.token == TABLE_TOKEN and e.name not in URL_FROM_THE_WORLD
