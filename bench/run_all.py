@@ -41,6 +41,11 @@ BARS = [
         ["bulk_decisions.py"],
     ),
     (
+        "Search, shortlist and reviewer queue, 10,000 proposals (beside the page)",
+        "≤ 10 queries",
+        ["search.py"],
+    ),
+    (
         "Bidding screen GET and bid POST, 10,000 (beside /healthz)",
         "fixed queries; conflict refill queued",
         ["bidding_screen.py"],

@@ -26,7 +26,10 @@ from django.utils.html import escape
 from cfp import models as cfp_models
 from cfp import services as cfp_services
 from reviews import models as review_models
+from reviews.queries import others_reviews
+from reviews.services import discussion as discussion_services
 from reviews.services import invitations
+from reviews.services import tags as tag_services
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -344,6 +347,7 @@ def _crawl(s: Seeded, crawler: Crawler, reviewer: Any, index: int) -> None:
             "abstain", client.post(url, {"action": "abstain", "abstain_reason": "conflict"})
         )
     _crawl_bids(s, crawler, client, index)
+    _crawl_committee(s, crawler, client, reviewer)
     # Errors: proposals not assigned to this reviewer, and a bad recusal reason.
     for code in s.strangers:
         url = reverse("reviews:screen", args=[slug, code])
@@ -390,6 +394,100 @@ def _crawl(s: Seeded, crawler: Crawler, reviewer: Any, index: int) -> None:
     crawler.check("accept invalid", client.post(link, {"max_load": "many"}))
     crawler.check("accept anonymous", Client().get(link))
     crawler.check("accept wrong", client.get(link.replace("/invitation/", "/invitation/x")))
+
+
+# Issue 21: a tag only chairs see; no reviewer page may name it.
+CHAIR_ONLY_TAG = "Chaironlytagquilthra"
+
+
+def _plant_committee(s: Seeded) -> None:
+    """Tags (one reviewer-visible, one chairs-only) on every proposal, and a discussion on the
+    first proposals whose chair post names the speakers; issue 21."""
+    chair = cfp_models.Membership.objects.get(call=s.call, role="chair").user
+    now = timezone.now()
+    shown = tag_services.create_tag(
+        call_id=s.call.pk,
+        name="Keynote candidate",
+        reviewer_visible=True,
+        actor_id=chair.pk,
+        now=now,
+    )
+    hidden = tag_services.create_tag(
+        call_id=s.call.pk, name=CHAIR_ONLY_TAG, reviewer_visible=False, actor_id=chair.pk, now=now
+    )
+    for code in s.codes:
+        p = cfp_models.Proposal.objects.get(code=code)
+        tag_services.set_proposal_tags(
+            call_id=s.call.pk, proposal_id=p.pk, tag_ids=[shown, hidden], actor_id=chair.pk, now=now
+        )
+    by_name = {c.name: c for c in s.canaries}
+    for code in s.codes[:6]:
+        p = cfp_models.Proposal.objects.get(code=code)
+        names = list(p.speaker_links.values_list("speaker__name", flat=True))
+        discussion_services.open_thread(
+            call_id=s.call.pk, proposal_id=p.pk, actor_id=chair.pk, now=now
+        )
+        c = by_name[names[0]]
+        discussion_services.post(
+            call_id=s.call.pk,
+            proposal_id=p.pk,
+            author_id=chair.pk,
+            author_is_chair=True,
+            body=f"Is this {c.name} ({c.email}, {c.affiliation})? Ask {c.first.lower()}.",
+            speakers=others_reviews.speakers_of(p.pk),
+            now=now,
+        )
+
+
+def _crawl_committee(s: Seeded, crawler: Crawler, client: Client, reviewer: Any) -> None:
+    """Others' reviews, the discussion, search and tags, as this reviewer reaches them."""
+    slug = s.call.slug
+    mine = set(
+        review_models.Review.objects.filter(reviewer=reviewer).values_list(
+            "proposal__code", flat=True
+        )
+    )
+    for code in s.codes[:8]:
+        for name in ("reviews:others_reviews", "reviews:discussion"):
+            url = reverse(name, args=[slug, code])
+            for headers in ({}, {"HX-Request": "true"}):
+                body = crawler.check(f"{name} {code}", client.get(url, headers=headers))
+                text = body.content.decode()
+                assert CHAIR_ONLY_TAG.lower() not in text.lower()
+                if code not in mine:
+                    # No other reviewer's score or note before one's own review.
+                    assert "Private note of" not in text, f"{name} {code} before own review"
+                    assert 'class="other-review"' not in text
+        url = reverse("reviews:discussion", args=[slug, code])
+        for text in ("Sound structure.", "I know who this is.", ""):
+            crawler.check(f"post {code}", client.post(url, {"body": text}))
+            crawler.check(
+                f"post hx {code}", client.post(url, {"body": text}, headers={"HX-Request": "true"})
+            )
+    queue_url = reverse("reviews:queue", args=[slug])
+    tag_id = str(review_models.Tag.objects.get(name="Keynote candidate").pk)
+    hidden_id = str(review_models.Tag.objects.get(name=CHAIR_ONLY_TAG).pk)
+    first_tokens = [c.first.lower() for c in s.canaries[:10]]
+    random_hits = client.get(queue_url, {"q": "qwzxv"}).content.decode().count("<tr class=")
+    for query in (
+        {"tag": tag_id},
+        {"tag": hidden_id},
+        {"q": "qwzxv"},
+        *({"q": token} for token in first_tokens),
+    ):
+        response = client.get(queue_url, query)
+        text = response.content.decode()
+        assert CHAIR_ONLY_TAG.lower() not in text.lower()
+        if "q" in query:
+            # No oracle: a speaker's name finds what a string found nowhere finds.
+            assert text.count("<tr class=") == random_hits, query
+            # The page repeats what the reviewer typed (the search box, links that keep the
+            # filter): that echo is theirs, not a leak.
+            typed = query["q"]
+            for echo in (f'value="{typed}"', f"q={typed}"):
+                text = text.replace(echo, "")
+            response.content = text.encode()
+        crawler.check(f"queue {query}", response)
 
 
 def _unechoed(response: Any, url: str) -> Any:
@@ -463,6 +561,7 @@ def test_a_reviewer_never_receives_a_speakers_identity_or_programme_data(index: 
     # One reviewer a test, so that the three crawls run in parallel; each sees the others' reviews.
     s = _seed()
     _history(s)
+    _plant_committee(s)
     crawler = Crawler(s)
     # Control: the matcher finds the canaries where they are (the unredacted text).
     raw = cfp_models.Proposal.objects.values_list("abstract", "notes")
