@@ -5,6 +5,7 @@ acceptance, leave the chairs a notice; every step is audited."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
@@ -205,3 +206,13 @@ def test_a_chair_sets_the_confirmation_deadline_in_the_calls_zone_and_it_is_audi
     bad = client.post(settings_url(c), call_form(confirmation_deadline_at="soonish"))
     assert bad.status_code == 400
     assert "soonish" in bad.content.decode()
+
+
+def test_a_speakers_own_data_export_holds_their_answer(accepted: models.Proposal, sam: Any) -> None:
+    client = signed_in(sam)
+    client.post(url("confirm", accepted))
+
+    data = json.loads(client.get(reverse("my_data_export")).content)
+
+    (mine,) = [p for p in data["proposals"] if p["code"] == accepted.code]
+    assert (mine["confirmation"], mine["confirmation_at"]) == ("confirmed", NOW.isoformat())

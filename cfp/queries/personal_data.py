@@ -107,6 +107,9 @@ def _cfp_export(user_id: int) -> dict[str, Any]:
                 "language": p.language,
                 "submitted_at": _iso(p.submitted_at),
                 "decision": p.published_decision or None,
+                # Their answer to an acceptance (issue 19): confirmed, declined, or none yet.
+                "confirmation": p.confirmation or None,
+                "confirmation_at": _iso(p.confirmation_at),
                 "versions": [
                     {
                         "number": v.number,
