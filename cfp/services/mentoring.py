@@ -16,10 +16,11 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from cfp import models, outbox
+from cfp import services as cfp_services
 from cfp.domain import editing
 from cfp.queries import membership
 from cfp.queries import mentoring as queries
-from cfp.services import audit, memberships, proposals
+from cfp.services import audit, proposals
 
 MAX_POST = 5000
 MAX_REPORT = 2000
@@ -418,7 +419,7 @@ def volunteer_as_mentor(*, call_id: int, user_id: int, now: dt.datetime) -> None
         raise UnableToMentor(_("The chairs of this call have not opened this to reviewers."))
     if not membership.members(role=models.Role.REVIEWER, call_id=call_id, user_id=user_id).exists():
         raise UnableToMentor(_("Only the call's reviewers can volunteer."))
-    if memberships.grant_role(call_id=call_id, user_id=user_id, role=models.Role.MENTOR):
+    if cfp_services.grant_role(call_id=call_id, user_id=user_id, role=models.Role.MENTOR):
         audit.record(
             call=call, actor_id=user_id, action=queries.VOLUNTEERED_ACTION, data={}, now=now
         )

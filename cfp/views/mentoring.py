@@ -20,12 +20,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from cfp import models
-from cfp.access import Membership, role_required
+from cfp.access import role_required
 from cfp.forms import mentoring as forms
 from cfp.queries import calls
 from cfp.queries import mentoring as queries
 from cfp.queries import questions as question_queries
 from cfp.queries.findings import speaker_findings
+from cfp.queries.membership import CallMembership
 from cfp.services import mentoring as services
 from cfp.views.public import call_or_404
 from common import htmx
@@ -183,13 +184,13 @@ def _speaker_error(
 
 @mentor_required
 @require_http_methods(["GET", "HEAD"])
-def mentor_home(request: HttpRequest, member: Membership) -> HttpResponse:
+def mentor_home(request: HttpRequest, member: CallMembership) -> HttpResponse:
     """The proposals this mentor is matched to now, and nothing else of the call."""
     rows = queries.mentees(mentor_id=user_id(request), call_id=member.call_id)
     return page(request, "cfp/mentoring_home.html", {"member": member, "mentees": rows})
 
 
-def _mentor_thread(request: HttpRequest, member: Membership, code: str) -> queries.Thread:
+def _mentor_thread(request: HttpRequest, member: CallMembership, code: str) -> queries.Thread:
     thread = queries.mentor_thread(
         mentor_id=user_id(request), call_id=member.call_id, code=code, phase=member.phase
     )
@@ -201,7 +202,7 @@ def _mentor_thread(request: HttpRequest, member: Membership, code: str) -> queri
 @mentor_required
 @ratelimit(key="user_or_ip", rate="120/h", method="POST", block=True)
 @require_http_methods(["GET", "HEAD", "POST"])
-def mentor_proposal(request: HttpRequest, member: Membership, code: str) -> HttpResponse:
+def mentor_proposal(request: HttpRequest, member: CallMembership, code: str) -> HttpResponse:
     """A matched proposal as its mentor reads it: text, warnings, thread; post and suggest."""
     call = call_or_404(member.slug)
     thread = _mentor_thread(request, member, code)
@@ -277,7 +278,7 @@ def _partial(action: str) -> str:
 
 @role_required(models.Role.REVIEWER)
 @require_POST
-def volunteer(request: HttpRequest, member: Membership) -> HttpResponse:
+def volunteer(request: HttpRequest, member: CallMembership) -> HttpResponse:
     """A reviewer signs up as a mentor of the call, when the call allows it."""
     try:
         services.volunteer_as_mentor(
