@@ -279,6 +279,10 @@ MAY_ERASE = "erase"
 MAY_PURGE = "purge"  # an archived call's proposals lose their submission tokens (issue 17)
 # A chair's group send from the outbox publishes the decision the chairs took (issue 19).
 MAY_PUBLISH = "publish"
+# Issue 19: a chair removes a reviewer of the world's call (their membership goes), and staff
+# create a call (a new call, chaired by the actor and, for a copy, the earlier call's chairs).
+MAY_REMOVE_REVIEWER = "remove_reviewer"
+MAY_CREATE_CALL = "create_call"
 
 
 def _erased(after: tuple[Any, ...]) -> bool:
@@ -324,10 +328,16 @@ def protected_problems(
             problems.append(f"user {pk} ({username}) was created")
         elif is_staff or is_superuser or is_active:
             problems.append(f"user {pk} ({username}) was created with privileges or active")
-    if not before.memberships <= after.memberships:
-        problems.append(f"memberships removed: {sorted(before.memberships - after.memberships)}")
+    removed = before.memberships - after.memberships
+    if MAY_REMOVE_REVIEWER in allowed:
+        removed = {m for m in removed if not (m[0] == call_id and m[2] == "reviewer")}
+    if removed:
+        problems.append(f"memberships removed: {sorted(removed)}")
     added = after.memberships - before.memberships
     legit = {(call_id, actor_id, "reviewer")} if MAY_JOIN_COMMITTEE in allowed else set()
+    new_calls = set(after.calls) - set(before.calls)
+    if MAY_CREATE_CALL in allowed:
+        legit |= {m for m in added if m[0] in new_calls and m[2] == "chair"}
     if added - legit:
         problems.append(f"memberships added: {sorted(added - legit)}")
     for pk, (code, call, owner, token, state, version, published) in before.proposals.items():
@@ -361,7 +371,7 @@ def protected_problems(
             problems.append(f"call {slug}: slug or archive changed")
         if n_revealed != revealed_at and not (MAY_REVEAL in allowed and pk == call_id):
             problems.append(f"call {slug}: identities revealed")
-    if set(after.calls) != set(before.calls):
+    if set(before.calls) - set(after.calls) or (new_calls and MAY_CREATE_CALL not in allowed):
         problems.append("calls were created or deleted")
     for pk, row in before.speakers.items():
         now_s = after.speakers.get(pk)

@@ -47,12 +47,14 @@ from tests.security.conftest import (
     INVITATION_TOKEN,
     JOIN_TOKEN,
     MAY_CONFIRM,
+    MAY_CREATE_CALL,
     MAY_EDIT,
     MAY_ERASE,
     MAY_JOIN_COMMITTEE,
     MAY_LOG_IN,
     MAY_PUBLISH,
     MAY_PURGE,
+    MAY_REMOVE_REVIEWER,
     MAY_REVEAL,
     MAY_REVIEW,
     MAY_SIGN_UP,
@@ -354,6 +356,52 @@ def _with_api_token(w: SecurityWorld) -> None:
         now=timezone.now(),
     )
     w.url_ids["token_id"] = made.token_id
+
+
+def _with_invitation(w: SecurityWorld) -> None:
+    """A pending reviewer invitation of the world's call (issue 19: resend, withdraw)."""
+    w.url_ids["invitation_id"] = review_models.Invitation.objects.create(
+        call=w.call,
+        email="invitee@example.net",
+        token_hash="f" * 64,
+        created_at=timezone.now(),
+        expires_at=timezone.now() + dt.timedelta(days=3),
+    ).pk
+
+
+def _with_row(section: str) -> Callable[[SecurityWorld], None]:
+    """A settings row of the world's call nothing uses, for its delete confirmation."""
+
+    def prepare(w: SecurityWorld) -> None:
+        if section == "formats":
+            row: Any = cfp_models.Format.objects.create(call=w.call, slug="spare", name="Spare")
+        elif section == "tracks":
+            row = cfp_models.Track.objects.create(call=w.call, slug="spare", name="Spare")
+        elif section == "criteria":
+            # Scored reviews refuse any deletion; the world's are removed for a valid path.
+            review_models.Review.objects.filter(call=w.call).delete()
+            row = cfp_models.Criterion.objects.create(call=w.call, slug="spare", name="Spare")
+        else:
+            row = cfp_models.Question.objects.create(call=w.call, label="Spare?", kind="yes_no")
+        w.url_ids["row_id"] = row.pk
+
+    return prepare
+
+
+def _new_call_fields(w: SecurityWorld) -> Fields:
+    return {
+        "name": text(200),
+        "slug": choice("next-2099", "", "pycon", "x" * 80, "a b"),
+        "timezone": choice("UTC", "Europe/Madrid", "Mars/Olympus", ""),
+        "opens_at": choice("2099-01-01T09:00", "", "yesterday", "2099-13-01T09:00"),
+        "closes_at": choice("2099-02-01T09:00", "", "2098-01-01T09:00"),
+        "review_deadline_at": choice("", "2099-03-01T09:00", "2098-01-01T09:00"),
+        "languages": choice("en", "es", "xx", ""),
+        "reviews_per_proposal": integer(-5, 50),
+        "formats": text(500),
+        "tracks": text(500),
+        "criteria": text(500),
+    }
 
 
 def _with_queued_draft(w: SecurityWorld) -> None:
@@ -842,6 +890,69 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     # The outbox endpoints act on the drafts ``_with_drafts`` generates: an accepted one
     # waiting (edit, discard, group send of 1) and a rejected one queued (resend).
     Endpoint("chair:outbox_generate", "chair", lambda w: {}, lambda w: {}, prepare=_with_drafts),
+    # Issue 19: staff create and copy calls; chairs delete settings rows (moving proposals),
+    # remove a reviewer, resend or withdraw an invitation.
+    Endpoint(
+        "callsetup:new",
+        "staff",
+        _new_call_fields,
+        lambda w: {
+            "name": "Next 2099",
+            "slug": "next-2099",
+            "timezone": "UTC",
+            "opens_at": "2099-01-01T09:00",
+            "closes_at": "2099-02-01T09:00",
+            "languages": "en",
+            "reviews_per_proposal": "3",
+            "formats": "Talk | 30",
+            "criteria": "Relevance | 1-5 | 1",
+        },
+        allowed=frozenset({MAY_CREATE_CALL}),
+    ),
+    Endpoint(
+        "callsetup:clone",
+        "staff",
+        lambda w: (
+            {
+                key: value
+                for key, value in _new_call_fields(w).items()
+                if key in ("name", "slug", "opens_at", "closes_at", "review_deadline_at")
+            }
+            | {"invite_reviewers": choice("", "on", "x")}
+        ),
+        lambda w: {
+            "name": "Next 2099",
+            "slug": "next-2099",
+            "opens_at": "2099-01-01T09:00",
+            "closes_at": "2099-02-01T09:00",
+            "invite_reviewers": "on",
+        },
+        allowed=frozenset({MAY_CREATE_CALL}),
+    ),
+    *(
+        Endpoint(
+            f"callsettings:delete_{noun}",
+            "chair",
+            lambda w: {"move_to": choice("", "none", "0", "-1", "x", str(2**40))},
+            lambda w: {},
+            prepare=_with_row(section),
+        )
+        for noun, section in (
+            ("format", "formats"),
+            ("track", "tracks"),
+            ("criterion", "criteria"),
+            ("question", "questions"),
+        )
+    ),
+    Endpoint(
+        "reviewers:remove",
+        "chair",
+        lambda w: {"confirm": text(20)},
+        lambda w: {},
+        allowed=frozenset({MAY_REMOVE_REVIEWER}),
+    ),
+    Endpoint("reviewers:resend", "chair", lambda w: {}, lambda w: {}, prepare=_with_invitation),
+    Endpoint("reviewers:revoke", "chair", lambda w: {}, lambda w: {}, prepare=_with_invitation),
     # API tokens (issue 20): a token is made for the chair posting; revoking needs one.
     Endpoint(
         "chair:api_tokens",
@@ -1124,6 +1235,12 @@ URL_FROM_THE_WORLD = frozenset(
     {
         "chair:outbox_draft",
         "chair:outbox_discard",
+        "callsettings:delete_format",
+        "callsettings:delete_track",
+        "callsettings:delete_criterion",
+        "callsettings:delete_question",
+        "reviewers:resend",
+        "reviewers:revoke",
         "chair:outbox_resend",
         "chair:notice_dismiss",
         "chair:api_token_revoke",
