@@ -502,3 +502,37 @@ def test_proposals_carry_the_chairs_tags(api: Api) -> None:
     body = api.get("proposals", slug=w.call.slug, token=_token(w))
 
     assert [i["tags"] for i in body["items"]] == [[], ["keynote"]]
+
+
+def test_absurd_query_strings_get_a_page_or_a_422_that_matches_the_schema(api: Api) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    w = _world(3)
+    token = _token(w)
+    values = st.one_of(
+        st.integers(-(2**70), 2**70).map(str),
+        st.sampled_from(["", "all", "shortlist", "x" * 300, "1e3", "\x00", "0x10", " 5"]),
+        st.text(max_size=20),
+    )
+    seen: set[int] = set()
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        query=st.dictionaries(
+            st.sampled_from(["limit", "offset", "scope", "page", "ordering"]), values, max_size=4
+        )
+    )
+    def example(query: dict[str, str]) -> None:
+        response = Client().get(
+            PATHS["proposals"].format(slug=w.call.slug),
+            query,
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert response.status_code in (200, 422), response.content[:300]
+        api.validate("proposals", response.status_code, response.json())
+        seen.add(response.status_code)
+
+    example()
+
+    assert seen == {200, 422}
