@@ -20,8 +20,8 @@ from cfp import outbox
 from cfp.services import accounts as account_services
 from reviews import models
 from reviews.queries import decision_emails as email_queries
-from reviews.services import outbox_review
-from tests import curation_world
+from reviews.services import outbox_review, reminders
+from tests import curation_world, factories
 
 pytestmark = pytest.mark.django_db
 
@@ -203,3 +203,20 @@ def test_a_queued_task_runs_in_the_language_of_the_request_that_queued_it() -> N
 
     assert cfp_models.PersonSettings.objects.get(user__email="ana@example.org").language == "fr"
     assert after == "en"
+
+
+def test_a_reminder_a_french_chair_sends_reaches_a_german_reviewer_in_german() -> None:
+    w = factories.world()
+    choose(w.users["reviewer"], "de")
+
+    with translation.override("fr"):
+        sent = reminders.send_reminder(
+            call_id=w.call.pk,
+            reviewer_id=w.users["reviewer"].pk,
+            queue_url="http://testserver/review/pycon/",
+            now=timezone.now(),
+        )
+
+    row = cfp_models.EmailOutbox.objects.get(key__startswith="reviews.reminder:")
+    assert sent
+    assert row.subject == f"Erinnerung: Begutachtungen für {w.call.name}"

@@ -104,13 +104,43 @@ def send_reminder(*, call_id: int, reviewer_id: int, queue_url: str, now: dt.dat
     if assigned <= done:
         return False
     deadline = call["review_deadline_at"]
+    # The chair asks; the reviewer reads it in their own language (issue 24).
+    with outbox.in_language_of(
+        outbox.recipient_languages(user_ids=[reviewer_id]).get(reviewer_id, "")
+    ):
+        subject, body = _reminder_text(
+            name=user["first_name"] or user["username"],
+            call_name=call["name"],
+            assigned=assigned,
+            done=done,
+            deadline=deadline,
+            queue_url=queue_url,
+        )
+    return outbox.queue_email(
+        key=f"reviews.reminder:{call_id}:{reviewer_id}:{day.isoformat()}",
+        to=user["email"],
+        subject=subject,
+        body=body,
+        now=now,
+    )
+
+
+def _reminder_text(
+    *,
+    name: str,
+    call_name: str,
+    assigned: int,
+    done: int,
+    deadline: dt.datetime | None,
+    queue_url: str,
+) -> tuple[str, str]:
     body = _(
         "Hello %(name)s,\n\n"
         "The chairs of %(call)s send a friendly reminder: %(open)s of the %(assigned)s "
         "proposals assigned to you still wait for your review."
     ) % {
-        "name": user["first_name"] or user["username"],
-        "call": call["name"],
+        "name": name,
+        "call": call_name,
         "open": assigned - done,
         "assigned": assigned,
     }
@@ -120,10 +150,4 @@ def send_reminder(*, call_id: int, reviewer_id: int, queue_url: str, now: dt.dat
         }
     body += "\n\n" + _("Your review queue: %(url)s") % {"url": queue_url}
     body += "\n\n" + _("Thank you for reviewing.")
-    return outbox.queue_email(
-        key=f"reviews.reminder:{call_id}:{reviewer_id}:{day.isoformat()}",
-        to=user["email"],
-        subject=_("Reminder: reviews for %(call)s") % {"call": call["name"]},
-        body=body,
-        now=now,
-    )
+    return _("Reminder: reviews for %(call)s") % {"call": call_name}, body
