@@ -199,6 +199,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "requeue-unsent-email": {"task": "cfp.requeue_unsent_email", "schedule": 60.0},
     "wake-waiting-aggregations": {"task": "reviews.wake_waiting_aggregations", "schedule": 60.0},
+    # Issue 19: decision e-mails chairs released whose send task was lost with the broker.
+    "wake-released-decisions": {"task": "reviews.wake_released_decisions", "schedule": 60.0},
     # Issue 21: the committee's daily digest of new discussion posts (one a person and day).
     "discussion-digests": {"task": "reviews.send_discussion_digests", "schedule": 24 * 3600.0},
 }

@@ -58,6 +58,12 @@ def refill_after_conflict(call_id: int, proposal_id: int, reviewer_id: int) -> i
     )
 
 
+@shared_task(name="reviews.wake_released_decisions")
+def wake_released_decisions() -> int:
+    # Celery beat runs this every minute (CELERY_BEAT_SCHEDULE): a lost send task is asked again.
+    return decision_emails.wake_released_decisions(now=timezone.now())
+
+
 @shared_task(name="reviews.wake_waiting_aggregations")
 def wake_waiting_aggregations() -> int:
     # Celery beat runs this every minute (CELERY_BEAT_SCHEDULE).

@@ -14,6 +14,7 @@ from cfp import models as cfp_models
 from cfp import services as cfp_services
 from common import queue
 from reviews import models, services
+from reviews.services import decision_emails
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -138,13 +139,42 @@ def test_the_sweep_wakes_aggregation_only_for_runs_left_waiting_too_long(
     assert sent_tasks == [("reviews.aggregate_call", (stuck.pk,))]
 
 
-def test_beat_runs_both_sweeps_every_minute_and_the_tasks_exist(settings: Any) -> None:
+def test_the_sweep_asks_again_for_decisions_released_whose_send_task_was_lost(
+    sent_tasks: Sent, sweep: Callable[..., int]
+) -> None:
+    lost, fresh, sent = (factories.call(slug) for slug in ("lost", "fresh", "sent"))
+    for c, released_at, outbox_id in (
+        (lost, T0 - dt.timedelta(minutes=5), None),
+        (fresh, T0 - dt.timedelta(seconds=10), None),
+        (sent, T0 - dt.timedelta(minutes=5), 7),
+    ):
+        p = factories.proposal(c, factories.user(f"{c.slug}-speaker"))
+        models.DecisionDraft.objects.create(
+            call=c,
+            proposal=p,
+            status="accepted",
+            key=f"decision:{p.code}:accepted:{c.slug}@example.org",
+            to=f"{c.slug}@example.org",
+            subject="Accepted",
+            body="Yes",
+            state=models.DraftState.QUEUED,
+            outbox_id=outbox_id,
+            created_at=released_at,
+            updated_at=released_at,
+        )
+
+    assert sweep(decision_emails.wake_released_decisions, now=T0) == 1
+    assert sent_tasks == [("reviews.send_decisions", (lost.pk,))]
+
+
+def test_beat_runs_the_sweeps_every_minute_and_the_tasks_exist(settings: Any) -> None:
     from config.celery import app
 
     schedule = {e["task"]: e["schedule"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert schedule == {
-        "cfp.requeue_unsent_email": 60.0,
-        "reviews.wake_waiting_aggregations": 60.0,
+    assert {task for task, every in schedule.items() if every == 60.0} == {
+        "cfp.requeue_unsent_email",
+        "reviews.wake_waiting_aggregations",
+        "reviews.wake_released_decisions",
     }
     app.loader.import_default_modules()
     assert set(schedule) <= set(app.tasks)

@@ -270,3 +270,22 @@ def _send_decisions(*, call_id: int, now: dt.datetime) -> SendResult:
         batch_size=1000,
     )
     return SendResult(proposals=len({d.proposal_id for d in released}), queued=queued)
+
+
+def wake_released_decisions(*, now: dt.datetime) -> int:
+    """Ask for the send task again for every call with drafts a chair released over a minute
+    ago that are still not in the e-mail outbox: the task was lost with the broker's queue.
+    Celery beat runs this every minute; returns how many calls were woken."""
+    call_ids = list(
+        models.DecisionDraft.objects.filter(
+            state=models.DraftState.QUEUED,
+            outbox_id__isnull=True,
+            updated_at__lte=now - dt.timedelta(minutes=1),
+        )
+        .order_by("call_id")
+        .values_list("call_id", flat=True)
+        .distinct()
+    )
+    for call_id in call_ids:
+        enqueue_on_commit("reviews.send_decisions", call_id)
+    return len(call_ids)
