@@ -6,7 +6,8 @@ Each size gets a fresh SQLite database, seeded as bench/shortlist.py does (5 rev
 proposal, aggregated). In the same run, as the demo chair: the shortlist page (50 rows) through
 the session, and ``GET /api/v1/calls/bench/proposals`` with a token made by the service: 50 rows
 from the start, 50 rows near the end, and the largest page (500 rows). Target (issue 20): the API
-list at 10,000 proposals in ≤ 10 data queries, the same count for every page; its median time is
+list at 10,000 proposals in ≤ 10 data queries, the same count for every page (give or take the
+once-a-minute write of the token's last use); its median time is
 printed beside the page's (absolute times vary 2-3x between runs on these machines).
 """
 
@@ -94,7 +95,8 @@ def measure(*, proposals: int, requests: int) -> list[str]:
     ):
         ms, q = _timed(api, base + query, auth, requests)
         counts.append(q)
-        ok = q <= 10 and q == counts[0]
+        # At most once a minute a request also records the token's last use: one more query.
+        ok = q <= 10 and abs(q - counts[0]) <= 1
         lines.append(
             f"{label:<29} | {proposals:>9} | {ms:9.1f} | {q:>7} | "
             f"≤10 q, flat: {'PASS' if ok else 'FAIL'} ({ms / page_ms:.2f}× the page)"

@@ -425,8 +425,9 @@ def test_the_proposal_list_runs_a_fixed_number_of_queries(
         PATHS["reviewers"].format(slug=w.call.slug), headers={"Authorization": f"Bearer {token}"}
     )
 
-    # token, chair role, count, the page (speakers in the same query); last use was just noted.
-    with assert_queries(4):
+    # token, chair role, count, the page's rows, the page (speakers and tags in the same
+    # query); the last use was just noted.
+    with assert_queries(5):
         response = Client().get(
             PATHS["proposals"].format(slug=w.call.slug),
             headers={"Authorization": f"Bearer {token}"},

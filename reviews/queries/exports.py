@@ -223,7 +223,7 @@ def records(
     offset: int = 0,
     limit: int | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """One dict a proposal, in export order: one query, read in chunks.
+    """One dict a proposal, in export order: one query read in chunks (two for a page).
 
     The text fields are the ones the policy shows a chair in ``phase``; ``speakers`` is the
     list of speakers (name, email, bio, links, spoken_before) only where the policy shows
@@ -256,10 +256,14 @@ def records(
     programme = _sees(Part.PROGRAMME_ATTRIBUTES, phase)
     if identity or programme:
         fields["people"] = _speakers_subquery()
-    qs = _queryset(call_id=call_id, scope=scope).values(
-        "code", "language", "level", "confirmation", **fields
-    )
-    qs = qs[offset : None if limit is None else offset + limit]
+    base = _queryset(call_id=call_id, scope=scope)
+    if offset or limit is not None:
+        # A page (the API): find its rows in the bare order first, then read only those with
+        # their texts, speakers and tags. One query more, but SQLite would otherwise build
+        # every skipped row in full (a page near the end of 10,000 took three times longer).
+        end = None if limit is None else offset + limit
+        base = base.filter(pk__in=list(base.values_list("pk", flat=True)[offset:end]))
+    qs = base.values("code", "language", "level", "confirmation", **fields)
     for r in qs.iterator(chunk_size=CHUNK_SIZE):
         decision = r["d"] or models.DecisionStatus.UNDECIDED
         people = _people(r["people"]) if identity or programme else []
