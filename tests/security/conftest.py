@@ -330,7 +330,7 @@ def protected_problems(
             problems.append(f"user {pk} ({username}) was created with privileges or active")
     removed = before.memberships - after.memberships
     if MAY_REMOVE_REVIEWER in allowed:
-        removed = {m for m in removed if not (m[0] == call_id and m[2] == "reviewer")}
+        removed = frozenset(m for m in removed if not (m[0] == call_id and m[2] == "reviewer"))
     if removed:
         problems.append(f"memberships removed: {sorted(removed)}")
     added = after.memberships - before.memberships
