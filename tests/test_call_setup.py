@@ -241,3 +241,16 @@ def test_the_calls_list_runs_a_fixed_number_of_queries(
 
     with django_assert_num_queries(4):
         client.get(reverse("callsetup:list"))
+
+
+@pytest.mark.parametrize("weight", ["nan", "inf", "heavy"])
+def test_a_weight_that_is_not_a_finite_number_is_refused(client: Client, weight: str) -> None:
+    response = client.post(
+        reverse("callsetup:new"), _new_call_form(criteria=f"Relevance | 1-5 | {weight}")
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["criteria"] == [
+        "Line 1: the weight is a number such as 1 or 0.5."
+    ]
+    assert not models.Call.objects.exists()

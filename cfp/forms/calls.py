@@ -7,6 +7,7 @@ and a keyboard is enough; each bad line is reported with its number and the text
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Any
 
@@ -100,6 +101,8 @@ def parse_criteria(text: str) -> tuple[services.CriterionData, ...]:
         if len(parts) == 3:
             try:
                 weight = float(parts[2].replace(",", "."))
+                if not math.isfinite(weight):
+                    raise ValueError(parts[2])
             except ValueError:
                 raise forms.ValidationError(
                     _("Line %(n)s: the weight is a number such as 1 or 0.5.") % {"n": number}
