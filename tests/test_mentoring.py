@@ -475,3 +475,18 @@ def test_the_speakers_mentoring_page_runs_a_fixed_number_of_queries(
         response = client.get(speaker_url(s))
 
     assert response.content.decode().count('class="card"><p class="hint"><strong>') == posts
+
+
+def test_a_call_that_bars_mentors_from_reviewing_keeps_them_off_every_review_screen(
+    s: Setup,
+) -> None:
+    factories.member(s.call, s.other_mentor, models.Role.REVIEWER)
+    other = factories.proposal(s.call, factories.user("zed"), title="Not mentored by Otis")
+    factories.assign(other, s.other_mentor)
+    url = reverse("reviews:screen", args=[s.call.slug, other.code])
+    client = client_for(s.other_mentor)
+    assert client.get(url).status_code == 200
+
+    models.Call.objects.filter(pk=s.call.pk).update(mentors_may_review=False)
+
+    assert client.get(url).status_code == 404

@@ -61,11 +61,19 @@ class ScoringTarget:
 def _assignment(*, reviewer_id: int, code: str) -> QuerySet[models.Assignment]:
     """The reviewer's assignment to the live proposal ``code`` (narrowed to a call by callers).
 
-    Never one of a proposal they mentor or mentored (issue 25), even if a row slipped in.
+    Never one of a proposal they mentor or mentored (issue 25), even if a row slipped in, nor
+    any while they mentor in a call that bars its mentors from reviewing.
     """
-    return models.Assignment.objects.filter(
-        cfp_models.in_call("proposal__"), reviewer_id=reviewer_id, proposal__code=code
-    ).exclude(proposal__mentor_matches__mentor_id=reviewer_id)
+    mentor_here = cfp_queries.members(
+        role=cfp_models.Role.MENTOR, call_id=OuterRef("proposal__call_id"), user_id=reviewer_id
+    )
+    return (
+        models.Assignment.objects.filter(
+            cfp_models.in_call("proposal__"), reviewer_id=reviewer_id, proposal__code=code
+        )
+        .exclude(proposal__mentor_matches__mentor_id=reviewer_id)
+        .exclude(Q(proposal__call__mentors_may_review=False) & Exists(mentor_here))
+    )
 
 
 _TARGET_COLUMNS = (
