@@ -28,11 +28,11 @@ class ReviewsConfig(AppConfig):
         from reviews.services import personal_data as reviews_personal_data
 
         personal_data.register(reviews_personal_data.PART)
-        # The person's API tokens (issue 20): listed in the export, dropped with the account.
-        from reviews.services import api_tokens
-
-        personal_data.register(api_tokens.PERSONAL_DATA)
         # Discussion posts join the person's data export, erasure and a call's purge.
         from reviews.services import discussion as discussion_services
 
         personal_data.register(discussion_services.PERSONAL_DATA)
+        # The person's API tokens (issue 20): listed in the export, dropped with the account.
+        from reviews.services import api_tokens
+
+        personal_data.register(api_tokens.PERSONAL_DATA)
