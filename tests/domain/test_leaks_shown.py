@@ -36,6 +36,12 @@ LOOK_ALIKES = str.maketrans(
 )
 RTL_RUN = re.compile("\u202e([^\u202c\n]*)\u202c?")
 PUNYCODE = re.compile(r"xn--[a-z0-9-]+", re.IGNORECASE)
+# Unicode's Default_Ignorable_Code_Point: drawn as nothing (Hangul fillers are letters that do).
+IGNORABLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
 
 
 class BrowserText(HTMLParser):
@@ -67,7 +73,7 @@ def shown_letters(page: str) -> str:
     text = html.unescape("".join(parser.parts))
     text = PUNYCODE.sub(_punycode, unquote(text))
     text = RTL_RUN.sub(lambda m: m.group(1)[::-1], text)
-    text = unicodedata.normalize("NFKC", text)
+    text = IGNORABLE.sub("", unicodedata.normalize("NFKC", text))
     text = "".join(c for c in text if unicodedata.category(c) != "Cf").translate(LOOK_ALIKES)
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     return "".join(c for c in text.casefold() if c.isalpha()).replace("y", "u")
@@ -98,7 +104,13 @@ def leaked(redacted: str, tokens: set[str]) -> set[str]:
 
 def test_the_checker_sees_through_the_tricks_it_is_meant_to_judge() -> None:
     # A check that cannot fail proves nothing: the unredacted tricks must show the name.
-    for trick in ["Quux&#119;orth", "Qu\u200buxworth", "Q\u0443\u0443xworth", "Quux**worth**"]:
+    for trick in [
+        "Quux&#119;orth",
+        "Qu\u200buxworth",
+        "Quux\u3164worth",
+        "Q\u0443\u0443xworth",
+        "Quux**worth**",
+    ]:
         assert leaked(trick, {"quuxworth"}) == {"quuxworth"}
 
 
@@ -144,6 +156,8 @@ def test_reproduced_attack_leaves_no_identity_in_what_reviewers_see(text: str) -
         pytest.param("By \u202ehtrowxuuQ\u202c, with notes.", id="right-to-left override"),
         pytest.param("By Quux&#x77;orth.", id="hex entity"),
         pytest.param("By Quux\u2060worth and Zeph\ufeffyrine.", id="word joiner and BOM"),
+        pytest.param("By Quux\u3164worth and Zeph\u115fyrine.", id="Hangul fillers"),
+        pytest.param("By Quu\ufe0fxworth and Zeph\U000e0041yrine.", id="variation and tag"),
         pytest.param("By Q\u03bfuxworth.", id="Greek omicron"),
         pytest.param("By Ｑｕｕｘｗｏｒｔｈ.", id="full-width letters"),
         pytest.param("By Quux`worth`.", id="code span"),
@@ -195,7 +209,19 @@ def test_every_reviewer_visible_field_goes_through_the_same_check() -> None:
 SYLLABLES = ["zor", "vex", "qua", "lim", "bru", "dak", "fen", "wix", "tho", "gav", "plo", "kez"]
 # The honest vocabulary of the scanner's own property tests.
 FILLER = test_leaks.FILLER_WORDS
-INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u200e", "\u2066"]
+INVISIBLE = [
+    "\u200b",
+    "\u200c",
+    "\u200d",
+    "\u2060",
+    "\ufeff",
+    "\u00ad",
+    "\u200e",
+    "\u2066",
+    "\u3164",  # Hangul filler: a letter (Lo) a browser draws as nothing
+    "\uffa0",
+    "\ufe0f",
+]
 CYRILLIC: dict[str, str | int | None] = {
     "a": "а",
     "e": "е",

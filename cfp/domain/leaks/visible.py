@@ -11,10 +11,11 @@ source span it came from, so findings on the shadow redact the source.
 Two shadows are built:
 
 - the *joined* text: entities, backslash and percent escapes, punycode labels decoded; NFKC;
-  format characters (category Cf: zero-width, soft hyphen, bidi controls) and combining marks
-  dropped; look-alike letters folded to Latin; emphasis markers and line breaks inside a word
-  removed; a right-to-left override run put back in the order it is shown. Case is kept, so the
-  ordinary matchers (names in runs, links, addresses) run on it unchanged.
+  format characters (category Cf: zero-width, soft hyphen, bidi controls), the other
+  default-ignorable code points (Hangul fillers) and combining marks dropped; look-alike
+  letters folded to Latin; emphasis markers and line breaks inside a word removed; a
+  right-to-left override run put back in the order it is shown. Case is kept, so the ordinary
+  matchers (names in runs, links, addresses) run on it unchanged.
 - the *letters*: the joined text lower-cased with everything but letters removed, each letter
   remembering whether a word started before it. A speaker's identity tokens (distinctive name
   parts, initial+surname joins, usernames, distinctive affiliation words) are searched here as
@@ -99,6 +100,35 @@ _SPECIAL = re.compile(
 # Inline markup that never shows: emphasis and strikethrough markers.
 _INLINE_MARKERS = frozenset("*~")
 _DROPPED_CATEGORIES = frozenset({"Cf", "Mn", "Me", "Cc", "Zl", "Zp"})
+# Unicode's Default_Ignorable_Code_Point ranges (DerivedCoreProperties.txt): a browser draws
+# nothing for them. Most are format characters or marks, dropped by category above; this keeps
+# the rest: the Hangul fillers, which are letters (Lo) that show as a blank, and the ranges
+# reserved as ignorable that no version of Unicode has assigned yet (Cn).
+_DEFAULT_IGNORABLE_RANGES = (
+    (0x00AD, 0x00AD),
+    (0x034F, 0x034F),
+    (0x061C, 0x061C),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x206F),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFF8),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
+)
+_IGNORABLE = frozenset(
+    chr(code)
+    for first, last in _DEFAULT_IGNORABLE_RANGES
+    for code in range(first, last + 1)
+    if unicodedata.category(chr(code)) not in _DROPPED_CATEGORIES
+)
 # Stand-ins for a right-to-left override and the end of its run while the shadow is built.
 _RUN_OPEN, _RUN_CLOSE = "\ue000", "\ue001"
 _LETTER_RUN = re.compile(r"[^\W\d_]+")
@@ -200,8 +230,10 @@ def _shown_text(piece: str) -> str:
             ch = _RUN_OPEN
         elif ch in _RUN_ENDS:
             ch = _RUN_CLOSE if ch != "\n" else ch
-        elif ch in _INLINE_MARKERS or (
-            unicodedata.category(ch) in _DROPPED_CATEGORIES and ch not in "\n\t"
+        elif (
+            ch in _INLINE_MARKERS
+            or ch in _IGNORABLE
+            or (unicodedata.category(ch) in _DROPPED_CATEGORIES and ch not in "\n\t")
         ):
             continue
         kept.append(_LOOK_ALIKES.get(ch, ch))
