@@ -283,6 +283,9 @@ MAY_PUBLISH = "publish"
 # create a call (a new call, chaired by the actor and, for a copy, the earlier call's chairs).
 MAY_REMOVE_REVIEWER = "remove_reviewer"
 MAY_CREATE_CALL = "create_call"
+# Issue 25: a reviewer of the world's call volunteers as one of its mentors (a mentor
+# membership of the actor in that call, nothing else).
+MAY_VOLUNTEER_AS_MENTOR = "volunteer_as_mentor"
 
 
 def _erased(after: tuple[Any, ...]) -> bool:
@@ -335,6 +338,8 @@ def protected_problems(
         problems.append(f"memberships removed: {sorted(removed)}")
     added = after.memberships - before.memberships
     legit = {(call_id, actor_id, "reviewer")} if MAY_JOIN_COMMITTEE in allowed else set()
+    if MAY_VOLUNTEER_AS_MENTOR in allowed:
+        legit.add((call_id, actor_id, "mentor"))
     new_calls = set(after.calls) - set(before.calls)
     if MAY_CREATE_CALL in allowed:
         legit |= {m for m in added if m[0] in new_calls and m[2] == "chair"}

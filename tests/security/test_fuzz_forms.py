@@ -24,9 +24,11 @@ from typing import Any
 from urllib.parse import quote_from_bytes
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponseBase
+from django.test import Client
 from django.urls import get_resolver, reverse
 from django.utils import timezone
 from hypothesis import given
@@ -34,10 +36,13 @@ from hypothesis import strategies as st
 
 from cfp import models as cfp_models
 from cfp.domain.visibility import Phase
+from cfp.forms import call_translations as translation_forms
+from cfp.queries import call_translations as translation_queries
 from diversity import queries as diversity_queries
 from diversity import services as diversity_services
 from reviews import models as review_models
 from reviews.services import api_tokens, bulk_decisions, outbox_review
+from reviews.services import discussion as discussion_services
 from tests import access, factories
 from tests.access import merged
 from tests.security.conftest import (
@@ -59,6 +64,7 @@ from tests.security.conftest import (
     MAY_REVIEW,
     MAY_SIGN_UP,
     MAY_SUBMIT,
+    MAY_VOLUNTEER_AS_MENTOR,
     MAY_WITHDRAW,
     Protected,
     SecurityWorld,
@@ -417,6 +423,107 @@ def _with_queued_draft(w: SecurityWorld) -> None:
     assert queued == 1
     sent = review_models.DecisionDraft.objects.get(call=w.call, status="rejected")
     w.url_ids["draft_id"] = sent.pk
+
+
+def _with_thread(w: SecurityWorld) -> None:
+    """The world's proposal's discussion, opened by its chair (issue 21)."""
+    discussion_services.open_thread(
+        call_id=w.call.pk,
+        proposal_id=w.proposal.pk,
+        actor_id=w.users["chair"].pk,
+        now=timezone.now(),
+    )
+
+
+def _with_review_and_thread(w: SecurityWorld) -> None:
+    """As ``_with_thread``, with the assigned reviewer's own review in: they may post."""
+    now = timezone.now()
+    review_models.Review.objects.create(
+        proposal=w.proposal,
+        reviewer=w.users["reviewer"],
+        call=w.call,
+        scores={"relevance": 4, "clarity": 3},
+        created_at=now,
+        updated_at=now,
+    )
+    _with_thread(w)
+
+
+def _with_tags(w: SecurityWorld) -> None:
+    """Two tags of the world's call, and one of the other call (a chair of this one must not
+    be able to put it on a proposal)."""
+    now = timezone.now()
+    for key, call, name in (
+        ("tag", w.call, "keynote candidate"),
+        ("tag_b", w.call, "beginner friendly"),
+        ("other_tag", w.base.other_call, "other call's tag"),
+    ):
+        w.url_ids[key] = review_models.Tag.objects.create(
+            call=call, name=name, reviewer_visible=key == "tag_b", created_at=now
+        ).pk
+
+
+def _signed_in_as(w: SecurityWorld, role: str, user: Any) -> None:
+    """A role the world has no session for: its user signs in once, before the baseline."""
+    c = Client()
+    c.force_login(user)
+    w.users[role] = user
+    w.sessions[role] = c.cookies[django_settings.SESSION_COOKIE_NAME].value
+
+
+def _with_mentoring_request(w: SecurityWorld) -> None:
+    """Issue 25: the world's speaker asked for a mentor, and the call has one (not matched)."""
+    mentor = factories.user("menno", first_name="Menno Mentor")
+    factories.member(w.call, mentor, "mentor")
+    cfp_models.MentoringRequest.objects.create(
+        proposal=w.proposal, asked_by=w.users["submitter"], asked_at=timezone.now()
+    )
+    w.url_ids["mentor"] = mentor.pk
+    _signed_in_as(w, "mentor", mentor)
+
+
+def _with_mentor(w: SecurityWorld) -> None:
+    """As ``_with_mentoring_request``, the mentor matched, with an open suggestion on the world's
+    proposal and one on the other speaker's (whose id the world's speaker must not use)."""
+    _with_mentoring_request(w)
+    now = timezone.now()
+    cfp_models.MentorMatch.objects.create(
+        proposal=w.proposal, mentor_id=w.url_ids["mentor"], matched_at=now
+    )
+    other = cfp_models.Proposal.objects.filter(call=w.call).exclude(pk=w.proposal.pk).get()
+    for key, proposal, original in (
+        ("suggestion", w.proposal, "cut page times"),
+        ("other_suggestion", other, "Other"),
+    ):
+        w.url_ids[key] = cfp_models.MentoringSuggestion.objects.create(
+            proposal=proposal,
+            author_id=w.url_ids["mentor"],
+            original=original,
+            replacement="halved page times",
+            created_at=now,
+        ).pk
+
+
+def _reviewers_may_mentor(w: SecurityWorld) -> None:
+    cfp_models.Call.objects.filter(pk=w.call.pk).update(reviewers_may_mentor=True)
+
+
+def _translation_fields(w: SecurityWorld) -> Fields:
+    editor = translation_queries.editor(call_id=w.call.pk)
+    fields: Fields = {"main_language": choice(*editor.accepted, "fr", "xx", "")}
+    for language in editor.languages:
+        for t in editor.texts:
+            # One over each text's limit, as well as anything shorter.
+            limit = translation_forms.MAX_LENGTH[t.key.rsplit("-", 1)[-1]]
+            fields[translation_forms.field_name(language, t.key)] = st.one_of(
+                text(limit), st.just("x" * (limit + 1))
+            )
+    return fields
+
+
+def _ids(w: SecurityWorld, *keys: str) -> tuple[str, ...]:
+    """The prepared rows' ids, then ids that are nobody's (negative, zero, huge, not a number)."""
+    return (*(str(w.url_ids[k]) for k in keys), "-1", "0", str(2**40), "x")
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -1021,6 +1128,124 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         lambda w: {"emails": choice("a@example.org", "a@example.org, b@example.org", "nope")},
         lambda w: {"emails": "ana@example.org, ben@example.org"},
     ),
+    # Issue 24: the call's texts in each language (one field per text and language).
+    Endpoint(
+        "callsettings:translations",
+        "chair",
+        _translation_fields,
+        lambda w: {"main_language": "en", "es-description": "Una convocatoria *amable*."},
+    ),
+    # Whoever is signed in: the cookie, and the choice stored for their e-mails (issue 24).
+    Endpoint(
+        "set_language",
+        "submitter",
+        lambda w: {
+            "language": choice("en", "es", "de", "fr", "pt-br", "pt_BR", "xx", "", "EN"),
+            "next": choice("/", "/calls/pycon/", "https://evil.example/", "//evil.example", ""),
+        },
+        lambda w: {"language": "es", "next": "/calls/pycon/"},
+    ),
+    # Issue 21: the discussion (opened by `prepare`), opening it, and the chairs' tags.
+    Endpoint(
+        "reviews:discussion",
+        "reviewer",
+        lambda w: {"body": text(5001)},
+        lambda w: {"body": "I scored it 4: the outline is clear."},
+        prepare=_with_review_and_thread,
+    ),
+    Endpoint(
+        "chair:discussion",
+        "chair",
+        lambda w: {"body": text(5001)},
+        lambda w: {"body": "Does the depth justify a long slot?"},
+        prepare=_with_thread,
+    ),
+    Endpoint("chair:discussion_open", "chair", lambda w: {}, lambda w: {}),
+    Endpoint(
+        "chair:tags",
+        "chair",
+        lambda w: {
+            "name": st.one_of(text(61), choice("keynote candidate", "x" * 61)),
+            "reviewer_visible": choice("on", "", "false", "2"),
+        },
+        lambda w: {"name": "Needs a second look", "reviewer_visible": "on"},
+        prepare=_with_tags,
+    ),
+    Endpoint(
+        "chair:proposal_tags",
+        "chair",
+        lambda w: {"tags": choice(*_ids(w, "tag", "tag_b", "other_tag"))},
+        lambda w: {"tags": [str(w.url_ids["tag"]), str(w.url_ids["tag_b"])]},
+        prepare=_with_tags,
+    ),
+    # Issue 22: extra reviews where the outcome is uncertain; the consistency experiment.
+    Endpoint(
+        "chair:extra_reviews",
+        "chair",
+        lambda w: {"extra_reviews": choice("on", "", "x"), "extra_cap": integer(-5, 2**40)},
+        lambda w: {"extra_reviews": "on", "extra_cap": "3"},
+    ),
+    Endpoint(
+        "chair:consistency",
+        "chair",
+        lambda w: {"percent": integer(-5, 2**40), "confirm": choice("on", "", "false")},
+        lambda w: {"percent": "50", "confirm": "on"},
+    ),
+    # Issue 25: mentoring. The speaker's page and the mentor's page act on a match and its
+    # suggestions (`_with_mentor`); the chairs match a request by hand; a reviewer volunteers.
+    Endpoint(
+        "cfp:mentoring",
+        "submitter",
+        lambda w: {
+            "action": choice("ask", "post", "accept", "ignore", "another", "report", "", "x"),
+            "body": text(5001),
+            "text": text(5001),
+            "suggestion": choice(*_ids(w, "suggestion", "other_suggestion")),
+        },
+        lambda w: {"action": "post", "body": "Thank you for the suggestion."},
+        # Accepting a suggestion saves the abstract as the proposal's next version.
+        allowed=frozenset({MAY_EDIT}),
+        prepare=_with_mentor,
+    ),
+    Endpoint(
+        "mentor_proposal",
+        "mentor",
+        lambda w: {
+            "action": choice("post", "suggest", "accept", "", "x"),
+            "body": text(5001),
+            "original": choice("cut page times", "Samira Quell", "not in it", "", " "),
+            "replacement": st.one_of(text(3001), choice("cut page times")),
+            "note": text(1001),
+        },
+        lambda w: {
+            "action": "suggest",
+            "original": "cut page times",
+            "replacement": "halved page times",
+            "note": "Say it shorter.",
+        },
+        prepare=_with_mentor,
+    ),
+    Endpoint(
+        "chair:mentoring",
+        "chair",
+        lambda w: {
+            "action": choice("run", "match", "settings", "", "x"),
+            "code": choice(w.proposal.code, w.proposal.code.lower(), "ZZZZZZ", "", "a-b"),
+            "mentor": choice(*_ids(w, "mentor"), *(str(u.pk) for u in w.users.values())),
+            "reviewers_may_mentor": choice("on", ""),
+            "mentors_may_review": choice("on", ""),
+        },
+        lambda w: {"action": "match", "code": w.proposal.code, "mentor": str(w.url_ids["mentor"])},
+        prepare=_with_mentoring_request,
+    ),
+    Endpoint(
+        "mentor_volunteer",
+        "reviewer",
+        lambda w: {},
+        lambda w: {},
+        allowed=frozenset({MAY_VOLUNTEER_AS_MENTOR}),
+        prepare=_reviewers_may_mentor,
+    ),
 )
 BY_NAME = {e.name: e for e in ENDPOINTS}
 
@@ -1212,18 +1437,44 @@ def _open_bidding(call: Any) -> None:
 # --- the tests --------------------------------------------------------------------------------
 
 
-def test_every_post_endpoint_of_the_access_table_is_fuzzed() -> None:
-    # The anonymous visitor's 302 is the log-in redirect, not a use of the form.
-    posting = {
-        name
-        for name, rows in merged().items()
-        if any(
-            status != 405 and not (role == "anonymous" and status == 302)
-            for role, status in rows.get("POST", {}).items()
-        )
+def _post_statuses(name: str, rows: Mapping[str, Mapping[str, int]]) -> dict[str, int]:
+    """Every role's answer to a POST, the extra roles (``access.EXTRA_ROLES``) included."""
+    post = dict(rows.get("POST", {}))
+    return {**post, **access.derived(name, "POST", post)} if post else {}
+
+
+def accepts_post(name: str, rows: Mapping[str, Mapping[str, int]]) -> bool:
+    """Whether someone may POST to the row's URL.
+
+    The anonymous visitor's 302 (and a deactivated account's) is the log-in redirect, not a use
+    of the form. A row whose only answers are 404 and 405 has a gate before the method check:
+    everyone outside it gets 404 and whoever passes it 405 (the mentor's home page), so nobody
+    posts there.
+    """
+    statuses = {
+        role: status
+        for role, status in _post_statuses(name, rows).items()
+        if not (role in ("anonymous", "deactivated") and status == 302)
     }
+    answers = set(statuses.values())
+    if 405 in answers and answers <= {404, 405}:
+        return False
+    return any(status != 405 for status in answers)
+
+
+def test_every_post_endpoint_of_the_access_table_is_fuzzed() -> None:
+    posting = {name for name, rows in merged().items() if accepts_post(name, rows)}
 
     assert set(BY_NAME) == posting
+
+
+def test_a_row_gated_before_the_method_check_accepts_no_post() -> None:
+    gated = {"POST": {**access.everyone(404), "anonymous": 302}}
+
+    # The world's mentor passes the gate of their home page and gets 405 (access.MENTOR).
+    assert not accepts_post("mentor_home", gated)
+    assert accepts_post("mentor_proposal", gated)
+    assert accepts_post("chair:outbox_draft", gated)
 
 
 # Every endpoint has a valid path in this world (the outbox's drafts come from _with_drafts).
@@ -1255,7 +1506,8 @@ TABLE_URL = [
 def test_the_fuzzing_role_may_post_to_the_endpoint(endpoint: Endpoint) -> None:
     # Endpoints fuzzed with a real token (an invitation link) are checked by the valid
     # submission instead: the table opens them with a token that matches nothing.
-    statuses = merged()[endpoint.name]["POST"]
+    # The mentor is one of the extra roles: their answer follows from the row (access.MENTOR).
+    statuses = _post_statuses(endpoint.name, merged()[endpoint.name])
 
     assert statuses[endpoint.role] not in (404, 405)
     assert endpoint.role != "anonymous" or statuses["anonymous"] != 302
