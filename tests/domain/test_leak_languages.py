@@ -70,6 +70,13 @@ def test_the_generated_prose_without_its_leak_is_not_flagged(language: str) -> N
         ("Criei o pyjangada para isso.", "Criei"),
         ("Minha palestra do ano passado foi curta.", "Minha palestra do ano passado"),
         ("Ano passado apresentei isso.", "Ano passado apresentei"),
+        # "As the co-founder of …", "in my team at …", as their English forms
+        ("Como cofundador da Dadosfera, aprendi.", "Como cofundador da Dadosfera"),
+        ("Como una de las autoras de Alforja, lo sé.", "Como una de las autoras de Alforja"),
+        ("Als Mitgründerin von Kompass weiß ich das.", "Als Mitgründerin von Kompass"),
+        ("En tant que cofondatrice de Grenier, j'ai appris.", "En tant que cofondatrice de"),
+        ("En tant qu'auteur d'Ancre, je sais.", "En tant qu'auteur d'"),
+        ("In meinem Team bei Rheinlogik bauen wir das.", "meinem Team bei Rheinlogik"),
     ],
 )
 def test_self_references_are_found_in_every_form(text: str, found: str) -> None:
@@ -86,6 +93,11 @@ def test_self_references_are_found_in_every_form(text: str, found: str) -> None:
         "Wir zeigen, wie man misst.",
         "Sou muito curiosa sobre tipos.",
         "Il a créé une bibliothèque.",
+        "Como desarrolladores de Python, conocemos el problema.",
+        "Como autora de código, você vai gostar.",
+        "Als Entwickler von Webanwendungen kennt man das.",
+        "En tant que développeurs de logiciels, nous testons.",
+        "Das Team bei der Bahn ist groß.",
     ],
 )
 def test_ordinary_prose_with_the_same_words_is_left_alone(text: str) -> None:

@@ -75,7 +75,29 @@ _PT_TALK = r"(?:palestra|apresentacao|talk|oficina|tutorial|keynote)"
 _PT_WHERE = r"(?:na|no|em|para|pela|pelo|numa|num)\b"
 _PT_PROJECT = r"(?:biblioteca|pacote|projeto|modulo|framework|ferramenta)s?\b"
 
+# "As the author of …" (English "as "): only roles that belong to one project or company. "Como
+# desarrolladores de Python" and "als Entwickler von Webanwendungen" address the audience.
+# Without an article ("como autora de código") it is a name that makes it a leak.
+_ES_PT_AS_ROLE = (
+    r"(?:co-?)?(?:autor|creador|criador|mantenedor|fundador)(?:a|as|es)?"
+    r" (?:de|del|do|da|dos|das)\b"
+)
+_ES_PT_AS = (
+    r"(?:el |la |o |a |un |una |um |uno de los |una de las |um dos |uma das )" + _ES_PT_AS_ROLE
+)
+_DE_AS = (
+    r"(?:der |die |ein |eine |einer der |eine der )?(?:haupt|mit|co-?|kern)?"
+    r"(?:autor|maintainer|grunder|erfinder|schopfer)(?:in)? (?:von|des|der|hinter)\b"
+)
+_FR_AS = (
+    r"(?:que |qu')(?:l'un des |l'une des |un des |une des )?(?:co-?)?(?:auteure?|autrice"
+    r"|createur|creatrice|mainteneur|mainteneuse|fondateur|fondatrice)s? (?:(?:de|du|des)\b|d')"
+)
+
 RULES: dict[str, dict[str, tuple[str, ...]]] = {
+    "como ": {"object": (_ES_PT_AS,), "needs": (_ES_PT_AS_ROLE,)},
+    "als ": {"object": (_DE_AS,)},
+    "en tant ": {"object": (_FR_AS,)},
     # Spanish
     "soy ": {
         "object": (_ES_BE_ROLE, r"(?:emplead[oa]|contratad[oa]) (?:en|de|por)\b"),
@@ -185,6 +207,7 @@ RULES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "meinem ": {
         "plain": (_DE_CHANNEL, rf"(?:letzten |fruheren )?{_DE_TALK}\b"),
+        "object": (r"(?:team|labor|institut) bei\b",),  # "in meinem Team bei …"
     },
     "meiner ": {"plain": (_DE_CHANNEL,)},
     "meinen ": {
