@@ -323,6 +323,47 @@ def test_consistency_report_prints_the_same_figures_as_json_and_text(
     assert "run again" in data["reading"]
 
 
+def test_the_chairs_page_reads_the_report_in_words_with_the_commands_figures(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    c, _props, chair = _experiment(monkeypatch)
+    now = timezone.now()
+    for a in models.Assignment.objects.filter(proposal__call=c):
+        models.Review.objects.get_or_create(
+            proposal_id=a.proposal_id,
+            reviewer_id=a.reviewer_id,
+            defaults={
+                "call": c,
+                "scores": {"relevance": 4, "clarity": 3},
+                "score": 6.0,
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
+    out = StringIO()
+    call_command("consistency_report", "--call", c.slug, "--format", "json", stdout=out)
+    data = json.loads(out.getvalue())
+    client = Client()
+    client.force_login(chair)
+
+    body = client.get(reverse("chair:consistency", kwargs={"slug": c.slug})).content.decode()
+
+    reading = body[body.index('<p class="reading">') :]
+    reading = " ".join(reading[: reading.index("</p>")].split())
+    a = data["agreement"]
+    pct = [round(100 * a[k]) for k in ("estimate", "low", "high")]
+    assert (
+        f"agreed on accept or reject for {pct[0]} % of the duplicated proposals"
+        f" (plausibly between {pct[1]} % and {pct[2]} %)"
+    ) in reading
+    change = data["rerun_change"]
+    if change is None:
+        assert "run again" not in reading
+    else:
+        assert f"about {round(100 * change['estimate'])} % of the shortlist" in reading
+        assert f"of {data['slots']} talks" in reading
+
+
 def test_consistency_report_without_an_experiment_is_a_one_line_error() -> None:
     c, _props, _revs = _call()
     with pytest.raises(CommandError, match="no consistency experiment"):
