@@ -1,9 +1,11 @@
 """How many disguised identities reach reviewers, per class of trick (issue 15).
 
 For each class, invents speakers (names from syllables, a handle, a company), hides one of their
-identity words in filler text with that trick, redacts with the scanner and reads the result as
-a reviewer's browser shows it, with the test suite's independent checker
-(tests/domain/test_leaks_shown.py). Prints, per class, how many cases still showed a token.
+identity words in filler text with that trick (the affiliation sometimes with another suffix),
+redacts with the scanner and reads the result as a reviewer's browser shows it, with the test
+suite's independent checker (tests/domain/test_leaks_shown.py). Prints, per class, how many
+cases showed a token before redaction (the checker sees the trick) and how many still did after;
+"combined" chains case, look-alikes and a split. Exits 1 if any case leaked.
 
     python bench/leak_attacks.py [--cases 300] [--seed 7]
 """
@@ -80,6 +82,25 @@ def _link_text(rng: random.Random, token: str) -> str:
     return f"[{token[:at]}](https://example.org){token[at:]}"
 
 
+def _link_target(rng: random.Random, token: str) -> str:
+    """The token in a link's target, some letters as entities or percent-escapes."""
+    host = rng.choice(["github.com", "gitlab.com", "twitter.com", "example.org"])
+    path = "".join(
+        rng.choice([c, f"&#{ord(c)};", f"%{ord(c):02X}"]) if c.isascii() else c for c in token
+    )
+    return f"[slides](https://{host}/{path})"
+
+
+def _combined(rng: random.Random, token: str) -> str:
+    """Two or three tricks at once: case and look-alikes, then one that splits the word."""
+    if rng.random() < 0.5:
+        token = _case(rng, token)
+    token = _look_alike(rng, token)
+    split = rng.choice([_entity, _invisible, _markup, _line_break, _spacing, _link_text])
+    token = split(rng, token)
+    return _invisible(rng, token) if split is not _entity and rng.random() < 0.5 else token
+
+
 CLASSES: dict[str, Trick] = {
     "HTML entities": _entity,
     "invisible characters": _invisible,
@@ -90,6 +111,8 @@ CLASSES: dict[str, Trick] = {
     "case": _case,
     "bidirectional controls": _bidi,
     "link text splits": _link_text,
+    "link targets": _link_target,
+    "combined": _combined,
 }
 
 
@@ -108,26 +131,36 @@ def _speaker(rng: random.Random) -> tuple[SpeakerIdentity, str]:
 
 def run(*, cases: int, seed: int) -> int:
     rng = random.Random(seed)
-    print(f"{'class':<26}{'cases':>7}{'leaked':>8}   scan ms (mean)")
+    # "shown": cases whose unredacted text shows a token to the checker (the attack works, so
+    # the checker can see it); "leaked": cases still showing one after redaction.
+    print(f"{'class':<26}{'cases':>7}{'shown':>7}{'leaked':>8}   scan ms (mean)")
     total_leaked = 0
     for name, trick in CLASSES.items():
         leaks_found = 0
+        shown_before = 0
         spent = 0.0
         for _ in range(cases):
             speaker, handle = _speaker(rng)
             given, surname = speaker.name.split()
-            target = rng.choice([surname, given, handle, speaker.affiliation.split()[0]])
+            company = speaker.affiliation.split()[0]
+            target = rng.choice([surname, given, handle, company])
             words = [rng.choice(FILLER) for _ in range(rng.randint(3, 12))]
-            words.insert(rng.randint(0, len(words)), trick(rng, target))
+            shown = trick(rng, target)
+            if target == company and rng.random() < 0.5:
+                # The affiliation as the speaker varies it: another suffix, or none.
+                shown += " " + rng.choice(["Widgets", "Labs", "AG", "Research", ""])
+            words.insert(rng.randint(0, len(words)), shown.rstrip())
             text = " ".join(words) + "."
+            tokens = identity_tokens(speaker, handle)
+            shown_before += bool(leaked(text, tokens))
             started = time.perf_counter()
             redacted = leaks.redact_text(text=text, speakers=[speaker])
             spent += time.perf_counter() - started
-            if leaked(redacted, identity_tokens(speaker, handle)):
+            if leaked(redacted, tokens):
                 leaks_found += 1
         total_leaked += leaks_found
-        print(f"{name:<26}{cases:>7}{leaks_found:>8}   {1000 * spent / cases:.2f}")
-    print(f"{'all classes':<26}{cases * len(CLASSES):>7}{total_leaked:>8}")
+        print(f"{name:<26}{cases:>7}{shown_before:>7}{leaks_found:>8}   {1000 * spent / cases:.2f}")
+    print(f"{'all classes':<26}{cases * len(CLASSES):>7}{'':>7}{total_leaked:>8}")
     return total_leaked
 
 
@@ -137,7 +170,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     leaked_total = run(cases=args.cases, seed=args.seed)
-    print("PASS: no disguised identity reached a reviewer" if leaked_total == 0 else "FAIL")
+    if leaked_total:
+        print(f"FAIL: {leaked_total} disguised identities reached a reviewer (bar: 0)")
+        sys.exit(1)
+    print("PASS: no disguised identity reached a reviewer")
 
 
 if __name__ == "__main__":
