@@ -307,6 +307,51 @@ def test_a_suggestion_on_a_passage_that_is_gone_is_refused_with_a_message(s: Set
     assert "The abstract changed since this suggestion" in stale.content.decode()
 
 
+def test_a_suggestion_that_would_take_the_abstract_past_its_limit_is_refused_with_the_text_kept(
+    s: Setup,
+) -> None:
+    # Found by the security fuzzer's world: a 3,000-character replacement was stored, and
+    # accepting it saved a 3,050-character abstract the submission form refuses.
+    ask(s)
+    match(s)
+    wording = "Brinmok " * 375  # 3,000 characters
+
+    response = client_for(s.mentor).post(
+        mentor_url(s), {"action": "suggest", "original": "very good", "replacement": wording}
+    )
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "longer than 3000 characters" in page
+    assert wording.strip() in page
+    assert not models.MentoringSuggestion.objects.exists()
+
+
+def test_accepting_a_suggestion_never_takes_the_abstract_past_its_limit(s: Setup) -> None:
+    ask(s)
+    match(s)
+    client_for(s.mentor).post(
+        mentor_url(s),
+        {"action": "suggest", "original": "very good", "replacement": "useful to every team"},
+    )
+    suggestion = models.MentoringSuggestion.objects.get()
+    # Since the suggestion, the speaker grew the abstract to its limit.
+    full = DRAFT_ABSTRACT + "x" * (3000 - len(DRAFT_ABSTRACT))
+    models.Proposal.objects.filter(pk=s.draft.pk).update(abstract=full)
+    version = s.draft.version
+
+    response = client_for(s.speaker).post(
+        speaker_url(s), {"action": "accept", "suggestion": str(suggestion.pk)}
+    )
+
+    assert response.status_code == 400
+    assert "longer than 3000 characters" in response.content.decode()
+    s.draft.refresh_from_db()
+    assert (s.draft.abstract, s.draft.version) == (full, version)
+    suggestion.refresh_from_db()
+    assert suggestion.state == models.SuggestionState.OPEN
+
+
 def test_a_mentor_never_opens_the_review_screen_of_a_proposal_they_mentor(s: Setup) -> None:
     factories.member(s.call, s.mentor, models.Role.REVIEWER)
     ask(s)

@@ -14,13 +14,14 @@ from cfp.domain.languages import language_name
 from cfp.forms.fields import clean_text, no_nul
 from cfp.queries import calls
 from cfp.queries import questions as question_queries
+from cfp.services import proposals as proposal_services
 
 
 class ProposalForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=250)
     abstract = forms.CharField(
         label=_("Abstract"),
-        max_length=3000,
+        max_length=proposal_services.MAX_ABSTRACT,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("Shown to reviewers without your name. Up to 3,000 characters."),
     )
@@ -184,7 +185,7 @@ class ScanForm(forms.Form):
     """The reviewer-visible fields, as typed so far, for the live leak check."""
 
     title = forms.CharField(required=False, max_length=250)
-    abstract = forms.CharField(required=False, max_length=3000)
+    abstract = forms.CharField(required=False, max_length=proposal_services.MAX_ABSTRACT)
     description = forms.CharField(required=False, max_length=20000)
     notes = forms.CharField(required=False, max_length=5000)
     # On an existing proposal the check uses every speaker's identity, not only the typist's.

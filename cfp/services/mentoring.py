@@ -303,6 +303,13 @@ def suggest_change(
         )
     if original == replacement:
         raise UnableToMentor(_("The suggestion changes nothing."))
+    if _too_long(proposal.abstract.replace(original, replacement, 1)):
+        raise UnableToMentor(
+            _("With this change the abstract would be longer than %(n)s characters.")
+            % {"n": proposals.MAX_ABSTRACT}
+            + " "
+            + _("Suggest a shorter wording.")
+        )
     models.MentoringSuggestion.objects.create(
         proposal=proposal,
         author_id=mentor_id,
@@ -311,6 +318,11 @@ def suggest_change(
         note=note.strip(),
         created_at=now,
     )
+
+
+def _too_long(abstract: str) -> bool:
+    """An abstract a suggestion produces keeps the limit every other edit of it keeps."""
+    return len(abstract) > proposals.MAX_ABSTRACT
 
 
 def accept_suggestion(
@@ -332,9 +344,18 @@ def accept_suggestion(
         raise UnableToMentor(
             _("The abstract changed since this suggestion: the passage is no longer in it.")
         )
+    abstract = proposal.abstract.replace(suggestion.original, suggestion.replacement, 1)
+    # The abstract may have grown since the suggestion was made.
+    if _too_long(abstract):
+        raise UnableToMentor(
+            _("With this change the abstract would be longer than %(n)s characters.")
+            % {"n": proposals.MAX_ABSTRACT}
+            + " "
+            + _("Shorten the abstract first, or ignore the suggestion.")
+        )
     data = proposals.ProposalData(
         title=proposal.title,
-        abstract=proposal.abstract.replace(suggestion.original, suggestion.replacement, 1),
+        abstract=abstract,
         format_slug=proposal.format.slug,
         description=proposal.description,
         notes=proposal.notes,

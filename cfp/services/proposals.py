@@ -28,6 +28,8 @@ from cfp.services import audit, notices, speakers, texts
 from common import codes
 
 REVIEWER_FIELDS = texts.REVIEWER_FIELDS
+# The abstract's limit: the submission form's, and an accepted mentor's suggestion's (issue 25).
+MAX_ABSTRACT = 3000
 
 
 class UnableToSubmit(Exception):
