@@ -246,10 +246,22 @@ def _history(s: Seeded) -> None:
 
 
 def _everything(response: HttpResponse | Any) -> str:
-    parts = [response.content.decode(errors="replace") if not response.streaming else ""]
+    parts = [_without_own_address(response) if not response.streaming else ""]
     parts.extend(f"{k}: {v}" for k, v in response.items())
     parts.extend(f"{k}={m.value}" for k, m in response.cookies.items())
     return "\n".join(parts)
+
+
+def _without_own_address(response: HttpResponse | Any) -> str:
+    """The body, less the language switcher's ``next``, which repeats the address the reviewer
+    asked for (query string included, so a speaker's name the crawler typed comes back there):
+    that echo is the reviewer's own input, not something the page told them."""
+    text: str = response.content.decode(errors="replace")
+    request = getattr(response, "wsgi_request", None)
+    if request is None:
+        return text
+    own = f'name="next" value="{escape(request.get_full_path())}"'
+    return text.replace(own, 'name="next" value=""')
 
 
 class Crawler:
