@@ -68,7 +68,7 @@ def standing(
     *, call_id: int, member_id: int, viewer: Viewer, code: str, now: dt.datetime
 ) -> Standing | None:
     """Where ``member_id`` stands on proposal ``code`` (one query); None when it is not theirs
-    to read: a reviewer needs the assignment, a chair the proposal in their call."""
+    to read: a reviewer needs the assignment, a chair the proposal in their call (not a draft)."""
     own = Exists(
         models.Review.objects.filter(proposal_id=OuterRef("proposal_id"), reviewer_id=member_id)
     )
@@ -83,7 +83,10 @@ def standing(
         row = rows.annotate(own=own, thread_open=thread).values(*_COLUMNS).first()
     else:
         chair_row = (
-            cfp_models.Proposal.objects.filter(call_id=call_id, code=code)
+            # Not a draft: a chair learns only that one exists, on the mentoring pages (issue 25).
+            cfp_models.Proposal.objects.filter(
+                cfp_models.committee_sees(), call_id=call_id, code=code
+            )
             .annotate(
                 own=Exists(
                     models.Review.objects.filter(proposal_id=OuterRef("pk"), reviewer_id=member_id)
