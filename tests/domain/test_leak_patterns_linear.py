@@ -13,12 +13,14 @@ built from them, to reach the patterns compiled per call (names, affiliations, l
 
 from __future__ import annotations
 
+import functools
 import importlib
 import itertools
 import pkgutil
 import re
 import signal
 import string
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -190,6 +192,32 @@ def test_scanner_finishes_on_pathological_text_and_speakers(shape: Callable[[int
             assert all(0 <= f.start < f.end <= len(text) for f in findings)
 
 
+# Every phrase opener, in every language, present and future: read from the rules themselves.
+OPENER_SHAPES: dict[str, Callable[[str, int], str]] = {
+    "repeated": lambda lead, n: lead * n,
+    "then words": lambda lead, n: lead + "a " * n + "ta",
+    "then capitalised words": lambda lead, n: lead + "Ab " * n + "_",
+    "then hyphens": lambda lead, n: lead + "a-" * n + "(",
+}
+OPENERS = [pytest.param(lead, id=lead.strip() or repr(lead)) for lead in phrases._PHRASE_RULES]
+
+
+def test_the_openers_are_read_from_the_rules_of_every_language() -> None:
+    leads = {p.values[0] for p in OPENERS}
+    assert {"i ", "soy ", "ich bin ", "je suis ", "eu trabalho "} <= leads
+
+
+@pytest.mark.parametrize("lead", OPENERS)
+def test_every_phrase_opener_finishes_on_pathological_input(lead: str) -> None:
+    for name, build in OPENER_SHAPES.items():
+        for text in texts(functools.partial(build, lead)):
+            with alarm(f"opener {lead!r} {name} ({len(text)} chars)"):
+                for pattern in PATTERNS.values():
+                    list(pattern.finditer(text))
+                    pattern.match(text)
+                leaks.scan(text=text, speakers=())
+
+
 # The identifier after "I built" / "my library": the rewrite must match the same strings.
 
 _IDENTIFIER = re.compile(phrases._IDENTIFIER)
@@ -224,3 +252,15 @@ def test_identifier_pattern_takes_the_longest_identifier_prefix(text: str) -> No
     match = _IDENTIFIER.match(text)
 
     assert (match.group() if match else None) == _longest_identifier(text)
+
+
+def test_the_alarm_stops_an_exponential_pattern(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The checks above prove nothing unless a runaway pattern actually fails them.
+    monkeypatch.setattr(sys.modules[__name__], "ALARM_SECONDS", 0.2)
+    nested = re.compile(r"(?:a+)+$")
+
+    with (
+        pytest.raises(pytest.fail.Exception, match="exponential backtracking"),
+        alarm("nested quantifiers"),
+    ):
+        nested.match("a" * 40 + "!")
