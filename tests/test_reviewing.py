@@ -60,8 +60,9 @@ def test_queue_runs_a_fixed_number_of_queries(
     client, c, _ = _setup(rows)
     headers = {"HX-Request": "true"} if htmx else {}
 
-    # session, user, role, call+formats+tracks+criteria (4), queue; full page adds the nav.
-    with assert_queries(8 if htmx else 9):
+    # session, user, role, call+formats+tracks+criteria (4), the reviewer-visible tags (issue
+    # 21's filter), queue; full page adds the nav.
+    with assert_queries(9 if htmx else 10):
         response = client.get(reverse("reviews:queue", args=[c.slug]), headers=headers)
 
     assert response.status_code == 200
