@@ -77,6 +77,14 @@ def test_the_generated_prose_without_its_leak_is_not_flagged(language: str) -> N
         ("En tant que cofondatrice de Grenier, j'ai appris.", "En tant que cofondatrice de"),
         ("En tant qu'auteur d'Ancre, je sais.", "En tant qu'auteur d'"),
         ("In meinem Team bei Rheinlogik bauen wir das.", "meinem Team bei Rheinlogik"),
+        # "I wrote the library X": the kind of work between the verb and the name
+        ("Escribí el libro Pandilla para todos.", "Escribí el libro Pandilla"),
+        ("Desarrollo desde 2016 la herramienta Alforja.", "la herramienta Alforja"),
+        ("J'ai écrit la bibliothèque Boussole.", "J'ai écrit la bibliothèque Boussole"),
+        ("Je développe le projet Grenier depuis 2016.", "Je développe le projet Grenier"),
+        ("Desenvolvo o projeto Farol desde 2016.", "Desenvolvo o projeto Farol"),
+        ("Eu escrevi a biblioteca Jangada.", "escrevi a biblioteca Jangada"),
+        ("I wrote the library Quelparse.", "I wrote the library Quelparse"),
     ],
 )
 def test_self_references_are_found_in_every_form(text: str, found: str) -> None:
@@ -98,6 +106,11 @@ def test_self_references_are_found_in_every_form(text: str, found: str) -> None:
         "Als Entwickler von Webanwendungen kennt man das.",
         "En tant que développeurs de logiciels, nous testons.",
         "Das Team bei der Bahn ist groß.",
+        "Escribí la biblioteca de pruebas en una tarde.",
+        "El desarrollo del proyecto Django es abierto.",
+        "Je développe le projet depuis 2016.",
+        "Desenvolvo o projeto com calma.",
+        "I wrote the library code twice.",
     ],
 )
 def test_ordinary_prose_with_the_same_words_is_left_alone(text: str) -> None:

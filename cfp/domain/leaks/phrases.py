@@ -96,6 +96,10 @@ _PHRASE_RULES: dict[str, dict[str, tuple[str, ...]]] = {
             r"am (?:currently )?maintaining\b",
         ),
         "needs": (
+            # "I wrote the library X": the kind of work between the verb and its name.
+            r"(?:wrote|built|developed|designed|started) (?:the |a |an |my |our )?(?:own )?"
+            r"(?:open[- ]source )?(?:python )?(?:library|package|project|tool|framework|module"
+            r"|book|plugin|extension)\b",
             r"(?:joined|wrote|built|developed|designed|started)\b",
             rf"have {_MADE_LOOSELY}",
             r"am (?:a|an|the) [a-z -]{3,40}? at\b",

@@ -75,6 +75,18 @@ _PT_TALK = r"(?:palestra|apresentacao|talk|oficina|tutorial|keynote)"
 _PT_WHERE = r"(?:na|no|em|para|pela|pelo|numa|num)\b"
 _PT_PROJECT = r"(?:biblioteca|pacote|projeto|modulo|framework|ferramenta)s?\b"
 
+# "I wrote the library X": a verb of making, then the kind of work, then its name (the rule
+# "needs" the name, so "escribí la biblioteca de pruebas" stays clean).
+_ES_WORK = (
+    r"(?:la |el |una |un |mi )?(?:libreria|biblioteca|paquete|proyecto|herramienta|libro"
+    r"|modulo|framework)\b"
+)
+_FR_WORK = (
+    r"(?:la |le |l'|une |un |ma |mon )?(?:bibliotheque|librairie|paquet|projet|outil|module"
+    r"|livre|framework)\b"
+)
+_PT_WORK = rf"(?:a |o |uma |um |minha |meu )?(?:{_PT_PROJECT}|livro\b)"
+
 # "As the author of …" (English "as "): only roles that belong to one project or company. "Como
 # desarrolladores de Python" and "als Entwickler von Webanwendungen" address the audience.
 # Without an article ("como autora de código") it is a name that makes it a leak.
@@ -119,14 +131,19 @@ RULES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "he ": {
         "object": (r"(?:co-?)?(?:creado|fundado|inventado)\b",),
-        "needs": (r"(?:escrito|desarrollado|construido|disenado|publicado)\b",),
+        "needs": (
+            rf"(?:escrito|desarrollado|construido|disenado|publicado) {_ES_WORK}",
+            r"(?:escrito|desarrollado|construido|disenado|publicado)\b",
+        ),
     },
     "mantengo ": {
         "object": (rf"(?:el |la |los |las |un |una )?{_PT_PROJECT}",),
         "needs": (r"\b",),
     },
-    "cree ": {"needs": (r"\b",)},
-    "desarrolle ": {"needs": (r"\b",)},
+    "cree ": {"needs": (_ES_WORK, r"\b")},
+    "desarrolle ": {"needs": (_ES_WORK, r"\b")},
+    "escribi ": {"needs": (_ES_WORK,)},
+    "desarrollo ": {"needs": (rf"(?:desde [0-9]{{4}} )?{_ES_WORK}",)},
     "mi ": {
         "plain": (
             _ES_CHANNEL,
@@ -239,7 +256,10 @@ RULES: dict[str, dict[str, tuple[str, ...]]] = {
             r"(?:co-?)?(?:cree|fonde|invente|lance)\b",
             r"travaille (?:chez|pour)\b",
         ),
-        "needs": (r"(?:ecrit|developpe|concu|construit|publie)\b",),
+        "needs": (
+            rf"(?:ecrit|developpe|concu|construit|publie) {_FR_WORK}",
+            r"(?:ecrit|developpe|concu|construit|publie)\b",
+        ),
     },
     "je maintiens ": {
         "object": (
@@ -247,7 +267,7 @@ RULES: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "needs": (r"\b",),
     },
-    "je developpe ": {"needs": (r"\b",)},
+    "je developpe ": {"needs": (_FR_WORK, r"\b")},
     "je m'appelle ": {"plain": (r"\b",)},
     "mon ": {
         "plain": (
@@ -304,8 +324,9 @@ RULES: dict[str, dict[str, tuple[str, ...]]] = {
     "criei ": {"object": (r"\b",)},
     "eu criei ": {"object": (r"\b",)},
     "fundei ": {"object": (r"\b",)},
-    "desenvolvi ": {"needs": (r"\b",)},
-    "escrevi ": {"needs": (r"\b",)},
+    "desenvolvi ": {"needs": (_PT_WORK, r"\b")},
+    "escrevi ": {"needs": (_PT_WORK, r"\b")},
+    "desenvolvo ": {"needs": (_PT_WORK,)},
     "mantenho ": {
         "object": (rf"(?:a |o |os |as )?{_PT_PROJECT}",),
         "needs": (r"\b",),
