@@ -41,7 +41,7 @@ from cfp.queries import call_translations as translation_queries
 from diversity import queries as diversity_queries
 from diversity import services as diversity_services
 from reviews import models as review_models
-from reviews.services import api_tokens, bulk_decisions, outbox_review
+from reviews.services import api_tokens, bulk_decisions, decision_emails, outbox_review
 from reviews.services import discussion as discussion_services
 from tests import access, factories
 from tests.access import merged
@@ -421,6 +421,9 @@ def _with_queued_draft(w: SecurityWorld) -> None:
         now=timezone.now(),
     )
     assert queued == 1
+    # The worker's part: the test's transaction never commits, so the task asked for on commit
+    # never runs; without it the draft has no outbox message to send again.
+    decision_emails.send_decisions(call_id=w.call.pk, now=timezone.now())
     sent = review_models.DecisionDraft.objects.get(call=w.call, status="rejected")
     w.url_ids["draft_id"] = sent.pk
 
@@ -1125,8 +1128,13 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
         "reviewers:list",
         "chair",
-        lambda w: {"emails": choice("a@example.org", "a@example.org, b@example.org", "nope")},
-        lambda w: {"emails": "ana@example.org, ben@example.org"},
+        lambda w: {
+            "emails": choice("a@example.org", "a@example.org, b@example.org", "nope"),
+            "may_forward": choice("on", "", "x"),
+            # Issue 25: the same links invite mentors; never a chair or staff.
+            "role": choice("reviewer", "mentor", "", "chair", "staff"),
+        },
+        lambda w: {"emails": "ana@example.org, ben@example.org", "role": "mentor"},
     ),
     # Issue 24: the call's texts in each language (one field per text and language).
     Endpoint(
@@ -1214,7 +1222,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "action": choice("post", "suggest", "accept", "", "x"),
             "body": text(5001),
             "original": choice("cut page times", "Samira Quell", "not in it", "", " "),
-            "replacement": st.one_of(text(3001), choice("cut page times")),
+            # The same passage (no change), or one that takes the abstract past its limit.
+            "replacement": st.one_of(text(3001), choice("cut page times", "y" * 3000)),
             "note": text(1001),
         },
         lambda w: {
