@@ -76,10 +76,9 @@ def test_shortlist_runs_a_fixed_number_of_queries(
     w = curation(rows)
     _decide(w.proposals[0], "accepted")
 
-    # session, user, role, call with its snapshot, formats with slots, tracks,
-    # the call's tags, counts (with the cut), rows; the full page adds the navigation and the
-    # speakers' notices.
-    with assert_queries(9 if htmx else 11):
+    # session, user, role, call with its snapshot and tags, formats with slots, tracks,
+    # counts (with the cut), rows; the full page adds the navigation and the speakers' notices.
+    with assert_queries(8 if htmx else 10):
         body = _get(w, "?sort=rank", **(HX if htmx else {}))
 
     assert len(_codes(body)) == rows
@@ -91,7 +90,7 @@ def test_filtered_shortlist_runs_the_same_number_of_queries(
 ) -> None:
     w = curation(rows, revealed=True)
 
-    with assert_queries(9):
+    with assert_queries(8):
         body = _get(
             w,
             "?format=talk&track=web&decision=undecided&score_min=0&first_time=no&sort=reviews",

@@ -177,6 +177,27 @@ def test_the_shortlist_filters_by_any_tag(world: Searchable) -> None:
     assert world.shortlist_codes(tag=str(hidden)) == sorted(p.code for p in world.proposals[3:5])
 
 
+def test_the_shortlist_offers_every_tag_of_the_call_by_name(world: Searchable) -> None:
+    # The tags travel with the call's row in the shortlist frame (one query for both).
+    _tag(world, "Zebra", reviewers=True, on=[])
+    hidden = _tag(world, "Chairs only", reviewers=False, on=[])
+    _tag(world, "Keynote candidate", reviewers=True, on=[])
+    html = (
+        world.client(world.chair)
+        .get(reverse("chair:shortlist", args=[world.call.slug]))
+        .content.decode()
+    )
+    select = html[html.index('name="tag"') :]
+    select = select[: select.index("</select>")]
+
+    assert re.findall(r"<option value=\"\d+\"[^>]*>([^<]+)</option>", select) == [
+        "Chairs only",
+        "Keynote candidate",
+        "Zebra",
+    ]
+    assert f'value="{hidden}"' in select
+
+
 def test_a_chair_creates_a_tag_and_tags_a_proposal_from_its_page(world: Searchable) -> None:
     client = world.client(world.chair)
     p = world.proposals[0]

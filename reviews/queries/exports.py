@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import (
-    Aggregate,
     Case,
     F,
     FilteredRelation,
@@ -90,24 +89,13 @@ def columns(*, phase: Phase) -> tuple[str, ...]:
     return (*BASE_COLUMNS, *identity, *programme, *CONTENT_COLUMNS, *more)
 
 
-class _JSONArray(Aggregate):
-    """Collect values into a JSON array: SQLite's json_group_array, PostgreSQL's jsonb_agg."""
-
-    function = "JSON_GROUP_ARRAY"
-    output_field = JSONField()
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        # jsonb, not json: Django reads jsonb as text and parses it like any JSON column.
-        return super().as_sql(compiler, connection, function="JSONB_AGG", **extra)
-
-
 def _speakers_subquery() -> Subquery:
     people = (
         cfp_models.ProposalSpeaker.objects.filter(proposal_id=OuterRef("pk"))
         .order_by()
         .values("proposal_id")
         .annotate(
-            people=_JSONArray(
+            people=json_columns.JSONArray(
                 JSONObject(
                     position=F("position"),
                     name=F("speaker__name"),
@@ -129,7 +117,7 @@ def _tags_subquery() -> Subquery:
         models.ProposalTag.objects.filter(proposal_id=OuterRef("pk"))
         .order_by()
         .values("proposal_id")
-        .annotate(names=_JSONArray(F("tag__name")))
+        .annotate(names=json_columns.JSONArray(F("tag__name")))
         .values("names")
     )
     return Subquery(names, output_field=JSONField())

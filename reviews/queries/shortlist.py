@@ -17,12 +17,14 @@ from django.db.models import (
     F,
     FilteredRelation,
     IntegerField,
+    JSONField,
+    OuterRef,
     Q,
     QuerySet,
     Subquery,
     Window,
 )
-from django.db.models.functions import FirstValue, Lag, Lead, RowNumber
+from django.db.models.functions import FirstValue, JSONObject, Lag, Lead, RowNumber
 
 from cfp import models as cfp_models
 from cfp.domain import confirmation as confirmation_rules
@@ -31,7 +33,15 @@ from cfp.domain.visibility import Part, Phase, Viewer
 from reviews import filters, models
 from reviews.domain import scoring
 from reviews.domain import shortlist as rules
-from reviews.queries import decisions, json_columns, proposal_text, score_scale, search, snapshot
+from reviews.queries import (
+    decisions,
+    json_columns,
+    proposal_text,
+    score_scale,
+    search,
+    snapshot,
+    tags,
+)
 
 # Labels stay lazy: they are translated when a page renders them.
 LEVEL_CHOICES: tuple[tuple[str, object], ...] = tuple(cfp_models.Level.choices)
@@ -71,6 +81,8 @@ class ShortlistFrame:
     tracks: tuple[TrackCount, ...]
     # The scale every score on the page is shown on (the criteria's own: issue 19).
     scale: scoring.DisplayScale = scoring.display.INTERNAL
+    # Every tag of the call, by name (issue 21); the view keeps those its viewer may see.
+    tags: tuple[tags.TagRow, ...] = ()
 
     @property
     def total_slots(self) -> int:
@@ -90,19 +102,46 @@ def _decided(status: str) -> Q:
     return cfp_models.in_call("proposals__") & Q(proposals__decision__status=status)
 
 
+def _call_tags() -> Subquery:
+    """The call's tags as one JSON array, read with the call (the shortlist's budget)."""
+    rows = (
+        models.Tag.objects.filter(call_id=OuterRef("pk"))
+        .order_by()
+        .values("call_id")
+        .annotate(
+            rows=json_columns.JSONArray(
+                JSONObject(id=F("pk"), name=F("name"), shown=F("reviewer_visible"))
+            )
+        )
+        .values("rows")
+    )
+    return Subquery(rows, output_field=JSONField())
+
+
+def _tag_rows(value: object) -> tuple[tags.TagRow, ...]:
+    found = json_columns.parsed(value)
+    rows = (
+        tags.TagRow(id=int(t["id"]), name=str(t["name"]), reviewer_visible=bool(t["shown"]))
+        for t in (found if isinstance(found, list) else ())
+    )
+    return tuple(sorted(rows, key=lambda t: (t.name, t.id)))
+
+
 def shortlist_frame(*, call_id: int) -> ShortlistFrame:
-    """Three queries: the call with its current snapshot and score scale, formats, tracks."""
+    """Three queries: the call with its current snapshot, score scale and tags, formats,
+    tracks."""
     runs = snapshot.done_runs(call_id=call_id)
     head = (
         cfp_models.Call.objects.filter(pk=call_id)
         .annotate(
             run_id=Subquery(runs.values("pk")[:1]),
             run_at=Subquery(runs.values("finished_at")[:1]),
+            tag_rows=_call_tags(),
             **score_scale.extremes(call_id),
         )
-        .values("languages", "run_id", "run_at", *score_scale.FIELDS)
+        .values("languages", "run_id", "run_at", "tag_rows", *score_scale.FIELDS)
         .first()
-    ) or {"languages": [], "run_id": None, "run_at": None}
+    ) or {"languages": [], "run_id": None, "run_at": None, "tag_rows": None}
     formats = (
         cfp_models.Format.objects.filter(call_id=call_id)
         .annotate(
@@ -126,6 +165,7 @@ def shortlist_frame(*, call_id: int) -> ShortlistFrame:
         run_id=head["run_id"],
         computed_at=head["run_at"],
         scale=score_scale.scale_of(head),
+        tags=_tag_rows(head["tag_rows"]),
         formats=tuple(
             FormatSlots(
                 slug=f["slug"],

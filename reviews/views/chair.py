@@ -20,14 +20,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cfp import access
 from cfp import queries as cfp_queries
-from cfp.domain.visibility import Part, Shown
+from cfp.domain.visibility import Part, Shown, Viewer
 from common.htmx import wants_fragment
 from common.render import page, user_id
 from reviews.domain import shortlist as shortlist_rules
 from reviews.domain import spreadsheets
 from reviews.forms import chair as forms
 from reviews.forms import curation as curation_forms
-from reviews.queries import dashboard, exports, notices, shortlist, snapshot, tags
+from reviews.queries import dashboard, exports, notices, shortlist, snapshot
 from reviews.services import aggregation, assignment, reminders
 
 # The dashboard previews the top of the ranking; the shortlist page has all of it.
@@ -203,7 +203,8 @@ def shortlist_filter_form(
         programme=member.sees(Part.PROGRAMME_ATTRIBUTES),
         tags=tuple(
             (str(t.id), t.name)
-            for t in tags.call_tags(call_id=member.call_id, viewer=member.viewer)
+            for t in frame.tags
+            if t.reviewer_visible or member.viewer is Viewer.CHAIR
         ),
     )
 
