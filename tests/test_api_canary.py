@@ -20,6 +20,7 @@ from django.utils import timezone
 from cfp import models as cfp_models
 from reviews import models as review_models
 from reviews.services import api_tokens
+from tests.test_api import Api
 from tests.test_reviewer_canary import PROPOSALS, Crawler, Seeded, _history, _seed
 
 pytestmark = pytest.mark.django_db
@@ -37,19 +38,25 @@ def _whole(response: Any) -> Any:
 
 def _crawl_api(s: Seeded, crawler: Crawler, token: str) -> None:
     client = Client()
+    # Every answer of the crawl also matches the schema the server serves (issue 20).
+    api = Api(client.get("/api/v1/openapi.json").json())
     auth = {"Authorization": f"Bearer {token}"}
     base = f"/api/v1/calls/{s.call.slug}"
+
+    def fetch(name: str, path: str, params: dict[str, Any], expect: int) -> Any:
+        response = _whole(client.get(f"{base}/{path}", params, headers=auth))
+        assert response.status_code == expect
+        api.validate(name, expect, api.body_of(response))
+        return response
+
     for scope in ("all", "shortlist"):
         for limit, offset in ((500, 0), (7, 0), (7, 7), (7, PROPOSALS - 3)):
             params = {"scope": scope, "limit": limit, "offset": offset}
-            response = client.get(f"{base}/proposals", params, headers=auth)
-            assert response.status_code == 200
-            crawler.check(f"api proposals {params}", response)
-        export = client.get(f"{base}/export.json", {"scope": scope}, headers=auth)
-        assert export.status_code == 200
-        crawler.check(f"api export {scope}", _whole(export))
-    crawler.check("api reviewers", client.get(f"{base}/reviewers", headers=auth))
-    crawler.check("api 422", client.get(f"{base}/proposals", {"limit": "x"}, headers=auth))
+            crawler.check(f"api proposals {params}", fetch("proposals", "proposals", params, 200))
+        export = fetch("export_json", "export.json", {"scope": scope}, 200)
+        crawler.check(f"api export {scope}", export)
+    crawler.check("api reviewers", fetch("reviewers", "reviewers", {}, 200))
+    crawler.check("api 422", fetch("proposals", "proposals", {"limit": "x"}, 422))
     # Not /api/v1/openapi.json: it is the same public document for everyone, holds no data, and
     # names the export's "first_time" column, which the programme-word needles would flag.
 
