@@ -535,3 +535,39 @@ def test_a_call_that_bars_mentors_from_reviewing_keeps_them_off_every_review_scr
     models.Call.objects.filter(pk=s.call.pk).update(mentors_may_review=False)
 
     assert client.get(url).status_code == 404
+
+
+def test_the_leak_scanners_warnings_show_to_the_speaker_and_to_the_mentor(s: Setup) -> None:
+    named = factories.proposal(
+        s.call,
+        s.speaker,
+        title="Second draft",
+        abstract="I am Samira Quell and I maintain Brinmok.",
+        draft=True,
+    )
+    for code in (s.draft.code, named.code):
+        url = reverse("cfp:mentoring", args=[s.call.slug, code])
+        assert client_for(s.speaker).post(url, {"action": "ask"}).status_code == 302
+        services.match_mentor(
+            call_id=s.call.pk,
+            code=code,
+            mentor_id=s.mentor.pk,
+            chair_id=s.chair.pk,
+            now=timezone.now(),
+        )
+    pages = {
+        (who, code): client_for(user).get(url).content.decode()
+        for code in (s.draft.code, named.code)
+        for who, user, url in (
+            ("speaker", s.speaker, reverse("cfp:mentoring", args=[s.call.slug, code])),
+            ("mentor", s.mentor, mentor_url(s, code)),
+        )
+    }
+
+    for who in ("speaker", "mentor"):
+        warned = pages[(who, named.code)]
+        section = warned[warned.index('id="findings"') :]
+        assert '<div class="findings" id="findings">' in warned
+        assert "Samira Quell" in section[: section.index("</div>")]
+        # The control: a text that names nobody draws no warning on the same page.
+        assert '<p class="ok" id="findings">' in pages[(who, s.draft.code)]
