@@ -384,7 +384,11 @@ def test_a_reviewer_never_sees_another_reviewers_scores_or_notes() -> None:
     for text in (body, queue):
         assert "OSCAR" not in text
         assert "oscar" not in text.lower()
-    assert "checked" not in body
+    # Nothing of Oscar's review is pre-filled: the only checked input is confidence's
+    # "not set" (the segmented control starts there, issue 18), never a score.
+    checked = re.findall(r"<input[^>]*\bchecked\b[^>]*>", body)
+    assert len(checked) == 1
+    assert 'name="confidence" value=""' in checked[0]
 
 
 # --- the default order reveals neither submission order nor who sent several ------------------
