@@ -245,6 +245,43 @@ def test_reviewers_discuss_by_letter_and_the_chair_is_the_chair(committee: Commi
     assert models.Review.objects.get(reviewer=ruben).seen_others_at is not None
 
 
+@pytest.mark.parametrize("posts", [1, 3])
+@pytest.mark.parametrize("htmx", [False, True])
+@pytest.mark.parametrize("reader", ["reviewer", "chair"])
+def test_the_thread_runs_a_fixed_number_of_queries(
+    committee: Committee,
+    posts: int,
+    htmx: bool,
+    reader: str,
+    assert_queries: Callable[[int], Any],
+) -> None:
+    for r in committee.reviewers:
+        committee.score(r, 3, 3)
+    committee.open()
+    for i in range(posts):
+        writer = committee.client(committee.reviewers[i])
+        assert writer.post(committee.thread_url(), {"body": f"Point {i}."}).status_code == 302
+    if reader == "chair":
+        client, url = committee.client(committee.chair), committee.chair_thread_url()
+    else:
+        client, url = committee.client(committee.reviewers[0]), committee.thread_url()
+    client.get(url)  # a reviewer's first read is a write of its own (their scores freeze)
+    # session, user, role, standing, the reviewers (for their letters), posts; a reviewer's read
+    # also stamps their review as having seen others; the full page adds the navigation.
+    budget = {
+        ("reviewer", False): 8,
+        ("reviewer", True): 7,
+        ("chair", False): 7,
+        ("chair", True): 6,
+    }
+
+    with assert_queries(budget[(reader, htmx)]):
+        response = client.get(url, headers={"HX-Request": "true"} if htmx else {})
+
+    assert response.status_code == 200
+    assert response.content.decode().count('<li class="post') == posts
+
+
 def test_a_reviewer_without_their_own_review_cannot_read_or_post(committee: Committee) -> None:
     rita, ruben, _ = committee.reviewers
     committee.score(rita, 4, 4)
