@@ -25,7 +25,7 @@ from cfp.domain import leaks, shown_html, visibility
 from cfp.domain.visibility import Part, Phase, Shown, Viewer
 from reviews import models
 from reviews.domain import scoring, textdiff
-from reviews.queries import proposal_text, queue
+from reviews.queries import prepared, proposal_text, queue
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +88,36 @@ _TARGET_COLUMNS = (
 )
 
 
+def _target_columns(shown: Shown) -> tuple[str, ...]:
+    if shown is Shown.REDACTED:
+        return (*_TARGET_COLUMNS, "proposal__shown_html")
+    return (*_TARGET_COLUMNS, *(f"proposal__{field}" for field in proposal_text.FIELDS))
+
+
+def _target_row(*, shown: Shown) -> prepared.Prepared:
+    def build(*, reviewer_id: int, call_id: int, code: str) -> QuerySet[models.Assignment]:
+        return (
+            _assignment(reviewer_id=reviewer_id, code=code)
+            .filter(proposal__call_id=call_id)
+            .order_by("pk")
+            .values_list(*_target_columns(shown))[:1]
+        )
+
+    return prepared.Prepared(
+        build, model=models.Assignment, ints=("reviewer_id", "call_id"), texts=("code",)
+    )
+
+
+# Built by the ORM once per process (``queries.prepared``): the mentor exclusions make this the
+# screen's most expensive query to build, and the screen is the page reviewers load most.
+_TARGET_ROWS = {shown: _target_row(shown=shown) for shown in Shown}
+
+
+def _json(value: object) -> Any:
+    """A JSON column as the driver gave it: text on SQLite (and as Django reads jsonb)."""
+    return json.loads(value) if isinstance(value, (str, bytes)) else value
+
+
 def scoring_target(
     *, call_id: int, reviewer_id: int, code: str, phase: Phase
 ) -> ScoringTarget | None:
@@ -97,19 +127,13 @@ def scoring_target(
     texts are not even read, and the HTML comes from the copy stored with the redaction.
     """
     shown = visibility.shown(viewer=Viewer.REVIEWER, part=Part.CONTENT, phase=phase)
-    columns = list(_TARGET_COLUMNS)
-    if shown is Shown.REDACTED:
-        columns.append("proposal__shown_html")
-    else:
-        columns.extend(f"proposal__{field}" for field in proposal_text.FIELDS)
-    row = (
-        _assignment(reviewer_id=reviewer_id, code=code)
-        .filter(proposal__call_id=call_id)
-        .values(*columns)
-        .first()
-    )
-    if row is None:
+    found = _TARGET_ROWS[shown].rows(reviewer_id=reviewer_id, call_id=call_id, code=code)
+    if not found:
         return None
+    row: dict[str, Any] = dict(zip(_target_columns(shown), found[0], strict=True))
+    row["proposal__redacted"] = _json(row["proposal__redacted"])
+    if "proposal__shown_html" in row:
+        row["proposal__shown_html"] = _json(row["proposal__shown_html"])
     redacted = row["proposal__redacted"]
     text = {
         field: proposal_text.pick(
