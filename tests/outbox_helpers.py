@@ -38,7 +38,9 @@ def release_all(
     released = 0
     for status in decisions.SENT_STATUSES:
         waiting = outbox_review.group_count(call_id=call_id, status=status)
-        if waiting:
+        # A group of speakers who all turned decision mail off has no draft: releasing it
+        # publishes their decisions, as the chair's "Publish without e-mail" does.
+        if waiting or outbox_review.unmailed(call_id=call_id, status=status):
             released += outbox_review.release_group(
                 call_id=call_id, status=status, expected=waiting, actor_id=actor_id, now=now
             )

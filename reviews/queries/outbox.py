@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 
 from cfp import models as cfp_models
 from cfp import outbox as cfp_outbox
@@ -44,6 +44,8 @@ class Group:
     drafts: int
     queued: int
     discarded: int
+    # Decided proposals of the group whose decision is not published yet.
+    unpublished: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +68,8 @@ def _state(draft_state: str, row: tuple[dt.datetime | None, int, str] | None) ->
 
 
 def outbox_page(*, call_id: int, phase: Phase, status: str = "") -> Outbox:
-    """Three queries whatever the size: group counts, drafts, their outbox rows."""
+    """Four queries whatever the size: group counts, unpublished decisions per group, drafts,
+    their outbox rows."""
     hidden = not visibility.sees(viewer=Viewer.CHAIR, part=Part.SPEAKER_IDENTITY, phase=phase)
     counts = {
         r["status"]: r
@@ -79,6 +82,16 @@ def outbox_page(*, call_id: int, phase: Phase, status: str = "") -> Outbox:
         )
         .order_by()
     }
+    unpublished = dict(
+        cfp_models.Proposal.objects.filter(
+            cfp_models.in_call(), call_id=call_id, decision__status__in=decisions.SENT_STATUSES
+        )
+        .exclude(published_decision=F("decision__status"))
+        .values("decision__status")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("decision__status", "n")
+    )
     groups = tuple(
         Group(
             status=s,
@@ -86,6 +99,7 @@ def outbox_page(*, call_id: int, phase: Phase, status: str = "") -> Outbox:
             drafts=counts.get(s, {}).get("drafts", 0),
             queued=counts.get(s, {}).get("queued", 0),
             discarded=counts.get(s, {}).get("discarded", 0),
+            unpublished=unpublished.get(s, 0),
         )
         for s in decisions.SENT_STATUSES
     )

@@ -228,16 +228,49 @@ def _send_decisions(*, call_id: int, now: dt.datetime) -> SendResult:
     # Publish the released groups' decisions (with the feedback chairs approved, when the
     # template includes it), also for speakers who get no e-mail (decision mail turned off, a
     # placeholder address): they read the decision on the proposal's page.
+    publish(
+        call_id=call_id, statuses=statuses, released_ids={d.proposal_id for d in released}, now=now
+    )
+    cfp_models.AuditEvent.objects.bulk_create(
+        [
+            cfp_models.AuditEvent(
+                call_id=call_id,
+                proposal_id=pid,
+                action="decision.sent",
+                data={"emails": n},
+                created_at=now,
+            )
+            for pid, n in sent.items()
+        ],
+        batch_size=1000,
+    )
+    return SendResult(proposals=len({d.proposal_id for d in released}), queued=queued)
+
+
+def publish(
+    *,
+    call_id: int,
+    statuses: set[str],
+    released_ids: set[int],
+    now: dt.datetime,
+    only: set[int] | None = None,
+) -> int:
+    """Publish the decisions of the given groups on the speakers' proposal pages, with the
+    feedback chairs approved when the group's template includes it.
+
+    A proposal whose draft still waits in the outbox (or was discarded) stays unpublished until
+    that draft is released; one with no draft at all (its speakers get no e-mail) is published
+    with its group. ``only`` narrows it to those proposals. Returns how many changed.
+    """
     templates = {t.status: t for t in decision_emails.decision_templates(call_id=call_id)}
     has_draft = set(
         models.DecisionDraft.objects.filter(call_id=call_id, status__in=statuses).values_list(
             "proposal_id", "status"
         )
     )
-    released_ids = {d.proposal_id for d in released}
     changed: list[cfp_models.Proposal] = []
     for item in decision_emails.outcomes(call_id=call_id, moderated=True):
-        if item.status not in statuses:
+        if item.status not in statuses or (only is not None and item.proposal_id not in only):
             continue
         if item.proposal_id not in released_ids and (item.proposal_id, item.status) in has_draft:
             continue  # its draft still waits in the outbox, or a chair discarded it
@@ -256,20 +289,7 @@ def _send_decisions(*, call_id: int, now: dt.datetime) -> SendResult:
         ["published_decision", "published_feedback", "decision_sent_at"],
         batch_size=500,
     )
-    cfp_models.AuditEvent.objects.bulk_create(
-        [
-            cfp_models.AuditEvent(
-                call_id=call_id,
-                proposal_id=pid,
-                action="decision.sent",
-                data={"emails": n},
-                created_at=now,
-            )
-            for pid, n in sent.items()
-        ],
-        batch_size=1000,
-    )
-    return SendResult(proposals=len({d.proposal_id for d in released}), queued=queued)
+    return len(changed)
 
 
 def wake_released_decisions(*, now: dt.datetime) -> int:

@@ -61,7 +61,7 @@ def generate_drafts(*, call_id: int, actor_id: int, now: dt.datetime) -> Generat
     wanted: dict[str, models.DecisionDraft] = {}
     for item in items:
         for recipient in item.speakers:
-            if recipient.user_id in opted_out or recipient.email.lower().endswith(".invalid"):
+            if not _gets_mail(recipient, opted_out):
                 continue
             with outbox.in_language_of(languages.get(recipient.user_id or 0, "")):
                 email = decision_emails.compose(
@@ -168,6 +168,29 @@ def discard_draft(*, call_id: int, draft_id: int, actor_id: int, now: dt.datetim
     )
 
 
+def _gets_mail(recipient: decision_emails.Recipient, opted_out: frozenset[int]) -> bool:
+    """Whether a speaker gets the decision by e-mail: not when they turned decision mail off
+    (their settings page), nor at an erased account's placeholder address."""
+    return recipient.user_id not in opted_out and not recipient.email.lower().endswith(".invalid")
+
+
+def unmailed(*, call_id: int, status: str) -> frozenset[int]:
+    """The proposals of one decision group, not yet published, none of whose speakers gets an
+    e-mail: no draft is made for them, so releasing the group is what publishes them."""
+    items = [
+        i
+        for i in decision_emails.outcomes(call_id=call_id, moderated=True)
+        if i.status == status and i.published_decision != status
+    ]
+    opted_out = cfp_queries.mail_opt_outs(
+        user_ids={r.user_id for i in items for r in i.speakers if r.user_id is not None},
+        mail=cfp_queries.Mail.DECISION,
+    )
+    return frozenset(
+        i.proposal_id for i in items if not any(_gets_mail(r, opted_out) for r in i.speakers)
+    )
+
+
 def group_count(*, call_id: int, status: str) -> int:
     """How many drafts of one decision group a send would queue (the confirmation's number)."""
     return models.DecisionDraft.objects.filter(
@@ -213,7 +236,22 @@ def release_group(
             % {"n": len(drafts), "expected": expected}
         )
     if not drafts:
-        raise UnableToReviewOutbox(_("No draft of this group is waiting."))
+        # A group whose speakers all turned decision mail off has no draft, and its decisions
+        # are still published: on the speakers' proposal pages, without an e-mail.
+        silent = unmailed(call_id=call_id, status=status)
+        if not silent:
+            raise UnableToReviewOutbox(_("No draft of this group is waiting."))
+        published = sending.publish(
+            call_id=call_id, statuses={status}, released_ids=set(), now=now, only=set(silent)
+        )
+        cfp_models.AuditEvent.objects.create(
+            call_id=call_id,
+            actor_id=actor_id,
+            action="outbox.group_published",
+            data={"status": status, "emails": 0, "published": published},
+            created_at=now,
+        )
+        return 0
     for d in drafts:
         decision_key(d)  # a draft under another kind's key is never released
         d.state, d.updated_at = models.DraftState.QUEUED, now

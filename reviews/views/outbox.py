@@ -146,9 +146,21 @@ def send_group(request: HttpRequest, member: Member, status: str) -> HttpRespons
             except outbox_review.UnableToReviewOutbox as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, _("%(n)s e-mails are on their way.") % {"n": n})
+                if n:
+                    messages.success(request, _("%(n)s e-mails are on their way.") % {"n": n})
+                else:
+                    messages.success(
+                        request,
+                        _(
+                            "The decisions are published on the speakers' proposal pages; "
+                            "none of these speakers gets an e-mail."
+                        ),
+                    )
                 return redirect("chair:outbox", slug=member.slug)
     count = outbox_review.group_count(call_id=member.call_id, status=status)
+    # Speakers who turned decision mail off get no draft: sending the group publishes their
+    # decision all the same (on their proposal page), so the confirmation says how many.
+    unmailed = len(outbox_review.unmailed(call_id=member.call_id, status=status))
     if request.method != "POST":
         form = forms.SendGroupForm(initial={"expected": count})
     return page(
@@ -159,6 +171,7 @@ def send_group(request: HttpRequest, member: Member, status: str) -> HttpRespons
             "status": status,
             "label": decisions.status_label(status),
             "count": count,
+            "unmailed": unmailed,
             "form": form,
         },
         status=code,
