@@ -14,6 +14,8 @@ from django.template import Context, Template
 from django.utils import translation
 
 from reviews.domain import adaptive
+from reviews.domain.assignment import engine
+from reviews.domain.assignment.eligibility import ProposalProfile, ReviewerProfile
 from reviews.templatetags import assignment_reasons as ar
 
 ENGINE = Path(__file__).resolve().parent.parent / "reviews/domain/assignment/engine.py"
@@ -107,3 +109,59 @@ def test_a_name_in_a_reason_is_escaped_on_the_page() -> None:
     )
     assert "&lt;b&gt;Ada&lt;/b&gt;" in html
     assert "<b>" not in html
+
+
+def _shorts() -> list[engine.Short]:
+    """A run that leaves proposals short for each of the engine's reasons."""
+    props = [
+        ProposalProfile(key="Ppt", language="pt", track=""),
+        ProposalProfile(key="Pfull", language="de", track=""),
+        ProposalProfile(key="Pconf", language="fr", track=""),
+        ProposalProfile(key="Pone", language="en", track=""),
+        ProposalProfile(key="Pit", language="it", track=""),
+    ]
+    revs = [
+        ReviewerProfile(
+            key="Rde", languages=frozenset({"de", "en"}), tracks=frozenset(), max_load=0
+        ),
+        ReviewerProfile(
+            key="Rfr",
+            languages=frozenset({"fr"}),
+            tracks=frozenset(),
+            conflicts=frozenset({"Pconf"}),
+        ),
+        ReviewerProfile(key="Ren", languages=frozenset({"en"}), tracks=frozenset()),
+        ReviewerProfile(key="Rit", languages=frozenset({"it"}), tracks=frozenset()),
+    ]
+    labels = {"Ppt": "K7Q2XM “Um: título”", "Pfull": "ABC123 “Talk”"}
+    problem = engine.Problem(
+        proposals=props, reviewers=revs, per_proposal=2, proposal_labels=labels
+    )
+    return list(engine.solve(problem).shortfalls)
+
+
+def test_every_shortfall_reason_has_a_translation_and_english_reads_as_the_engine_wrote_it() -> (
+    None
+):
+    shorts = _shorts()
+    reasons = {r for s in shorts for r in s.reasons}
+    assert "no reviewer reads 'pt'" in reasons
+    assert any("at max_load" in r for r in reasons)
+    assert "every reader is ruled out (conflicts, affiliation or own talk)" in reasons
+    assert "no further eligible reviewer" in reasons
+    assert [r for r in reasons if not ar.known_short(r)] == []
+    with translation.override("en"):
+        for s in shorts:
+            expected = s.warning.replace(" is at max_load", " is at their maximum load")
+            expected = expected.replace(" are at max_load", " are at their maximum load")
+            assert ar.shortfall_warning(s) == expected
+
+
+def test_a_shortfall_warning_keeps_the_label_and_translates_the_rest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(ar, "_", lambda s: f"[{s}]")
+    short = next(s for s in _shorts() if s.proposal == "Ppt")
+    assert ar.shortfall_warning(short) == (
+        "[K7Q2XM “Um: título”: 0 of 2 reviewers ([no reviewer reads 'pt'])]"
+    )

@@ -4,7 +4,8 @@ The engine (``reviews.domain.assignment``, no Django) and the services store eac
 reasons as stable English strings: ``assignments --format json`` prints them as they are, and
 they stay readable in the audit trail. Chairs read them on the proposal page and a reviewer's
 row through ``{{ a.reasons|assignment_reasons }}``, which translates each known form and keeps
-anything else (a reason from a later version, say) as it was stored.
+anything else (a reason from a later version, say) as it was stored. The views put a run's
+shortfalls (``engine.Short``) into their warnings through :func:`shortfall_warning`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from collections.abc import Callable, Iterable
 
 from django import template
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from reviews.domain.assignment.engine import Short
 
 register = template.Library()
 
@@ -60,9 +64,67 @@ _PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = 
 )
 
 
+# Why a proposal is short of reviewers (``engine._short_reasons``).
+_SHORT_FIXED: dict[str, Callable[[], str]] = {
+    "every reader is ruled out (conflicts, affiliation or own talk)": lambda: _(
+        "every reader is ruled out (conflicts, affiliation or own talk)"
+    ),
+    "no further eligible reviewer": lambda: _("no further eligible reviewer"),
+}
+_SHORT_PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (
+        re.compile(r"no reviewer reads (?P<lang>.+)"),
+        lambda m: _("no reviewer reads %(language)s") % {"language": m["lang"]},
+    ),
+    (
+        re.compile(r"(?P<n>\d+) eligible reviewers? (?:are|is) at max_load"),
+        lambda m: (
+            ngettext(
+                "%(n)s eligible reviewer is at their maximum load",
+                "%(n)s eligible reviewers are at their maximum load",
+                int(m["n"]),
+            )
+            % {"n": m["n"]}
+        ),
+    ),
+)
+
+
 def known(reason: str) -> bool:
     """Whether `reason` has a translation here (the tests check every stored form does)."""
     return reason in _FIXED or any(p.fullmatch(reason) for p, _f in _PATTERNS)
+
+
+def known_short(reason: str) -> bool:
+    return reason in _SHORT_FIXED or any(p.fullmatch(reason) for p, _f in _SHORT_PATTERNS)
+
+
+def _translate_short(reason: str) -> str:
+    fixed = _SHORT_FIXED.get(reason)
+    if fixed is not None:
+        return fixed()
+    for pattern, render in _SHORT_PATTERNS:
+        m = pattern.fullmatch(reason)
+        if m is not None:
+            return render(m)
+    return reason
+
+
+def shortfall_warning(short: Short) -> str:
+    """ "K7Q2XM “Title”: 2 of 3 reviewers (no reviewer reads 'pt')" in the active language.
+
+    The engine's English warning starts with the proposal's label (code and title); it is
+    taken from there, so the label is never rebuilt differently from what the engine saw.
+    """
+    tail = f": {short.got} of {short.wanted} reviewers ("
+    cut = short.warning.rfind(tail)
+    label = short.warning[:cut] if cut >= 0 else short.proposal
+    return _("%(proposal)s: %(got)s of %(wanted)s reviewers (%(why)s)") % {
+        "proposal": label,
+        "got": short.got,
+        "wanted": short.wanted,
+        "why": "; ".join(_translate_short(r) for r in short.reasons),
+    }
 
 
 def translate_reason(reason: str) -> str:

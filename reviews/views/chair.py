@@ -29,6 +29,7 @@ from reviews.forms import chair as forms
 from reviews.forms import curation as curation_forms
 from reviews.queries import dashboard, exports, notices, shortlist, snapshot
 from reviews.services import aggregation, assignment, reminders
+from reviews.templatetags import assignment_reasons as reason_text
 
 # The dashboard previews the top of the ranking; the shortlist page has all of it.
 TOP_ROWS = 50
@@ -131,7 +132,7 @@ def assign(request: HttpRequest, member: cfp_queries.CallMembership) -> HttpResp
         messages.warning(
             request,
             # Names the proposal by code and title, as chairs see it now (issue 23).
-            s.warning,
+            reason_text.shortfall_warning(s),
         )
     if len(outcome.shortfalls) > 10:
         messages.warning(

@@ -31,6 +31,7 @@ from reviews.queries import manual_assignment as queries
 from reviews.services import assignment
 from reviews.services import bids as bid_services
 from reviews.services import manual_assignment as services
+from reviews.templatetags import assignment_reasons as reason_text
 
 Member = cfp_queries.CallMembership
 
@@ -208,7 +209,7 @@ def run_assignment(request: HttpRequest, member: Member) -> HttpResponse:
         },
     )
     for short in outcome.shortfalls[:10]:
-        messages.warning(request, short.warning)
+        messages.warning(request, reason_text.shortfall_warning(short))
     if len(outcome.shortfalls) > 10:
         messages.warning(
             request,
