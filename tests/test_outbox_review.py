@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from cfp import models as cfp_models
 from cfp import outbox
+from cfp.services import settings as settings_services
 from reviews import models
 from reviews.services import bulk_decisions, decision_emails, outbox_review
 from reviews.services.bulk_decisions import Change
@@ -79,6 +80,73 @@ def test_a_group_send_queues_only_that_group_and_states_its_count(worker: Any) -
     assert len(keys) == 2
     assert all(":accepted:" in k for k in keys)
     assert models.DecisionDraft.objects.filter(state="draft", status="rejected").count() == 1
+
+
+def _mail_off(w: Any, *indexes: int) -> None:
+    """The speakers of these proposals turned decision mail off on their settings page."""
+    for i in indexes:
+        owner_id = cfp_models.Proposal.objects.get(pk=w.proposals[i].pk).owner_id
+        settings_services.save_mail_preferences(
+            user_id=owner_id, decision_mail=False, reviewer_reminders=True, now=timezone.now()
+        )
+
+
+def test_a_group_whose_speakers_all_turned_mail_off_is_published_without_an_e_mail(
+    worker: Any,
+) -> None:
+    w = decided(3, statuses=("accepted", "rejected", "rejected"))
+    _mail_off(w, 1, 2)
+    generate(w)
+
+    page = w.client.get(url(w, "outbox")).content.decode()
+    confirm = w.client.get(url(w, "outbox_send", status="rejected")).content.decode()
+    with worker():
+        response = w.client.post(url(w, "outbox_send", status="rejected"), {"expected": "0"})
+
+    assert "Publish “Rejected” without e-mail…" in page
+    assert "the 2 speakers of this group turned decision mail off" in confirm
+    assert response.status_code == 302
+    assert not mail().exists()
+    published = cfp_models.Proposal.objects.filter(pk__in=[p.pk for p in w.proposals])
+    assert sorted(published.values_list("published_decision", flat=True)) == [
+        "",
+        "rejected",
+        "rejected",
+    ]
+    event = cfp_models.AuditEvent.objects.get(action="outbox.group_published")
+    assert event.data == {"status": "rejected", "emails": 0, "published": 2}
+
+
+def test_an_empty_group_or_one_still_waiting_for_drafts_publishes_nothing() -> None:
+    w = decided(2, statuses=("accepted", "accepted"))
+
+    waitlisted = w.client.post(url(w, "outbox_send", status="waitlisted"), {"expected": "0"})
+    accepted = w.client.post(url(w, "outbox_send", status="accepted"), {"expected": "0"})
+
+    assert waitlisted.status_code == accepted.status_code == 400
+    assert "No draft of this group is waiting." in accepted.content.decode()
+    assert not cfp_models.Proposal.objects.exclude(published_decision="").exists()
+
+
+def test_a_mixed_group_says_who_gets_no_e_mail_and_publishes_them_with_the_rest(
+    worker: Any,
+) -> None:
+    w = decided(3, statuses=("accepted", "accepted", "accepted"))
+    _mail_off(w, 0)
+    generate(w)
+
+    confirm = w.client.get(url(w, "outbox_send", status="accepted")).content.decode()
+    with worker():
+        w.client.post(url(w, "outbox_send", status="accepted"), {"expected": "2"})
+
+    assert "Send 2 “Accepted” e-mails?" in confirm
+    assert "1 more speaker turned decision mail off" in confirm
+    assert mail().count() == 2
+    assert set(
+        cfp_models.Proposal.objects.filter(pk__in=[p.pk for p in w.proposals]).values_list(
+            "published_decision", flat=True
+        )
+    ) == {"accepted"}
 
 
 def test_a_count_that_changed_since_the_confirmation_sends_nothing() -> None:
