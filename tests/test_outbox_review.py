@@ -86,6 +86,7 @@ def _mail_off(w: Any, *indexes: int) -> None:
     """The speakers of these proposals turned decision mail off on their settings page."""
     for i in indexes:
         owner_id = cfp_models.Proposal.objects.get(pk=w.proposals[i].pk).owner_id
+        assert owner_id is not None
         settings_services.save_mail_preferences(
             user_id=owner_id, decision_mail=False, reviewer_reminders=True, now=timezone.now()
         )
