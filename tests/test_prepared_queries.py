@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -61,3 +62,18 @@ def test_a_call_without_every_value_is_refused() -> None:
 
     with pytest.raises(TypeError):
         query.rows()
+
+
+def _joined(*, username: str) -> QuerySet[Any]:
+    return User.objects.filter(username=username).values_list("date_joined", "is_active")
+
+
+def test_columns_come_back_as_the_orm_converts_them() -> None:
+    User.objects.create(username="ada")
+    query = prepared.Prepared(_joined, model=User, texts=("username",))
+
+    [(joined, active)] = query.rows(username="ada")
+
+    assert isinstance(joined, dt.datetime)
+    assert joined.tzinfo is not None
+    assert active is True

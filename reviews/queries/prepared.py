@@ -5,8 +5,8 @@ The scoring screen is the page reviewers load most, and building a query through
 never changes, only its values, is built once with stand-in values, and the stand-ins' places in
 the parameter list are remembered; each call then runs that SQL with its own values.
 
-Only for reads of plain columns (numbers, text, booleans): the rows come back as the database
-driver gives them, without the ORM's converters (no JSON decoding, no time zones).
+Rows come back as tuples of Python values: the ORM's converters for the selected columns (JSON,
+datetimes, booleans on SQLite) are kept from the build and applied to each call's rows.
 """
 
 from __future__ import annotations
@@ -21,6 +21,11 @@ from django.db.models import Model, QuerySet
 # text no one types, so a constant of the query itself can never be taken for one.
 _MARK_INT = -(2**31) + 7919
 _MARK_TEXT = "\x00prepared:"
+
+
+# The SQL, each parameter as (is a call's value, its name or the constant), and the ORM's
+# converters by column position.
+_Compiled = tuple[str, tuple[tuple[bool, Any], ...], tuple[tuple[int, tuple[Any, ...], Any], ...]]
 
 
 class UnableToPrepare(Exception):
@@ -49,11 +54,16 @@ class Prepared:
             **{name: _MARK_INT - i for i, name in enumerate(ints)},
             **{name: f"{_MARK_TEXT}{name}" for name in texts},
         }
-        self._compiled: dict[str, tuple[str, tuple[tuple[bool, Any], ...]]] = {}
+        self._compiled: dict[str, _Compiled] = {}
 
-    def _compile(self, alias: str) -> tuple[str, tuple[tuple[bool, Any], ...]]:
-        queryset = self._build(**self._marks).using(alias)
-        sql, params = queryset.query.sql_with_params()
+    def _compile(self, alias: str) -> _Compiled:
+        compiler = self._build(**self._marks).using(alias).query.get_compiler(using=alias)
+        sql, params = compiler.as_sql()
+        fields = [selected[0] for selected in compiler.select[: compiler.col_count]]
+        converters = tuple(
+            (position, tuple(functions), expression)
+            for position, (functions, expression) in compiler.get_converters(fields).items()
+        )
         by_mark = {mark: name for name, mark in self._marks.items()}
         slots = tuple(
             (True, by_mark[p]) if isinstance(p, (int, str)) and p in by_mark else (False, p)
@@ -61,7 +71,7 @@ class Prepared:
         )
         if {name for bound, name in slots if bound} != self._names:
             raise UnableToPrepare(f"{self._build.__qualname__}: a value is not a parameter")
-        return sql, slots
+        return sql, slots, converters
 
     def rows(self, **values: int | str) -> list[tuple[Any, ...]]:
         if set(values) != self._names:
@@ -71,8 +81,21 @@ class Prepared:
         compiled = self._compiled.get(key)
         if compiled is None:
             compiled = self._compiled[key] = self._compile(alias)
-        sql, slots = compiled
+        sql, slots, converters = compiled
         params: list[Any] = [values[str(v)] if bound else v for bound, v in slots]
-        with connections[alias].cursor() as cursor:
+        connection = connections[alias]
+        with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return list(cursor.fetchall())
+            fetched = cursor.fetchall()
+        if not converters:
+            return [tuple(row) for row in fetched]
+        out = []
+        for row in fetched:
+            values_ = list(row)
+            for position, functions, expression in converters:
+                value = values_[position]
+                for function in functions:
+                    value = function(value, expression, connection)
+                values_[position] = value
+            out.append(tuple(values_))
+        return out

@@ -113,11 +113,6 @@ def _target_row(*, shown: Shown) -> prepared.Prepared:
 _TARGET_ROWS = {shown: _target_row(shown=shown) for shown in Shown}
 
 
-def _json(value: object) -> Any:
-    """A JSON column as the driver gave it: text on SQLite (and as Django reads jsonb)."""
-    return json.loads(value) if isinstance(value, (str, bytes)) else value
-
-
 def scoring_target(
     *, call_id: int, reviewer_id: int, code: str, phase: Phase
 ) -> ScoringTarget | None:
@@ -131,9 +126,6 @@ def scoring_target(
     if not found:
         return None
     row: dict[str, Any] = dict(zip(_target_columns(shown), found[0], strict=True))
-    row["proposal__redacted"] = _json(row["proposal__redacted"])
-    if "proposal__shown_html" in row:
-        row["proposal__shown_html"] = _json(row["proposal__shown_html"])
     redacted = row["proposal__redacted"]
     text = {
         field: proposal_text.pick(
@@ -273,19 +265,42 @@ class MyReview:
     updated_at: dt.datetime
 
 
+def _my_review_row(*, proposal_id: int, reviewer_id: int) -> QuerySet[Any]:
+    return (
+        models.Review.objects.filter(proposal_id=proposal_id, reviewer_id=reviewer_id)
+        .order_by("pk")
+        .values_list(
+            "scores",
+            "confidence",
+            "comment",
+            "feedback",
+            "abstained",
+            "abstain_reason",
+            "proposal_version",
+            "updated_at",
+        )[:1]
+    )
+
+
+_MY_REVIEW = prepared.Prepared(
+    _my_review_row, model=models.Review, ints=("proposal_id", "reviewer_id")
+)
+
+
 def my_review(*, proposal_id: int, reviewer_id: int) -> MyReview | None:
-    r = models.Review.objects.filter(proposal_id=proposal_id, reviewer_id=reviewer_id).first()
-    if r is None:
+    found = _MY_REVIEW.rows(proposal_id=proposal_id, reviewer_id=reviewer_id)
+    if not found:
         return None
+    scores, confidence, comment, feedback, abstained, reason, version, updated_at = found[0]
     return MyReview(
-        scores={k: int(v) for k, v in (r.scores or {}).items()},
-        confidence=r.confidence,
-        comment=r.comment,
-        feedback=r.feedback,
-        abstained=r.abstained,
-        abstain_reason=r.abstain_reason,
-        proposal_version=r.proposal_version,
-        updated_at=r.updated_at,
+        scores={k: int(v) for k, v in (scores or {}).items()},
+        confidence=confidence,
+        comment=comment,
+        feedback=feedback,
+        abstained=bool(abstained),
+        abstain_reason=reason,
+        proposal_version=version,
+        updated_at=updated_at,
     )
 
 
