@@ -13,6 +13,27 @@ pretalx: when ``--pretalx-url`` (or ``PRETALX_REVIEW_URL``) names one of its rev
 session cookie is given (``--pretalx-cookie`` or ``PRETALX_COOKIE``, ``name=value``), that page is
 loaded over HTTP in the same run, alternating with ours, and the script prints pretalx's median
 over ours. The bar of issue 18 is ≥ 10×. Without a pretalx, it says so; it never invents one.
+
+A pretalx to compare with (run, never copied: AGPL), kept outside the project, e.g. in /tmp:
+
+1. A Python ≥ 3.13 venv (the real interpreter, not a pyenv shim):
+   ``$(pyenv root)/versions/3.13.0/bin/python3.13 -m venv /tmp/ptx`` and
+   ``/tmp/ptx/bin/pip install pretalx gunicorn Faker freezegun``.
+2. ``/tmp/ptxdata/pretalx.cfg``: ``[filesystem]`` data, media, static and logs under /tmp/ptxdata;
+   ``[database]`` backend sqlite3, name /tmp/ptxdata/db.sqlite3; ``[redis]`` and ``[celery]``
+   (backend and broker) at redis://127.0.0.1:6379/7; ``[site]`` url http://127.0.0.1:8355.
+   Export ``PRETALX_CONFIG_FILE`` with that path for every command below.
+3. ``/tmp/ptx/bin/python -m pretalx migrate`` and ``... rebuild``; an administrator made with
+   ``User.objects.create_superuser(...)`` fed to ``pretalx shell --unsafe-disable-scopes``.
+4. ``pretalx create_test_event --stage review --slug democon`` makes the organiser, the event
+   in its review phase and a reviewer team; then a script fed to ``pretalx shell`` adds the
+   administrator to that team and creates submitted proposals with Faker text (two-paragraph
+   abstract, six-paragraph description, notes; 800 speakers) through pretalx's own
+   ``create_submission`` until the event holds 2,000.
+5. ``/tmp/ptx/bin/gunicorn pretalx.wsgi -b 127.0.0.1:8355 -w 1``; log in by a script that GETs
+   /orga/login/, posts csrfmiddlewaretoken, login_email and login_password, and prints the
+   ``pretalx_session`` cookie; the review page is
+   ``/orga/event/democon/submissions/<CODE>/reviews/`` of any submitted proposal.
 """
 
 from __future__ import annotations
