@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
 
+from cfp import models as cfp_models
 from reviews import models as review_models
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +43,20 @@ def test_seed_demo_has_a_mentor_with_a_mentored_draft_and_a_waiting_request() ->
     assert matched.mentor.username == "demo-mentor"
     assert matched.proposal.mentoring_posts.exists()
     assert matched.proposal.mentoring_suggestions.filter(state="open").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seed_demo_json_is_json_while_the_console_mail_backend_prints_the_seeds_mail(
+    settings: Any, capsys: Any
+) -> None:
+    # `make screens` reads this output: the mail the seed sends (a mentor match) went to the
+    # same standard output through the development backend and broke the JSON. Committed
+    # transactions, as under manage.py, so the mail leaves while the seed runs.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    call_command("seed_demo", "--proposals", "12", "--reviewers", "4", "--json")
+
+    assert json.loads(capsys.readouterr().out)["call"] == "demo"
+    assert cfp_models.EmailOutbox.objects.filter(sent_at__isnull=False).exists()
 
 
 def test_seed_demo_can_run_twice() -> None:
