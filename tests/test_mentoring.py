@@ -571,3 +571,58 @@ def test_the_leak_scanners_warnings_show_to_the_speaker_and_to_the_mentor(s: Set
         assert "Samira Quell" in section[: section.index("</div>")]
         # The control: a text that names nobody draws no warning on the same page.
         assert '<p class="ok" id="findings">' in pages[(who, s.draft.code)]
+
+
+def _matching_world(**settings_of: dict[str, Any]) -> tuple[models.Call, dict[str, Any]]:
+    """A call with one mentor per keyword (their reviewer settings as the value)."""
+    from reviews import models as review_models
+
+    call = factories.call("pycon")
+    mentors = {}
+    for username, prefs in settings_of.items():
+        mentors[username] = factories.user(username)
+        factories.member(call, mentors[username], models.Role.MENTOR)
+        review_models.ReviewerSettings.objects.create(call=call, user=mentors[username], **prefs)
+    return call, mentors
+
+
+def _ask_for(call: models.Call, *tracks: str) -> list[models.Proposal]:
+    now = timezone.now()
+    drafts = []
+    for i, track in enumerate(tracks):
+        p = factories.proposal(
+            call, factories.user(f"sp{i}"), title=f"T{i}", track=track, draft=True
+        )
+        models.MentoringRequest.objects.create(proposal=p, asked_at=now)
+        drafts.append(p)
+    return drafts
+
+
+def _matched_to(mentor: Any) -> set[str]:
+    return set(
+        models.MentorMatch.objects.filter(ended_at__isnull=True, mentor=mentor).values_list(
+            "proposal__code", flat=True
+        )
+    )
+
+
+def test_the_matching_run_keeps_to_each_mentors_load() -> None:
+    call, m = _matching_world(capped={"max_load": 1}, open={})
+    drafts = _ask_for(call, "web", "web", "web", "web")
+
+    result = mentor_matching.match_mentors(call_id=call.pk, now=timezone.now())
+
+    # Spreading four requests over two mentors would give each two: the cap of one holds.
+    assert len(_matched_to(m["capped"])) == 1
+    assert len(_matched_to(m["open"])) == 3
+    assert sorted(result.matched) == sorted(p.code for p in drafts)
+
+
+def test_the_matching_run_gives_a_mentor_the_track_they_listed() -> None:
+    call, m = _matching_world(webby={"tracks": ["web"]}, data={"tracks": ["data"]})
+    web, data = _ask_for(call, "web", "data")
+
+    mentor_matching.match_mentors(call_id=call.pk, now=timezone.now())
+
+    assert _matched_to(m["webby"]) == {web.code}
+    assert _matched_to(m["data"]) == {data.code}
