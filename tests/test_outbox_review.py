@@ -3,6 +3,7 @@ nothing sent twice, and the page never lists account mail or another call's mail
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -355,3 +356,20 @@ def test_a_released_group_publishes_the_decision_with_only_approved_feedback(
     assert "Lovely structure." in row.body
     assert "dull" not in row.body
     assert cfp_models.AuditEvent.objects.filter(proposal=p, action="decision.sent").exists()
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_the_feedback_page_runs_a_fixed_number_of_queries(
+    n: int, assert_queries: Callable[[int], Any]
+) -> None:
+    w = decided(1, slug=f"f{n}")
+    for i in range(n):
+        curation_world.review(w.proposals[0], factories.user(f"fb{i}"), feedback=f"IDEA-{i}")
+    w.client.get(url(w, "outbox_feedback"))  # warm the session
+
+    # session, user, role and call, the feedback items, navigation.
+    with assert_queries(5):
+        response = w.client.get(url(w, "outbox_feedback"))
+
+    assert response.status_code == 200
+    assert response.content.decode().count('name="review"') == n
