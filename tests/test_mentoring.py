@@ -3,6 +3,7 @@ saved through the proposal's write path, another mentor, reports, and who sees w
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -626,3 +627,32 @@ def test_the_matching_run_gives_a_mentor_the_track_they_listed() -> None:
 
     assert _matched_to(m["webby"]) == {web.code}
     assert _matched_to(m["data"]) == {data.code}
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_the_mentors_list_runs_a_fixed_number_of_queries(
+    s: Setup, rows: int, assert_queries: Callable[[int], Any]
+) -> None:
+    drafts = [s.draft] + [
+        factories.proposal(s.call, factories.user(f"sp{i}"), title=f"Draft {i}", draft=True)
+        for i in range(rows - 1)
+    ]
+    for p in drafts:
+        models.MentoringRequest.objects.create(proposal=p, asked_at=timezone.now())
+        services.match_mentor(
+            call_id=s.call.pk,
+            code=p.code,
+            mentor_id=s.mentor.pk,
+            chair_id=s.chair.pk,
+            now=timezone.now(),
+        )
+    client = client_for(s.mentor)
+    home = reverse("mentor_home", args=[s.call.slug])
+    client.get(home)  # warm the session
+
+    # session, user, role, the matched proposals, their speakers' names, navigation.
+    with assert_queries(6):
+        response = client.get(home)
+
+    assert response.status_code == 200
+    assert response.content.decode().count('<tr><td><a href="/mentor/') == rows
