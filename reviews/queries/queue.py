@@ -10,6 +10,7 @@ one after another, which is mostly one person sending several. Rows the reviewer
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from typing import Any
@@ -92,13 +93,20 @@ def _shuffle_salt(reviewer_id: int) -> str:
     return salted_hmac("reviews.queue.order_key", str(reviewer_id)).hexdigest() + ":"
 
 
+@functools.lru_cache(maxsize=50_000)
+def _salted_key(salt: str, code: str) -> str:
+    # A reviewer's key for a code never changes: the screen hashes a whole queue on every load,
+    # so the keys of the queues in use are kept (about 150 bytes each).
+    return hashlib.sha256((salt + code).encode()).hexdigest()
+
+
 def order_key(*, reviewer_id: int, code: str) -> str:
     """Where a proposal falls in a reviewer's shuffle: stable for that reviewer, unrelated to
     when or by whom it was submitted, and different for every reviewer.
 
     ``order_key_column`` computes the same value in the database.
     """
-    return hashlib.sha256((_shuffle_salt(reviewer_id) + code).encode()).hexdigest()
+    return _salted_key(_shuffle_salt(reviewer_id), code)
 
 
 class _SHA256(SHA256):
@@ -247,12 +255,19 @@ def next_in_queue(*, queue: Queue, after_code: str, status: str = "") -> str | N
     Only proposals that still need work count, unless the reviewer is walking through the ones
     they finished (a "done" or "abstained" filter).
     """
-    rows = list(queue.rows)
-    index = next((i for i, r in enumerate(rows) if r.code == after_code), -1)
+    return _next_after(
+        [(r.code, r.status) for r in queue.rows], after_code=after_code, status=status
+    )
+
+
+def _next_after(rows: list[tuple[str, str]], *, after_code: str, status: str) -> str | None:
+    """``next_in_queue`` over (code, status) pairs in the queue's order."""
+    index = next((i for i, (code, _state) in enumerate(rows) if code == after_code), -1)
     ordered = rows[index + 1 :] + rows[:index] if index >= 0 else rows
     if status not in (QueueStatus.DONE, QueueStatus.ABSTAINED):
-        ordered = [r for r in ordered if r.status in (QueueStatus.TODO, QueueStatus.CHANGED)]
-    return ordered[0].code if ordered else None
+        needs_work = (QueueStatus.TODO, QueueStatus.CHANGED)
+        ordered = [row for row in ordered if row[1] in needs_work]
+    return ordered[0][0] if ordered else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,32 +366,18 @@ def screen_progress(
             continue
         if language and lang != language:
             continue
-        shown.append((hashlib.sha256((salt + code).encode()).hexdigest(), code, state))
-    shown.sort()
+        shown.append((_salted_key(salt, code), code, state))
     order = {QueueStatus.TODO: 0, QueueStatus.CHANGED: 1, QueueStatus.ABSTAINED: 2}
-    shown.sort(key=lambda r: order.get(r[2], 3))
+    # The queue's order: status first, then the reviewer's shuffle (sorting by key, then stably
+    # by status, as ``reviewer_queue`` does, gives the same order).
+    shown.sort(key=lambda r: (order.get(r[2], 3), r[0]))
     if status:
         shown = [r for r in shown if r[2] == status]
-    queue = Queue(
-        rows=tuple(
-            QueueRow(
-                code=code,
-                title="",
-                format_name="",
-                track_name="",
-                language="",
-                level="",
-                status=state,
-                score=None,
-            )
-            for _key, code, state in shown
-        ),
-        done=0,
-        total=0,
-    )
     finished = (QueueStatus.DONE, QueueStatus.ABSTAINED)
     return Progress(
         done=sum(1 for s in statuses if s in finished),
         total=len(statuses),
-        next_code=next_in_queue(queue=queue, after_code=after_code, status=status),
+        next_code=_next_after(
+            [(code, state) for _key, code, state in shown], after_code=after_code, status=status
+        ),
     )
