@@ -1,16 +1,22 @@
-"""`make screens`: screenshots of every page for every role at 1280 and 360 px, plus axe-core.
+"""`make screens`: screenshots of every page for every role at 1280 and 360 px in every interface
+language, plus axe-core.
+
+    python scripts/screens.py [--languages en,de]   # default: every language of settings.LANGUAGES
 
 Seeds a demo (`seed_demo --json`) into a fresh SQLite database under var/screens/run/, serves it
 with `runserver` on a free loopback port, logs in through the log-in form as the demo's speaker,
 reviewer and chair (and looks as an anonymous visitor), and visits the same URL × role list as
 tests/browser/test_every_page.py (built from the access table). Writes
-var/screens/<width>/<role>--<url name>.png and var/screens/axe-summary.txt
-(page, role, width, serious, critical). Exit status 1 when a page has a serious or critical
+var/screens/<language>/<width>/<role>--<url name>.png and var/screens/axe-summary.txt
+(page, role, language, width, serious, critical, overflow). The language is chosen the way a
+visitor's switcher does, by the language cookie (set after logging in through the English form).
+Exit status 1 when a page has a serious or critical
 violation or scrolls sideways, so the numbers are never ignored by accident.
 """
 
 from __future__ import annotations
 
+import argparse
 import functools
 import json
 import os
@@ -92,17 +98,23 @@ def _user_id(username: str) -> int:
 
 
 def _url(name: str, *, values: dict[str, str]) -> str:
-    """The URL of a table row in the demo; a parameter without a value is a clear error."""
+    """The URL of a table row in the demo, its parameters filled the way every suite that walks
+    the access table fills them (tests.access.url_kwargs), with the demo's call and codes."""
     from django.urls import reverse
 
+    from tests.access import url_kwargs
     from tests.browser.test_every_page import url_params
 
     if name == "admin:*":
         return "/admin/"
-    missing = url_params(name) - set(values)
-    if missing:
-        raise SystemExit(f"scripts/screens.py cannot fill {sorted(missing)} of {name}")
-    return reverse(name, kwargs={p: values[p] for p in url_params(name)})
+    kwargs = url_kwargs(
+        url_params(name),
+        slug=values["slug"],
+        code=values["code"],
+        reviewer_pk=int(values["reviewer_id"]),
+        token=values["token"],
+    )
+    return reverse(name, kwargs=kwargs)
 
 
 def _log_in(page: Any, *, username: str, password: str) -> None:
@@ -114,6 +126,9 @@ def _log_in(page: Any, *, username: str, password: str) -> None:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--languages", help="comma-separated codes (default: all)")
+    args = parser.parse_args()
     shutil.rmtree(OUT, ignore_errors=True)
     RUN.mkdir(parents=True)
     env = {**os.environ, "TALKREVIEW_VAR_DIR": str(RUN), "DJANGO_DEBUG": "0"}
@@ -130,6 +145,7 @@ def main() -> int:
     import django
 
     django.setup()
+    from django.conf import settings as django_settings
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
@@ -144,13 +160,18 @@ def main() -> int:
     )
     from tests.conftest import CHROMIUM
 
+    known = [code for code, _name in django_settings.LANGUAGES]
+    languages = args.languages.split(",") if args.languages else known
+    unknown = sorted(set(languages) - set(known))
+    if unknown:
+        print(f"unknown language(s) {', '.join(unknown)}; known: {', '.join(known)}")
+        return 2
     axe_source = fetch_axe().read_text()
     logins = {u["role"]: u for u in reversed(demo["users"])}
     codes = _codes(demo)
     values = {
         "slug": demo["call"],
         "token": "not-a-valid-token",
-        "uidb64": "MQ",
         "reviewer_id": str(_user_id(logins["reviewer"]["username"])),
     }
     table = access.merged()
@@ -164,7 +185,7 @@ def main() -> int:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    summary = ["page\trole\twidth\tserious\tcritical\toverflow"]
+    summary = ["page\trole\tlanguage\twidth\tserious\tcritical\toverflow"]
     bad = 0
     shots = 0
     try:
@@ -172,50 +193,65 @@ def main() -> int:
         _wait_for(base_url + "/healthz", server)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            for role, column in ROLES.items():
-                plan = visits(
-                    table,
-                    url=functools.partial(_url, values={**values, "code": codes[role]}),
-                    roles=(role if column is None else column,),
-                )[role if column is None else column]
-                pages = [
-                    v
-                    for v in plan
-                    if v.kind == "GET" and v.status in (200, 400) and v.name not in LOOK_EXEMPT
-                ]
-                for width in WIDTHS:
-                    context = browser.new_context(
-                        base_url=base_url, viewport={"width": width, "height": 900}
-                    )
-                    page = context.new_page()
-                    if column is not None:
-                        login = logins[column]
-                        _log_in(page, username=login["username"], password=login["password"])
-                    folder = OUT / str(width)
-                    folder.mkdir(parents=True, exist_ok=True)
-                    for v in pages:
-                        try:
-                            response = page.goto(v.url)
-                        except PlaywrightError as exc:
-                            if "Download is starting" not in str(exc):
-                                raise
-                            continue  # an export: a file, not a page
-                        if response is None or not is_document(response):
-                            continue
-                        name = v.name.replace(":", "-")
-                        page.screenshot(path=str(folder / f"{role}--{name}.png"), full_page=True)
-                        shots += 1
-                        page.evaluate(axe_source)
-                        result = page.evaluate(
-                            "axe.run(document, {resultTypes: ['violations']})"
-                            ".then(r => r.violations.map(v => v.impact))"
+            for language in languages:
+                for role, column in ROLES.items():
+                    plan = visits(
+                        table,
+                        url=functools.partial(_url, values={**values, "code": codes[role]}),
+                        roles=(role if column is None else column,),
+                    )[role if column is None else column]
+                    pages = [
+                        v
+                        for v in plan
+                        if v.kind == "GET" and v.status in (200, 400) and v.name not in LOOK_EXEMPT
+                    ]
+                    for width in WIDTHS:
+                        context = browser.new_context(
+                            base_url=base_url, viewport={"width": width, "height": 900}
                         )
-                        serious = result.count("serious")
-                        critical = result.count("critical")
-                        wide = overflow(page) or ""
-                        bad += bool(serious or critical or wide)
-                        summary.append(f"{v.name}\t{role}\t{width}\t{serious}\t{critical}\t{wide}")
-                    context.close()
+                        page = context.new_page()
+                        if column is not None:
+                            login = logins[column]
+                            _log_in(page, username=login["username"], password=login["password"])
+                        context.add_cookies(
+                            [
+                                {
+                                    "name": django_settings.LANGUAGE_COOKIE_NAME,
+                                    "value": language,
+                                    "url": base_url,
+                                }
+                            ]
+                        )
+                        folder = OUT / language / str(width)
+                        folder.mkdir(parents=True, exist_ok=True)
+                        for v in pages:
+                            try:
+                                response = page.goto(v.url)
+                            except PlaywrightError as exc:
+                                if "Download is starting" not in str(exc):
+                                    raise
+                                continue  # an export: a file, not a page
+                            if response is None or not is_document(response):
+                                continue
+                            name = v.name.replace(":", "-")
+                            page.screenshot(
+                                path=str(folder / f"{role}--{name}.png"), full_page=True
+                            )
+                            shots += 1
+                            page.evaluate(axe_source)
+                            result = page.evaluate(
+                                "axe.run(document, {resultTypes: ['violations']})"
+                                ".then(r => r.violations.map(v => v.impact))"
+                            )
+                            serious = result.count("serious")
+                            critical = result.count("critical")
+                            wide = overflow(page) or ""
+                            bad += bool(serious or critical or wide)
+                            summary.append(
+                                f"{v.name}\t{role}\t{language}\t{width}\t{serious}"
+                                f"\t{critical}\t{wide}"
+                            )
+                        context.close()
             browser.close()
     finally:
         server.terminate()
