@@ -116,6 +116,11 @@ def _signup(w: SecurityWorld, target: str) -> Any:
     return client.post(link.group(1), CHOSEN)
 
 
+def _set_language(w: SecurityWorld, target: str) -> Any:
+    """The language switcher on every page (issue 24) sends the page it is on as ``next``."""
+    return w.client("submitter").post(reverse("set_language"), {"language": "es", "next": target})
+
+
 def _query(target: str) -> str:
     return urlencode({"next": target})
 
@@ -142,6 +147,7 @@ TAKERS: dict[str, Taker] = {
     "logout": Taker("submitter", _logout, lambda w: reverse(settings.LOGOUT_REDIRECT_URL)),
     "verify_email": Taker("anonymous", _verify, _home),
     "signup": Taker("anonymous", _signup, _home),
+    "set_language": Taker("submitter", _set_language, _home),
 }
 
 # Where the sources read a ``next`` field, and the views that read it. A new place fails
@@ -151,10 +157,13 @@ NEXT_READERS: dict[str, tuple[str, ...]] = {
     "cfp/forms/moderation.py": ("callsettings:findings",),
     "cfp/views/accounts.py": ("signup", "verify_email"),
     "cfp/views/chair_moderation.py": ("callsettings:findings",),
+    "cfp/views/languages.py": ("set_language",),
     "reviews/forms/curation.py": ("curation:decide",),
     "reviews/views/curation.py": ("curation:decide",),
     "templates/registration/login.html": ("login",),
     "templates/registration/signup.html": ("signup",),
+    # The language switcher of every page.
+    "templates/base.html": ("set_language",),
     "templates/reviews/curation_proposal.html": ("curation:decide", "callsettings:findings"),
     # The invitation page's "log out and sign in as the invited address" button.
     "templates/reviews/invite_accept.html": ("logout",),
