@@ -89,6 +89,7 @@ def _screen_page(
     status: int = 200,
 ) -> HttpResponse:
     changed = mine is not None and mine.proposal_version < target.version
+    query_string = _query_string(filters)
     progress = queue.screen_progress(
         call_id=member.call_id,
         reviewer_id=user_id(request),
@@ -137,7 +138,14 @@ def _screen_page(
         "changes": changes,
         "next_code": progress.next_code or "",
         "progress": progress,
-        "query_string": _query_string(filters),
+        # Each is written several times on the page: reversed once here, not per use.
+        "screen_url": _with_query(
+            reverse("reviews:screen", args=[member.slug, target.code]), query_string
+        ),
+        "recuse_url": _with_query(
+            reverse("reviews:recuse", args=[member.slug, target.code]), query_string
+        ),
+        "queue_url": _with_query(reverse("reviews:queue", args=[member.slug]), query_string),
         "recuse_form": recuse_form or forms.RecuseForm(),
         "moved": moved_message(request, more=True),
         "confidence_choices": forms.CONFIDENCE_OPTIONS,
