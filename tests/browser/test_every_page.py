@@ -1,4 +1,4 @@
-"""Every URL × role of the access table, in Chromium at 360 px wide.
+"""Every URL × role of the access table, in Chromium at 360 px wide, in English and in German.
 
 The list of visits is built from the access table itself (tests/access/*.py), so a URL added to
 the table is visited here without anyone touching this file; a table row this file cannot turn
@@ -481,9 +481,15 @@ def _world() -> factories.World:
     return _world_with_extra_roles()
 
 
-def _context(browser: Browser, live_server: Any, user: Any | None) -> BrowserContext:
+def _context(
+    browser: Browser, live_server: Any, user: Any | None, language: str = "en"
+) -> BrowserContext:
+    # The browser's language picks the interface's (issue 24): German has the longest strings.
     context = browser.new_context(
-        base_url=live_server.url, viewport={"width": WIDTH, "height": HEIGHT}
+        base_url=live_server.url,
+        viewport={"width": WIDTH, "height": HEIGHT},
+        locale=language,
+        extra_http_headers={"Accept-Language": language},
     )
     context.set_default_timeout(15_000)
     if user is not None:
@@ -529,8 +535,9 @@ def empty_visits(
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("language", ["en", "de"])
 def test_every_page_fits_a_phone_logs_no_error_and_passes_axe(
-    browser: Browser, live_server: Any, axe_ready: Path
+    browser: Browser, live_server: Any, axe_ready: Path, language: str
 ) -> None:
     from tests.test_access import _url
 
@@ -547,7 +554,12 @@ def test_every_page_fits_a_phone_logs_no_error_and_passes_axe(
     )
     walkers = {
         role: Walker(
-            _context(browser, live_server, None if role == "anonymous" else w.users[role]),
+            _context(
+                browser,
+                live_server,
+                None if role == "anonymous" else w.users[role],
+                language,
+            ),
             look=check_look,
         )
         for role in ROLES
@@ -580,7 +592,7 @@ def test_every_page_fits_a_phone_logs_no_error_and_passes_axe(
         for walker in walkers.values():
             walker.context.close()
     assert looked > 100, f"only {looked} pages looked at"
-    assert not failures, f"at {WIDTH} px:\n" + "\n".join(failures)
+    assert not failures, f"at {WIDTH} px in {language}:\n" + "\n".join(failures)
 
 
 @pytest.mark.browser
