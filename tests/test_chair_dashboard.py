@@ -61,6 +61,24 @@ def after_commit(django_capture_on_commit_callbacks: Any) -> Callable[[], Any]:
     return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
+def _ask_for_mentor(p: cfp_models.Proposal, *, mentor: Any | None = None) -> None:
+    """A mentoring request on ``p``, matched to ``mentor`` when one is given."""
+    now = timezone.now()
+    cfp_models.MentoringRequest.objects.create(proposal=p, asked_at=now)
+    if mentor is not None:
+        cfp_models.MentorMatch.objects.create(proposal=p, mentor=mentor, matched_at=now)
+
+
+def _mentoring_numbers(body: str) -> dict[str, int]:
+    """The dashboard's mentoring card as {label: number}."""
+    card = re.search(r'<section class="card"[^>]*id="mentoring">(.*?)</section>', body, re.S)
+    assert card is not None
+    return {
+        dt_text: int(dd_text)
+        for dt_text, dd_text in re.findall(r"<dt>([^<]*)</dt><dd>([^<]*)</dd>", card.group(1))
+    }
+
+
 # --- query budgets --------------------------------------------------------------------------
 
 
@@ -69,14 +87,22 @@ def test_dashboard_runs_a_fixed_number_of_queries(
     rows: int, assert_queries: Callable[[int], Any]
 ) -> None:
     w, _reviewers = _world(rows)
+    mentor = factories.user("mentor", first_name="Mona Mentor")
+    for p in w.proposals:
+        _ask_for_mentor(p, mentor=mentor)
 
     # session, user, role, progress by format, track and day, reviewers, their counts,
-    # snapshot runs, newest review, top rows; the navigation.
+    # snapshot runs, newest review (and the mentoring counts), top rows; the navigation.
     with assert_queries(10):
         body = _dashboard(w)
 
     assert body.count('class="chart-bar"') == 2 * rows - 1
     assert body.count('<th scope="row">Reviewer Number') == rows
+    assert _mentoring_numbers(body) == {
+        "Requests": rows,
+        "Matched": rows,
+        "Mentored and submitted": rows,
+    }
 
 
 @pytest.mark.parametrize("rows", [1, 3])
@@ -195,6 +221,55 @@ def test_top_of_the_ranking_shows_redacted_titles_while_chairs_are_blind() -> No
 
     assert "[redacted] title" in body
     assert "Ottoline&#x27;s secret title" not in body
+
+
+def test_dashboard_counts_mentoring_requests_matches_and_mentored_proposals_submitted() -> None:
+    w, _reviewers = _world(1)
+    mentor = factories.user("mentor", first_name="Mona Mentor")
+    waiting = factories.proposal(w.call, factories.user("waiting"), draft=True)
+    matched_draft = factories.proposal(w.call, factories.user("drafting"), draft=True)
+    _ask_for_mentor(waiting)
+    _ask_for_mentor(matched_draft, mentor=mentor)
+    _ask_for_mentor(w.proposals[0], mentor=mentor)  # submitted with a mentor
+    # Not counted: a request the speaker closed, a withdrawn proposal's, another call's.
+    closed = factories.proposal(w.call, factories.user("closed"), draft=True)
+    _ask_for_mentor(closed)
+    cfp_models.MentoringRequest.objects.filter(proposal=closed).update(closed_at=timezone.now())
+    gone = factories.proposal(w.call, factories.user("gone"))
+    _ask_for_mentor(gone, mentor=mentor)
+    cfp_models.Proposal.objects.filter(pk=gone.pk).update(state=cfp_models.ProposalState.WITHDRAWN)
+    elsewhere = factories.call("elsewhere")
+    _ask_for_mentor(factories.proposal(elsewhere, factories.user("other")), mentor=mentor)
+
+    body = _dashboard(w)
+
+    assert _mentoring_numbers(body) == {
+        "Requests": 3,
+        "Matched": 2,
+        "Mentored and submitted": 1,
+    }
+    # The same numbers as the chairs' mentoring page: one definition.
+    mentoring_page = w.client.get(reverse("chair:mentoring", args=[w.call.slug]))
+    stats = mentoring_page.context["overview"].stats
+    assert (stats.requests, stats.matched, stats.mentored_submitted) == (3, 2, 1)
+
+
+def test_dashboard_counts_a_mentored_draft_but_never_shows_its_text() -> None:
+    w, _reviewers = _world(1)
+    draft = factories.proposal(
+        w.call,
+        factories.user("drafting", first_name="Dorota Drafter"),
+        title="Quorblex sharding in anger",
+        abstract="Why the Zimvault pattern beats everything else.",
+        draft=True,
+    )
+    _ask_for_mentor(draft, mentor=factories.user("mentor"))
+
+    body = _dashboard(w)
+
+    assert _mentoring_numbers(body)["Requests"] == 1
+    for text in ("Quorblex", "Zimvault", "Dorota Drafter", draft.code):
+        assert text not in body
 
 
 # --- reminders ------------------------------------------------------------------------------

@@ -9,10 +9,12 @@ current mentor, and never load programme attributes or self-identification.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from cfp import models
 from cfp.domain import markdown, visibility
@@ -303,29 +305,62 @@ class ChairMentoring:
     mentors_may_review: bool
 
 
-def mentoring_stats(*, call_id: int) -> MentoringStats:
-    """Requests, matches and mentored proposals submitted, for the dashboard (one query)."""
-    current = models.MentorMatch.objects.filter(proposal_id=OuterRef("pk"), ended_at__isnull=True)
-    ever = models.MentorMatch.objects.filter(proposal_id=OuterRef("pk"))
-    counts = (
-        models.Proposal.objects.filter(call_id=call_id, mentoring_request__isnull=False)
-        .exclude(state=models.ProposalState.WITHDRAWN)
-        .filter(mentoring_request__closed_at__isnull=True)
-        .annotate(has_current=Exists(current), has_ever=Exists(ever))
-        .aggregate(
-            requests=Count("pk"),
-            matched=Count("pk", filter=Q(has_current=True)),
-            submitted=Count("pk", filter=Q(has_ever=True) & models.in_call()),
-            drafts=Count("pk", filter=Q(state=models.ProposalState.DRAFT)),
-        )
+def _count(rows: QuerySet[models.MentoringRequest]) -> Coalesce:
+    return Coalesce(
+        Subquery(
+            rows.order_by().values("proposal__call_id").annotate(n=Count("pk")).values("n")[:1],
+            output_field=IntegerField(),
+        ),
+        0,
     )
+
+
+def stats_annotations() -> dict[str, Coalesce]:
+    """The mentoring counts as annotations on a ``Call`` queryset (``OuterRef("pk")`` is the
+    call): open requests of proposals not withdrawn; of those, matched now, submitted after a
+    mentor was matched (now or earlier), and still drafts.
+
+    The one definition the chairs' mentoring page and the dashboard share: the dashboard adds
+    these to a query it runs anyway, so showing them costs it no query (issue 25).
+    """
+    current = models.MentorMatch.objects.filter(
+        proposal_id=OuterRef("proposal_id"), ended_at__isnull=True
+    )
+    ever = models.MentorMatch.objects.filter(proposal_id=OuterRef("proposal_id"))
+    open_requests = models.MentoringRequest.objects.filter(
+        proposal__call_id=OuterRef("pk"), closed_at__isnull=True
+    ).exclude(proposal__state=models.ProposalState.WITHDRAWN)
+    return {
+        "mentoring_requests": _count(open_requests),
+        "mentoring_matched": _count(open_requests.filter(Exists(current))),
+        "mentoring_submitted": _count(
+            open_requests.filter(Exists(ever)).filter(models.in_call("proposal__"))
+        ),
+        "mentoring_drafts": _count(
+            open_requests.filter(proposal__state=models.ProposalState.DRAFT)
+        ),
+    }
+
+
+def stats_of(values: Mapping[str, int]) -> MentoringStats:
+    """``MentoringStats`` from a row annotated with ``stats_annotations``."""
+    requests, matched = values["mentoring_requests"], values["mentoring_matched"]
     return MentoringStats(
-        requests=counts["requests"],
-        matched=counts["matched"],
-        unmatched=counts["requests"] - counts["matched"],
-        mentored_submitted=counts["submitted"],
-        drafts=counts["drafts"],
+        requests=requests,
+        matched=matched,
+        unmatched=requests - matched,
+        mentored_submitted=values["mentoring_submitted"],
+        drafts=values["mentoring_drafts"],
     )
+
+
+def mentoring_stats(*, call_id: int) -> MentoringStats:
+    """Requests, matches and mentored proposals submitted (one query)."""
+    annotations = stats_annotations()
+    row = (
+        models.Call.objects.filter(pk=call_id).annotate(**annotations).values(*annotations).first()
+    )
+    return stats_of(row or dict.fromkeys(annotations, 0))
 
 
 def chair_mentoring(*, call_id: int) -> ChairMentoring:

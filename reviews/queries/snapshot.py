@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from cfp import models as cfp_models
+from cfp.queries import mentoring as cfp_mentoring
 from reviews import models
 
 
@@ -87,11 +88,29 @@ def _run_info(r: models.AggregationRun | None) -> RunInfo | None:
 
 
 def snapshot_state(*, call_id: int) -> SnapshotState:
+    state, _extra = _snapshot_state(call_id=call_id, extra={})
+    return state
+
+
+def snapshot_state_with_mentoring(
+    *, call_id: int
+) -> tuple[SnapshotState, cfp_mentoring.MentoringStats]:
+    """The snapshot state and the call's mentoring counts (issue 25), in the same two queries:
+    the counts ride on the call row the freshness check reads anyway, which keeps the dashboard
+    within its query budget."""
+    state, extra = _snapshot_state(call_id=call_id, extra=cfp_mentoring.stats_annotations())
+    return state, cfp_mentoring.stats_of(extra)
+
+
+def _snapshot_state(
+    *, call_id: int, extra: Mapping[str, Any]
+) -> tuple[SnapshotState, dict[str, Any]]:
     runs = list(models.AggregationRun.objects.filter(call_id=call_id).order_by("-id")[:20])
     current = next((r for r in runs if r.state == models.RunState.DONE), None)
     latest = runs[0] if runs else None
-    # One query for both: the newest review and the newest proposal change of the call.
-    newest_review, newest_proposal = (
+    # One query for both: the newest review and the newest proposal change of the call (and
+    # whatever ``extra`` annotates on the call's row).
+    row = (
         cfp_models.Call.objects.filter(pk=call_id)
         .annotate(
             r=Subquery(
@@ -104,15 +123,17 @@ def snapshot_state(*, call_id: int) -> SnapshotState:
                 .order_by("-updated_at")
                 .values("updated_at")[:1]
             ),
+            **extra,
         )
-        .values_list("r", "p")
+        .values_list("r", "p", *extra)
         .first()
-    ) or (None, None)
+    ) or (None, None, *(0 for _ in extra))
+    newest_review, newest_proposal = row[0], row[1]
     stale = newest_review is not None and (
         current is None or current.inputs_until is None or newest_review > current.inputs_until
     )
     busy = any(r.state in (models.RunState.PENDING, models.RunState.RUNNING) for r in runs)
-    return SnapshotState(
+    state = SnapshotState(
         current=_run_info(current),
         latest=_run_info(latest),
         stale=stale,
@@ -120,3 +141,4 @@ def snapshot_state(*, call_id: int) -> SnapshotState:
         newest_review=newest_review,
         newest_proposal=newest_proposal,
     )
+    return state, dict(zip(extra, row[2:], strict=True))

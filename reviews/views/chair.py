@@ -48,7 +48,8 @@ def dashboard_page(request: HttpRequest, member: cfp_queries.CallMembership) -> 
 
 
 def _dashboard(request: HttpRequest, member: cfp_queries.CallMembership) -> HttpResponse:
-    state = snapshot.snapshot_state(call_id=member.call_id)
+    # The mentoring counts (issue 25) ride on the snapshot's call-row query: no query of their own.
+    state, mentoring = snapshot.snapshot_state_with_mentoring(call_id=member.call_id)
     # The counts the last snapshot stored, when they may stand for the live ones: counting
     # 50,000 reviews and assignments on every view is what made this page slow.
     stored = state.stored_progress(now=timezone.now(), max_lag=PROGRESS_MAX_LAG) or None
@@ -77,6 +78,7 @@ def _dashboard(request: HttpRequest, member: cfp_queries.CallMembership) -> Http
             limit=TOP_ROWS,
         ),
         "top": TOP_ROWS,
+        "mentoring": mentoring,
     }
     return page(request, "reviews/dashboard.html", context)
 
