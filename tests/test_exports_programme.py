@@ -4,9 +4,11 @@ JSON export matches docs/export.schema.json."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -226,3 +228,46 @@ def test_the_chairs_tags_are_exported_by_name() -> None:
 
     assert rows[0]["tags"] == "Beginner friendly; keynote"
     assert rows[1]["tags"] == ""
+
+
+def test_csv_written_in_batches_holds_every_row_once_in_order() -> None:
+    header = ("n", "text", "flag")
+    rows = [
+        {
+            "n": i,
+            "text": "=sum" if i % 7 == 0 else f'line {i}, "quoted"\nsecond',
+            "flag": i % 2 == 0,
+        }
+        for i in range(2 * spreadsheets.BATCH + 1)
+    ]
+
+    chunks = list(spreadsheets.csv_chunks(header=header, rows=rows))
+
+    assert all(chunks)
+    parsed = list(csv.reader(io.StringIO("".join(chunks))))
+    assert parsed[0] == list(header)
+    assert parsed[1:] == [
+        [str(i), "'=sum" if i % 7 == 0 else f'line {i}, "quoted"\nsecond', str(i % 2 == 0).lower()]
+        for i in range(len(rows))
+    ]
+
+
+def test_workbook_cells_keep_their_types_and_neutralise_text() -> None:
+    header = ("none", "empty", "flag", "count", "score", "formula", "hidden", "decimal")
+    row = {
+        "none": None,
+        "empty": "",
+        "flag": True,
+        "count": 3,
+        "score": 2.5,
+        "formula": "=1+1",
+        "hidden": "\x01=2+2",
+        "decimal": Decimal("1.50"),
+    }
+    target = io.BytesIO()
+
+    spreadsheets.write_xlsx(header=header, rows=[row], target=target)
+
+    sheet = openpyxl.load_workbook(target).active
+    assert sheet is not None
+    assert [c.value for c in sheet[2]] == [None, None, True, 3, 2.5, "'=1+1", "'=2+2", "1.50"]
