@@ -93,31 +93,16 @@ class _Echo:
         return value
 
 
-class _Collect:
-    def __init__(self, out: list[str]) -> None:
-        self.write = out.append
-
-
 def csv_chunks(*, header: tuple[str, ...], rows: Iterable[Mapping[str, object]]) -> Iterator[str]:
-    # writerows over a batch: one C call per batch instead of one per row.
     writer = csv.writer(_Echo())
-    head = writer.writerow(header)
-    batch: list[list[object]] = []
+    batch = [writer.writerow(header)]
     for row in rows:
-        batch.append([csv_cell(row[c]) for c in header])
+        batch.append(writer.writerow([csv_cell(row[c]) for c in header]))
         if len(batch) >= BATCH:
-            yield head + _csv_lines(batch)
-            head = ""
+            yield "".join(batch)
             batch = []
-    if head or batch:
-        yield head + _csv_lines(batch)
-
-
-def _csv_lines(batch: list[list[object]]) -> str:
-    out: list[str] = []
-    writer = csv.writer(_Collect(out))
-    writer.writerows(batch)
-    return "".join(out)
+    if batch:
+        yield "".join(batch)
 
 
 def json_chunks(*, header: tuple[str, ...], rows: Iterable[Mapping[str, object]]) -> Iterator[str]:
@@ -141,17 +126,6 @@ def xlsx_cell(value: object) -> object:
         # lose its control character and become the formula "=1+1".
         return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
     return value
-
-
-_XLSX_NATIVE = (type(None), bool, int, float)
-
-
-def _xlsx_value(value: object) -> object:
-    """``xlsx_cell``, and any other type as its text (what ``write_row`` is handed)."""
-    if value.__class__ in _XLSX_NATIVE:
-        return value
-    value = xlsx_cell(value)
-    return value if isinstance(value, str | bool | int | float) else str(value)
 
 
 def write_xlsx(
@@ -188,10 +162,18 @@ def write_xlsx(
         sheet.write_string(0, col, label(name), bold)
     number = 0
     for number, row in enumerate(rows, start=1):
-        # One write_row a row: XlsxWriter skips None and "" (an empty cell, as spreadsheets
-        # show a missing value), writes bools as booleans, numbers as numbers and, with the
-        # options above, every string as a string. Cells take their column's format.
-        sheet.write_row(number, 0, [_xlsx_value(row[name]) for name in header])
+        for col, name in enumerate(header):
+            value = xlsx_cell(row[name])
+            if value is None or value == "":
+                continue  # an empty cell, as spreadsheets show a missing value
+            if isinstance(value, str):
+                sheet.write_string(number, col, value)
+            elif isinstance(value, bool):
+                sheet.write_boolean(number, col, value)
+            elif isinstance(value, int | float):
+                sheet.write_number(number, col, value)
+            else:
+                sheet.write_string(number, col, str(value))
     if header:
         # The filter covers the header and every row written (the range is known only now).
         sheet.autofilter(0, 0, number, len(header) - 1)
