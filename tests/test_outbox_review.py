@@ -119,6 +119,32 @@ def test_a_group_whose_speakers_all_turned_mail_off_is_published_without_an_e_ma
     assert event.data == {"status": "rejected", "emails": 0, "published": 2}
 
 
+def test_the_outbox_offers_publishing_without_e_mail_only_where_no_speaker_gets_one() -> None:
+    w = decided(5, statuses=("accepted", "accepted", "rejected", "rejected", "waitlisted"))
+    _mail_off(w, 1, 2)
+    speaker = cfp_models.ProposalSpeaker.objects.get(proposal=w.proposals[3]).speaker
+    cfp_models.Speaker.objects.filter(pk=speaker.pk).update(email="erased-9@example.invalid")
+
+    from cfp.domain.visibility import Phase
+    from reviews.queries import outbox as outbox_queries
+
+    phase = Phase(chairs_blind=False, identities_revealed=True)
+    groups = {
+        g.status: g.unmailed
+        for g in outbox_queries.outbox_page(call_id=w.call.pk, phase=phase).groups
+    }
+    page = w.client.get(url(w, "outbox")).content.decode()
+
+    # Before any draft is prepared: the page and the service agree on who gets no e-mail.
+    assert groups == {
+        status: len(outbox_review.unmailed(call_id=w.call.pk, status=status))
+        for status in ("accepted", "waitlisted", "rejected")
+    }
+    assert groups == {"accepted": 1, "waitlisted": 0, "rejected": 2}
+    assert "Publish “Rejected” without e-mail…" in page
+    assert "Publish “Waitlisted” without e-mail…" not in page
+
+
 def test_an_empty_group_or_one_still_waiting_for_drafts_publishes_nothing() -> None:
     w = decided(2, statuses=("accepted", "accepted"))
 

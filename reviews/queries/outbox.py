@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 
 from cfp import models as cfp_models
 from cfp import outbox as cfp_outbox
@@ -46,6 +46,9 @@ class Group:
     discarded: int
     # Decided proposals of the group whose decision is not published yet.
     unpublished: int = 0
+    # Of those, the ones none of whose speakers gets an e-mail (decision mail turned off, an
+    # erased account's address): releasing the group is what publishes them.
+    unmailed: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +71,8 @@ def _state(draft_state: str, row: tuple[dt.datetime | None, int, str] | None) ->
 
 
 def outbox_page(*, call_id: int, phase: Phase, status: str = "") -> Outbox:
-    """Four queries whatever the size: group counts, unpublished decisions per group, drafts,
-    their outbox rows."""
+    """Four queries whatever the size: group counts, unpublished decisions per group (and how
+    many of them reach no speaker by e-mail), drafts, their outbox rows."""
     hidden = not visibility.sees(viewer=Viewer.CHAIR, part=Part.SPEAKER_IDENTITY, phase=phase)
     counts = {
         r["status"]: r
@@ -82,16 +85,25 @@ def outbox_page(*, call_id: int, phase: Phase, status: str = "") -> Outbox:
         )
         .order_by()
     }
-    unpublished = dict(
-        cfp_models.Proposal.objects.filter(
+    # The same rule as outbox_review.unmailed (tests/test_outbox_review.py holds them equal):
+    # a speaker gets the e-mail unless they turned decision mail off or the address is an
+    # erased account's placeholder.
+    gets_mail = (
+        cfp_models.ProposalSpeaker.objects.filter(proposal_id=OuterRef("pk"))
+        .exclude(speaker__email__iendswith=".invalid")
+        .exclude(speaker__user__person_settings__decision_mail=False)
+    )
+    unpublished = {
+        status: (n, silent)
+        for status, n, silent in cfp_models.Proposal.objects.filter(
             cfp_models.in_call(), call_id=call_id, decision__status__in=decisions.SENT_STATUSES
         )
         .exclude(published_decision=F("decision__status"))
         .values("decision__status")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("pk"), silent=Count("pk", filter=~Exists(gets_mail)))
         .order_by()
-        .values_list("decision__status", "n")
-    )
+        .values_list("decision__status", "n", "silent")
+    }
     groups = tuple(
         Group(
             status=s,
@@ -99,7 +111,8 @@ def outbox_page(*, call_id: int, phase: Phase, status: str = "") -> Outbox:
             drafts=counts.get(s, {}).get("drafts", 0),
             queued=counts.get(s, {}).get("queued", 0),
             discarded=counts.get(s, {}).get("discarded", 0),
-            unpublished=unpublished.get(s, 0),
+            unpublished=unpublished.get(s, (0, 0))[0],
+            unmailed=unpublished.get(s, (0, 0))[1],
         )
         for s in decisions.SENT_STATUSES
     )
