@@ -16,7 +16,7 @@ help:
 	@echo "make test   - install if needed, then lint, types, import contracts, checks and tests"
 	@echo "make bench  - performance benchmarks (prints a table)"
 	@echo "make audit  - bandit and pip-audit"
-	@echo "make screens - screenshots of every page per role at 1280 and 360 px + axe summary (var/screens/)"
+	@echo "make screens - screenshots of every page per role and language at 1280 and 360 px + axe summary (var/screens/)"
 	@echo "make messages - refresh the translation catalogues (locale/<lang>/LC_MESSAGES/django.po) and compile them"
 
 # uv installs the exact versions in uv.lock in seconds; it lives in its own small venv so that
