@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from cfp import models as cfp_models
 from reviews import models
+from reviews.domain import spreadsheets
 from reviews.services import curation
 from tests import factories
 from tests.browser.conftest import log_in
@@ -101,7 +102,8 @@ def _codes_in(page: Page) -> list[str]:
     hrefs = page.locator("#results table.shortlist tbody tr a").evaluate_all(
         "links => links.map(a => a.getAttribute('href'))"
     )
-    return [h.rstrip("/").rsplit("/", 1)[-1] for h in hrefs]
+    # A proposal's link keeps the shortlist's filter (?track=...) for previous/next (issue 19).
+    return [h.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] for h in hrefs]
 
 
 @pytest.mark.browser
@@ -166,7 +168,7 @@ def test_a_chair_filters_reveals_accepts_below_the_cut_with_a_reason_and_exports
 
     # 4. Accept the proposal below the cut while rank 2 is undecided above it.
     link.click()
-    page.wait_for_url(re.compile(rf"/proposals/{target.code}/$"))
+    page.wait_for_url(re.compile(rf"/proposals/{target.code}/(\?|$)"))
     expect(page.get_by_role("region", name="Speakers")).to_contain_text(name)
     decision = page.locator("#decision")
     accepted = decision.get_by_role("radio", name="Accepted")
@@ -219,17 +221,20 @@ def test_a_chair_filters_reveals_accepts_below_the_cut_with_a_reason_and_exports
     # 5. Download the shortlist from its links on the shortlist page.
     page.get_by_role("link", name="← Dashboard").click()
     page.get_by_role("link", name="Ranking and shortlist").click()
+    # The page offers the shortlist and every proposal (issue 20): the shortlist's links first.
     with page.expect_download() as xlsx_download:
-        page.get_by_role("link", name="XLSX", exact=True).click()
+        page.get_by_role("link", name="XLSX", exact=True).first.click()
     with page.expect_download() as csv_download:
-        page.get_by_role("link", name="CSV", exact=True).click()
+        page.get_by_role("link", name="CSV", exact=True).first.click()
     assert xlsx_download.value.suggested_filename == f"{SLUG}-shortlist.xlsx"
     assert csv_download.value.suggested_filename == f"{SLUG}-shortlist.csv"
 
     book = openpyxl.load_workbook(io.BytesIO(xlsx_download.value.path().read_bytes()))
     sheet = book["Shortlist"]
     header, *body = [list(r) for r in sheet.iter_rows(values_only=True)]
-    xlsx_rows = [dict(zip(header, r, strict=True)) for r in body]
+    # The workbook's header row is for people (issue 20): back to the stable column names.
+    column = {label: name for name, label in spreadsheets.LABELS.items()}
+    xlsx_rows = [dict(zip([column[h] for h in header], r, strict=True)) for r in body]
     with open(csv_download.value.path(), encoding="utf-8", newline="") as f:
         csv_rows = list(csv.DictReader(f))
 

@@ -199,12 +199,28 @@ def worker_process(
 
 
 @pytest.fixture
-def worker(worker_process: Worker) -> Worker:
-    """A running worker (started or restarted if needed) with an empty queue in front of it."""
+def worker(worker_process: Worker) -> Iterator[Worker]:
+    """A running worker (started or restarted if needed) with an empty queue in front of it.
+
+    Afterwards it is left idle: the follow-ups a test's work queued (a finished aggregation asks
+    for extra reviews and disagreement threads) would otherwise still run while the test
+    database is flushed, and the flush's TRUNCATE deadlocks with them.
+    """
     empty_queue()
     if not worker_process.alive:
         worker_process.start()
-    return worker_process
+    yield worker_process
+    if worker_process.alive:
+        settle()
+
+
+def settle(*, rounds: int = 5) -> None:
+    """Drain until nothing is left waiting or unacknowledged (a task may queue another)."""
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    for _ in range(rounds):
+        drain()
+        if not client.llen(QUEUE) and not client.hlen("unacked"):
+            return
 
 
 @pytest.fixture(autouse=True)

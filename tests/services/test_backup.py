@@ -16,6 +16,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from cfp import models as cfp_models
 from reviews.services import seed
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -102,5 +103,6 @@ def test_backup_and_restore_keep_every_row_and_checksum(tmp_path: Path) -> None:
         admin.execute(f'DROP DATABASE IF EXISTS "{restored}"')
         admin.close()
 
-    assert before["cfp_proposal"][0] == 40
+    # The 40 proposals asked for, and the demo's mentored drafts (issue 25) besides.
+    assert before["cfp_proposal"][0] == cfp_models.Proposal.objects.count() >= 40
     assert after == before
