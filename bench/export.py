@@ -78,8 +78,10 @@ def measure(*, rows: int, repeat: int) -> list[dict[str, object]]:
         decisions=False,
         proposal_texts=talk_texts.from_env(),
     )  # aggregated when the seeding transaction commits
+    # The submitted proposals: the demo's mentored drafts are neither decided nor exported.
     ids = list(
-        cfp_models.Proposal.objects.filter(call__slug="bench")
+        cfp_models.Proposal.objects.submitted()
+        .filter(call__slug="bench")
         .order_by("code")
         .values_list("pk", flat=True)
     )
