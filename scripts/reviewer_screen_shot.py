@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -81,38 +80,20 @@ def main() -> int:
 
     login = next(u for u in demo["users"] if u["role"] == "reviewer")
     code = _unreviewed_code(call=demo["call"], reviewer=login["username"])
-    port = screens._free_port()
-    log = (screens.OUT / "server.log").open("wb")
-    server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=BASE,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        base_url = f"http://127.0.0.1:{port}"
-        screens._wait_for(base_url + "/healthz", server)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            context = browser.new_context(
-                base_url=base_url, viewport={"width": 1280, "height": 1073}
-            )
-            page = context.new_page()
-            screens._log_in(page, username=login["username"], password=login["password"])
-            page.goto(f"/review/{demo['call']}/{code}/")
-            for key in KEYS:
-                page.keyboard.press(key)
-            page.locator("#id_comment").fill(NOTE)
-            # Back on the confidence segments, as a reviewer would be before pressing "n".
-            page.locator('input[name="confidence"]:checked').focus()
-            chosen = page.locator(".score:has(input:checked) span").all_inner_texts()
-            page.screenshot(path=args.output)
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        log.close()
+    with screens.serve(env) as base_url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 1073})
+        page = context.new_page()
+        screens._log_in(page, username=login["username"], password=login["password"])
+        page.goto(f"/review/{demo['call']}/{code}/")
+        for key in KEYS:
+            page.keyboard.press(key)
+        page.locator("#id_comment").fill(NOTE)
+        # Back on the confidence segments, as a reviewer would be before pressing "n".
+        page.locator('input[name="confidence"]:checked').focus()
+        chosen = page.locator(".score:has(input:checked) span").all_inner_texts()
+        page.screenshot(path=args.output)
+        browser.close()
     print(f"{args.output}: proposal {code}, chosen {chosen}")
     return 0
 

@@ -17,6 +17,7 @@ violation or scrolls sideways, so the numbers are never ignored by accident.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import json
 import os
@@ -26,6 +27,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +66,28 @@ def _wait_for(url: str, server: subprocess.Popen[bytes], *, seconds: float = 180
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.5)
+
+
+@contextlib.contextmanager
+def serve(env: dict[str, str]) -> Iterator[str]:
+    """The seeded demo served by runserver on a free loopback port, its log in var/screens/;
+    yields the base URL once /healthz answers, and stops the server afterwards."""
+    port = _free_port()
+    with (OUT / "server.log").open("wb") as log:
+        server = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            cwd=BASE,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            base_url = f"http://127.0.0.1:{port}"
+            _wait_for(base_url + "/healthz", server)
+            yield base_url
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
 
 
 def _codes(demo: dict[str, Any]) -> dict[str, str]:
@@ -176,87 +200,68 @@ def main() -> int:
     }
     table = access.merged()
 
-    port = _free_port()
-    log = (OUT / "server.log").open("wb")
-    server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=BASE,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
     summary = ["page\trole\tlanguage\twidth\tserious\tcritical\toverflow"]
     bad = 0
     shots = 0
-    try:
-        base_url = f"http://127.0.0.1:{port}"
-        _wait_for(base_url + "/healthz", server)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            for language in languages:
-                for role, column in ROLES.items():
-                    plan = visits(
-                        table,
-                        url=functools.partial(_url, values={**values, "code": codes[role]}),
-                        roles=(role if column is None else column,),
-                    )[role if column is None else column]
-                    pages = [
-                        v
-                        for v in plan
-                        if v.kind == "GET" and v.status in (200, 400) and v.name not in LOOK_EXEMPT
-                    ]
-                    for width in WIDTHS:
-                        context = browser.new_context(
-                            base_url=base_url, viewport={"width": width, "height": 900}
+    with serve(env) as base_url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for language in languages:
+            for role, column in ROLES.items():
+                plan = visits(
+                    table,
+                    url=functools.partial(_url, values={**values, "code": codes[role]}),
+                    roles=(role if column is None else column,),
+                )[role if column is None else column]
+                pages = [
+                    v
+                    for v in plan
+                    if v.kind == "GET" and v.status in (200, 400) and v.name not in LOOK_EXEMPT
+                ]
+                for width in WIDTHS:
+                    context = browser.new_context(
+                        base_url=base_url, viewport={"width": width, "height": 900}
+                    )
+                    page = context.new_page()
+                    if column is not None:
+                        login = logins[column]
+                        _log_in(page, username=login["username"], password=login["password"])
+                    context.add_cookies(
+                        [
+                            {
+                                "name": django_settings.LANGUAGE_COOKIE_NAME,
+                                "value": language,
+                                "url": base_url,
+                            }
+                        ]
+                    )
+                    folder = OUT / language / str(width)
+                    folder.mkdir(parents=True, exist_ok=True)
+                    for v in pages:
+                        try:
+                            response = page.goto(v.url)
+                        except PlaywrightError as exc:
+                            if "Download is starting" not in str(exc):
+                                raise
+                            continue  # an export: a file, not a page
+                        if response is None or not is_document(response):
+                            continue
+                        name = v.name.replace(":", "-")
+                        page.screenshot(path=str(folder / f"{role}--{name}.png"), full_page=True)
+                        shots += 1
+                        page.evaluate(axe_source)
+                        result = page.evaluate(
+                            "axe.run(document, {resultTypes: ['violations']})"
+                            ".then(r => r.violations.map(v => v.impact))"
                         )
-                        page = context.new_page()
-                        if column is not None:
-                            login = logins[column]
-                            _log_in(page, username=login["username"], password=login["password"])
-                        context.add_cookies(
-                            [
-                                {
-                                    "name": django_settings.LANGUAGE_COOKIE_NAME,
-                                    "value": language,
-                                    "url": base_url,
-                                }
-                            ]
+                        serious = result.count("serious")
+                        critical = result.count("critical")
+                        wide = overflow(page) or ""
+                        bad += bool(serious or critical or wide)
+                        summary.append(
+                            f"{v.name}\t{role}\t{language}\t{width}\t{serious}\t{critical}\t{wide}"
                         )
-                        folder = OUT / language / str(width)
-                        folder.mkdir(parents=True, exist_ok=True)
-                        for v in pages:
-                            try:
-                                response = page.goto(v.url)
-                            except PlaywrightError as exc:
-                                if "Download is starting" not in str(exc):
-                                    raise
-                                continue  # an export: a file, not a page
-                            if response is None or not is_document(response):
-                                continue
-                            name = v.name.replace(":", "-")
-                            page.screenshot(
-                                path=str(folder / f"{role}--{name}.png"), full_page=True
-                            )
-                            shots += 1
-                            page.evaluate(axe_source)
-                            result = page.evaluate(
-                                "axe.run(document, {resultTypes: ['violations']})"
-                                ".then(r => r.violations.map(v => v.impact))"
-                            )
-                            serious = result.count("serious")
-                            critical = result.count("critical")
-                            wide = overflow(page) or ""
-                            bad += bool(serious or critical or wide)
-                            summary.append(
-                                f"{v.name}\t{role}\t{language}\t{width}\t{serious}"
-                                f"\t{critical}\t{wide}"
-                            )
-                        context.close()
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        log.close()
+                    context.close()
+        browser.close()
     (OUT / "axe-summary.txt").write_text("\n".join(summary) + "\n")
     print(f"{shots} screenshots in {OUT}; axe summary in {OUT / 'axe-summary.txt'}")
     print(f"pages with a serious/critical violation or sideways scrolling: {bad}")
