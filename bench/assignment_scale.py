@@ -18,9 +18,10 @@ Printed beside the engine, in the same run:
 * the fit lost to the randomisation cap at q = 1, 0.75 and 0.5 (one randomised run each);
 * an independent exact solver (HiGHS mixed-integer programme through scipy, against the
   engine's OR-Tools min-cost flow) on an instance small enough for it: 300 x 30;
-* what the fair mode buys where it binds: at 10,000 x 300 this generator leaves the bottleneck
-  at its lowest level (fair returns the total plan), so the worst-served proposal's fit and the
-  total fit of both modes are also printed for 2,000 x 80 and 100 x 12 (exact there).
+* what the fair mode buys, with its bound on the worst case (a worst case equal to the bound is
+  proven optimal): the worst-served proposal's fit and the total fit of both modes at
+  10,000 x 300 (the table), 2,000 x 80 (flows), 100 x 12 (branch and bound), and three tight
+  300 x 15 calls where the flow method is also set against 60 s of branch and bound.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.assign import generate  # noqa: E402
 from reviews.domain.assignment import engine  # noqa: E402
+from reviews.domain.assignment.eligibility import ProposalProfile, ReviewerProfile  # noqa: E402
 
 BAR_SECONDS = 60.0
 BAR_MB = 1024.0
@@ -113,7 +115,10 @@ def one(args: argparse.Namespace) -> dict[str, Any]:
         "seconds": round(seconds, 2),
         "peak_mb": round(peak_mb),
         "total_fit": round(result.stats.total_fit, 2),
-        "worst_fit": round(result.stats.worst_fit, 3),
+        "worst_fit": round(result.stats.worst_fit, 4),
+        "worst_bound": None
+        if result.stats.worst_bound is None
+        else round(result.stats.worst_bound, 4),
         "seats": f"{result.stats.seats_filled}/{result.stats.seats_wanted}",
         "candidates": result.stats.candidates,
         "eligible_pairs": result.stats.eligible_pairs,
@@ -188,23 +193,65 @@ def exact_check(seed: int) -> dict[str, Any]:
 
 
 def fair_check(seed: int) -> list[dict[str, Any]]:
-    """Total against fair mode on smaller instances of the same generator."""
+    """Total against fair mode on smaller instances of the same generator (the flow-only fair
+    method at 2,000 x 80, branch and bound at 100 x 12), and on tight calls: 300 x 15 whose
+    maximum loads of 40-79 leave some proposals short, where the flow-only method is set
+    against the engine's own branch and bound given 60 s on the same instance."""
     out = []
     for n, m in ((2_000, 80), (100, 12)):
         problem = instance(proposals=n, reviewers=m, k=3, seed=seed)
-        total = E.solve(problem, E.Options(mode=E.Mode.TOTAL))
-        fair = E.solve(problem, E.Options(mode=E.Mode.FAIR))
-        out.append(
-            {
-                "instance": f"{n} x {m}, K = 3",
-                "total_worst": round(total.stats.worst_fit, 3),
-                "fair_worst": round(fair.stats.worst_fit, 3),
-                "total_fit": round(total.stats.total_fit, 2),
-                "fair_fit": round(fair.stats.total_fit, 2),
-                "fair_exact": fair.stats.exact,
-            }
-        )
+        out.append(_fair_row(f"{n} x {m}, K = 3", problem))
+    for tight in range(3):
+        problem = tight_call(seed + tight)
+        row = _fair_row(f"tight 300 x 15, K = 3, seed {seed + tight}", problem)
+        saved = E.FAIR_EXACT_LIMIT
+        E.FAIR_EXACT_LIMIT = 10**9
+        try:
+            started = time.perf_counter()
+            bb = E.solve(problem, E.Options(mode=E.Mode.FAIR, time_limit=60.0))
+            row["branch_and_bound_worst"] = round(bb.stats.worst_fit, 4)
+            row["branch_and_bound_fit"] = round(bb.stats.total_fit, 2)
+            row["branch_and_bound_proven"] = bb.stats.exact
+            row["branch_and_bound_seconds"] = round(time.perf_counter() - started, 1)
+        finally:
+            E.FAIR_EXACT_LIMIT = saved
+        out.append(row)
     return out
+
+
+def tight_call(seed: int) -> engine.Problem:
+    rng = np.random.default_rng(seed)
+    props = [ProposalProfile(key=f"P{i:03}", language="en") for i in range(300)]
+    revs = [
+        ReviewerProfile(
+            key=f"R{j:02}", languages=frozenset({"en"}), max_load=int(rng.integers(40, 80))
+        )
+        for j in range(15)
+    ]
+    affinity = rng.beta(1.0, 8.0, size=(300, 15))
+    return E.Problem(proposals=props, reviewers=revs, per_proposal=3, affinity=affinity)
+
+
+def _fair_row(label: str, problem: engine.Problem) -> dict[str, Any]:
+    total = E.solve(problem, E.Options(mode=E.Mode.TOTAL))
+    started = time.perf_counter()
+    fair = E.solve(problem, E.Options(mode=E.Mode.FAIR))
+    seconds = time.perf_counter() - started
+    bound = fair.stats.worst_bound
+    return {
+        "instance": label,
+        "total_worst": round(total.stats.worst_fit, 4),
+        "fair_worst": round(fair.stats.worst_fit, 4),
+        "bound": None if bound is None else round(bound, 4),
+        "worst_proven_optimal": fair.stats.exact
+        or (bound is not None and fair.stats.worst_fit >= bound - 1e-9),
+        "total_fit": round(total.stats.total_fit, 2),
+        "fair_fit": round(fair.stats.total_fit, 2),
+        "fair_method": "branch and bound"
+        if fair.stats.candidates <= E.FAIR_EXACT_LIMIT
+        else "flows",
+        "fair_seconds": round(seconds, 2),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -237,7 +284,9 @@ def main(argv: list[str] | None = None) -> int:
         verdict = "PASS" if r["within_target"] else "FAIL"
         print(
             f"{label:<20} {r['seconds']:>6.1f} s {r['peak_mb']:>6} MB  fit {r['total_fit']:>10.1f}"
-            f"  worst {r['worst_fit']:>7.3f}  seats {r['seats']}  loads {r['load_range']}"
+            f"  worst {r['worst_fit']:>7.4f}"
+            + (f" (bound {r['worst_bound']:.4f})" if r["worst_bound"] is not None else "")
+            + f"  seats {r['seats']}  loads {r['load_range']}"
             f"  eager {r['eager_pairs']}  not-for-me {r['not_for_me_pairs']}"
             f"  candidates {r['candidates']:,}/{r['eligible_pairs']:,}  {verdict}",
             flush=True,
