@@ -197,6 +197,12 @@ def test_every_mode_fills_the_seats_from_the_command(mode: str) -> None:
     assert out.getvalue().startswith("4 new assignments.")
     audit = cfp_models.AuditEvent.objects.get(call=c, action="reviewers.assigned")
     assert audit.data["mode"] == mode
+    # The fair mode's audit says how close to provably fairest it got; the others have no bound.
+    if mode == "fair":
+        assert audit.data["worst_fit"] <= audit.data["worst_bound"]
+        assert audit.data["exact"] is True  # a small call: branch and bound
+    else:
+        assert "worst_bound" not in audit.data
 
 
 @pytest.mark.parametrize(

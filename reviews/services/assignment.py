@@ -161,6 +161,12 @@ def assign_reviewers(
             "seed": drawn,
             "total_fit": round(result.stats.total_fit, 3),
             "worst_fit": round(result.stats.worst_fit, 3),
+            # Fair mode: the most the worst-served proposal could get (equal: proven optimal).
+            **(
+                {"worst_bound": round(result.stats.worst_bound, 3), "exact": result.stats.exact}
+                if result.stats.worst_bound is not None
+                else {}
+            ),
             "moved": [
                 {"proposal": r.proposal, "reviewer": r.reviewer, "why": r.reason}
                 for r in result.removed[:200]
