@@ -13,7 +13,7 @@ class ExtraReviewsForm(forms.Form):
         label=_("Ask for extra reviews where the outcome is uncertain"),
         required=False,
         help_text=_(
-            "After each aggregation, a proposal whose chance in slots is between 20 % and 80 % "
+            "After each aggregation, a proposal whose chance in slots is between 10 % and 90 % "
             "gets one more reviewer once its reviews are in, up to the cap."
         ),
     )

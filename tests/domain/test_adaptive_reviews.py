@@ -21,7 +21,8 @@ from reviews.domain.assignment.eligibility import ProposalProfile, ReviewerProfi
 
 E = engine
 LANGS = ("en", "de")
-CHANCES = [0.0, 0.05, 0.19, 0.2, 0.46, 0.8, 0.81, 1.0]
+# Both sides of the band's ends (10 % and 90 %), and of the earlier 20 % and 80 %.
+CHANCES = [0.0, 0.05, 0.09, 0.1, 0.19, 0.2, 0.46, 0.8, 0.81, 0.9, 0.91, 1.0]
 
 
 @dataclass(frozen=True)
@@ -67,12 +68,7 @@ def calls(draw: Any) -> Call:
         if e.hold is E.Hold.FINISHED or (e.hold is not E.Hold.STARTED and draw(st.booleans()))
     )
     chances = {
-        p.key: extra.Chance(
-            draw(
-                st.one_of(st.none(), st.sampled_from([0.0, 0.05, 0.19, 0.2, 0.46, 0.8, 0.81, 1.0]))
-            )
-        )
-        for p in props
+        p.key: extra.Chance(draw(st.one_of(st.none(), st.sampled_from(CHANCES)))) for p in props
     }
     duplicated = frozenset(draw(st.sets(st.sampled_from([p.key for p in props]), max_size=n)))
     return Call(
@@ -100,7 +96,7 @@ def run(c: Call) -> extra.ExtraPlan:
 
 
 def clear_proposals_with_extra(c: Call, added: Collection[tuple[str, str]]) -> set[str]:
-    """Proposals outside the 20–80 % band (or never ranked) that got an extra review."""
+    """Proposals outside the band (10–90 %; or never ranked) that got an extra review."""
     band = adaptive.Rule()
     out = set()
     for p, _r in added:
@@ -256,7 +252,7 @@ def test_no_extra_review_while_a_review_is_still_open_or_at_the_cap() -> None:
 
 
 def test_straddling_the_cut_counts_only_when_asked() -> None:
-    s = adaptive.Standing("P", p_in_slots=0.1, low=4.0, high=6.0, assigned=3, finished=3)
+    s = adaptive.Standing("P", p_in_slots=0.05, low=4.0, high=6.0, assigned=3, finished=3)
     assert not adaptive.uncertain(s, rule=adaptive.Rule(), cut=5.0)
     assert adaptive.uncertain(s, rule=adaptive.Rule(straddle=True), cut=5.0)
     assert not adaptive.uncertain(s, rule=adaptive.Rule(straddle=True), cut=7.0)
