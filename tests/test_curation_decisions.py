@@ -168,9 +168,9 @@ def test_every_decision_change_is_also_in_the_calls_audit_log() -> None:
     w.decide(p, "waitlisted")
 
     events = list(
-        cfp_models.AuditEvent.objects.filter(
-            call=w.call, proposal=p, action="decision.changed"
-        ).values_list("actor_id", "data")
+        cfp_models.AuditEvent.objects.filter(call=w.call, proposal=p, action="decision.changed")
+        .order_by("pk")  # in the order they were written (SQL promises no order without it)
+        .values_list("actor_id", "data")
     )
     assert [(a, d["from"], d["to"]) for a, d in events] == [
         (w.chair.pk, "undecided", "accepted"),
