@@ -64,8 +64,12 @@ def assign_reviewers(
     q: float = 1.0,
     band: int = 1,
     seed: int | None = None,
+    stepped_back: int | None = None,
 ) -> AssignmentOutcome:
     """Fill every live proposal's seats, keeping what is held and moving only what must move.
+
+    `stepped_back` is a reviewer who has just left a proposal (a recusal, a conflict bid): they
+    are not a newcomer, even when that was their only proposal, so they take no one's work.
 
     `mode` is total, fair or randomised (with `q`, the cap on any new pair's probability; the
     seed is drawn from the system's random source unless given, so a bidder cannot predict it).
@@ -103,6 +107,7 @@ def assign_reviewers(
             affinity=_affinity(inputs),
             proposal_labels=inputs.proposal_labels,
             reviewer_labels=inputs.reviewer_labels,
+            settled=frozenset() if stepped_back is None else frozenset({str(stepped_back)}),
         ),
         engine.Options(
             mode=chosen_mode,

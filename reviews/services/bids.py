@@ -176,7 +176,7 @@ def refill_after_conflict(
     run finds nothing missing. Returns how many assignments the run created.
     """
     outcome = assignment.assign_reviewers(
-        call_id=call_id, per_proposal=None, actor_id=None, now=now
+        call_id=call_id, per_proposal=None, actor_id=None, now=now, stepped_back=reviewer_id
     )
     name = recusal.display_name(user_id=reviewer_id)
     recusal.name_the_gap(

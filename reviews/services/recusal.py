@@ -56,7 +56,7 @@ def recuse_reviewer(
         created_at=now,
     )
     outcome = assignment.assign_reviewers(
-        call_id=call_id, per_proposal=None, actor_id=None, now=now
+        call_id=call_id, per_proposal=None, actor_id=None, now=now, stepped_back=reviewer_id
     )
     name_the_gap(
         proposal_id=proposal_id,

@@ -496,6 +496,61 @@ def test_a_leaver_moves_only_their_own_unstarted_work(
             assert any(reason.startswith("took over from") for reason in x.reasons)
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.integers(0, 29), st.sampled_from(list(E.Mode)))
+def test_stepping_back_from_a_proposal_moves_only_that_seat(
+    seed: int, pick: int, mode: engine.Mode
+) -> None:
+    """A recusal or a conflict bid: the reviewer's pair goes and they may not take the proposal
+    again. Only that seat is filled; the reviewer takes nobody's work, even when it was their
+    only proposal (then they hold no pair, and would pass for a newcomer without `settled`)."""
+    rng = random.Random(seed)
+    base = pool(10, 8, seed)
+    base = replace(base, reviewers=[replace(r, max_load=None) for r in base.reviewers])
+    # Some reviewers end up with a single proposal, the case this is about.
+    base = replace(base, per_proposal=2)
+    before = E.solve(base)
+    existing = as_existing(before, rng, started=0.3)
+    movable = [e for e in existing if e.hold is E.Hold.MOVABLE]
+    if not movable:
+        return
+    gone = movable[pick % len(movable)]
+    after_problem = replace(
+        base,
+        existing=[e for e in existing if e != gone],
+        bids={**base.bids, (gone.proposal, gone.reviewer): E.Bid.CONFLICT},
+        settled=frozenset({gone.reviewer}),
+    )
+    after = E.solve(after_problem, E.Options(mode=mode, q=0.75, seed=seed))
+
+    old = {(e.proposal, e.reviewer) for e in existing}
+    new = final_pairs(after)
+    assert (gone.proposal, gone.reviewer) not in new
+    assert old - {(gone.proposal, gone.reviewer)} <= new  # nobody else loses work
+    assert {p for p, _ in new - old} <= {gone.proposal}  # only the freed seat is filled
+
+
+def test_without_settled_a_reviewer_who_stepped_back_from_their_only_proposal_takes_work() -> None:
+    # Why `settled` exists: the reviewer with no pair left passes for a newcomer and takes a
+    # movable seat from someone else (the bug a recusal in a small call showed).
+    props = [ProposalProfile(key=k, language="en") for k in ("A", "B")]
+    revs = [ReviewerProfile(key=k, languages=frozenset({"en"})) for k in ("R0", "R1", "R2")]
+    existing = [E.Existing("A", "R1"), E.Existing("B", "R1"), E.Existing("B", "R2")]
+    problem = E.Problem(
+        proposals=props,
+        reviewers=revs,
+        per_proposal=2,
+        existing=existing,
+        bids={("A", "R0"): E.Bid.CONFLICT},  # R0 stepped back from A, their only proposal
+    )
+
+    naive = E.solve(problem)
+    fixed = E.solve(replace(problem, settled=frozenset({"R0"})))
+
+    assert ("B", "R0") in final_pairs(naive)  # took a seat of B's
+    assert final_pairs(fixed) == {("A", "R1"), ("A", "R2"), ("B", "R1"), ("B", "R2")}
+
+
 def test_a_full_reviewer_passes_on_one_seat_when_only_they_can_fill_a_leavers_gap() -> None:
     props = [ProposalProfile(key="DE", language="de"), ProposalProfile(key="EN", language="en")]
     revs = [

@@ -168,6 +168,9 @@ class Problem:
     # (proposal, reviewer) pairs that may not be newly placed (a consistency pool's boundary);
     # a movable existing pair listed here moves, a held one stays.
     excluded: frozenset[tuple[str, str]] = frozenset()
+    # Reviewers who are not newcomers although they hold no pair: one who has just recused or
+    # declared a conflict on their only proposal must not take someone else's work for it.
+    settled: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,7 +369,7 @@ def _instance(problem: Problem) -> _Instance:
         else:
             movable[i, at] = True
     eligible &= ~fixed
-    settled = {e.reviewer for e in problem.existing}
+    settled = {e.reviewer for e in problem.existing} | problem.settled
     fixed_load = fixed.sum(axis=0).astype(np.int64)
     need = np.maximum(_wanted(problem) - fixed_count, 0).astype(np.int64)
     cap = (
