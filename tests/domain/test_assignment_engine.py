@@ -526,8 +526,16 @@ def test_stepping_back_from_a_proposal_moves_only_that_seat(
     old = {(e.proposal, e.reviewer) for e in existing}
     new = final_pairs(after)
     assert (gone.proposal, gone.reviewer) not in new
-    assert old - {(gone.proposal, gone.reviewer)} <= new  # nobody else loses work
-    assert {p for p, _ in new - old} <= {gone.proposal}  # only the freed seat is filled
+    # The reviewer who stepped back takes nobody's work, even with no pair left.
+    assert not [pair for pair in new - old if pair[1] == gone.reviewer]
+    # Nobody else loses work, except to a reviewer who had none at all (a newcomer's share,
+    # as when someone leaves), and only freed seats are filled.
+    idle = {r.key for r in base.reviewers} - {r for _, r in old}
+    removed = old - {(gone.proposal, gone.reviewer)} - new
+    for p, r in removed:
+        assert any((p, n) in new for n in idle), (p, r)
+    freed = {gone.proposal} | {p for p, _ in removed}
+    assert {p for p, _ in new - old} <= freed
 
 
 def test_without_settled_a_reviewer_who_stepped_back_from_their_only_proposal_takes_work() -> None:
