@@ -21,6 +21,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Any
 
@@ -114,8 +115,13 @@ def _build_parser() -> MarkdownIt:
 _PARSER = _build_parser()
 
 
+@lru_cache(maxsize=32)
 def render_markdown(*, text: str) -> str:
-    """Speaker-written Markdown as sanitised HTML, ready to be marked safe in a template."""
+    """Speaker-written Markdown as sanitised HTML, ready to be marked safe in a template.
+
+    The latest results are kept: the leak scanner renders a redaction to check it
+    (``leaks.scan_rendered``), and the page stored with it renders the same redaction.
+    """
     tokens = _PARSER.parse(text)
     for token in tokens:
         if token.type in {"heading_open", "heading_close"}:

@@ -69,7 +69,9 @@ def prescan(
     an answer that changed in between), so the stored result is the same either way.
     """
     line_up = tuple(speakers)
-    return {(text, line_up): leaks.scan(text=text, speakers=line_up) for text in set(texts)}
+    return {
+        (text, line_up): leaks.scan_rendered(text=text, speakers=line_up) for text in set(texts)
+    }
 
 
 def standing(
@@ -88,7 +90,11 @@ def standing(
 
 
 def redact(*, source: Source, prescanned: Prescanned | None = None) -> Redaction:
-    """Scan every text of ``source`` against its speakers and redact what no ruling clears."""
+    """Scan every text of ``source`` against its speakers and redact what no ruling clears.
+
+    Every text is also checked as Markdown would show it (``leaks.scan_rendered``): the
+    description is rendered as Markdown, and for a plain field the check only hides more.
+    """
     texts: dict[str, str] = {}
     findings: list[StoredFinding] = []
     line_up = source.speakers
@@ -96,7 +102,7 @@ def redact(*, source: Source, prescanned: Prescanned | None = None) -> Redaction
     for key, text in source.scanned.items():
         found = (prescanned or {}).get((text, line_up))
         if found is None:
-            found = leaks.scan(text=text, speakers=line_up)
+            found = leaks.scan_rendered(text=text, speakers=line_up)
         skip = cleared.get(key, set())
         texts[key] = leaks.redact(
             text=text, findings=[f for f in found if (f.start, f.end) not in skip]

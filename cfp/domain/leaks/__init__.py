@@ -53,7 +53,7 @@ from __future__ import annotations
 from cfp.domain.leaks.folding import fold
 from cfp.domain.leaks.kinds import Finding, FindingKind, SpeakerIdentity, explain
 from cfp.domain.leaks.names import distinctive_parts
-from cfp.domain.leaks.scanning import redact, redact_text, scan
+from cfp.domain.leaks.scanning import redact, redact_text, scan, scan_rendered
 
 __all__ = [
     "Finding",
@@ -65,4 +65,5 @@ __all__ = [
     "redact",
     "redact_text",
     "scan",
+    "scan_rendered",
 ]

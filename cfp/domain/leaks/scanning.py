@@ -76,9 +76,12 @@ def scan(*, text: str, speakers: Sequence[SpeakerIdentity]) -> tuple[Finding, ..
     """Every leak of the speakers' identity in `text`, sorted by start and non-overlapping.
 
     The text is read three ways: as typed, as shown (the shadow that undoes entities, invisible
-    and look-alike characters, markup splits; see `visible`), and as its letters alone. Then
-    the redacted text is rendered and read again; a block that still shows a speaker is
-    redacted whole (fail closed).
+    and look-alike characters, markup splits and link syntax; see `visible`), and as its letters
+    alone. Then the shadow of the redacted text is read again; a block that still shows a
+    speaker is redacted whole (fail closed).
+
+    The scan does not render Markdown: where a text is shown as Markdown, `scan_rendered` also
+    reads the rendering of the redaction (what `redact_text` and `cfp.domain.redaction` do).
     """
     if not text:
         return ()
@@ -96,7 +99,26 @@ def scan(*, text: str, speakers: Sequence[SpeakerIdentity]) -> tuple[Finding, ..
     candidates.extend(_phrase_candidates(folded))
     candidates.extend(_shown_candidates(text, speakers, usernames, handles=True, folded=folded))
     findings = _merge(text, candidates)
-    return _fail_closed(text, findings, speakers, usernames)
+    if not findings:
+        # The shadow of this text, the redaction of nothing, has just been read.
+        return findings
+    return _fail_closed(text, findings, speakers, usernames, rendered=False)
+
+
+def scan_rendered(*, text: str, speakers: Sequence[SpeakerIdentity]) -> tuple[Finding, ...]:
+    """`scan`, then widened until the Markdown rendering of the redaction shows no speaker.
+
+    For a text a reader gets as Markdown. The shadow already reads link syntax; rendering is
+    what catches a construct it does not model (a link text with nested brackets, say). A text
+    without link signs is shown as its shadow, so it is not rendered. Rendering is the cost of
+    showing the text anyway; `markdown.render_markdown` keeps its latest results, so the page's
+    own rendering of the same redaction is not done twice.
+    """
+    findings = scan(text=text, speakers=speakers)
+    if not speakers or not any(sign in text for sign in _LINK_SIGNS):
+        return findings
+    usernames = _link_usernames(speakers)
+    return _fail_closed(text, findings, speakers, usernames, rendered=True)
 
 
 def _shown_candidates(
@@ -139,15 +161,20 @@ def _shown_candidates(
 
 
 def _still_shown(
-    text: str, speakers: Sequence[SpeakerIdentity], usernames: set[str], *, typed: bool = True
+    text: str,
+    speakers: Sequence[SpeakerIdentity],
+    usernames: set[str],
+    *,
+    typed: bool = True,
+    rendered: bool,
 ) -> FindingKind | None:
     """The kind of identity evidence a reader still sees in `text`, typed or rendered."""
     if typed:
         for _, _, kind in _shown_candidates(text, speakers, usernames, handles=False):
             return kind
     # Rendering shows more than the shadow of the source only where links, images, reference
-    # definitions or autolinks move text around (`[Quux](…)worth`); that is worth its cost.
-    if any(sign in text for sign in _LINK_SIGNS):
+    # definitions or autolinks move text around.
+    if rendered and any(sign in text for sign in _LINK_SIGNS):
         for _, _, kind in _shown_candidates(_rendered(text), speakers, usernames, handles=False):
             return kind
     return None
@@ -172,11 +199,17 @@ def _fail_closed(
     findings: tuple[Finding, ...],
     speakers: Sequence[SpeakerIdentity],
     usernames: set[str],
+    *,
+    rendered: bool,
 ) -> tuple[Finding, ...]:
-    """`findings`, plus whole blocks whose redaction still shows a speaker (then the text)."""
-    # Without findings the typed text is what `scan` just read: only its rendering is new.
+    """`findings`, plus whole blocks whose redaction still shows a speaker (then the text).
+
+    `rendered`: read the Markdown rendering of each redaction too, not only its shadow. The
+    shadow of the first redaction is then not read again: `scan` has just read it.
+    """
     redacted = redact(text=text, findings=findings)
-    if not speakers or _still_shown(redacted, speakers, usernames, typed=bool(findings)) is None:
+    shows = _still_shown(redacted, speakers, usernames, typed=not rendered, rendered=rendered)
+    if not speakers or shows is None:
         return findings
     extra: list[tuple[int, int, FindingKind]] = []
     work.read(len(text))
@@ -188,12 +221,13 @@ def _fail_closed(
             for f in findings[bisect.bisect_left(starts, start) : bisect.bisect_left(starts, end)]
             if f.end <= end
         ]
-        kind = _still_shown(redact(text=text[start:end], findings=inside), speakers, usernames)
+        block = redact(text=text[start:end], findings=inside)
+        kind = _still_shown(block, speakers, usernames, rendered=rendered)
         if kind is not None:
             extra.append((start, end, kind))
     spans = [(f.start, f.end, f.kind) for f in findings]
     widened = _merge(text, [*spans, *extra])
-    kind = _still_shown(redact(text=text, findings=widened), speakers, usernames)
+    kind = _still_shown(redact(text=text, findings=widened), speakers, usernames, rendered=rendered)
     if kind is not None:
         return _merge(text, [*spans, (0, len(text), kind)])
     return widened
@@ -226,10 +260,11 @@ def redact_text(
     speakers: Sequence[SpeakerIdentity],
     ignored: Collection[tuple[int, int]] = (),
 ) -> str:
-    """Scan and redact, leaving findings inside a chair-ignored (start, end) span untouched."""
+    """Scan (reading the Markdown rendering too) and redact, leaving findings inside a
+    chair-ignored (start, end) span untouched."""
     findings = [
         finding
-        for finding in scan(text=text, speakers=speakers)
+        for finding in scan_rendered(text=text, speakers=speakers)
         if not any(start <= finding.start and finding.end <= end for start, end in ignored)
     ]
     return redact(text=text, findings=findings)

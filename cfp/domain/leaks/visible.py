@@ -287,31 +287,75 @@ def _decoded(match: re.Match[str]) -> str | None:
     return typed
 
 
+# Markdown link syntax that hides what stands between two pieces of shown text: the tail of an
+# inline link or image, `](destination "title")`, and of a reference link, `][label]`. A reader
+# sees "[Quux](https://example.org)worth" as "Quuxworth", so the shadow drops the tail from the
+# flow and shows the destination and title after the text (where `markdown.visible_text` lists
+# link targets), still decoded and still read. Every repetition is bounded and possessive, and
+# no part can run past a bracket, so each tail is matched in time bounded by its own length.
+# A tail this misses (brackets inside a destination, a link text with nested brackets) is
+# caught where a Markdown text is redacted: `scanning.verify_rendering` reads the rendering.
+_LINK_TAIL = re.compile(
+    r"\]\(\s*+"
+    r"(?P<destination><[^<>\[\]\n]{0,2048}+>"
+    r"|(?:[^\s()\[\]\\]|\\.|\((?:[^\s()\[\]\\]|\\.){0,2048}+\)){0,2048}+)"
+    r"(?:\s++(?P<title>\"[^\"\[\]]{0,1024}+\"|'[^'\[\]]{0,1024}+'|\([^()\[\]]{0,1024}+\)))?"
+    r"\s*+\)"
+    r"|\]\[(?P<label>[^\[\]]{0,999}+)\]"
+)
+
+
+def _link_tails(text: str) -> list[re.Match[str]]:
+    if "](" not in text and "][" not in text:
+        return []
+    tails = list(_LINK_TAIL.finditer(text))
+    work.checked(len(tails))
+    return tails
+
+
 @lru_cache(maxsize=256)
 def shadow(text: str) -> Shadow:
     """The joined shadow of `text` (see the module docstring)."""
     built = _Builder()
-    position = 0
     work.read(len(text))
-    for match in _SPECIAL.finditer(text):
-        work.checked()
-        start, end = match.span()
-        built.copy(text, position, start)
-        if not match.group().isascii():
-            built.letters_of(match.group(), start)
-            position = end
-            continue
-        decoded = _decoded(match)
-        if decoded is None:
-            built.copy(text, start, end)
-        elif decoded:
-            built.shown(decoded, start, end)
-        position = end
-    built.copy(text, position, len(text))
+    tails = _link_tails(text)
+    position = 0
+    for tail in tails:
+        _decode_into(built, text, position, tail.start())
+        position = tail.end()
+    _decode_into(built, text, position, len(text))
+    if tails:
+        # The targets and titles, each on a line of its own after the text.
+        for tail in tails:
+            for group in ("destination", "title", "label"):
+                start, end = tail.span(group)
+                if start < end:
+                    built.shown("\n\n", start, end)
+                    _decode_into(built, text, start, end)
     view = Shadow("".join(built.out), built.offsets, built.sources)
     if _RUN_OPEN in view.text or _RUN_CLOSE in view.text:
         return _in_shown_order(view)
     return view
+
+
+def _decode_into(built: _Builder, text: str, start: int, end: int) -> None:
+    """Add `text[start:end]` as shown: special sequences decoded, the rest copied."""
+    position = start
+    for match in _SPECIAL.finditer(text, start, end):
+        work.checked()
+        begin, finish = match.span()
+        built.copy(text, position, begin)
+        if not match.group().isascii():
+            built.letters_of(match.group(), begin)
+            position = finish
+            continue
+        decoded = _decoded(match)
+        if decoded is None:
+            built.copy(text, begin, finish)
+        elif decoded:
+            built.shown(decoded, begin, finish)
+        position = finish
+    built.copy(text, position, end)
 
 
 _RUN_MARKS = re.compile(f"[{_RUN_OPEN}{_RUN_CLOSE}\n]")
