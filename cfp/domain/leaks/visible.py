@@ -82,21 +82,22 @@ _LOOK_ALIKE_TABLE = str.maketrans(_LOOK_ALIKES)
 _RTL_OVERRIDE = "\u202e"
 _RUN_ENDS = "\u202c\u2069\n"
 
-# What the shown text does not show as typed: entities, percent-escapes, punycode host labels,
-# backslash escapes and hard breaks, a word hyphenated at the end of a line, emphasis and
-# strikethrough markers, anything outside ASCII, control characters. The rest is copied as is.
-_SPECIAL = re.compile(
-    # The leading class fails fast at the many positions where nothing special starts.
-    r"(?=[&%xX\\*~\x00-\x08\x0b-\x1f\x7f-\U0010ffff-])"
-    r"(?:&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z][A-Za-z0-9]{1,31});?"
+# What the shown text does not show as typed, in ASCII: entities, percent-escapes, punycode host
+# labels, backslash escapes and hard breaks, a word hyphenated at the end of a line, emphasis and
+# strikethrough markers, control characters. Other scripts are translated in one pass (see
+# `_SHOWN_TABLE`); only their characters that vanish or grow are special (`_special_pattern`).
+_ASCII_SPECIAL = (
+    r"&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z][A-Za-z0-9]{1,31});?"
     r"|(?:%[0-9a-fA-F]{2})+"
     r"|(?<![A-Za-z0-9-])[xX][nN]--[A-Za-z0-9-]{1,59}"
     r"|\\[\n!-/:-@\[-`{-~]"
     r"|(?<=[^\W\d_])-[ \t]*\n[ \t]*(?=[^\W\d_])"
     r"|[*~]"
-    r"|[^\x00-\x7f]+"
-    r"|[\x00-\x08\x0b-\x1f\x7f])"
+    r"|[\x00-\x08\x0b-\x1f\x7f]"
 )
+# The leading class fails fast at the many positions where nothing special starts.
+_ASCII_SPECIAL_STARTS = r"&%xX\\*~\x00-\x08\x0b-\x1f\x7f\-"
+_SPECIAL = re.compile(f"(?=[{_ASCII_SPECIAL_STARTS}])(?:{_ASCII_SPECIAL})")
 # Inline markup that never shows: emphasis and strikethrough markers.
 _INLINE_MARKERS = frozenset("*~")
 _DROPPED_CATEGORIES = frozenset({"Cf", "Mn", "Me", "Cc", "Zl", "Zp"})
@@ -192,34 +193,16 @@ class _Builder:
         """`piece` as shown: NFKC, no format characters or accents, look-alikes folded."""
         self._add(_shown_text(piece), start, end, aligned=False)
 
-    def letters_of(self, run: str, start: int) -> None:
-        """A run of other scripts, each character as shown on its own (see `_ShownTable`).
+    def translated(self, shown: str, start: int, end: int) -> None:
+        """`shown`, already as shown, standing for the whole source span."""
+        self._add(shown, start, end, aligned=False)
 
-        One aligned segment when every character shows as one; otherwise the characters that
-        vanish or grow (zero-width, ligatures, marks) get segments of their own.
-        """
-        shown = run.translate(_SHOWN_TABLE)
-        unaligned = _SHOWN_TABLE.unaligned
-        if unaligned.isdisjoint(run):
-            self._add(shown, start, start + len(run), aligned=True)
-            return
-        piece = 0
-        work.checked(len(run))
-        for offset, ch in enumerate(run):
-            if ch in unaligned:
-                if piece < offset:
-                    self._add(
-                        run[piece:offset].translate(_SHOWN_TABLE),
-                        start + piece,
-                        start + offset,
-                        aligned=True,
-                    )
-                self._add(_SHOWN_TABLE[ord(ch)], start + offset, start + offset + 1, aligned=False)
-                piece = offset + 1
-        if piece < len(run):
-            self._add(
-                run[piece:].translate(_SHOWN_TABLE), start + piece, start + len(run), aligned=True
-            )
+    def copy_shown(self, text: str, start: int, end: int) -> None:
+        """`text[start:end]`, whose characters each show as one character (other scripts)."""
+        piece = text[start:end]
+        if not piece.isascii():
+            piece = piece.translate(_SHOWN_TABLE)
+        self._add(piece, start, end, aligned=True)
 
 
 def _shown_text(piece: str) -> str:
@@ -245,7 +228,8 @@ class _ShownTable(dict[int, str]):
 
     It remembers the characters that show as other than exactly one character (those need a
     segment of their own in the shadow's map). A text in another script used to cost two
-    normalisations per character; now it is one translation in C.
+    normalisations per character; now it is one translation in C, and a segment of the map
+    only where a character vanishes or grows.
     """
 
     _LIMIT = 1 << 16  # distinct characters kept; beyond that they are worked out each time
@@ -264,6 +248,15 @@ class _ShownTable(dict[int, str]):
 
 
 _SHOWN_TABLE = _ShownTable()
+
+
+@lru_cache(maxsize=64)
+def _special_pattern(unaligned: frozenset[str]) -> re.Pattern[str]:
+    """`_SPECIAL`, plus runs of the characters met so far that vanish or grow when shown."""
+    if not unaligned:
+        return _SPECIAL
+    chars = "".join(f"\\U{ord(ch):08x}" for ch in sorted(unaligned))
+    return re.compile(f"(?=[{_ASCII_SPECIAL_STARTS}{chars}])(?:{_ASCII_SPECIAL}|[{chars}]+)")
 
 
 def _decoded(match: re.Match[str]) -> str | None:
@@ -318,12 +311,19 @@ def shadow(text: str) -> Shadow:
     """The joined shadow of `text` (see the module docstring)."""
     built = _Builder()
     work.read(len(text))
+    special = _SPECIAL
+    if not text.isascii():
+        # One translation in C meets every character once, so the table knows which of them
+        # vanish or grow; only those need segments of their own.
+        work.read(len(text))
+        text.translate(_SHOWN_TABLE)
+        special = _special_pattern(frozenset(_SHOWN_TABLE.unaligned))
     tails = _link_tails(text)
     position = 0
     for tail in tails:
-        _decode_into(built, text, position, tail.start())
+        _decode_into(built, text, position, tail.start(), special)
         position = tail.end()
-    _decode_into(built, text, position, len(text))
+    _decode_into(built, text, position, len(text), special)
     if tails:
         # The targets and titles, each on a line of its own after the text.
         for tail in tails:
@@ -331,22 +331,25 @@ def shadow(text: str) -> Shadow:
                 start, end = tail.span(group)
                 if start < end:
                     built.shown("\n\n", start, end)
-                    _decode_into(built, text, start, end)
+                    _decode_into(built, text, start, end, special)
     view = Shadow("".join(built.out), built.offsets, built.sources)
     if _RUN_OPEN in view.text or _RUN_CLOSE in view.text:
         return _in_shown_order(view)
     return view
 
 
-def _decode_into(built: _Builder, text: str, start: int, end: int) -> None:
+def _decode_into(
+    built: _Builder, text: str, start: int, end: int, special: re.Pattern[str]
+) -> None:
     """Add `text[start:end]` as shown: special sequences decoded, the rest copied."""
     position = start
-    for match in _SPECIAL.finditer(text, start, end):
+    for match in special.finditer(text, start, end):
         work.checked()
         begin, finish = match.span()
-        built.copy(text, position, begin)
+        built.copy_shown(text, position, begin)
         if not match.group().isascii():
-            built.letters_of(match.group(), begin)
+            # Characters that vanish (zero-width, marks) or grow (ligatures) when shown.
+            built.translated(match.group().translate(_SHOWN_TABLE), begin, finish)
             position = finish
             continue
         decoded = _decoded(match)
@@ -355,7 +358,7 @@ def _decode_into(built: _Builder, text: str, start: int, end: int) -> None:
         elif decoded:
             built.shown(decoded, begin, finish)
         position = finish
-    built.copy(text, position, end)
+    built.copy_shown(text, position, end)
 
 
 _RUN_MARKS = re.compile(f"[{_RUN_OPEN}{_RUN_CLOSE}\n]")
