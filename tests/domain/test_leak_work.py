@@ -178,7 +178,8 @@ def test_the_growth_check_fails_on_work_per_candidate_that_grows(
 
     monkeypatch.setattr(scanning, "_merge", _planted_quadratic_merge(scanning._merge))
     speaker = SpeakerIdentity(name="Ottoline Vranckx")
-    unit = "Ottoline Vranckx, "
+    # One finding per occurrence ("Ottoline Vranckx, Ottoline…" would join into one name run).
+    unit = "Ottoline Vranckx wrote "
 
     small = _cost(_repeated(unit, SMALL), speaker)
     large = _cost(_repeated(unit, LARGE), speaker)

@@ -75,10 +75,12 @@ def _finding(text: str, start: int, end: int, kind: FindingKind) -> Finding:
 def scan(*, text: str, speakers: Sequence[SpeakerIdentity]) -> tuple[Finding, ...]:
     """Every leak of the speakers' identity in `text`, sorted by start and non-overlapping.
 
-    The text is read three ways: as typed, as shown (the shadow that undoes entities, invisible
-    and look-alike characters, markup splits and link syntax; see `visible`), and as its letters
-    alone. Then the shadow of the redacted text is read again; a block that still shows a
-    speaker is redacted whole (fail closed).
+    The text is read as typed, then its redaction is read as shown (the shadow that undoes
+    entities, invisible and look-alike characters, markup splits and link syntax; see
+    `visible`) and as its letters alone: what the typed reading found is not found again, and
+    when the shown reading finds nothing more, it has also checked the redaction. Otherwise the
+    shadow of the new redaction is read again; a block that still shows a speaker is redacted
+    whole (fail closed).
 
     The scan does not render Markdown: where a text is shown as Markdown, `scan_rendered` also
     reads the rendering of the redaction (what `redact_text` and `cfp.domain.redaction` do).
@@ -97,12 +99,68 @@ def scan(*, text: str, speakers: Sequence[SpeakerIdentity]) -> tuple[Finding, ..
     candidates.extend(_username_candidates(folded, usernames))
     candidates.extend(_affiliation_candidates(folded, speakers))
     candidates.extend(_phrase_candidates(folded))
-    candidates.extend(_shown_candidates(text, speakers, usernames, handles=True, folded=folded))
-    findings = _merge(text, candidates)
-    if not findings:
-        # The shadow of this text, the redaction of nothing, has just been read.
-        return findings
+    if not candidates:
+        shown = _shown_candidates(text, speakers, usernames, handles=True, folded=folded)
+    else:
+        typed = _merge(text, candidates)
+        redacted = _Redaction(text, typed)
+        found = _shown_candidates(redacted.text, speakers, usernames, handles=True)
+        if not found:
+            # The redaction of what was typed shows no speaker: it has just been read.
+            return typed
+        candidates = [(f.start, f.end, f.kind) for f in typed]
+        shown = [(*redacted.source(start, end), kind) for start, end, kind in found]
+    if not shown:
+        return ()
+    findings = _merge(text, [*candidates, *shown])
     return _fail_closed(text, findings, speakers, usernames, rendered=False)
+
+
+class _Redaction:
+    """`redact(text, findings)`, and where each of its spans came from in `text`."""
+
+    __slots__ = ("ends", "markers", "sources", "starts", "text")
+
+    def __init__(self, text: str, findings: Sequence[Finding]) -> None:
+        work.read(len(text))
+        work.checked(len(findings))
+        pieces: list[str] = []
+        self.starts: list[int] = []  # offset in the redaction of each piece
+        self.sources: list[int] = []  # offset in `text` of each piece
+        self.ends: list[int] = []  # end in `text` of each piece
+        self.markers: list[bool] = []  # whether the piece is a marker (else copied)
+        at = position = 0
+        for finding in findings:  # sorted, non-overlapping (`_merge`)
+            if position < finding.start:
+                pieces.append(text[position : finding.start])
+                self._piece(at, position, finding.start, marker=False)
+                at += finding.start - position
+            marker = f"[{finding.kind.value}]"
+            pieces.append(marker)
+            self._piece(at, finding.start, finding.end, marker=True)
+            at += len(marker)
+            position = finding.end
+        pieces.append(text[position:])
+        self._piece(at, position, len(text), marker=False)
+        self.text = "".join(pieces)
+
+    def _piece(self, at: int, start: int, end: int, *, marker: bool) -> None:
+        self.starts.append(at)
+        self.sources.append(start)
+        self.ends.append(end)
+        self.markers.append(marker)
+
+    def source(self, start: int, end: int) -> tuple[int, int]:
+        """The span of `text` that `self.text[start:end]` shows (a marker stands for its finding)."""
+        first = bisect.bisect_right(self.starts, start) - 1
+        last = bisect.bisect_right(self.starts, max(start, end - 1)) - 1
+        begin = self.sources[first]
+        if not self.markers[first]:
+            begin += start - self.starts[first]
+        finish = self.ends[last]
+        if not self.markers[last]:
+            finish = self.sources[last] + end - self.starts[last]
+        return begin, finish
 
 
 def scan_rendered(*, text: str, speakers: Sequence[SpeakerIdentity]) -> tuple[Finding, ...]:
