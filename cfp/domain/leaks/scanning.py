@@ -151,7 +151,7 @@ class _Redaction:
         self.markers.append(marker)
 
     def source(self, start: int, end: int) -> tuple[int, int]:
-        """The span of `text` that `self.text[start:end]` shows (a marker stands for its finding)."""
+        """The span of `text` shown as `self.text[start:end]` (a marker: its whole finding)."""
         first = bisect.bisect_right(self.starts, start) - 1
         last = bisect.bisect_right(self.starts, max(start, end - 1)) - 1
         begin = self.sources[first]
