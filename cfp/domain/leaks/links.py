@@ -154,7 +154,7 @@ def _is_profile_link(host: str, path: str) -> bool:
         return bool(segments) and segments[0].lower() not in _SITE_PATHS
     if host in _SITE_HOSTS:
         return False
-    return any(host.endswith(suffix) for suffix in _PERSONAL_SUBDOMAIN_HOSTS)
+    return host.endswith(_PERSONAL_SUBDOMAIN_HOSTS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +165,7 @@ class _UrlNames:
     delimited: tuple[str, ...]  # matched only between non-letters: "/ann/" but not "/announce"
     own_links: tuple[str, ...]  # normalised host+path prefixes
     own_hosts: tuple[str, ...]  # personal sites: any page on them
+    own_subdomains: tuple[str, ...]  # ".host" for each of them: their subdomains
 
 
 def _url_names(speakers: Sequence[SpeakerIdentity], usernames: Iterable[str]) -> _UrlNames:
@@ -209,6 +210,7 @@ def _url_names(speakers: Sequence[SpeakerIdentity], usernames: Iterable[str]) ->
         delimited=tuple(sorted(p for p in delimited if p)),
         own_links=tuple(own_links),
         own_hosts=tuple(own_hosts),
+        own_subdomains=tuple("." + host for host in own_hosts),
     )
 
 
@@ -268,7 +270,7 @@ def _url_is_personal(
     for own in names.own_links:
         if normalised == own or normalised.startswith(own + "/"):
             return True
-    if any(host == own or host.endswith("." + own) for own in names.own_hosts):
+    if names.own_hosts and (host in names.own_hosts or host.endswith(names.own_subdomains)):
         return True
     if patterns is not None:
         anywhere, delimited = patterns

@@ -87,7 +87,8 @@ _RUN_ENDS = "\u202c\u2069\n"
 # strikethrough markers, control characters. Other scripts are translated in one pass (see
 # `_SHOWN_TABLE`); only their characters that vanish or grow are special (`_special_pattern`).
 _ASCII_SPECIAL = (
-    r"&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z][A-Za-z0-9]{1,31});?"
+    # A run of entities is decoded at once: "&#81;&#117;&#117;&#120;" is one piece of the map.
+    r"(?:&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z][A-Za-z0-9]{1,31});?){1,64}"
     r"|(?:%[0-9a-fA-F]{2})+"
     r"|(?<![A-Za-z0-9-])[xX][nN]--[A-Za-z0-9-]{1,59}"
     r"|\\[\n!-/:-@\[-`{-~]"
@@ -259,9 +260,8 @@ def _special_pattern(unaligned: frozenset[str]) -> re.Pattern[str]:
     return re.compile(f"(?=[{_ASCII_SPECIAL_STARTS}{chars}])(?:{_ASCII_SPECIAL}|[{chars}]+)")
 
 
-def _decoded(match: re.Match[str]) -> str | None:
+def _decoded(typed: str) -> str | None:
     """What a special sequence shows, or None to keep it as typed."""
-    typed = match.group()
     first = typed[0]
     if first == "&":
         decoded = html.unescape(typed)
@@ -278,6 +278,27 @@ def _decoded(match: re.Match[str]) -> str | None:
     if first == "-" or first in _INLINE_MARKERS:
         return ""  # a line-end hyphen inside a word, emphasis markers
     return typed
+
+
+# Special sequences come back (a name spelled with the same entities a thousand times): what
+# each short one shows is worked out once. Bounded; cleared when full.
+_SHOWN_SPECIALS: dict[str, str | None] = {}
+_SHOWN_SPECIALS_LIMIT = 1 << 14
+_SHOWN_SPECIAL_LENGTH = 64
+_UNKNOWN = object()
+
+
+def _shown_special(typed: str) -> str | None:
+    """What the ASCII special sequence `typed` shows when rendered, or None to keep it."""
+    shown = _SHOWN_SPECIALS.get(typed, _UNKNOWN)
+    if shown is _UNKNOWN:
+        decoded = _decoded(typed)
+        shown = None if decoded is None else _shown_text(decoded)
+        if len(typed) <= _SHOWN_SPECIAL_LENGTH:
+            if len(_SHOWN_SPECIALS) >= _SHOWN_SPECIALS_LIMIT:
+                _SHOWN_SPECIALS.clear()
+            _SHOWN_SPECIALS[typed] = shown
+    return shown  # type: ignore[return-value]
 
 
 # Markdown link syntax that hides what stands between two pieces of shown text: the tail of an
@@ -352,11 +373,11 @@ def _decode_into(
             built.translated(match.group().translate(_SHOWN_TABLE), begin, finish)
             position = finish
             continue
-        decoded = _decoded(match)
-        if decoded is None:
+        shown = _shown_special(match.group())
+        if shown is None:
             built.copy(text, begin, finish)
-        elif decoded:
-            built.shown(decoded, begin, finish)
+        elif shown:
+            built.translated(shown, begin, finish)
         position = finish
     built.copy_shown(text, position, end)
 
