@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import operator
+import re
 from collections.abc import Collection, Iterable, Sequence
 from functools import lru_cache
 
@@ -201,21 +202,59 @@ def _shown_candidates(
             visible.token_candidates(view, speakers, usernames, folded=(folded.text, folded.origin))
         )
     shown = _Folded(view.text, *_fold_with_map(view.text))
-    found = list(
-        visible.token_candidates(view, speakers, usernames, folded=(shown.text, shown.origin))
+    on_view: list[tuple[int, int, FindingKind]] = []
+    for speaker in speakers:
+        on_view.extend(_name_candidates(shown, _speaker_parts(speaker.name)))
+    on_view.extend(_email_candidates(shown))
+    if handles:
+        on_view.extend(_handle_candidates(shown))
+    on_view.extend(_link_candidates(shown, speakers, usernames))
+    on_view.extend(_username_candidates(shown, usernames))
+    on_view.extend(_affiliation_candidates(shown, speakers))
+    # A token inside what the matchers found on the shadow adds nothing: it is not looked at.
+    covering = _grouped(view.text, on_view)
+    on_view.extend(
+        visible.token_candidates(
+            view,
+            speakers,
+            usernames,
+            folded=(shown.text, shown.origin),
+            covered=([start for start, _, _ in covering], [end for _, end, _ in covering]),
+            in_shadow=True,
+        )
     )
-    if view.text:
-        on_view: list[tuple[int, int, FindingKind]] = []
-        for speaker in speakers:
-            on_view.extend(_name_candidates(shown, _speaker_parts(speaker.name)))
-        on_view.extend(_email_candidates(shown))
-        if handles:
-            on_view.extend(_handle_candidates(shown))
-        on_view.extend(_link_candidates(shown, speakers, usernames))
-        on_view.extend(_username_candidates(shown, usernames))
-        on_view.extend(_affiliation_candidates(shown, speakers))
-        found.extend((*view.span(start, end), kind) for start, end, kind in on_view)
-    return found
+    return [(*view.span(start, end), kind) for start, end, kind in _grouped(view.text, on_view)]
+
+
+# Candidates on the shadow this close, with nothing but spaces and punctuation between them as
+# shown (no letter, digit or line break), are one finding.
+_GROUP_GAP = re.compile(r"[^\w\n]{0,3}")
+
+
+def _grouped(
+    shown: str, spans: list[tuple[int, int, FindingKind]]
+) -> list[tuple[int, int, FindingKind]]:
+    """`spans` of the shadow `shown` as sorted, disjoint groups, each named after its longest.
+
+    Evidence revealed by a display trick comes in crowds when a speaker stuffs a text with it
+    ("Vra&#110;ckx, Qua&#120;worth, Vra&#110;ckx …"); a crowd with only spaces and punctuation
+    between its members is one finding
+    (the reader loses only the punctuation between), so mapping it back to the source, merging
+    and redacting happen once per crowd, not once per name.
+    """
+    groups: list[tuple[int, int, FindingKind]] = []
+    longest = 0
+    for start, end, kind in sorted(spans):
+        if groups:
+            first, last, named = groups[-1]
+            if start <= last or _GROUP_GAP.fullmatch(shown, last, start):
+                if end - start > longest:
+                    named, longest = kind, end - start
+                groups[-1] = (first, max(last, end), named)
+                continue
+        groups.append((start, end, kind))
+        longest = end - start
+    return groups
 
 
 def _still_shown(

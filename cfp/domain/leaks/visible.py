@@ -93,7 +93,7 @@ _ASCII_SPECIAL = (
     r"|(?<![A-Za-z0-9-])[xX][nN]--[A-Za-z0-9-]{1,59}"
     r"|\\[\n!-/:-@\[-`{-~]"
     r"|(?<=[^\W\d_])-[ \t]*\n[ \t]*(?=[^\W\d_])"
-    r"|[*~]"
+    r"|[*~]+"
     r"|[\x00-\x08\x0b-\x1f\x7f]"
 )
 # The leading class fails fast at the many positions where nothing special starts.
@@ -362,23 +362,44 @@ def shadow(text: str) -> Shadow:
 def _decode_into(
     built: _Builder, text: str, start: int, end: int, special: re.Pattern[str]
 ) -> None:
-    """Add `text[start:end]` as shown: special sequences decoded, the rest copied."""
+    """Add `text[start:end]` as shown: special sequences decoded, the rest copied.
+
+    The loop runs once per special sequence, so `_Builder._add` is written out in it.
+    """
+    out, offsets, sources = built.out, built.offsets, built.sources
+    length = built.length
     position = start
+    count = 0
     for match in special.finditer(text, start, end):
-        work.checked()
+        count += 1
         begin, finish = match.span()
-        built.copy_shown(text, position, begin)
-        if not match.group().isascii():
+        if position < begin:
+            piece = text[position:begin]
+            if not piece.isascii():
+                piece = piece.translate(_SHOWN_TABLE)  # each character shows as one
+            out.append(piece)
+            offsets.append(length)
+            sources.append((position, begin, _FORWARD))
+            length += len(piece)
+        typed = match.group()
+        shown: str | None
+        if typed.isascii():
+            known = _SHOWN_SPECIALS.get(typed, _UNKNOWN)
+            shown = _shown_special(typed) if known is _UNKNOWN else known  # type: ignore[assignment]
+            direction = _WHOLE
+            if shown is None:
+                shown, direction = typed, _FORWARD
+        else:
             # Characters that vanish (zero-width, marks) or grow (ligatures) when shown.
-            built.translated(match.group().translate(_SHOWN_TABLE), begin, finish)
-            position = finish
-            continue
-        shown = _shown_special(match.group())
-        if shown is None:
-            built.copy(text, begin, finish)
-        elif shown:
-            built.translated(shown, begin, finish)
+            shown, direction = typed.translate(_SHOWN_TABLE), _WHOLE
+        if shown:
+            out.append(shown)
+            offsets.append(length)
+            sources.append((begin, finish, direction))
+            length += len(shown)
         position = finish
+    built.length = length
+    work.checked(count)
     built.copy_shown(text, position, end)
 
 
@@ -659,13 +680,18 @@ def token_candidates(
     usernames: Iterable[str],
     *,
     folded: tuple[str, list[int] | None] | None = None,
+    covered: tuple[list[int], list[int]] = ([], []),
+    in_shadow: bool = False,
 ) -> Iterable[tuple[int, int, FindingKind]]:
     """Each speaker token in the letters of `view`, as source spans.
 
     A token may be split by anything that is not a letter (spaces, markup, line breaks); it
     must start and end on a word boundary unless it is long enough to be evidence anywhere.
-    `folded` is `_fold_with_map(view.text)` when the caller already has it. Work: a few passes
-    over the text in C, then constant work per occurrence of a token.
+    `folded` is `_fold_with_map(view.text)` when the caller already has it. An occurrence
+    inside one of the `covered` intervals of the shadow (sorted, disjoint: starts and ends) is
+    skipped: the caller has it already. With `in_shadow` the spans are of the shadow, not of
+    the source. Work: a few passes over the text in C, then constant work per occurrence of a
+    token.
     """
     if folded is None:
         folded = _fold_with_map(view.text)
@@ -683,6 +709,7 @@ def token_candidates(
     work.read(2 * len(folded[0]))
     text, parts, run_starts = found.text, found.parts, found.run_starts
     folded_starts, origin = found.folded_starts, found.origin
+    covered_starts, covered_ends = covered
     # The shadow of a text with nothing to undo is the text: one segment, copied as typed.
     identity = len(view.sources) == 1 and view.sources[0][2] == _FORWARD and view.offsets[0] == 0
     shift = view.sources[0][0] if identity else 0
@@ -695,6 +722,16 @@ def token_candidates(
             # Inlined `found.starts_word` at both ends: this loop runs once per occurrence.
             first_run = bisect.bisect_right(run_starts, start) - 1
             last_run = bisect.bisect_right(run_starts, end - 1) - 1
+            first = folded_starts[first_run] + start - run_starts[first_run]
+            last = folded_starts[last_run] + end - 1 - run_starts[last_run]
+            if origin is not None:
+                first, last = origin[first], origin[last]
+            if covered_starts:
+                inside = bisect.bisect_right(covered_starts, first) - 1
+                if inside >= 0 and covered_ends[inside] > last:
+                    work.checked()
+                    start = text.find(token, start + 1)
+                    continue
             if start == 0:
                 bounded = True
             else:
@@ -716,11 +753,9 @@ def token_candidates(
                     accepted = bounded or length >= _EMBEDDED_MINIMUM
                 if not accepted:
                     continue
-                first = folded_starts[first_run] + start - run_starts[first_run]
-                last = folded_starts[last_run] + end - 1 - run_starts[last_run]
-                if origin is not None:
-                    first, last = origin[first], origin[last]
-                if identity:
+                if in_shadow:
+                    yield first, last + 1, what.kind
+                elif identity:
                     yield first + shift, last + 1 + shift, what.kind
                 else:
                     yield *view.span(first, last + 1), what.kind
