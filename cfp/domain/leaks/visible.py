@@ -31,7 +31,7 @@ import html
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote
@@ -419,8 +419,16 @@ def _in_shown_order(view: Shadow) -> Shadow:
     sources: list[tuple[int, int, int]] = []
     length = 0
 
-    def pieces(start: int, end: int) -> Iterator[tuple[str, tuple[int, int, int]]]:
+    # Most shadows that reach here are one segment copied one to one (a text whose other
+    # characters all show as one): then a piece is a slice and its source a shift.
+    single = len(view.sources) == 1 and view.sources[0][2] == _FORWARD
+    shift = view.sources[0][0] - view.offsets[0] if single else 0
+
+    def pieces(start: int, end: int) -> list[tuple[str, tuple[int, int, int]]]:
         """The shadow's text[start:end], cut along its segments, with their sources."""
+        if single:
+            return [(text[start:end], (shift + start, shift + end, _FORWARD))]
+        cut: list[tuple[str, tuple[int, int, int]]] = []
         segment = bisect.bisect_right(view.offsets, start) - 1
         while start < end:
             work.checked()
@@ -434,9 +442,10 @@ def _in_shown_order(view: Shadow) -> Shadow:
                 source = (source_end - (high - first), source_end - (low - first), _BACKWARD)
             else:
                 source = (source_start, source_end, _WHOLE)
-            yield text[low:high], source
+            cut.append((text[low:high], source))
             start = high
             segment += 1
+        return cut
 
     def emit(piece: str, source: tuple[int, int, int]) -> None:
         nonlocal length
@@ -448,7 +457,7 @@ def _in_shown_order(view: Shadow) -> Shadow:
 
     def flush(run: list[tuple[int, int]]) -> None:
         for start, end in reversed(run):
-            for piece, (source_start, source_end, direction) in reversed(list(pieces(start, end))):
+            for piece, (source_start, source_end, direction) in reversed(pieces(start, end)):
                 emit(piece[::-1], (source_start, source_end, -direction))
 
     position = 0
