@@ -141,9 +141,28 @@ def _is_unspaced_word(word: str) -> bool:
     return _is_unspaced(word)
 
 
+# A word found this often in one text is looked for by a compiled pattern: one C pass instead
+# of a check per occurrence in Python (a text stuffed with a name). Rarer words are not worth
+# compiling: on a corpus every speaker brings new ones.
+_COMPILE_AT = 32
+
+
+@lru_cache(maxsize=1024)
+def _standing_alone(word: str) -> re.Pattern[str]:
+    """`_stands_alone` as a pattern: `[^\\W_]` is exactly `str.isalnum`."""
+    return re.compile(
+        rf"(?<![^\W_]){re.escape(word)}(?![^\W_])"
+        rf"(?!'(?:{'|'.join(_CONTRACTIONS)})(?![^\W_]))"
+    )
+
+
 def _occurrences(text: str, word: str) -> Iterator[tuple[int, int]]:
     """`word` where it stands alone, anywhere for scripts written without spaces; no overlaps."""
     anywhere = _is_unspaced_word(word)
+    if not anywhere and text.count(word) >= _COMPILE_AT:
+        for match in _standing_alone(word).finditer(text):
+            yield match.span()
+        return
     length = len(word)
     start = text.find(word)
     while start != -1:

@@ -537,6 +537,18 @@ class Letters:
             run += 1
         return False
 
+    def letters_at(self, shadow_index: int) -> int:
+        """The offset in `text` of the first letter at or after `shadow_index` of the shadow."""
+        folded = (
+            shadow_index if self.origin is None else bisect.bisect_left(self.origin, shadow_index)
+        )
+        run = bisect.bisect_right(self.folded_starts, folded) - 1
+        if run < 0:
+            return 0
+        return self.run_starts[run] + min(
+            folded - self.folded_starts[run], len(self.parts[2 * run])
+        )
+
     def shadow_index(self, index: int) -> int:
         run = self._run_at(index)
         folded = self.folded_starts[run] + index - self.run_starts[run]
@@ -738,8 +750,11 @@ def token_candidates(
             if covered_starts:
                 inside = bisect.bisect_right(covered_starts, first) - 1
                 if inside >= 0 and covered_ends[inside] > last:
+                    # Every later occurrence that ends inside this interval is covered too:
+                    # look again only where one could reach past it.
                     work.checked()
-                    start = text.find(token, start + 1)
+                    beyond = found.letters_at(covered_ends[inside])
+                    start = text.find(token, max(start + 1, beyond - length + 1))
                     continue
             if start == 0:
                 bounded = True
