@@ -122,6 +122,8 @@ SHAPES: dict[str, Callable[[int, random.Random], str]] = {
     "bidi names": _repeat(lambda i: "\u202exkcnarV\u202c "),
     "Markdown links": _repeat(lambda i: f"[see {i}](https://kelp{i}.example/p) "),
     "link-split names": _repeat(lambda i: f"[Vra](https://kelp{i}.example)nckx "),
+    "unclosed link tails": _repeat(lambda i: f'](kelp{i} "x'),
+    "reference tails": _repeat(lambda i: f"[a][b{i}"),
     "HTML tags": _repeat(lambda i: f"<b>word{i}</b> "),
     "ordinary with '<'": lambda size, rng: ordinary(size - 1, rng) + "<",
     "entities": _repeat(lambda i: f"&#{97 + i % 26};"),

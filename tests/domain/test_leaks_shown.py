@@ -206,9 +206,9 @@ def test_committee_notes_and_posts_hide_the_same_tricks(text: str) -> None:
 
 
 def test_a_block_that_still_shows_a_speaker_after_redaction_is_redacted_whole() -> None:
-    # Brackets inside a link destination: the shadow's model of link syntax stops at them, the
-    # renderer does not, so only reading the rendering sees "Quuxworth".
-    text = "An honest first paragraph.\n\nBy [Quux](https://example.org/[x])worth, see."
+    # Parentheses nested twice in a link destination: the shadow's model of link syntax stops
+    # at one level, the renderer does not, so only reading the rendering sees "Quuxworth".
+    text = "An honest first paragraph.\n\nBy [Quux](https://example.org/((x)))worth, see."
     assert leaks.scan(text=text, speakers=[ZEPHYRINE]) == ()
 
     redacted = leaks.redact_text(text=text, speakers=[ZEPHYRINE])
@@ -369,6 +369,28 @@ def test_the_scan_alone_sees_what_the_rendering_shows(
     redacted = leaks.redact(text=text, findings=leaks.scan(text=text, speakers=[speaker]))
 
     assert leaked(redacted, identity_tokens(speaker, handle)) == set(), (text, redacted)
+
+
+LINKS_THAT_JOIN = [
+    pytest.param("By [Quux](https://example.org)worth.", id="inline link"),
+    pytest.param("By ![Quux](x.png)worth.", id="image"),
+    pytest.param("By [Quux][1]worth.\n\n[1]: https://example.org", id="reference link"),
+    pytest.param('By [Quux](https://github.com/zquux "t")worth.', id="profile link and title"),
+    pytest.param("By [Quux](<https://github.com/zquux>)worth.", id="profile link in angles"),
+    pytest.param("By [Quux](https://example.org/(a)b)worth.", id="parentheses in the target"),
+    pytest.param("By [Quux](https://example.org/[x])worth.", id="brackets in the target"),
+    pytest.param("By [[Quux]](https://example.org)worth.", id="nested brackets"),
+    pytest.param('By [Quux](https://example.org "a [b] c")worth.', id="brackets in the title"),
+]
+
+
+@pytest.mark.parametrize("text", LINKS_THAT_JOIN)
+def test_link_syntax_that_joins_a_name_is_read_without_rendering(text: str) -> None:
+    assert leaked(text, ZEPHYRINE_TOKENS), "the link shows the speaker before redaction"
+
+    redacted = leaks.redact(text=text, findings=leaks.scan(text=text, speakers=[ZEPHYRINE]))
+
+    assert leaked(redacted, ZEPHYRINE_TOKENS) == set()
 
 
 HONEST_MARKUP = [

@@ -109,12 +109,41 @@ def scan(*, text: str, speakers: Sequence[SpeakerIdentity]) -> tuple[Finding, ..
         if not found:
             # The redaction of what was typed shows no speaker: it has just been read.
             return typed
-        candidates = [(f.start, f.end, f.kind) for f in typed]
-        shown = [(*redacted.source(start, end), kind) for start, end, kind in found]
+        # What the shown reading adds is merged into the typed findings, and the redaction is
+        # changed only there: a few disguised names cost a few checks, not a pass per finding.
+        extra = [(*redacted.source(start, end), kind) for start, end, kind in found]
+        findings, changed = _merged_into(text, typed, extra)
+        again = redacted.replaced(changed)
+        if _still_shown(again, speakers, usernames, rendered=False) is None:
+            return findings
+        return _fail_closed(text, findings, speakers, usernames, rendered=False, shows=True)
     if not shown:
         return ()
-    findings = _merge(text, [*candidates, *shown])
+    findings = _merge(text, shown)
     return _fail_closed(text, findings, speakers, usernames, rendered=False)
+
+
+def _merged_into(
+    text: str, findings: tuple[Finding, ...], extra: list[tuple[int, int, FindingKind]]
+) -> tuple[tuple[Finding, ...], list[Finding]]:
+    """`_merge` of `findings` (sorted, disjoint) and `extra`, and the findings that changed.
+
+    Each group of `extra` is merged with the findings it overlaps, found by bisection; the rest
+    are kept as they are, so the work is per group of `extra`, not per finding.
+    """
+    result = list(findings)
+    starts = [f.start for f in result]
+    ends = [f.end for f in result]
+    for group in _merge(text, extra):
+        first = bisect.bisect_right(ends, group.start)  # the first that ends after it starts
+        last = bisect.bisect_left(starts, group.end)  # the first that starts after it ends
+        members = [(f.start, f.end, f.kind) for f in result[first:last]]
+        merged = _merge(text, [(group.start, group.end, group.kind), *members])
+        result[first:last] = merged
+        starts[first:last] = [f.start for f in merged]
+        ends[first:last] = [f.end for f in merged]
+    kept = {id(f) for f in findings}
+    return tuple(result), [f for f in result if id(f) not in kept]
 
 
 class _Redaction:
@@ -150,6 +179,30 @@ class _Redaction:
         self.sources.append(start)
         self.ends.append(end)
         self.markers.append(marker)
+
+    def replaced(self, findings: list[Finding]) -> str:
+        """The redaction with `findings` (sorted, disjoint, new or widened) redacted too."""
+        work.read(len(self.text))
+        work.checked(len(findings))
+        pieces: list[str] = []
+        position = 0
+        for finding in findings:
+            start, end = self._at(finding.start, end=False), self._at(finding.end, end=True)
+            pieces.append(self.text[position:start])
+            pieces.append(f"[{finding.kind.value}]")
+            position = end
+        pieces.append(self.text[position:])
+        return "".join(pieces)
+
+    def _at(self, index: int, *, end: bool) -> int:
+        """Where offset `index` of `text` falls in the redaction (a marker counts whole)."""
+        piece = bisect.bisect_right(self.sources, index - 1 if end else index) - 1
+        if self.markers[piece]:
+            if not end:
+                return self.starts[piece]
+            following = piece + 1
+            return self.starts[following] if following < len(self.starts) else len(self.text)
+        return self.starts[piece] + index - self.sources[piece]
 
     def source(self, start: int, end: int) -> tuple[int, int]:
         """The span of `text` shown as `self.text[start:end]` (a marker: its whole finding)."""
@@ -298,16 +351,23 @@ def _fail_closed(
     usernames: set[str],
     *,
     rendered: bool,
+    shows: bool = False,
 ) -> tuple[Finding, ...]:
     """`findings`, plus whole blocks whose redaction still shows a speaker (then the text).
 
     `rendered`: read the Markdown rendering of each redaction too, not only its shadow. The
-    shadow of the first redaction is then not read again: `scan` has just read it.
+    shadow of the first redaction is then not read again: `scan` has just read it. `shows`:
+    the caller knows that the redaction of `findings` still shows a speaker.
     """
-    redacted = redact(text=text, findings=findings)
-    shows = _still_shown(redacted, speakers, usernames, typed=not rendered, rendered=rendered)
-    if not speakers or shows is None:
+    if not speakers:
         return findings
+    if not shows:
+        redacted = redact(text=text, findings=findings)
+        if (
+            _still_shown(redacted, speakers, usernames, typed=not rendered, rendered=rendered)
+            is None
+        ):
+            return findings
     extra: list[tuple[int, int, FindingKind]] = []
     work.read(len(text))
     # The findings are sorted by start: each block looks up its own, not all of them.

@@ -305,15 +305,18 @@ def _shown_special(typed: str) -> str | None:
 # inline link or image, `](destination "title")`, and of a reference link, `][label]`. A reader
 # sees "[Quux](https://example.org)worth" as "Quuxworth", so the shadow drops the tail from the
 # flow and shows the destination and title after the text (where `markdown.visible_text` lists
-# link targets), still decoded and still read. Every repetition is bounded and possessive, and
-# no part can run past a bracket, so each tail is matched in time bounded by its own length.
-# A tail this misses (brackets inside a destination, a link text with nested brackets) is
-# caught where a Markdown text is redacted: `scanning.verify_rendering` reads the rendering.
+# link targets), still decoded and still read. Every repetition is bounded and possessive; a
+# destination stops at a space or an unbalanced parenthesis and every tail starts with one, so
+# each tail is matched in time bounded by the distance to the next (a title, by the next quote
+# or parenthesis). A destination may hold brackets: the redaction of a profile link inside one
+# ("[Quux]([link] "t")worth") is read too. A tail this misses (parentheses nested twice in a
+# destination, say) is caught where a Markdown text is redacted: `scanning.scan_rendered`
+# reads the rendering.
 _LINK_TAIL = re.compile(
     r"\]\(\s*+"
-    r"(?P<destination><[^<>\[\]\n]{0,2048}+>"
-    r"|(?:[^\s()\[\]\\]|\\.|\((?:[^\s()\[\]\\]|\\.){0,2048}+\)){0,2048}+)"
-    r"(?:\s++(?P<title>\"[^\"\[\]]{0,1024}+\"|'[^'\[\]]{0,1024}+'|\([^()\[\]]{0,1024}+\)))?"
+    r"(?P<destination><[^<>\n]{0,2048}+>"
+    r"|(?:[^\s()\\]|\\.|\((?:[^\s()\\]|\\.){0,2048}+\)){0,2048}+)"
+    r"(?:\s++(?P<title>\"[^\"]{0,1024}+\"|'[^']{0,1024}+'|\([^()]{0,1024}+\)))?"
     r"\s*+\)"
     r"|\]\[(?P<label>[^\[\]]{0,999}+)\]"
 )
@@ -351,7 +354,7 @@ def shadow(text: str) -> Shadow:
             for group in ("destination", "title", "label"):
                 start, end = tail.span(group)
                 if start < end:
-                    built.shown("\n\n", start, end)
+                    built.translated("\n\n", start, end)
                     _decode_into(built, text, start, end, special)
     view = Shadow("".join(built.out), built.offsets, built.sources)
     if _RUN_OPEN in view.text or _RUN_CLOSE in view.text:
