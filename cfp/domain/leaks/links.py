@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from cfp.domain.leaks import work
@@ -166,6 +166,9 @@ class _UrlNames:
     own_links: tuple[str, ...]  # normalised host+path prefixes
     own_hosts: tuple[str, ...]  # personal sites: any page on them
     own_subdomains: tuple[str, ...]  # ".host" for each of them: their subdomains
+    # Verdicts of `_url_is_personal` by URL: a text reads its links as typed and as shown, and
+    # a text full of links repeats them. Bounded; cleared when full.
+    verdicts: dict[str, bool] = field(default_factory=dict, compare=False, hash=False)
 
 
 def _url_names(speakers: Sequence[SpeakerIdentity], usernames: Iterable[str]) -> _UrlNames:
@@ -216,6 +219,7 @@ def _url_names(speakers: Sequence[SpeakerIdentity], usernames: Iterable[str]) ->
 
 # Below this many URLs in a text, trying the parts one by one is cheaper than compiling them.
 _COMPILE_AFTER = 16
+_VERDICTS_KEPT = 4096
 
 
 @lru_cache(maxsize=256)
@@ -322,7 +326,15 @@ def _link_candidates(
             seen += 1
             if seen == _COMPILE_AFTER:
                 name_patterns = _parts_patterns(names.anywhere, names.delimited)
-            if "." in url and _url_is_personal(url, names, name_patterns):
+            if "." not in url:
+                continue
+            personal = names.verdicts.get(url)
+            if personal is None:
+                personal = _url_is_personal(url, names, name_patterns)
+                if len(names.verdicts) >= _VERDICTS_KEPT:
+                    names.verdicts.clear()
+                names.verdicts[url] = personal
+            if personal:
                 yield (*folded.span(start, end), FindingKind.LINK)
 
 
