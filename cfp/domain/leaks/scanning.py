@@ -155,30 +155,35 @@ class _Redaction:
         work.read(len(text))
         work.checked(len(findings))
         pieces: list[str] = []
-        self.starts: list[int] = []  # offset in the redaction of each piece
-        self.sources: list[int] = []  # offset in `text` of each piece
-        self.ends: list[int] = []  # end in `text` of each piece
-        self.markers: list[bool] = []  # whether the piece is a marker (else copied)
+        starts: list[int] = []  # offset in the redaction of each piece
+        sources: list[int] = []  # offset in `text` of each piece
+        ends: list[int] = []  # end in `text` of each piece
+        markers: list[bool] = []  # whether the piece is a marker (else copied)
         at = position = 0
         for finding in findings:  # sorted, non-overlapping (`_merge`)
-            if position < finding.start:
-                pieces.append(text[position : finding.start])
-                self._piece(at, position, finding.start, marker=False)
-                at += finding.start - position
-            marker = f"[{finding.kind.value}]"
+            start, end = finding.start, finding.end
+            if position < start:
+                pieces.append(text[position:start])
+                starts.append(at)
+                sources.append(position)
+                ends.append(start)
+                markers.append(False)
+                at += start - position
+            marker = _MARKERS[finding.kind]
             pieces.append(marker)
-            self._piece(at, finding.start, finding.end, marker=True)
+            starts.append(at)
+            sources.append(start)
+            ends.append(end)
+            markers.append(True)
             at += len(marker)
-            position = finding.end
+            position = end
         pieces.append(text[position:])
-        self._piece(at, position, len(text), marker=False)
+        starts.append(at)
+        sources.append(position)
+        ends.append(len(text))
+        markers.append(False)
         self.text = "".join(pieces)
-
-    def _piece(self, at: int, start: int, end: int, *, marker: bool) -> None:
-        self.starts.append(at)
-        self.sources.append(start)
-        self.ends.append(end)
-        self.markers.append(marker)
+        self.starts, self.sources, self.ends, self.markers = starts, sources, ends, markers
 
     def replaced(self, findings: list[Finding]) -> str:
         """The redaction with `findings` (sorted, disjoint, new or widened) redacted too."""
@@ -189,7 +194,7 @@ class _Redaction:
         for finding in findings:
             start, end = self._at(finding.start, end=False), self._at(finding.end, end=True)
             pieces.append(self.text[position:start])
-            pieces.append(f"[{finding.kind.value}]")
+            pieces.append(_MARKERS[finding.kind])
             position = end
         pieces.append(self.text[position:])
         return "".join(pieces)
@@ -391,6 +396,8 @@ def _fail_closed(
 
 
 _START_END = operator.attrgetter("start", "end")
+# The marker that replaces a finding of each kind, such as "[name]".
+_MARKERS = {kind: f"[{kind.value}]" for kind in FindingKind}
 
 
 def redact(*, text: str, findings: Sequence[Finding]) -> str:
@@ -405,7 +412,7 @@ def redact(*, text: str, findings: Sequence[Finding]) -> str:
         if end <= start:
             continue
         pieces.append(text[position:start])
-        pieces.append(f"[{finding.kind.value}]")
+        pieces.append(_MARKERS[finding.kind])
         position = end
     pieces.append(text[position:])
     return "".join(pieces)

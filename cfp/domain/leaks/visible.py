@@ -337,10 +337,12 @@ def shadow(text: str) -> Shadow:
     work.read(len(text))
     special = _SPECIAL
     if not text.isascii():
-        # One translation in C meets every character once, so the table knows which of them
-        # vanish or grow; only those need segments of their own.
+        # The table learns each new character once (whether it vanishes or grows when shown);
+        # only those need segments of their own.
         work.read(len(text))
-        text.translate(_SHOWN_TABLE)
+        for ch in set(text):
+            if ord(ch) not in _SHOWN_TABLE:
+                _SHOWN_TABLE[ord(ch)]  # worked out and kept by __missing__
         special = _special_pattern(frozenset(_SHOWN_TABLE.unaligned))
     tails = _link_tails(text)
     position = 0
