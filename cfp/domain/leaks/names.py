@@ -185,13 +185,15 @@ def _word_hits(text: str, words: Iterable[str]) -> list[_Hit]:
     big alternation compiled per speaker, is what keeps a corpus scan within seconds.
     """
     words = list(words)
-    hits = [
-        (start, end, word)
-        for word in words
-        if word in text
-        for start, end in _occurrences(text, word)
-    ]
     work.read(len(text) * len(words))
+    present = [word for word in words if word in text]
+    if len(present) == 1:
+        # One word (a text stuffed with one name part): its occurrences come sorted, disjoint.
+        word = present[0]
+        hits = [(start, end, word) for start, end in _occurrences(text, word)]
+        work.checked(len(hits))
+        return hits
+    hits = [(start, end, word) for word in present for start, end in _occurrences(text, word)]
     work.checked(len(hits))
     hits.sort(key=lambda hit: (hit[0], hit[0] - hit[1]))
     kept: list[_Hit] = []
@@ -212,14 +214,19 @@ def _name_candidates(
     runs: list[list[_Hit]] = []
     previous: _Hit | None = None
     for hit in _word_hits(text, parts):
-        if previous is not None and _joins(text, parts, previous, hit):
+        # Most hits are far from the one before: the gap is checked before `_joins` is called.
+        if (
+            previous is not None
+            and hit[0] - previous[1] <= 4
+            and _joins(text, parts, previous, hit)
+        ):
             runs[-1].append(hit)
         else:
             runs.append([hit])
         previous = hit
     aligned = folded.origin is None
     for run in runs:
-        if all(parts[word].strong for _, _, word in run):
+        if parts[run[0][2]].strong if len(run) == 1 else all(parts[w].strong for _, _, w in run):
             # Distinctive parts only (the usual case, and every case of a text stuffed with
             # the name): the whole run is the name, with no capitalisation to look up.
             span: tuple[int, int] | None = (run[0][0], run[-1][1])
