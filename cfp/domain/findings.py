@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cfp.domain import leaks
+from common.numbers import is_whole_number
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +106,7 @@ def _offset(value: object) -> int:
         number = value
     elif isinstance(value, float) and value.is_integer():
         number = int(value)
-    elif isinstance(value, str) and value.strip().isdigit():
+    elif isinstance(value, str) and is_whole_number(value.strip()):
         number = int(value.strip())
     else:
         raise ValueError(f"a finding's offset is not a number: {value!r}")

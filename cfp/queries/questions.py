@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from cfp import models
 from cfp.domain import languages as talk_languages
+from common.numbers import is_whole_number
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +128,7 @@ def reviewer_answers(
         numbered = sorted(
             (int(key.rsplit(":", 1)[1]), text)
             for key, text in redacted.items()
-            if key.startswith(prefix + ":") and key.rsplit(":", 1)[1].isdigit() and text
+            if key.startswith(prefix + ":") and is_whole_number(key.rsplit(":", 1)[1]) and text
         )
         out.extend(ReviewerAnswer(label=q.label, text=t, speaker_number=n) for n, t in numbered)
     return tuple(out)
@@ -151,6 +152,6 @@ def field_label(labels: dict[str, str], key: str) -> str:
     if key in labels:
         return labels[key]
     base, _sep, number = key.rpartition(":")
-    if base in labels and number.isdigit():
+    if base in labels and is_whole_number(number):
         return f"{labels[base]} ({number})"
     return key

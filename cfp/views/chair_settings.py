@@ -28,6 +28,7 @@ from cfp.queries import settings_page as settings_queries
 from cfp.queries.membership import CallMembership
 from common import htmx
 from common.htmx import HtmxHttpRequest
+from common.numbers import is_whole_number
 from common.render import page, user_id
 
 # --- the settings page ----------------------------------------------------------------------
@@ -103,7 +104,7 @@ def _edit_form(
 
 def _parse_edit(value: str) -> tuple[str, int] | None:
     section, _sep, raw = value.partition("-")
-    if section in SECTIONS and raw.isdigit():
+    if section in SECTIONS and is_whole_number(raw):
         return section, int(raw)
     return None
 

@@ -17,6 +17,8 @@ import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from common.numbers import is_whole_number
+
 PLACEHOLDERS: tuple[str, ...] = ("title", "call", "code", "speaker", "format", "feedback")
 
 ACCEPTED = "accepted"
@@ -46,7 +48,7 @@ def template_problems(text: str) -> tuple[TemplateProblem, ...]:
     for _literal, name, spec, conversion in parsed:
         if name is None:
             continue
-        if name == "" or name.isdigit():
+        if name == "" or is_whole_number(name):
             problems.append(TemplateProblem(kind="positional", field=name))
         elif "." in name or "[" in name:
             problems.append(TemplateProblem(kind="access", field=name))

@@ -6,6 +6,7 @@ database matches) and its query (what a row says), so the three cannot drift apa
 
 from __future__ import annotations
 
+from common.numbers import is_whole_number
 from reviews.domain import scoring
 
 # p_in_slots between these (inclusive) marks a proposal "near the cut": a coin flip, worth the
@@ -45,6 +46,6 @@ def page_number(raw: object) -> int:
     (however long) is clamped to the last page by the query.
     """
     text = str(raw or "").strip()
-    if not text.isdigit():
+    if not is_whole_number(text):
         return 1
     return max(1, int(text[:10]) if len(text) <= 10 else 10**10)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cfp import queries as cfp_queries
 from cfp.domain import languages as talk_languages
+from common.numbers import is_whole_number
 from reviews.forms import inputs
 from reviews.queries import queue
 from reviews.services import reviews
@@ -215,7 +216,7 @@ def queue_filters(data: Any) -> dict[str, str]:
     them; a value the queue form would refuse simply matches nothing there.
     """
     out = {k: str(data.get(k, ""))[: 200 if k == "q" else 60] for k in QUEUE_FIELDS}
-    if not out["tag"].isdigit():
+    if not is_whole_number(out["tag"]):
         out["tag"] = ""
     out["q"] = out["q"].replace("\x00", "")
     for name, choices in (("status", STATUS_CHOICES), ("ordering", ORDERING_CHOICES)):

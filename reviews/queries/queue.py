@@ -22,6 +22,7 @@ from django.utils.crypto import salted_hmac
 from cfp import models as cfp_models
 from cfp.domain import languages as talk_languages
 from cfp.domain.visibility import Phase, Viewer
+from common.numbers import is_whole_number
 from reviews import filters, models
 from reviews.queries import prepared, proposal_text, search, tags
 
@@ -190,7 +191,7 @@ def reviewer_queue(
     found = search.matching(call_id=call_id, text=q, viewer=Viewer.REVIEWER, phase=phase)
     if found is not None:
         filtered = filtered.filter(proposal_id__in=found)
-    if tag.isdigit():
+    if is_whole_number(tag):
         filtered = filtered.filter(
             tags.tagged(tag_id=int(tag), viewer=Viewer.REVIEWER, proposal_ref="proposal_id")
         )
