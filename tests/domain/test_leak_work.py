@@ -114,8 +114,32 @@ def attacks(draw: st.DrawFn) -> tuple[SpeakerIdentity, str]:
     return speaker, "".join(units)
 
 
+# Display tricks that split a name part; each keeps the name shown to a reader.
+DISGUISES: list[Callable[[str], str]] = [
+    lambda w: w[:2] + f"&#{ord(w[2])};" + w[3:],
+    lambda w: w[:2] + "\u200b" + w[2:],
+    lambda w: w[:2] + "\u0430" + w[3:] if w[2] == "a" else w[:1] + "\u043e" + w[2:],
+    lambda w: w[:2] + "**" + w[2:] + "**",
+    lambda w: " ".join(w),
+    lambda w: "\u202e" + w[::-1] + "\u202c",
+    lambda w: f"[{w[:2]}](https://example.org){w[2:]}",
+]
+
+
+@st.composite
+def disguised_attacks(draw: st.DrawFn) -> tuple[SpeakerIdentity, str]:
+    speaker, _handle = draw(speakers())
+    parts = [*speaker.name.split(), speaker.affiliation.split()[0]]
+    separator = draw(st.sampled_from([" ", ", ", "\n"]))
+    units = [
+        draw(st.sampled_from(DISGUISES))(draw(st.sampled_from(parts)))
+        for _ in range(draw(st.integers(1, 3)))
+    ]
+    return speaker, separator.join(units) + separator
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(attacks())
+@given(st.one_of(attacks(), disguised_attacks()))
 def test_work_grows_linearly_with_an_attack(case: tuple[SpeakerIdentity, str]) -> None:
     speaker, unit = case
 
@@ -127,20 +151,15 @@ def test_work_grows_linearly_with_an_attack(case: tuple[SpeakerIdentity, str]) -
     assert large.checks <= LARGE / SMALL * GROWTH_SLACK * max(small.checks, 1), (unit, small, large)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "issue 15 bar not met yet for one shape: a text that is nothing but @handles (one every "
-        "8 characters) costs five checks per handle (the handle, the username inside it, both "
-        "merged, the redaction): 3.1x ordinary prose in work. Names, affiliations, phrases and "
-        "near misses stuffed the same way cost 1.0-1.8x"
-    ),
-)
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(attacks())
-def test_an_attack_costs_at_most_three_times_ordinary_prose(
+def test_a_stuffed_identity_costs_at_most_three_times_ordinary_prose_in_work(
     case: tuple[SpeakerIdentity, str],
 ) -> None:
+    # Plain stuffing, counted in work. Disguised stuffing also stays under 3x in these units,
+    # but not in time (bench/scan_timing.py: 3-6x): the count weighs a pass over text in other
+    # scripts, a translation through a table, like a regular expression over ASCII, and that
+    # is what a disguised text is made of. The timing bench is the judge there.
     speaker, unit = case
     baseline = _cost(_ordinary(LARGE), speaker)
 

@@ -390,8 +390,17 @@ def _handle_candidates(folded: _Folded) -> Iterable[tuple[int, int, FindingKind]
 
 
 def _username_candidates(
-    folded: _Folded, usernames: Iterable[str]
+    folded: _Folded,
+    usernames: Iterable[str],
+    handles: Sequence[tuple[int, int, FindingKind]] = (),
 ) -> Iterable[tuple[int, int, FindingKind]]:
+    """The speakers' usernames as words; one inside a found @handle (`handles`, sorted spans of
+    the original text) is left out: the handle covers it."""
     words = [u for u in usernames if len(u) >= 3]
+    starts = [start for start, _, _ in handles]
     for start, end, _ in _word_hits(folded.text, words):
-        yield (*folded.span(start, end), FindingKind.HANDLE)
+        span = folded.span(start, end)
+        inside = bisect.bisect_right(starts, span[0]) - 1
+        if inside >= 0 and handles[inside][1] >= span[1]:
+            continue
+        yield (*span, FindingKind.HANDLE)

@@ -95,9 +95,10 @@ def scan(*, text: str, speakers: Sequence[SpeakerIdentity]) -> tuple[Finding, ..
     for speaker in speakers:
         candidates.extend(_name_candidates(folded, _speaker_parts(speaker.name)))
     candidates.extend(_email_candidates(folded))
-    candidates.extend(_handle_candidates(folded))
+    handles = list(_handle_candidates(folded))
+    candidates.extend(handles)
     candidates.extend(_link_candidates(folded, speakers, usernames))
-    candidates.extend(_username_candidates(folded, usernames))
+    candidates.extend(_username_candidates(folded, usernames, handles))
     candidates.extend(_affiliation_candidates(folded, speakers))
     candidates.extend(_phrase_candidates(folded))
     if not candidates:
