@@ -237,6 +237,20 @@ def test_every_reviewer_visible_field_goes_through_the_same_check() -> None:
         assert leaked(text, ZEPHYRINE_TOKENS) == set(), key
 
 
+def test_stored_redactions_read_the_rendering_where_the_shadow_cannot() -> None:
+    from cfp.domain import redaction
+
+    # Parentheses nested twice in a link target: only the rendering shows "Quuxworth".
+    description = "By [Quux](https://example.org/((x)))worth."
+    assert leaks.scan(text=description, speakers=[ZEPHYRINE]) == ()
+    source = redaction.Source(scanned={"description": description}, speakers=(ZEPHYRINE,))
+
+    result = redaction.redact(source=source)
+
+    assert leaked(result.texts["description"], ZEPHYRINE_TOKENS) == set()
+    assert result.findings, "the widened block is a finding the chair sees"
+
+
 # Properties over invented identities ------------------------------------------------------------
 
 SYLLABLES = ["zor", "vex", "qua", "lim", "bru", "dak", "fen", "wix", "tho", "gav", "plo", "kez"]

@@ -36,16 +36,17 @@ speaker's name parts are looked for with a plain substring search and a written-
 boundary test; phrases by their leading word, a literal search; a speaker set's tokens and URL
 names are built once and cached. The rule for every pass: a few passes over the text in C, then
 constant work per candidate (``work`` counts both; tests/domain/test_leak_work.py bounds them,
-bench/scan_timing.py times them). The real-talk corpus (8,966 abstracts) scans in about 3.8 s
-of CPU with the shown-text passes on a busy machine (5.4 s before this round, same run); see
-bench/leak_scanner.py.
+bench/scan_timing.py times them). The real-talk corpus (8,966 abstracts) scans in about 2.8 s
+of CPU; see bench/leak_scanner.py.
 
 The package, in reading order: ``kinds`` (what a finding is), ``folding``, ``words`` (the word
 lists), one module per kind of evidence (``names``, ``links`` for addresses, handles and links,
 ``affiliations``, ``phrases``), ``visible`` (the text as a reader sees it: entities, invisible
-and look-alike characters, markup splits, spaced letters undone, mapped back to the source), and
-``scanning`` (merge, the fail-closed re-check of the rendering, redact), and ``work`` (the
-counters). Callers use the names below.
+and look-alike characters, markup splits, link syntax, spaced letters undone, mapped back to the
+source), ``scanning`` (merge, the fail-closed re-check, redact) and ``work`` (the counters).
+Callers use the names below: ``scan`` reads a text as typed and as shown, without rendering it;
+``scan_rendered`` also reads the Markdown rendering of the redaction where link syntax could
+move text around, and is what every stored redaction and ``redact_text`` use.
 """
 
 from __future__ import annotations
