@@ -94,3 +94,33 @@ def test_the_shadow_shows_each_character_as_it_is_shown_on_its_own(text: str) ->
         assert 0 <= start < end <= len(text)
         # An aligned character maps to itself; one that grew maps to what it grew from.
         assert visible._shown_text(text[start:end]).count(view.text[index]) >= 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.lists(
+        st.sampled_from(
+            [*"ab Z.", "\u202e", "\u202c", "\u2069", "\n", "&#97;", "\u200b", "**", "о", "ﬁ"]
+        ),
+        max_size=30,
+    ).map("".join),
+    data=st.data(),
+)
+def test_a_shown_span_maps_to_a_source_span_holding_every_character_it_shows(
+    text: str, data: st.DataObject
+) -> None:
+    # Across a right-to-left run the ends of a shown span are not the ends of its source: the
+    # span must still hold every character shown in between (a group of names that crosses a
+    # run once left the run's middle unredacted).
+    view = visible.shadow(text)
+    if not view.text:
+        return
+    start = data.draw(st.integers(0, len(view.text) - 1))
+    end = data.draw(st.integers(start + 1, len(view.text)))
+
+    low, high = view.span(start, end)
+
+    for index in range(start, end):
+        first, last = view.span(index, index + 1)
+        assert low <= first, (text, start, end, index)
+        assert last <= high, (text, start, end, index)

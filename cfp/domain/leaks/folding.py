@@ -93,9 +93,7 @@ def _fold_with_map(text: str) -> tuple[str, list[int] | None]:
     if text.isascii():
         return text.lower(), None
     folded = text.translate(_FOLD_TABLE)
-    if len(folded) == len(text) and _FOLD_TABLE.unaligned.isdisjoint(
-        "".join(_NON_ASCII_RUN.findall(text))
-    ):
+    if len(folded) == len(text) and _FOLD_TABLE.unaligned.isdisjoint(set(text)):
         return folded, None
     pieces: list[str] = []
     origin: list[int] = []

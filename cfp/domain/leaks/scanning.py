@@ -270,19 +270,38 @@ def _shown_candidates(
     on_view.extend(_link_candidates(shown, speakers, usernames))
     on_view.extend(_username_candidates(shown, usernames))
     on_view.extend(_affiliation_candidates(shown, speakers))
-    # A token inside what the matchers found on the shadow adds nothing: it is not looked at.
-    covering = _grouped(view.text, on_view)
-    on_view.extend(
-        visible.token_candidates(
-            view,
-            speakers,
-            usernames,
-            folded=(shown.text, shown.origin),
-            covered=([start for start, _, _ in covering], [end for _, end, _ in covering]),
-            in_shadow=True,
+    # A token inside what the matchers found on the shadow adds nothing: it is not looked at,
+    # and when every letter is inside, the letters are not read at all.
+    groups = _grouped(view.text, on_view)
+    if _letter_outside(view.text, groups):
+        tokens = list(
+            visible.token_candidates(
+                view,
+                speakers,
+                usernames,
+                folded=(shown.text, shown.origin),
+                covered=([start for start, _, _ in groups], [end for _, end, _ in groups]),
+                in_shadow=True,
+            )
         )
-    )
-    return [(*view.span(start, end), kind) for start, end, kind in _grouped(view.text, on_view)]
+        if tokens:
+            # The groups are sorted and disjoint already: grouping them again with the tokens
+            # is grouping everything.
+            groups = _grouped(view.text, [*groups, *tokens])
+    return [(*view.span(start, end), kind) for start, end, kind in groups]
+
+
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _letter_outside(shown: str, groups: list[tuple[int, int, FindingKind]]) -> bool:
+    """Whether a letter of `shown` lies outside the (sorted, disjoint) `groups`."""
+    position = 0
+    for start, end, _ in groups:
+        if _LETTER.search(shown, position, start):
+            return True
+        position = end
+    return _LETTER.search(shown, position) is not None
 
 
 # Candidates on the shadow this close, with nothing but spaces and punctuation between them as

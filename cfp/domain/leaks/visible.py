@@ -30,6 +30,7 @@ import bisect
 import html
 import itertools
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -168,9 +169,32 @@ class Shadow:
         return start, end
 
     def span(self, start: int, end: int) -> tuple[int, int]:
-        # min and max: inside a right-to-left run the first shown character comes last.
-        first, last = self._source(start), self._source(end - 1)
-        return min(first[0], last[0]), max(first[1], last[1])
+        """The source span of everything `self.text[start:end]` shows.
+
+        Every segment in between counts: across a right-to-left run the ends of the shown span
+        are not the ends of its source (the run's first shown character is its last typed one).
+        """
+        segment = bisect.bisect_right(self.offsets, start) - 1
+        last = bisect.bisect_right(self.offsets, end - 1) - 1
+        if segment == last:
+            first, final = self._source(start), self._source(end - 1)
+            return min(first[0], final[0]), max(first[1], final[1])
+        low, high = sys.maxsize, -1
+        offsets, sources = self.offsets, self.sources
+        while segment <= last:
+            begin = offsets[segment]
+            finish = offsets[segment + 1] if segment + 1 < len(offsets) else len(self.text)
+            shown_low, shown_high = max(start, begin), min(end, finish)
+            source_start, source_end, direction = sources[segment]
+            if direction == _FORWARD:
+                a, b = source_start + shown_low - begin, source_start + shown_high - begin
+            elif direction == _BACKWARD:
+                a, b = source_end - (shown_high - begin), source_end - (shown_low - begin)
+            else:
+                a, b = source_start, source_end
+            low, high = min(low, a), max(high, b)
+            segment += 1
+        return low, high
 
 
 class _Builder:
