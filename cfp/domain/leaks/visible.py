@@ -29,8 +29,8 @@ from __future__ import annotations
 import bisect
 import html
 import itertools
+import operator
 import re
-import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -139,6 +139,7 @@ _NON_LETTERS = re.compile(r"[\W\d_]+")
 
 
 _WHOLE, _FORWARD, _BACKWARD = 0, 1, -1
+_SOURCE_START, _SOURCE_END = operator.itemgetter(0), operator.itemgetter(1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +169,18 @@ class Shadow:
             return at, at + 1
         return start, end
 
+    def _piece(self, segment: int, start: int, end: int) -> tuple[int, int]:
+        """The source span of what segment `segment` shows of `self.text[start:end]`."""
+        begin = self.offsets[segment]
+        finish = self.offsets[segment + 1] if segment + 1 < len(self.offsets) else len(self.text)
+        low, high = max(start, begin), min(end, finish)
+        source_start, source_end, direction = self.sources[segment]
+        if direction == _FORWARD:
+            return source_start + low - begin, source_start + high - begin
+        if direction == _BACKWARD:
+            return source_end - (high - begin), source_end - (low - begin)
+        return source_start, source_end
+
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The source span of everything `self.text[start:end]` shows.
 
@@ -179,21 +192,14 @@ class Shadow:
         if segment == last:
             first, final = self._source(start), self._source(end - 1)
             return min(first[0], final[0]), max(first[1], final[1])
-        low, high = sys.maxsize, -1
-        offsets, sources = self.offsets, self.sources
-        while segment <= last:
-            begin = offsets[segment]
-            finish = offsets[segment + 1] if segment + 1 < len(offsets) else len(self.text)
-            shown_low, shown_high = max(start, begin), min(end, finish)
-            source_start, source_end, direction = sources[segment]
-            if direction == _FORWARD:
-                a, b = source_start + shown_low - begin, source_start + shown_high - begin
-            elif direction == _BACKWARD:
-                a, b = source_end - (shown_high - begin), source_end - (shown_low - begin)
-            else:
-                a, b = source_start, source_end
-            low, high = min(low, a), max(high, b)
-            segment += 1
+        low, high = self._piece(segment, start, end)
+        final_low, final_high = self._piece(last, start, end)
+        low, high = min(low, final_low), max(high, final_high)
+        # The segments in between are shown whole: their sources, compared in C.
+        between = self.sources[segment + 1 : last]
+        if between:
+            low = min(low, min(map(_SOURCE_START, between)))
+            high = max(high, max(map(_SOURCE_END, between)))
         return low, high
 
 
