@@ -102,10 +102,16 @@ def test_a_saved_review_leads_to_a_snapshot_computed_by_the_worker(worker: Worke
     assert models.ProposalScore.objects.filter(run=run).count() == live
     assert run.review_count == models.Review.objects.filter(call_id=call_id).count()
     # The test process never runs tasks itself in this tier: the worker logged this run's id.
+    # The worker commits the run before the task returns and logs "succeeded" after, so the
+    # line may land a moment after the run shows as done: wait for it, do not read it once.
     assert "reviews.aggregate_call[" in worker.log()
-    assert any(
-        "succeeded" in line and line.rstrip().endswith(f": {run.pk}")
-        for line in worker.log().splitlines()
+    wait_for(
+        lambda: any(
+            "succeeded" in line and line.rstrip().endswith(f": {run.pk}")
+            for line in worker.log().splitlines()
+        ),
+        timeout=DONE_TIMEOUT,
+        what=f"the worker's log line that run {run.pk} succeeded",
     )
 
 
