@@ -124,3 +124,77 @@ def test_a_shown_span_maps_to_a_source_span_holding_every_character_it_shows(
         first, last = view.span(index, index + 1)
         assert low <= first, (text, start, end, index)
         assert last <= high, (text, start, end, index)
+
+
+CROWD_SPEAKERS = (
+    leaks.SpeakerIdentity(name="Ottoline Vranckx", links=("https://github.com/ovranckx",)),
+    leaks.SpeakerIdentity(name="Bertilde Quaxworth"),
+)
+# Spellings of the speakers' tokens (embedded ones, and a short joined one), and what may stand
+# between them: spaces, punctuation, underscores, markup, digits, line breaks, other letters.
+CROWD_PIECES = [
+    "Vranckx",
+    "V r a n c k x",
+    "Vra**nckx**",
+    "Quax_worth_",
+    "quaxworth",
+    "ovranckx",
+    "OVranckx",
+    "Otto",
+    " ",
+    "  ",
+    ", ",
+    "_",
+    "...",
+    "7",
+    "\n",
+    "é",
+    "ab",
+    "\u00a0",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(pieces=st.lists(st.sampled_from(CROWD_PIECES), max_size=60), shadowed=st.booleans())
+def test_crowds_of_tokens_group_as_their_members_checked_one_by_one_do(
+    pieces: list[str], shadowed: bool
+) -> None:
+    # A crowd found at once must show, once grouped, exactly what its members found one by one
+    # show: no letter more or less, no gap joined that grouping keeps apart.
+    text = "".join(pieces)
+    view = visible.shadow(text)
+    usernames = ("ovranckx",)
+    # Spans of the source are asked for only when the shadow is the text (see `scanning`).
+    shadowed = shadowed or view.text != text
+
+    def grouped(crowd_at: int) -> list[tuple[int, int]]:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(visible, "_CROWD_AT", crowd_at)
+            spans = list(
+                visible.token_candidates(view, CROWD_SPEAKERS, usernames, in_shadow=shadowed)
+            )
+        shown = view.text if shadowed else text
+        return [(start, end) for start, end, _ in scanning._grouped(shown, spans)]
+
+    assert grouped(0) == grouped(10**9), text
+
+
+def test_a_crowd_is_found_at_once_and_stops_at_a_line_break_or_a_number() -> None:
+    line = "V r a n c k x Quax_worth_ " * 20
+    text = line + "\n" + "Vranckx 7 " * 40
+    view = visible.shadow(text)
+
+    found = visible.letters(view)
+    crowds = visible._crowds(
+        view.text,
+        found,
+        [
+            (token, whats)
+            for token, whats in visible._all_tokens(CROWD_SPEAKERS, ())
+            if token in found.text
+        ],
+    )
+
+    # The first line is one crowd, up to its last letter; the second has a number between each
+    # name, which grouping keeps apart, so it is left to the one-by-one check.
+    assert [(first, last) for _, _, first, last, _ in crowds] == [(0, len(line.rstrip("_ ")))]

@@ -304,9 +304,10 @@ def _letter_outside(shown: str, groups: list[tuple[int, int, FindingKind]]) -> b
     return _LETTER.search(shown, position) is not None
 
 
-# Candidates on the shadow this close, with nothing but spaces and punctuation between them as
-# shown (no letter, digit or line break), are one finding.
-_GROUP_GAP = re.compile(r"[^\w\n]{0,3}")
+# Candidates on the shadow this close, with nothing but spaces, punctuation and underscores
+# between them as shown (no letter, digit or line break), are one finding. An underscore is
+# emphasis markup as often as it is a character ("Quux_worth_ Quux"), never a letter.
+_GROUP_GAP = re.compile(r"(?:[^\w\n]|_){0,3}")
 
 
 def _grouped(

@@ -702,6 +702,42 @@ def distinctive_affiliation_words(affiliation: str) -> tuple[str, ...]:
 
 # Tokens this long are evidence wherever they occur, even inside a longer word.
 _EMBEDDED_MINIMUM = 7
+# Occurrences of such tokens in one text from which crowds of them are looked for at once.
+_CROWD_AT = 32
+
+
+@lru_cache(maxsize=256)
+def _crowd_pattern(tokens: tuple[str, ...]) -> re.Pattern[str]:
+    """Two or more of `tokens` in a row in the letters: a crowd (longest token tried first)."""
+    ordered = sorted(tokens, key=lambda token: (-len(token), token))
+    return re.compile(f"(?:{'|'.join(map(re.escape, ordered))}){{2,}}")
+
+
+# Inside a crowd's shown span, what the grouping of its members would not cross: a line break,
+# a digit (any word character that is not a letter, but for the underscore), or four characters
+# of spaces, punctuation and underscores in a row.
+_CROWD_BREAK = re.compile(r"[\W\d_](?:(?<=[^\W_])|(?<=\n)|[\W_]{3})")
+# The same for ASCII, on classes of characters in C: a letter is "a", a digit "0", a line break
+# itself, anything else (spaces, punctuation, underscores) a space.
+_ASCII_CLASSES = bytes(
+    ord("a")
+    if chr(code).isalpha()
+    else ord("0")
+    if chr(code).isdigit()
+    else code
+    if chr(code) == "\n"
+    else ord(" ")
+    for code in range(256)
+)
+
+
+def _breaks_crowd(shown: str, start: int, end: int) -> bool:
+    """Whether `shown[start:end]` holds what the grouping of a crowd's members would not cross."""
+    piece = shown[start:end]
+    if piece.isascii():
+        classes = piece.encode("ascii").translate(_ASCII_CLASSES)
+        return b"\n" in classes or b"0" in classes or b"    " in classes
+    return _CROWD_BREAK.search(shown, start, end) is not None
 
 
 @lru_cache(maxsize=1024)
@@ -728,6 +764,55 @@ def compact_letters(folded_text: str) -> str:
         kept = folded_text.encode("ascii").translate(_ASCII_SKELETON, _ASCII_NON_LETTERS)
         return kept.decode("ascii")
     return _skeleton(_NON_LETTERS.sub("", folded_text))
+
+
+def _crowds(
+    shown: str, found: Letters, wanted: list[tuple[str, tuple[_Token, ...]]]
+) -> list[tuple[int, int, int, int, FindingKind]]:
+    """Runs of two or more tokens that are evidence anywhere, found in one pass over `found`.
+
+    A text stuffed with a speaker's name ("V r a n c k x V r a n c k x …", "Quax_worth_ …")
+    would cost a check per occurrence; a crowd whose members the grouping would join anyway
+    (see `_CROWD_BREAK`) is one finding, found in C. Each crowd is (letters start, letters end,
+    shadow start, shadow end, kind named after its longest token). Every letter of a crowd is
+    in an occurrence of a token that counts wherever it is, so the crowd shows exactly what its
+    members, grouped, show. A crowd with a break inside is not one: its members are checked
+    one by one, as without crowds.
+    """
+    anywhere = {
+        token: whats[0].kind
+        for token, whats in wanted
+        if len(token) >= _EMBEDDED_MINIMUM and not any(what.joined for what in whats)
+    }
+    text = found.text
+    if not anywhere or sum(map(text.count, anywhere)) < _CROWD_AT:
+        return []
+    crowds: list[tuple[int, int, int, int, FindingKind]] = []
+    ordered = sorted(anywhere, key=len, reverse=True)
+    pattern = _crowd_pattern(tuple(sorted(anywhere)))
+
+    def add(start: int, end: int) -> None:
+        """The crowds in `text[start:end]`; split where the shadow has a break between."""
+        for match in pattern.finditer(text, start, end):
+            begin, finish = match.span()
+            first, last = found.shadow_index(begin), found.shadow_index(finish - 1) + 1
+            work.checked()
+            if not _breaks_crowd(shown, first, last):
+                crowd = match.group()
+                kind = next(anywhere[token] for token in ordered if token in crowd)
+                crowds.append((begin, finish, first, last, kind))
+                continue
+            # The letters between two breaks, each searched again: a break costs a few
+            # checks, and each piece is searched once.
+            position = begin
+            for stop in _CROWD_BREAK.finditer(shown, first, last):
+                work.checked()
+                add(position, found.letters_at(stop.start()))
+                position = max(position, found.letters_at(stop.end()))
+            add(position, finish)
+
+    add(0, len(text))
+    return crowds
 
 
 def token_candidates(
@@ -770,11 +855,28 @@ def token_candidates(
     identity = len(view.sources) == 1 and view.sources[0][2] == _FORWARD and view.offsets[0] == 0
     shift = view.sources[0][0] if identity else 0
     size = len(text)
+    crowds = _crowds(view.text, found, wanted)
+    crowd_starts = [start for start, _, _, _, _ in crowds]
+    crowd_ends = [end for _, end, _, _, _ in crowds]
+    for _, _, first, last, kind in crowds:
+        if in_shadow:
+            yield first, last, kind
+        elif identity:
+            yield first + shift, last + shift, kind
+        else:
+            yield *view.span(first, last), kind
     for token, whats in wanted:
         length = len(token)
         start = text.find(token)
         while start != -1:
             end = start + length
+            if crowd_starts:
+                inside = bisect.bisect_right(crowd_starts, start) - 1
+                if inside >= 0 and crowd_ends[inside] >= end:
+                    # Found with its crowd: look again where an occurrence could reach past it.
+                    work.checked()
+                    start = text.find(token, max(start + 1, crowd_ends[inside] - length + 1))
+                    continue
             # Inlined `found.starts_word` at both ends: this loop runs once per occurrence.
             first_run = bisect.bisect_right(run_starts, start) - 1
             last_run = bisect.bisect_right(run_starts, end - 1) - 1
