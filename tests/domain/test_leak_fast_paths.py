@@ -198,3 +198,40 @@ def test_a_crowd_is_found_at_once_and_stops_at_a_line_break_or_a_number() -> Non
     # The first line is one crowd, up to its last letter; the second has a number between each
     # name, which grouping keeps apart, so it is left to the one-by-one check.
     assert [(first, last) for _, _, first, last, _ in crowds] == [(0, len(line.rstrip("_ ")))]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.lists(
+        st.sampled_from(["a", "bc", " ", "\n", visible._RUN_OPEN, visible._RUN_CLOSE]),
+        max_size=24,
+    ).map("".join),
+    cut=st.integers(min_value=1),
+    data=st.data(),
+)
+def test_right_to_left_runs_cut_at_once_show_what_the_walk_over_the_segments_shows(
+    text: str, cut: int, data: st.DataObject
+) -> None:
+    # A one-segment shadow is cut by one split (a walk over the marks where runs nest); the
+    # reference is the general walk, given the same text as two segments.
+    if not text:
+        return
+    cut = cut % len(text) or len(text)
+    one = visible.Shadow(text, [0], [(5, 5 + len(text), visible._FORWARD)])
+    two = visible.Shadow(
+        text,
+        [0, cut] if cut < len(text) else [0],
+        [(5, 5 + cut, visible._FORWARD), (5 + cut, 5 + len(text), visible._FORWARD)][
+            : 2 if cut < len(text) else 1
+        ],
+    )
+    fast = visible._in_shown_order(one)
+    walked = visible._walked_in_shown_order(text, 5)
+    general = visible._in_shown_order(two) if cut < len(text) else walked
+
+    assert fast.text == walked.text == general.text
+    if not fast.text:
+        return
+    start = data.draw(st.integers(0, len(fast.text) - 1))
+    end = data.draw(st.integers(start + 1, len(fast.text)))
+    assert fast.span(start, end) == walked.span(start, end) == general.span(start, end)

@@ -441,6 +441,94 @@ def _decode_into(
 _RUN_MARKS = re.compile(f"[{_RUN_OPEN}{_RUN_CLOSE}\n]")
 
 
+# A run with no second override inside, ended by its pop, a line break or the end: the marks and
+# the run are captured, so one split cuts the text into (outside, open, run, close) pieces.
+_SIMPLE_RUN = re.compile(rf"({_RUN_OPEN})([^{_RUN_OPEN}{_RUN_CLOSE}\n]*)({_RUN_CLOSE}|(?=\n)|\Z)")
+
+
+def _one_segment_in_shown_order(text: str, shift: int) -> Shadow:
+    """`_in_shown_order` of a shadow that copies its source one to one from offset `shift`.
+
+    A text full of short right-to-left runs is cut by one split, and the map is built from
+    the pieces' lengths in C; only a run with a second override inside or a stray pop needs the
+    walk over the marks (`_walked_in_shown_order`).
+    """
+    parts = _SIMPLE_RUN.split(text)
+    outside = parts[0::4]
+    joined = "".join(outside)
+    if _RUN_OPEN in joined or _RUN_CLOSE in joined:
+        return _walked_in_shown_order(text, shift)
+    work.checked(len(parts))
+    ends = list(itertools.accumulate(map(len, parts), initial=shift))
+    # Shown: outside, run reversed, outside, ...; each with its source span and direction.
+    shown: list[str] = [""] * (2 * len(outside) - 1)
+    shown[0::2] = outside
+    shown[1::2] = [run[::-1] for run in parts[2::4]]
+    sources: list[tuple[int, int, int]] = [(0, 0, 0)] * len(shown)
+    sources[0::2] = zip(ends[0::4], ends[1::4], itertools.repeat(_FORWARD), strict=False)
+    sources[1::2] = zip(ends[2::4], ends[3::4], itertools.repeat(_BACKWARD), strict=False)
+    lengths = list(map(len, shown))
+    shown = list(itertools.compress(shown, lengths))
+    sources = list(itertools.compress(sources, lengths))
+    offsets = list(itertools.accumulate(itertools.compress(lengths, lengths), initial=0))
+    offsets.pop()
+    return Shadow("".join(shown), offsets, sources)
+
+
+def _walked_in_shown_order(text: str, shift: int) -> Shadow:
+    """`_in_shown_order` of a one-segment shadow, walking over the marks one by one."""
+    out: list[str] = []
+    offsets: list[int] = []
+    sources: list[tuple[int, int, int]] = []
+    length = 0
+    position = 0
+    run: list[int] | None = None  # the pieces of the open run: start, end, start, end, ...
+    for mark in _RUN_MARKS.finditer(text):
+        at = mark.start()
+        ch = text[at]
+        if run is None:
+            if ch == "\n":
+                continue  # an ordinary line break outside a run
+            if position < at:
+                out.append(text[position:at])
+                offsets.append(length)
+                sources.append((shift + position, shift + at, _FORWARD))
+                length += at - position
+            position = at + 1
+            if ch == _RUN_OPEN:
+                run = []
+            continue
+        if position < at:
+            run += (position, at)
+        if ch == _RUN_OPEN:
+            position = at + 1  # a second override inside a run: the run goes on
+            continue
+        for index in range(len(run) - 2, -1, -2):
+            start, end = run[index], run[index + 1]
+            out.append(text[start:end][::-1])
+            offsets.append(length)
+            sources.append((shift + start, shift + end, _BACKWARD))
+            length += end - start
+        run = None
+        # A pop is not shown; a line break ends the run and is shown after it.
+        position = at + 1 if ch == _RUN_CLOSE else at
+    if run is not None:
+        if position < len(text):
+            run += (position, len(text))
+        for index in range(len(run) - 2, -1, -2):
+            start, end = run[index], run[index + 1]
+            out.append(text[start:end][::-1])
+            offsets.append(length)
+            sources.append((shift + start, shift + end, _BACKWARD))
+            length += end - start
+    elif position < len(text):
+        out.append(text[position:])
+        offsets.append(length)
+        sources.append((shift + position, shift + len(text), _FORWARD))
+    work.checked(len(sources))
+    return Shadow("".join(out), offsets, sources)
+
+
 def _in_shown_order(view: Shadow) -> Shadow:
     """Reverse the runs that a right-to-left override displays backwards.
 
@@ -448,21 +536,18 @@ def _in_shown_order(view: Shadow) -> Shadow:
     shown. Work is per segment of the map, not per character: text outside runs keeps its
     segments, and a run's segments come back in reverse order, each read backwards.
     """
+    # Most shadows that reach here are one segment copied one to one (a text whose other
+    # characters all show as one): then a piece is a slice and its source a shift.
+    if len(view.sources) == 1 and view.sources[0][2] == _FORWARD:
+        return _one_segment_in_shown_order(view.text, view.sources[0][0] - view.offsets[0])
     text = view.text
     out: list[str] = []
     offsets: list[int] = []
     sources: list[tuple[int, int, int]] = []
     length = 0
 
-    # Most shadows that reach here are one segment copied one to one (a text whose other
-    # characters all show as one): then a piece is a slice and its source a shift.
-    single = len(view.sources) == 1 and view.sources[0][2] == _FORWARD
-    shift = view.sources[0][0] - view.offsets[0] if single else 0
-
     def pieces(start: int, end: int) -> list[tuple[str, tuple[int, int, int]]]:
         """The shadow's text[start:end], cut along its segments, with their sources."""
-        if single:
-            return [(text[start:end], (shift + start, shift + end, _FORWARD))]
         cut: list[tuple[str, tuple[int, int, int]]] = []
         segment = bisect.bisect_right(view.offsets, start) - 1
         while start < end:
