@@ -117,6 +117,20 @@ _PERSONAL_SUBDOMAIN_HOSTS = (
 
 
 def _trim_url(url: str) -> str:
+    """`url` without trailing punctuation, and ending before a parenthesis it does not open.
+
+    "[see](https://example.org)more" and "(at https://example.org)." show the URL without the
+    parenthesis; "https://en.wikipedia.org/wiki/Mercury_(planet)" keeps its own pair.
+    """
+    close = url.find(")")
+    opened = closed = previous = 0
+    while close != -1:
+        opened += url.count("(", previous, close)
+        closed += 1
+        if closed > opened:
+            url = url[:close]
+            break
+        previous, close = close, url.find(")", close + 1)
     while url and url[-1] in _TRAILING_PUNCTUATION + ")":
         if url[-1] == ")" and url.count("(") >= url.count(")"):
             break
@@ -128,7 +142,9 @@ _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 
 
 def _url_host_and_path(url: str) -> tuple[str, str]:
-    body = _SCHEME.sub("", url, count=1)
+    _, separator, rest = url.partition("://")
+    # The scheme test is the pattern's only when there is a "://" to test (most URLs here).
+    body = rest if separator and _SCHEME.match(url) else url
     host, _, path = body.partition("/")
     host = host.split("@")[-1].split(":")[0].lower()
     host = host.removeprefix("www.")
@@ -140,7 +156,29 @@ def _normalise_link(link: str) -> str:
     return (host + path).rstrip("/").lower()
 
 
+# What a host says about a link, before its path is read.
+_ANY_PATH, _PROFILE_PATH, _NO_PROFILE = "any path", "profile path", "no profile"
+
+
+@lru_cache(maxsize=4096)
+def _host_kind(host: str) -> str:
+    """Whether a host's links are a person's by path (a profile host), whole (a personal
+    subdomain), or never by host (everything else, and a profile host's own site pages)."""
+    if host == "bsky.app" or host in _PROFILE_HOSTS or host.removeprefix("m.") in _PROFILE_HOSTS:
+        return _PROFILE_PATH
+    if host in _SITE_HOSTS:
+        return _NO_PROFILE
+    return _ANY_PATH if host.endswith(_PERSONAL_SUBDOMAIN_HOSTS) else _NO_PROFILE
+
+
 def _is_profile_link(host: str, path: str) -> bool:
+    kind = _host_kind(host)
+    if kind == _NO_PROFILE:
+        # Only a fediverse-style first segment ("/@user") makes such a link a profile.
+        first = path.lstrip("/").partition("/")[0]
+        return first.startswith("@") and len(first) > 1
+    if kind == _ANY_PATH:
+        return True
     segments = [s for s in path.split("/") if s]
     if segments and segments[0].startswith("@") and len(segments[0]) > 1:
         return True  # Mastodon and other fediverse servers, medium.com/@user, youtube.com/@user
@@ -166,6 +204,7 @@ class _UrlNames:
     own_links: tuple[str, ...]  # normalised host+path prefixes
     own_hosts: tuple[str, ...]  # personal sites: any page on them
     own_subdomains: tuple[str, ...]  # ".host" for each of them: their subdomains
+    own_prefixes: tuple[str, ...]  # "host/path/" for each own link: it and the pages under it
     # Verdicts of `_url_is_personal` by URL: a text reads its links as typed and as shown, and
     # a text full of links repeats them. Bounded; cleared when full.
     verdicts: dict[str, bool] = field(default_factory=dict, compare=False, hash=False)
@@ -214,6 +253,7 @@ def _url_names(speakers: Sequence[SpeakerIdentity], usernames: Iterable[str]) ->
         own_links=tuple(own_links),
         own_hosts=tuple(own_hosts),
         own_subdomains=tuple("." + host for host in own_hosts),
+        own_prefixes=tuple(link + "/" for link in own_links),
     )
 
 
@@ -270,10 +310,9 @@ def _url_is_personal(
     host, path = _url_host_and_path(url)
     if _is_profile_link(host, path):
         return True
-    normalised = (host + path).rstrip("/")
-    for own in names.own_links:
-        if normalised == own or normalised.startswith(own + "/"):
-            return True
+    # The link itself or a page under it: "github.com/jdoe" and "github.com/jdoe/talks".
+    if names.own_prefixes and f"{(host + path).rstrip('/')}/".startswith(names.own_prefixes):
+        return True
     if names.own_hosts and (host in names.own_hosts or host.endswith(names.own_subdomains)):
         return True
     if patterns is not None:
@@ -308,19 +347,25 @@ def _link_candidates(
     claimed_starts: list[int] = []
     claimed_ends: list[int] = []
     work.read(len(text) * (2 + len(patterns)))
-    for pattern in patterns:
+    for number, pattern in enumerate(patterns):
+        # Only a later pattern looks up what an earlier one took, and only an earlier one
+        # records it: the loop runs once per URL of a text full of them.
         taken_starts, taken_ends = list(claimed_starts), list(claimed_ends)
+        claims = number + 1 < len(patterns)
+        count = 0
         for match in pattern.finditer(text):
-            work.checked()
+            count += 1
             start = match.start()
-            i = bisect.bisect_right(taken_starts, start) - 1
-            if i >= 0 and start < taken_ends[i]:
-                continue
+            if taken_starts:
+                i = bisect.bisect_right(taken_starts, start) - 1
+                if i >= 0 and start < taken_ends[i]:
+                    continue
             url = _trim_url(match.group())
             end = start + len(url)
-            at = bisect.bisect_right(claimed_starts, start)
-            claimed_starts.insert(at, start)
-            claimed_ends.insert(at, end)
+            if claims:
+                at = bisect.bisect_right(claimed_starts, start)
+                claimed_starts.insert(at, start)
+                claimed_ends.insert(at, end)
             if names is None:
                 names = _cached_url_names(tuple(speakers), frozenset(usernames))
             seen += 1
@@ -336,6 +381,7 @@ def _link_candidates(
                 names.verdicts[url] = personal
             if personal:
                 yield (*folded.span(start, end), FindingKind.LINK)
+        work.checked(count)
 
 
 def _email_candidates(folded: _Folded) -> Iterable[tuple[int, int, FindingKind]]:

@@ -383,8 +383,8 @@ def shadow(text: str) -> Shadow:
     if tails:
         # The targets and titles, each on a line of its own after the text.
         for tail in tails:
-            for group in ("destination", "title", "label"):
-                start, end = tail.span(group)
+            # The spans of the destination, the title and the label (-1 when absent).
+            for start, end in tail.regs[1:4]:
                 if start < end:
                     built.translated("\n\n", start, end)
                     _decode_into(built, text, start, end, special)
@@ -401,11 +401,16 @@ def _decode_into(
 
     The loop runs once per special sequence, so `_Builder._add` is written out in it.
     """
+    first = special.search(text, start, end)
+    if first is None:
+        # Nothing to decode (most pieces between link tails): copied as it shows.
+        built.copy_shown(text, start, end)
+        return
     out, offsets, sources = built.out, built.offsets, built.sources
     length = built.length
     position = start
     count = 0
-    for match in special.finditer(text, start, end):
+    for match in special.finditer(text, first.start(), end):
         count += 1
         begin, finish = match.span()
         if position < begin:
@@ -816,13 +821,16 @@ _ASCII_CLASSES = bytes(
 )
 
 
-def _breaks_crowd(shown: str, start: int, end: int) -> bool:
-    """Whether `shown[start:end]` holds what the grouping of a crowd's members would not cross."""
+def _first_break(shown: str, start: int, end: int) -> int:
+    """Where `shown[start:end]` first holds what the grouping of a crowd's members would not
+    cross (see `_CROWD_BREAK`), or -1."""
     piece = shown[start:end]
     if piece.isascii():
         classes = piece.encode("ascii").translate(_ASCII_CLASSES)
-        return b"\n" in classes or b"0" in classes or b"    " in classes
-    return _CROWD_BREAK.search(shown, start, end) is not None
+        found = [at for at in map(classes.find, (b"\n", b"0", b"    ")) if at != -1]
+        return start + min(found) if found else -1
+    stop = _CROWD_BREAK.search(shown, start, end)
+    return -1 if stop is None else stop.start()
 
 
 @lru_cache(maxsize=1024)
@@ -875,28 +883,34 @@ def _crowds(
     crowds: list[tuple[int, int, int, int, FindingKind]] = []
     ordered = sorted(anywhere, key=len, reverse=True)
     pattern = _crowd_pattern(tuple(sorted(anywhere)))
-
-    def add(start: int, end: int) -> None:
-        """The crowds in `text[start:end]`; split where the shadow has a break between."""
-        for match in pattern.finditer(text, start, end):
+    # Crowds cut by breaks cost a check each and save nothing: once they outnumber the crowds
+    # found by this many, the rest is left to the one-by-one check.
+    budget = _CROWD_AT
+    position = 0
+    while budget > 0:
+        match = pattern.search(text, position)
+        if match is None:
+            break
+        begin, finish = match.span()
+        first, last = found.shadow_index(begin), found.shadow_index(finish - 1) + 1
+        work.checked()
+        stop = _first_break(shown, first, last)
+        if stop != -1:
+            # The letters before the break may still be a crowd; the search goes on after it.
+            budget -= 1
+            finish = found.letters_at(stop)
+            match = pattern.search(text, begin, finish)
+            position = finish
+            if match is None:
+                continue
             begin, finish = match.span()
             first, last = found.shadow_index(begin), found.shadow_index(finish - 1) + 1
-            work.checked()
-            if not _breaks_crowd(shown, first, last):
-                crowd = match.group()
-                kind = next(anywhere[token] for token in ordered if token in crowd)
-                crowds.append((begin, finish, first, last, kind))
-                continue
-            # The letters between two breaks, each searched again: a break costs a few
-            # checks, and each piece is searched once.
-            position = begin
-            for stop in _CROWD_BREAK.finditer(shown, first, last):
-                work.checked()
-                add(position, found.letters_at(stop.start()))
-                position = max(position, found.letters_at(stop.end()))
-            add(position, finish)
-
-    add(0, len(text))
+        else:
+            budget += 1
+            position = finish
+        crowd = match.group()
+        kind = next(anywhere[token] for token in ordered if token in crowd)
+        crowds.append((begin, finish, first, last, kind))
     return crowds
 
 
