@@ -146,6 +146,8 @@ def _forget() -> None:
     links._cached_url_names.cache_clear()
     links._parts_patterns.cache_clear()
     names._standing_alone.cache_clear()
+    links._host_kind.cache_clear()
+    visible._crowd_pattern.cache_clear()
 
 
 def _seconds(text: str) -> float:

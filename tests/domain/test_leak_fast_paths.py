@@ -235,3 +235,57 @@ def test_right_to_left_runs_cut_at_once_show_what_the_walk_over_the_segments_sho
     start = data.draw(st.integers(0, len(fast.text) - 1))
     end = data.draw(st.integers(start + 1, len(fast.text)))
     assert fast.span(start, end) == walked.span(start, end) == general.span(start, end)
+
+
+NAME_CROWD_SPEAKERS = (
+    leaks.SpeakerIdentity(name="Ottoline Vranckx"),
+    leaks.SpeakerIdentity(name="Jane van Quaxworth"),
+    leaks.SpeakerIdentity(name="Emma Miller"),
+)
+# Distinctive parts, common given names, particles, initials, ordinary-word surnames, and what
+# may stand between or beside them.
+NAME_CROWD_WORDS = [
+    "Vranckx",
+    "vranckx",
+    "Quaxworth",
+    "Ottoline",
+    "Jane",
+    "van",
+    "J.",
+    "Emma",
+    "Miller",
+    "I'm",
+    "x",
+    "7",
+]
+NAME_CROWD_GAPS = [" ", ", ", "_", "-", "\n", "'s ", "'t ", "", " . ", "   "]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    words=st.lists(
+        st.tuples(
+            st.one_of(st.sampled_from(["Vranckx", "Quaxworth"]), st.sampled_from(NAME_CROWD_WORDS)),
+            st.sampled_from(NAME_CROWD_GAPS),
+        ),
+        max_size=30,
+    )
+)
+def test_name_crowds_group_as_the_names_found_one_by_one_do(
+    words: list[tuple[str, str]],
+) -> None:
+    # A crowd found at once, with the name search run on the text without its inside, must
+    # group into exactly what the name search alone finds: no name part more or less.
+    text = "".join(word + gap for word, gap in words)
+    folded = scanning._Folded(text, *scanning._fold_with_map(text))
+    parts = [names._speaker_parts(speaker.name) for speaker in NAME_CROWD_SPEAKERS]
+
+    def grouped(compile_at: int) -> list[tuple[int, int]]:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(names, "_COMPILE_AT", compile_at)
+            searched, spans = names.name_crowds(folded, parts)
+            for speaker_parts in parts:
+                spans.extend(names._name_candidates(searched, speaker_parts))
+        return [(start, end) for start, end, _ in scanning._grouped(text, spans)]
+
+    assert grouped(0) == grouped(10**9), text

@@ -156,6 +156,63 @@ def _standing_alone(word: str) -> re.Pattern[str]:
     )
 
 
+# Between two members of a crowd of name parts: what `_grouped` in `scanning` joins across.
+_CROWD_GAP = r"(?:[^\w\n]|_){1,3}"
+
+
+@lru_cache(maxsize=256)
+def _crowd_of(words: tuple[str, ...]) -> re.Pattern[str]:
+    """Three or more of `words`, each standing alone, with only a short gap between each.
+
+    The first and the last member are groups 1 and 2.
+    """
+    alternatives = "|".join(map(re.escape, sorted(words, key=lambda word: (-len(word), word))))
+    member = (
+        rf"(?<![^\W_])(?:{alternatives})(?![^\W_])"
+        rf"(?!'(?:{'|'.join(_CONTRACTIONS)})(?![^\W_]))"
+    )
+    return re.compile(rf"({member})(?:{_CROWD_GAP}({member})){{2,}}")
+
+
+def name_crowds(
+    folded: _Folded, speakers_parts: Sequence[dict[str, _Part]]
+) -> tuple[_Folded, list[tuple[int, int, FindingKind]]]:
+    """Crowds of the speakers' distinctive name parts, found at once, and the text to look for
+    names in without their insides.
+
+    A text stuffed with names ("Vrаnckх Quаxworth Vrаnckх …") is a run of hits one by one; a
+    crowd of three or more distinctive parts with a short gap between each (what the shown
+    reading groups into one finding anyway) is found by one pattern in C. Its inside, between
+    its first and its last member, is blanked in the returned text, so the name search sees the
+    two ends (and joins them with the names beside the crowd, as it would) but not each member.
+    Returns the text as given and no crowds when the parts are too rare to be worth a pattern.
+    """
+    text = folded.text
+    words = {
+        word
+        for parts in speakers_parts
+        for word, part in parts.items()
+        if part.strong and not _is_unspaced_word(word)
+    }
+    present = [word for word in words if word in text]
+    if not present or sum(map(text.count, present)) < _COMPILE_AT:
+        return folded, []
+    crowds: list[tuple[int, int, FindingKind]] = []
+    pieces: list[str] = []
+    position = 0
+    for match in _crowd_of(tuple(sorted(present))).finditer(text):
+        work.checked()
+        inside_start, inside_end = match.end(1), match.start(2)
+        pieces.append(text[position:inside_start])
+        pieces.append(" " * (inside_end - inside_start))
+        position = inside_end
+        crowds.append((*folded.span(*match.span()), FindingKind.NAME))
+    if not crowds:
+        return folded, []
+    pieces.append(text[position:])
+    return _Folded(folded.original, "".join(pieces), folded.origin), crowds
+
+
 def _occurrences(text: str, word: str) -> Iterator[tuple[int, int]]:
     """`word` where it stands alone, anywhere for scripts written without spaces; no overlaps."""
     anywhere = _is_unspaced_word(word)

@@ -20,7 +20,7 @@ from cfp.domain.leaks.links import (
     _link_usernames,
     _username_candidates,
 )
-from cfp.domain.leaks.names import _name_candidates, _speaker_parts
+from cfp.domain.leaks.names import _name_candidates, _speaker_parts, name_crowds
 from cfp.domain.leaks.phrases import _phrase_candidates
 
 
@@ -261,9 +261,11 @@ def _shown_candidates(
             visible.token_candidates(view, speakers, usernames, folded=(folded.text, folded.origin))
         )
     shown = _Folded(view.text, *_fold_with_map(view.text))
-    on_view: list[tuple[int, int, FindingKind]] = []
-    for speaker in speakers:
-        on_view.extend(_name_candidates(shown, _speaker_parts(speaker.name)))
+    parts = [_speaker_parts(speaker.name) for speaker in speakers]
+    # Crowds of names are found at once; the name search reads the text without their insides.
+    without_crowds, on_view = name_crowds(shown, parts)
+    for speaker_parts in parts:
+        on_view.extend(_name_candidates(without_crowds, speaker_parts))
     on_view.extend(_email_candidates(shown))
     if handles:
         on_view.extend(_handle_candidates(shown))
