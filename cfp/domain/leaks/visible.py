@@ -335,17 +335,18 @@ def _shown_special(typed: str) -> str | None:
 # inline link or image, `](destination "title")`, and of a reference link, `][label]`. A reader
 # sees "[Quux](https://example.org)worth" as "Quuxworth", so the shadow drops the tail from the
 # flow and shows the destination and title after the text (where `markdown.visible_text` lists
-# link targets), still decoded and still read. Every repetition is bounded and possessive; a
-# destination stops at a space or an unbalanced parenthesis and every tail starts with one, so
-# each tail is matched in time bounded by the distance to the next (a title, by the next quote
-# or parenthesis). A destination may hold brackets: the redaction of a profile link inside one
+# link targets), still decoded and still read. Every repetition is bounded and possessive (a
+# run of plain destination characters is one step, not one per character); a destination stops
+# at a space or an unbalanced parenthesis and every tail starts with one, so each tail is
+# matched in time bounded by the distance to the next (a title, by the next quote or
+# parenthesis). A destination may hold brackets: the redaction of a profile link inside one
 # ("[Quux]([link] "t")worth") is read too. A tail this misses (parentheses nested twice in a
 # destination, say) is caught where a Markdown text is redacted: `scanning.scan_rendered`
 # reads the rendering.
 _LINK_TAIL = re.compile(
     r"\]\(\s*+"
     r"(?P<destination><[^<>\n]{0,2048}+>"
-    r"|(?:[^\s()\\]|\\.|\((?:[^\s()\\]|\\.){0,2048}+\)){0,2048}+)"
+    r"|(?:[^\s()\\]{1,2048}+|\\.|\((?:[^\s()\\]|\\.){0,2048}+\)){0,2048}+)"
     r"(?:\s++(?P<title>\"[^\"]{0,1024}+\"|'[^']{0,1024}+'|\([^()]{0,1024}+\)))?"
     r"\s*+\)"
     r"|\]\[(?P<label>[^\[\]]{0,999}+)\]"
@@ -375,23 +376,60 @@ def shadow(text: str) -> Shadow:
                 _SHOWN_TABLE[ord(ch)]  # worked out and kept by __missing__
         special = _special_pattern(frozenset(_SHOWN_TABLE.unaligned))
     tails = _link_tails(text)
-    position = 0
-    for tail in tails:
-        _decode_into(built, text, position, tail.start(), special)
-        position = tail.end()
-    _decode_into(built, text, position, len(text), special)
     if tails:
-        # The targets and titles, each on a line of its own after the text.
-        for tail in tails:
-            # The spans of the destination, the title and the label (-1 when absent).
-            for start, end in tail.regs[1:4]:
-                if start < end:
-                    built.translated("\n\n", start, end)
-                    _decode_into(built, text, start, end, special)
+        _pieces_around_tails(built, text, tails, special)
+    else:
+        _decode_into(built, text, 0, len(text), special)
     view = Shadow("".join(built.out), built.offsets, built.sources)
     if _RUN_OPEN in view.text or _RUN_CLOSE in view.text:
         return _in_shown_order(view)
     return view
+
+
+def _pieces_around_tails(
+    built: _Builder, text: str, tails: list[re.Match[str]], special: re.Pattern[str]
+) -> None:
+    """Add the text without its link tails, then each tail's destination, title and label on a
+    line of its own (where `markdown.visible_text` lists link targets).
+
+    A text full of links has a piece or two per link. When nothing in the text needs decoding
+    (so nothing in any piece either), the map is built in bulk from the pieces' spans.
+    """
+    # The flow: from the start of the text or the end of a tail to the next tail or the end.
+    flow_starts = [0, *map(_END, tails)]
+    flow_ends = [*map(_START, tails), len(text)]
+    # The spans of each tail's destination, title and label (-1 when absent).
+    targets = [span for tail in tails for span in tail.regs[1:4] if span[0] < span[1]]
+    if special.search(text) is not None:
+        for start, end in zip(flow_starts, flow_ends, strict=True):
+            if start < end:
+                _decode_into(built, text, start, end, special)
+        for start, end in targets:
+            built.translated("\n\n", start, end)
+            _decode_into(built, text, start, end, special)
+        return
+    flow = list(map(text.__getitem__, map(slice, flow_starts, flow_ends)))
+    flow_sources = zip(flow_starts, flow_ends, itertools.repeat(_FORWARD))
+    lengths = list(map(len, flow))
+    shown = list(itertools.compress(flow, lengths))
+    sources = list(itertools.compress(flow_sources, lengths))
+    # Each target after a blank line that stands for the whole span.
+    blank = len(shown)
+    shown += ["\n\n", ""] * len(targets)
+    sources += [(0, 0, _WHOLE)] * (2 * len(targets))
+    shown[blank + 1 :: 2] = [text[start:end] for start, end in targets]
+    sources[blank::2] = [(start, end, _WHOLE) for start, end in targets]
+    sources[blank + 1 :: 2] = [(start, end, _FORWARD) for start, end in targets]
+    if not text.isascii():
+        shown = [piece.translate(_SHOWN_TABLE) for piece in shown]  # each shows as one
+    offsets = list(itertools.accumulate(map(len, shown), initial=built.length))
+    built.length = offsets.pop()
+    built.out += shown
+    built.offsets += offsets
+    built.sources += sources
+
+
+_START, _END = operator.methodcaller("start"), operator.methodcaller("end")
 
 
 def _decode_into(
