@@ -289,3 +289,27 @@ def test_name_crowds_group_as_the_names_found_one_by_one_do(
         return [(start, end) for start, end, _ in scanning._grouped(text, spans)]
 
     assert grouped(0) == grouped(10**9), text
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    text=st.lists(
+        st.sampled_from(
+            ["[", "]", "(", ")", "Qu", "ux", " ", "\n", '"t"', "<a>", "ж", "https://x.org"]
+        ),
+        max_size=24,
+    ).map("".join)
+)
+def test_a_text_of_links_with_nothing_to_decode_shows_its_flow_then_its_targets(text: str) -> None:
+    # The shadow of such a text is built in bulk; the reference is one substitution and a
+    # list of the tails' parts, and every character shown (but the blank lines) is its source.
+    tails = list(visible._LINK_TAIL.finditer(text))
+    targets = [text[start:end] for tail in tails for start, end in tail.regs[1:4] if start < end]
+
+    view = visible.shadow(text)
+
+    assert view.text == visible._LINK_TAIL.sub("", text) + "".join(f"\n\n{t}" for t in targets)
+    flow = len(visible._LINK_TAIL.sub("", text))
+    for index in range(flow):
+        start, end = view.span(index, index + 1)
+        assert (end - start, text[start]) == (1, view.text[index]), (text, index)
