@@ -305,6 +305,20 @@ def test_trailing_punctuation_stays_out_of_a_link() -> None:
     assert flagged("(see https://github.com/jdoe).", JANE) == ["https://github.com/jdoe"]
 
 
+@pytest.mark.parametrize(
+    ("text", "link"),
+    [
+        # A parenthesis the link does not open ends it, wherever it stands.
+        ("[me](https://github.com/jdoe)talks", "https://github.com/jdoe"),
+        ("(https://github.com/jdoe)and more", "https://github.com/jdoe"),
+        # Its own pairs stay in it.
+        ("https://jdoe.github.io/posts/(draft)/1 ok", "https://jdoe.github.io/posts/(draft)/1"),
+    ],
+)
+def test_a_link_ends_before_a_parenthesis_it_does_not_open(text: str, link: str) -> None:
+    assert flagged(text, JANE) == [link]
+
+
 # Affiliations ----------------------------------------------------------------------------------
 
 
