@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cfp.domain import leaks
-from cfp.domain.leaks import names, scanning, visible
+from cfp.domain.leaks import links, names, scanning, visible
 from cfp.domain.leaks.kinds import FindingKind
 
 # Pieces that sit at the edges of the rules: apostrophes and contractions, underscores, digits,
@@ -313,3 +313,19 @@ def test_a_text_of_links_with_nothing_to_decode_shows_its_flow_then_its_targets(
     for index in range(flow):
         start, end = view.span(index, index + 1)
         assert (end - start, text[start]) == (1, view.text[index]), (text, index)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    text=st.lists(
+        st.sampled_from(["a", "b.", "@", "x.io", ".", "+", "-", " ", "\n", "_", "é", "@b.co", "1"]),
+        max_size=16,
+    ).map("".join)
+)
+def test_addresses_found_from_their_at_sign_are_those_the_whole_pattern_finds(text: str) -> None:
+    # The plain address form is found from each "@", its local part read on the reversed text;
+    # the reference is the one pattern tried at every position.
+    folded = scanning._Folded(text, *scanning._fold_with_map(text))
+    expected = [folded.span(*match.span()) for match in links._EMAIL.finditer(folded.text)]
+
+    assert [(start, end) for start, end, _ in links._email_candidates(folded)] == expected

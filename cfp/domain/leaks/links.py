@@ -384,14 +384,41 @@ def _link_candidates(
         work.checked(count)
 
 
+# `_EMAIL`'s plain form from its "@": the domain, then the local part read backwards (on the
+# reversed text) as the longest run of its characters before the "@".
+_EMAIL_DOMAIN = re.compile(r"@(?:[\w-]+\.)+[a-z]{2,24}(?![\w-])")
+_LOCAL_PART_REVERSED = re.compile(r"[\w.+-]+")
+
+
 def _email_candidates(folded: _Folded) -> Iterable[tuple[int, int, FindingKind]]:
     text = folded.text
-    if "@" not in text and _OBFUSCATED_AT.search(text) is None:
+    obfuscated = _OBFUSCATED_AT.search(text) is not None
+    if "@" not in text and not obfuscated:
         return
     work.read(len(text))
-    for match in _EMAIL.finditer(text):
-        work.checked()
-        yield (*folded.span(match.start(), match.end()), FindingKind.EMAIL)
+    if obfuscated:
+        for match in _EMAIL.finditer(text):
+            work.checked()
+            yield (*folded.span(match.start(), match.end()), FindingKind.EMAIL)
+        return
+    # Only the plain form: found from each "@" (at memchr speed) rather than tried at the start
+    # of every word, which cost a text full of "@" as much as the rest of the scan.
+    reversed_text = text[::-1]
+    size = len(text)
+    previous_end = 0
+    count = 0
+    for match in _EMAIL_DOMAIN.finditer(text):
+        count += 1
+        at, end = match.span()
+        local = _LOCAL_PART_REVERSED.match(reversed_text, size - at)
+        if local is None:
+            continue
+        start = at - (local.end() - local.start())
+        if start < previous_end:
+            continue  # the run before the "@" began inside the previous address
+        previous_end = end
+        yield (*folded.span(start, end), FindingKind.EMAIL)
+    work.checked(count)
 
 
 def _is_decorator_line(text: str, start: int, end: int) -> bool:
