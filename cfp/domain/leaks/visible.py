@@ -656,11 +656,10 @@ def _in_shown_order(view: Shadow) -> Shadow:
 
 # Latin letters that stand in for each other once look-alikes are folded (Cyrillic "у" is
 # shaped like "y" but passes for "u" in "Quuxworth"): tokens and text go through the same map.
-_SKELETON = str.maketrans({"y": "u"})
-
-
 def _skeleton(word: str) -> str:
-    return word.translate(_SKELETON)
+    # One replacement, in C at memchr speed (a translation table costs a lookup per character
+    # on a text with letters beyond ASCII).
+    return word.replace("y", "u")
 
 
 @dataclass(frozen=True, slots=True)
@@ -884,7 +883,7 @@ def _all_tokens(
 
 
 _ASCII_NON_LETTERS = bytes(code for code in range(128) if not chr(code).isalpha())
-_ASCII_SKELETON = bytes.maketrans(b"y", b"u")  # `_SKELETON` for bytes
+_ASCII_SKELETON = bytes.maketrans(b"y", b"u")  # `_skeleton` for bytes
 
 
 def compact_letters(folded_text: str) -> str:
