@@ -329,3 +329,47 @@ def test_addresses_found_from_their_at_sign_are_those_the_whole_pattern_finds(te
     expected = [folded.span(*match.span()) for match in links._EMAIL.finditer(folded.text)]
 
     assert [(start, end) for start, end, _ in links._email_candidates(folded)] == expected
+
+
+LINK_SPEAKER = leaks.SpeakerIdentity(
+    name="Zephyrine Quuxworth", links=("https://github.com/zquux", "https://quux.example/me")
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    text=st.lists(
+        st.sampled_from(
+            [
+                "[",
+                "](",
+                "][",
+                ")",
+                "]",
+                "https://",
+                "github.com/",
+                "git",
+                "hub.com/",
+                "zquux",
+                "quux.example/me",
+                "kelp.example",
+                "Quux",
+                "worth",
+                " ",
+                "\n",
+                ' "t"',
+                "(a)",
+            ]
+        ),
+        max_size=24,
+    ).map("".join)
+)
+def test_links_listed_as_typed_are_judged_once_with_the_same_findings(text: str) -> None:
+    # The shown reading of a scanned text (or its redaction) stops before the link targets its
+    # shadow lists as typed: the typed reading judged them. The reference reads them again.
+    found = leaks.scan(text=text, speakers=[LINK_SPEAKER])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(scanning, "_before_typed_targets", lambda view, shown: shown)
+        again = leaks.scan(text=text, speakers=[LINK_SPEAKER])
+
+    assert found == again, text

@@ -146,9 +146,11 @@ def _url_host_and_path(url: str) -> tuple[str, str]:
     # The scheme test is the pattern's only when there is a "://" to test (most URLs here).
     body = rest if separator and _SCHEME.match(url) else url
     host, _, path = body.partition("/")
-    host = host.split("@")[-1].split(":")[0].lower()
-    host = host.removeprefix("www.")
-    return host, "/" + path
+    if "@" in host:
+        host = host.rpartition("@")[2]  # credentials
+    if ":" in host:
+        host = host.partition(":")[0]  # port
+    return host.lower().removeprefix("www."), "/" + path
 
 
 def _normalise_link(link: str) -> str:
@@ -205,6 +207,7 @@ class _UrlNames:
     own_hosts: tuple[str, ...]  # personal sites: any page on them
     own_subdomains: tuple[str, ...]  # ".host" for each of them: their subdomains
     own_prefixes: tuple[str, ...]  # "host/path/" for each own link: it and the pages under it
+    own_link_hosts: frozenset[str]  # the hosts of those links
     # Verdicts of `_url_is_personal` by URL: a text reads its links as typed and as shown, and
     # a text full of links repeats them. Bounded; cleared when full.
     verdicts: dict[str, bool] = field(default_factory=dict, compare=False, hash=False)
@@ -254,6 +257,7 @@ def _url_names(speakers: Sequence[SpeakerIdentity], usernames: Iterable[str]) ->
         own_hosts=tuple(own_hosts),
         own_subdomains=tuple("." + host for host in own_hosts),
         own_prefixes=tuple(link + "/" for link in own_links),
+        own_link_hosts=frozenset(_url_host_and_path(link)[0] for link in own_links),
     )
 
 
@@ -308,10 +312,13 @@ def _url_is_personal(
 ) -> bool:
     """Whether the (folded) URL points to a person rather than a project or a document."""
     host, path = _url_host_and_path(url)
-    if _is_profile_link(host, path):
+    # Most hosts are no profile host: then only a fediverse path ("/@user") can make one.
+    if (_host_kind(host) != _NO_PROFILE or "@" in path) and _is_profile_link(host, path):
         return True
     # The link itself or a page under it: "github.com/jdoe" and "github.com/jdoe/talks".
-    if names.own_prefixes and f"{(host + path).rstrip('/')}/".startswith(names.own_prefixes):
+    if host in names.own_link_hosts and f"{(host + path).rstrip('/')}/".startswith(
+        names.own_prefixes
+    ):
         return True
     if names.own_hosts and (host in names.own_hosts or host.endswith(names.own_subdomains)):
         return True

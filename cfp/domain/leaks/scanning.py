@@ -102,11 +102,15 @@ def scan(*, text: str, speakers: Sequence[SpeakerIdentity]) -> tuple[Finding, ..
     candidates.extend(_affiliation_candidates(folded, speakers))
     candidates.extend(_phrase_candidates(folded))
     if not candidates:
-        shown = _shown_candidates(text, speakers, usernames, handles=True, folded=folded)
+        shown = _shown_candidates(
+            text, speakers, usernames, handles=True, folded=folded, typed_targets_read=True
+        )
     else:
         typed = _merge(text, candidates)
         redacted = _Redaction(text, typed)
-        found = _shown_candidates(redacted.text, speakers, usernames, handles=True)
+        found = _shown_candidates(
+            redacted.text, speakers, usernames, handles=True, typed_targets_read=True
+        )
         if not found:
             # The redaction of what was typed shows no speaker: it has just been read.
             return typed
@@ -115,7 +119,10 @@ def scan(*, text: str, speakers: Sequence[SpeakerIdentity]) -> tuple[Finding, ..
         extra = [(*redacted.source(start, end), kind) for start, end, kind in found]
         findings, changed = _merged_into(text, typed, extra)
         again = redacted.replaced(changed)
-        if _still_shown(again, speakers, usernames, rendered=False) is None:
+        if (
+            _still_shown(again, speakers, usernames, rendered=False, typed_targets_read=True)
+            is None
+        ):
             return findings
         return _fail_closed(text, findings, speakers, usernames, rendered=False, shows=True)
     if not shown:
@@ -246,12 +253,15 @@ def _shown_candidates(
     *,
     handles: bool,
     folded: _Folded | None = None,
+    typed_targets_read: bool = False,
 ) -> list[tuple[int, int, FindingKind]]:
     """Identity evidence in the shadow of `text`, as spans of `text`.
 
     `folded` is the caller's folding of `text`, shared when the shadow shows the text as typed.
     The ordinary matchers run on the shadow only when it differs from the text: on the typed
-    text they have run already.
+    text they have run already. `typed_targets_read`: `text` is the scanned text, or a
+    redaction of it, so the typed reading has judged the links its shadow lists as typed (see
+    `_before_typed_targets`); never for a rendering, whose targets no reading has seen typed.
     """
     view = visible.shadow(text)
     if view.text == text:
@@ -269,7 +279,8 @@ def _shown_candidates(
     on_view.extend(_email_candidates(shown))
     if handles:
         on_view.extend(_handle_candidates(shown))
-    on_view.extend(_link_candidates(shown, speakers, usernames))
+    links_read = _before_typed_targets(view, shown) if typed_targets_read else shown
+    on_view.extend(_link_candidates(links_read, speakers, usernames))
     on_view.extend(_username_candidates(shown, usernames))
     on_view.extend(_affiliation_candidates(shown, speakers))
     # A token inside what the matchers found on the shadow adds nothing: it is not looked at,
@@ -291,6 +302,21 @@ def _shown_candidates(
             # is grouping everything.
             groups = _grouped(view.text, [*groups, *tokens])
     return [(*view.span(start, end), kind) for start, end, kind in groups]
+
+
+def _before_typed_targets(view: visible.Shadow, shown: _Folded) -> _Folded:
+    """`shown` up to the link targets the shadow lists as typed, when it lists them so.
+
+    Links are judged by what their text is, and such a target's text is what the typed
+    reading judged already (in a redaction: the marker of a link it found, or a link it let
+    pass); a text full of links is not judged twice. Everything else reads all of `shown`.
+    """
+    cut = view.typed_targets_from
+    if cut is None:
+        return shown
+    if shown.origin is not None:
+        cut = bisect.bisect_left(shown.origin, cut)
+    return _Folded(shown.original, shown.text[:cut], shown.origin)
 
 
 _LETTER = re.compile(r"[^\W\d_]")
@@ -345,10 +371,13 @@ def _still_shown(
     *,
     typed: bool = True,
     rendered: bool,
+    typed_targets_read: bool = False,
 ) -> FindingKind | None:
     """The kind of identity evidence a reader still sees in `text`, typed or rendered."""
     if typed:
-        for _, _, kind in _shown_candidates(text, speakers, usernames, handles=False):
+        for _, _, kind in _shown_candidates(
+            text, speakers, usernames, handles=False, typed_targets_read=typed_targets_read
+        ):
             return kind
     # Rendering shows more than the shadow of the source only where links, images, reference
     # definitions or autolinks move text around.
@@ -392,7 +421,14 @@ def _fail_closed(
     if not shows:
         redacted = redact(text=text, findings=findings)
         if (
-            _still_shown(redacted, speakers, usernames, typed=not rendered, rendered=rendered)
+            _still_shown(
+                redacted,
+                speakers,
+                usernames,
+                typed=not rendered,
+                rendered=rendered,
+                typed_targets_read=not rendered,
+            )
             is None
         ):
             return findings
@@ -407,12 +443,20 @@ def _fail_closed(
             if f.end <= end
         ]
         block = redact(text=text[start:end], findings=inside)
-        kind = _still_shown(block, speakers, usernames, rendered=rendered)
+        kind = _still_shown(
+            block, speakers, usernames, rendered=rendered, typed_targets_read=not rendered
+        )
         if kind is not None:
             extra.append((start, end, kind))
     spans = [(f.start, f.end, f.kind) for f in findings]
     widened = _merge(text, [*spans, *extra])
-    kind = _still_shown(redact(text=text, findings=widened), speakers, usernames, rendered=rendered)
+    kind = _still_shown(
+        redact(text=text, findings=widened),
+        speakers,
+        usernames,
+        rendered=rendered,
+        typed_targets_read=not rendered,
+    )
     if kind is not None:
         return _merge(text, [*spans, (0, len(text), kind)])
     return widened

@@ -157,6 +157,10 @@ class Shadow:
     # `_BACKWARD` one to one from the end (a right-to-left run), `_WHOLE` each shown
     # character stands for the whole span.
     sources: list[tuple[int, int, int]]
+    # Where the link targets listed after the text start, when every one of them is copied as
+    # typed (nothing in the text needed decoding): a reading that has seen the typed text has
+    # seen those targets as they are shown, so it may stop here. None otherwise.
+    typed_targets_from: int | None = None
 
     def _source(self, index: int) -> tuple[int, int]:
         segment = bisect.bisect_right(self.offsets, index) - 1
@@ -376,11 +380,12 @@ def shadow(text: str) -> Shadow:
                 _SHOWN_TABLE[ord(ch)]  # worked out and kept by __missing__
         special = _special_pattern(frozenset(_SHOWN_TABLE.unaligned))
     tails = _link_tails(text)
+    targets_from = None
     if tails:
-        _pieces_around_tails(built, text, tails, special)
+        targets_from = _pieces_around_tails(built, text, tails, special)
     else:
         _decode_into(built, text, 0, len(text), special)
-    view = Shadow("".join(built.out), built.offsets, built.sources)
+    view = Shadow("".join(built.out), built.offsets, built.sources, targets_from)
     if _RUN_OPEN in view.text or _RUN_CLOSE in view.text:
         return _in_shown_order(view)
     return view
@@ -388,12 +393,13 @@ def shadow(text: str) -> Shadow:
 
 def _pieces_around_tails(
     built: _Builder, text: str, tails: list[re.Match[str]], special: re.Pattern[str]
-) -> None:
+) -> int | None:
     """Add the text without its link tails, then each tail's destination, title and label on a
     line of its own (where `markdown.visible_text` lists link targets).
 
     A text full of links has a piece or two per link. When nothing in the text needs decoding
-    (so nothing in any piece either), the map is built in bulk from the pieces' spans.
+    (so nothing in any piece either), the map is built in bulk from the pieces' spans, and the
+    shadow offset where the targets start is returned (else None).
     """
     # The flow: from the start of the text or the end of a tail to the next tail or the end.
     flow_starts = [0, *map(_END, tails)]
@@ -407,7 +413,7 @@ def _pieces_around_tails(
         for start, end in targets:
             built.translated("\n\n", start, end)
             _decode_into(built, text, start, end, special)
-        return
+        return None
     flow = list(map(text.__getitem__, map(slice, flow_starts, flow_ends)))
     flow_sources = zip(flow_starts, flow_ends, itertools.repeat(_FORWARD))
     lengths = list(map(len, flow))
@@ -427,6 +433,7 @@ def _pieces_around_tails(
     built.out += shown
     built.offsets += offsets
     built.sources += sources
+    return offsets[blank] if blank < len(offsets) else built.length
 
 
 _START, _END = operator.methodcaller("start"), operator.methodcaller("end")
