@@ -730,12 +730,14 @@ _JOINING_MARKUP = "`_*~"
 # What may stand inside two joined name parts ("Z quuxworth", "Z.Quuxworth", "Z-Quuxworth").
 _SOFT_GAPS = " \t\n\\.-"
 _GAP_SPLIT = re.compile(r"([\W\d_]+)")
+# The same on ASCII text, where a letter is [a-zA-Z]: a plain class is read faster.
+_ASCII_GAP_SPLIT = re.compile(r"([^a-zA-Z]+)")
 
 
 def letters(view: Shadow, folded: tuple[str, list[int] | None] | None = None) -> Letters:
     """The letters of `view`; `folded` is `_fold_with_map(view.text)` when the caller has it."""
     text, origin = folded if folded is not None else _fold_with_map(view.text)
-    parts = _GAP_SPLIT.split(text)
+    parts = (_ASCII_GAP_SPLIT if text.isascii() else _GAP_SPLIT).split(text)
     positions = list(itertools.accumulate(map(len, parts), initial=0))
     runs = parts[0::2]
     run_starts = list(itertools.accumulate(map(len, runs), initial=0))
