@@ -97,6 +97,16 @@ def _repeat(unit: Callable[[int], str]) -> Callable[[int, random.Random], str]:
     return make
 
 
+# One display trick per name, in turns: entity, zero-width space, markup, spacing, bidi, link.
+_DISGUISES: list[Callable[[str], str]] = [
+    lambda w: w[:2] + f"&#{ord(w[2])};" + w[3:],
+    lambda w: w[:2] + "\u200b" + w[2:],
+    lambda w: w[:2] + "**" + w[2:] + "**",
+    lambda w: " ".join(w),
+    lambda w: "\u202e" + w[::-1] + "\u202c",
+    lambda w: f"[{w[:2]}](https://example.org){w[2:]}",
+]
+
 SHAPES: dict[str, Callable[[int, random.Random], str]] = {
     "word characters": lambda size, rng: "a" * size,
     "letters and digits": _repeat(lambda i: "x7q2"),
@@ -134,6 +144,17 @@ SHAPES: dict[str, Callable[[int, random.Random], str]] = {
     "ordinary with '<'": lambda size, rng: ordinary(size - 1, rng) + "<",
     "entities": _repeat(lambda i: f"&#{97 + i % 26};"),
     "other scripts": _repeat(lambda i: "Ünïcödé Ελληνικά "),
+    # The same tricks denser, mixed and cut by line breaks (each a finding of its own).
+    "invisible between letters": _repeat(lambda i: "\u200b".join("Vranckx") + " "),
+    "mixed disguises": _repeat(lambda i: _DISGUISES[i % len(_DISGUISES)]("Vranckx") + " "),
+    "bidi around links": _repeat(lambda i: f"\u202e[xkc](https://k{i}.example)narV\u202c "),
+    "entity in split links": _repeat(lambda i: f"[Vr&#97;](https://kelp{i}.example)nckx "),
+    "image-split names": _repeat(lambda i: f"![Vra](https://kelp{i}.example/i.png)nckx "),
+    "reference-split names": _repeat(lambda i: f"[Vra][r{i}]nckx "),
+    "spaced names, one a line": _repeat(lambda i: "V r a n c k x\n"),
+    "handles and names": _repeat(lambda i: f"@h{i} Vranckx "),
+    "names in handles": _repeat(lambda i: f"@vranckx{i} "),
+    "names in URLs": _repeat(lambda i: f"https://kelp{i}.example/vranckx "),
 }
 
 
