@@ -313,6 +313,29 @@ def test_a_text_of_links_with_nothing_to_decode_shows_its_flow_then_its_targets(
     for index in range(flow):
         start, end = view.span(index, index + 1)
         assert (end - start, text[start]) == (1, view.text[index]), (text, index)
+    # Where the targets start is known, for a reading that has seen them typed.
+    assert view.typed_targets_from == (flow if tails else None)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    text=st.lists(
+        st.sampled_from(["[", "](", ")", "Qu", " ", "\n", "https://x.org", "\u202e", "\u202c"]),
+        max_size=24,
+    ).map("".join)
+)
+def test_targets_after_right_to_left_runs_are_still_known_as_typed(text: str) -> None:
+    # Runs put in shown order move the text before the targets; where the targets start must
+    # move with it, and hold exactly the targets as typed.
+    tails = list(visible._LINK_TAIL.finditer(text))
+    listed = "".join(
+        f"\n\n{text[start:end]}" for tail in tails for start, end in tail.regs[1:4] if start < end
+    )
+
+    view = visible.shadow(text)
+
+    if view.typed_targets_from is not None:
+        assert view.text[view.typed_targets_from :] == listed.translate(visible._SHOWN_TABLE)
 
 
 @settings(max_examples=400, deadline=None)

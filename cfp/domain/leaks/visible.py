@@ -33,7 +33,7 @@ import operator
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from urllib.parse import unquote
 
@@ -287,11 +287,19 @@ _SHOWN_TABLE = _ShownTable()
 
 @lru_cache(maxsize=64)
 def _special_pattern(unaligned: frozenset[str]) -> re.Pattern[str]:
-    """`_SPECIAL`, plus runs of the characters met so far that vanish or grow when shown."""
+    """`_SPECIAL`, plus runs of the characters met so far that vanish or grow when shown.
+
+    Single letters between such characters belong to the run ("V\u200br\u200ba\u200bn…" is one
+    piece of the map, shown whole, not a piece per letter): a word written with an invisible
+    character between every letter costs one step, and maps back to itself whole.
+    """
     if not unaligned:
         return _SPECIAL
     chars = "".join(f"\\U{ord(ch):08x}" for ch in sorted(unaligned))
-    return re.compile(f"(?=[{_ASCII_SPECIAL_STARTS}{chars}])(?:{_ASCII_SPECIAL}|[{chars}]+)")
+    return re.compile(
+        f"(?=[{_ASCII_SPECIAL_STARTS}{chars}])"
+        f"(?:{_ASCII_SPECIAL}|[{chars}]++(?:[^\\W\\d_][{chars}]++)*+)"
+    )
 
 
 def _decoded(typed: str) -> str | None:
@@ -387,7 +395,14 @@ def shadow(text: str) -> Shadow:
         _decode_into(built, text, 0, len(text), special)
     view = Shadow("".join(built.out), built.offsets, built.sources, targets_from)
     if _RUN_OPEN in view.text or _RUN_CLOSE in view.text:
-        return _in_shown_order(view)
+        ordered = _in_shown_order(view)
+        if targets_from is not None and not _RUN_MARKS_ONLY.search(view.text, targets_from):
+            # No run reaches the targets (each starts after a line break, which ends a run):
+            # they are still the end of the shadow, as typed.
+            ordered = replace(
+                ordered, typed_targets_from=len(ordered.text) - (len(view.text) - targets_from)
+            )
+        return ordered
     return view
 
 
@@ -427,7 +442,10 @@ def _pieces_around_tails(
     sources[blank::2] = [(start, end, _WHOLE) for start, end in targets]
     sources[blank + 1 :: 2] = [(start, end, _FORWARD) for start, end in targets]
     if not text.isascii():
-        shown = [piece.translate(_SHOWN_TABLE) for piece in shown]  # each shows as one
+        # Each character shows as one: the pieces are translated together, cut again.
+        joined = "".join(shown).translate(_SHOWN_TABLE)
+        cuts = list(itertools.accumulate(map(len, shown), initial=0))
+        shown = list(map(joined.__getitem__, map(slice, cuts, cuts[1:])))
     offsets = list(itertools.accumulate(map(len, shown), initial=built.length))
     built.length = offsets.pop()
     built.out += shown
@@ -489,6 +507,7 @@ def _decode_into(
 
 
 _RUN_MARKS = re.compile(f"[{_RUN_OPEN}{_RUN_CLOSE}\n]")
+_RUN_MARKS_ONLY = re.compile(f"[{_RUN_OPEN}{_RUN_CLOSE}]")
 
 
 # A run with no second override inside, ended by its pop, a line break or the end: the marks and
@@ -630,6 +649,34 @@ def _in_shown_order(view: Shadow) -> Shadow:
             for piece, (source_start, source_end, direction) in reversed(pieces(start, end)):
                 emit(piece[::-1], (source_start, source_end, -direction))
 
+    def copy(start: int, end: int) -> None:
+        """The shadow's text[start:end], outside any run: its whole segments in bulk."""
+        nonlocal length
+        if start >= end:
+            return
+        first = bisect.bisect_right(view.offsets, start) - 1
+        last = bisect.bisect_right(view.offsets, end - 1) - 1
+        if last - first < 2:
+            for piece, source in pieces(start, end):
+                emit(piece, source)
+            return
+        for piece, source in pieces(start, view.offsets[first + 1]):
+            emit(piece, source)
+        middle_start, middle_end = view.offsets[first + 1], view.offsets[last]
+        work.checked(last - first - 1)
+        out.append(text[middle_start:middle_end])
+        offsets.extend(
+            map(
+                operator.add,
+                view.offsets[first + 1 : last],
+                itertools.repeat(length - middle_start),
+            )
+        )
+        sources.extend(view.sources[first + 1 : last])
+        length += middle_end - middle_start
+        for piece, source in pieces(middle_end, end):
+            emit(piece, source)
+
     position = 0
     run: list[tuple[int, int]] | None = None
     for mark in _RUN_MARKS.finditer(text):
@@ -638,8 +685,7 @@ def _in_shown_order(view: Shadow) -> Shadow:
         if run is None:
             if ch == "\n":
                 continue  # an ordinary line break outside a run
-            for piece, source in pieces(position, at):
-                emit(piece, source)
+            copy(position, at)
             position = at + 1
             if ch == _RUN_OPEN:
                 run = []
@@ -656,8 +702,7 @@ def _in_shown_order(view: Shadow) -> Shadow:
         run.append((position, len(text)))
         flush(run)
     else:
-        for piece, source in pieces(position, len(text)):
-            emit(piece, source)
+        copy(position, len(text))
     return Shadow("".join(out), offsets, sources)
 
 
