@@ -396,3 +396,32 @@ def test_links_listed_as_typed_are_judged_once_with_the_same_findings(text: str)
         again = leaks.scan(text=text, speakers=[LINK_SPEAKER])
 
     assert found == again, text
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.lists(
+        st.sampled_from(["a", " ", "Ё", "ё", "Ｑ", "Ελ", "ü", "а", "ж", "\u202e", "\u202c", "ǅ"]),
+        min_size=1,
+        max_size=400,
+    ).map("".join)
+)
+def test_a_long_text_shown_by_replacements_is_its_translation(text: str) -> None:
+    # A long text with few characters that show as another is shown by one replacement per
+    # character; the reference is the translation by the table, character by character. Its
+    # characters each show as one (those that vanish or grow are special sequences instead).
+    for ch in set(text):
+        visible._SHOWN_TABLE[ord(ch)]  # learnt, as the shadow does first
+    text = "".join(ch for ch in text if len(visible._SHOWN_TABLE[ord(ch)]) == 1) or "a"
+    changed = frozenset(
+        ch
+        for ch in set(text)
+        if not ch.isascii()
+        and len(visible._SHOWN_TABLE[ord(ch)]) == 1
+        and visible._SHOWN_TABLE[ord(ch)] != ch
+    )
+    long_text = text * (visible._REPLACE_FROM_LENGTH // len(text) + 1)
+
+    shown = visible._show_function(changed)(long_text)
+
+    assert shown == long_text.translate(visible._SHOWN_TABLE)

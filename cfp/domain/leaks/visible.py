@@ -32,7 +32,7 @@ import itertools
 import operator
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from urllib.parse import unquote
@@ -208,11 +208,13 @@ class Shadow:
 
 
 class _Builder:
-    def __init__(self) -> None:
+    def __init__(self, show: Callable[[str], str] = str) -> None:
         self.out: list[str] = []
         self.offsets: list[int] = []
         self.sources: list[tuple[int, int, int]] = []
         self.length = 0
+        # Text whose characters each show as one character, as shown (see `_show_function`).
+        self.show = show
 
     def _add(self, shown: str, start: int, end: int, *, aligned: bool) -> None:
         if shown:
@@ -236,7 +238,7 @@ class _Builder:
         """`text[start:end]`, whose characters each show as one character (other scripts)."""
         piece = text[start:end]
         if not piece.isascii():
-            piece = piece.translate(_SHOWN_TABLE)
+            piece = self.show(piece)
         self._add(piece, start, end, aligned=True)
 
 
@@ -373,6 +375,35 @@ def _link_tails(text: str) -> list[re.Match[str]]:
     return tails
 
 
+# Below this many distinct characters that show as another one, a long text is shown by a
+# replacement per character (each a pass in C at memchr speed) rather than a translation, which
+# looks every character up in a table.
+_REPLACED_AT_MOST = 16
+_REPLACE_FROM_LENGTH = 256
+
+
+@lru_cache(maxsize=256)
+def _show_function(changed: frozenset[str]) -> Callable[[str], str]:
+    """How text made of characters that each show as one is shown, given those that change."""
+    pairs = [(ch, _SHOWN_TABLE[ord(ch)]) for ch in sorted(changed)]
+    if len(pairs) > _REPLACED_AT_MOST or any(shown in changed for _, shown in pairs):
+        return _translated
+
+    def show(piece: str) -> str:
+        if len(piece) < _REPLACE_FROM_LENGTH:
+            return piece.translate(_SHOWN_TABLE)
+        for ch, shown in pairs:
+            if ch in piece:
+                piece = piece.replace(ch, shown)
+        return piece
+
+    return show
+
+
+def _translated(piece: str) -> str:
+    return piece.translate(_SHOWN_TABLE)
+
+
 @lru_cache(maxsize=256)
 def shadow(text: str) -> Shadow:
     """The joined shadow of `text` (see the module docstring)."""
@@ -383,10 +414,19 @@ def shadow(text: str) -> Shadow:
         # The table learns each new character once (whether it vanishes or grows when shown);
         # only those need segments of their own.
         work.read(len(text))
-        for ch in set(text):
+        distinct = set(text)
+        for ch in distinct:
             if ord(ch) not in _SHOWN_TABLE:
                 _SHOWN_TABLE[ord(ch)]  # worked out and kept by __missing__
         special = _special_pattern(frozenset(_SHOWN_TABLE.unaligned))
+        table = _SHOWN_TABLE
+        built.show = _show_function(
+            frozenset(
+                ch
+                for ch in distinct
+                if not ch.isascii() and len(table[ord(ch)]) == 1 and table[ord(ch)] != ch
+            )
+        )
     tails = _link_tails(text)
     targets_from = None
     if tails:
@@ -443,7 +483,7 @@ def _pieces_around_tails(
     sources[blank + 1 :: 2] = [(start, end, _FORWARD) for start, end in targets]
     if not text.isascii():
         # Each character shows as one: the pieces are translated together, cut again.
-        joined = "".join(shown).translate(_SHOWN_TABLE)
+        joined = built.show("".join(shown))
         cuts = list(itertools.accumulate(map(len, shown), initial=0))
         shown = list(map(joined.__getitem__, map(slice, cuts, cuts[1:])))
     offsets = list(itertools.accumulate(map(len, shown), initial=built.length))
@@ -479,7 +519,7 @@ def _decode_into(
         if position < begin:
             piece = text[position:begin]
             if not piece.isascii():
-                piece = piece.translate(_SHOWN_TABLE)  # each character shows as one
+                piece = built.show(piece)  # each character shows as one
             out.append(piece)
             offsets.append(length)
             sources.append((position, begin, _FORWARD))
