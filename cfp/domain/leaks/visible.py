@@ -643,79 +643,101 @@ def _in_shown_order(view: Shadow) -> Shadow:
 
     A run starts at an override and ends at its pop, a line break or the end; the marks are not
     shown. Work is per segment of the map, not per character: text outside runs keeps its
-    segments, and a run's segments come back in reverse order, each read backwards.
+    segments (whole ones in bulk), and a run's segments come back in reverse order, each read
+    backwards.
     """
     # Most shadows that reach here are one segment copied one to one (a text whose other
     # characters all show as one): then a piece is a slice and its source a shift.
     if len(view.sources) == 1 and view.sources[0][2] == _FORWARD:
         return _one_segment_in_shown_order(view.text, view.sources[0][0] - view.offsets[0])
     text = view.text
+    size = len(text)
+    view_offsets, view_sources = view.offsets, view.sources
+    segments = len(view_offsets)
     out: list[str] = []
     offsets: list[int] = []
     sources: list[tuple[int, int, int]] = []
     length = 0
 
-    def pieces(start: int, end: int) -> list[tuple[str, tuple[int, int, int]]]:
-        """The shadow's text[start:end], cut along its segments, with their sources."""
-        cut: list[tuple[str, tuple[int, int, int]]] = []
-        segment = bisect.bisect_right(view.offsets, start) - 1
+    def cut(start: int, end: int, into: list[tuple[int, int, tuple[int, int, int]]]) -> None:
+        """The segments of text[start:end]: (start, end, source) of each piece."""
+        segment = bisect.bisect_right(view_offsets, start) - 1
         while start < end:
-            work.checked()
-            first = view.offsets[segment]
-            last = view.offsets[segment + 1] if segment + 1 < len(view.offsets) else len(text)
-            low, high = max(start, first), min(end, last)
-            source_start, source_end, direction = view.sources[segment]
+            first = view_offsets[segment]
+            last = view_offsets[segment + 1] if segment + 1 < segments else size
+            high = end if end < last else last
+            source_start, source_end, direction = view_sources[segment]
             if direction == _FORWARD:
-                source = (source_start + low - first, source_start + high - first, _FORWARD)
+                into.append(
+                    (
+                        start,
+                        high,
+                        (source_start + start - first, source_start + high - first, _FORWARD),
+                    )
+                )
             elif direction == _BACKWARD:
-                source = (source_end - (high - first), source_end - (low - first), _BACKWARD)
+                into.append(
+                    (
+                        start,
+                        high,
+                        (source_end - (high - first), source_end - (start - first), _BACKWARD),
+                    )
+                )
             else:
-                source = (source_start, source_end, _WHOLE)
-            cut.append((text[low:high], source))
+                into.append((start, high, view_sources[segment]))
             start = high
             segment += 1
-        return cut
 
-    def emit(piece: str, source: tuple[int, int, int]) -> None:
+    def emit(pieces: list[tuple[int, int, tuple[int, int, int]]]) -> None:
         nonlocal length
-        if piece:
-            out.append(piece)
+        work.checked(len(pieces))
+        for piece_start, piece_end, source in pieces:
+            out.append(text[piece_start:piece_end])
             offsets.append(length)
             sources.append(source)
-            length += len(piece)
-
-    def flush(run: list[tuple[int, int]]) -> None:
-        for start, end in reversed(run):
-            for piece, (source_start, source_end, direction) in reversed(pieces(start, end)):
-                emit(piece[::-1], (source_start, source_end, -direction))
+            length += piece_end - piece_start
 
     def copy(start: int, end: int) -> None:
         """The shadow's text[start:end], outside any run: its whole segments in bulk."""
         nonlocal length
         if start >= end:
             return
-        first = bisect.bisect_right(view.offsets, start) - 1
-        last = bisect.bisect_right(view.offsets, end - 1) - 1
+        first = bisect.bisect_right(view_offsets, start) - 1
+        last = bisect.bisect_right(view_offsets, end - 1) - 1
+        pieces: list[tuple[int, int, tuple[int, int, int]]] = []
         if last - first < 2:
-            for piece, source in pieces(start, end):
-                emit(piece, source)
+            cut(start, end, pieces)
+            emit(pieces)
             return
-        for piece, source in pieces(start, view.offsets[first + 1]):
-            emit(piece, source)
-        middle_start, middle_end = view.offsets[first + 1], view.offsets[last]
+        middle_start, middle_end = view_offsets[first + 1], view_offsets[last]
+        cut(start, middle_start, pieces)
+        emit(pieces)
         work.checked(last - first - 1)
         out.append(text[middle_start:middle_end])
         offsets.extend(
             map(
                 operator.add,
-                view.offsets[first + 1 : last],
+                view_offsets[first + 1 : last],
                 itertools.repeat(length - middle_start),
             )
         )
-        sources.extend(view.sources[first + 1 : last])
+        sources.extend(view_sources[first + 1 : last])
         length += middle_end - middle_start
-        for piece, source in pieces(middle_end, end):
-            emit(piece, source)
+        pieces = []
+        cut(middle_end, end, pieces)
+        emit(pieces)
+
+    def flush(run: list[tuple[int, int]]) -> None:
+        nonlocal length
+        pieces: list[tuple[int, int, tuple[int, int, int]]] = []
+        for start, end in run:
+            cut(start, end, pieces)
+        work.checked(len(pieces))
+        for piece_start, piece_end, (source_start, source_end, direction) in reversed(pieces):
+            out.append(text[piece_start:piece_end][::-1])
+            offsets.append(length)
+            sources.append((source_start, source_end, -direction))
+            length += piece_end - piece_start
 
     position = 0
     run: list[tuple[int, int]] | None = None
@@ -730,7 +752,8 @@ def _in_shown_order(view: Shadow) -> Shadow:
             if ch == _RUN_OPEN:
                 run = []
             continue
-        run.append((position, at))
+        if position < at:
+            run.append((position, at))
         if ch == _RUN_OPEN:
             position = at + 1  # a second override inside a run: the run goes on
             continue
@@ -739,10 +762,11 @@ def _in_shown_order(view: Shadow) -> Shadow:
         # A pop is not shown; a line break ends the run and is shown after it.
         position = at + 1 if ch == _RUN_CLOSE else at
     if run is not None:
-        run.append((position, len(text)))
+        if position < size:
+            run.append((position, size))
         flush(run)
     else:
-        copy(position, len(text))
+        copy(position, size)
     return Shadow("".join(out), offsets, sources)
 
 
