@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cfp.domain import leaks
-from cfp.domain.leaks import links, names, scanning, visible
+from cfp.domain.leaks import folding, links, names, scanning, visible
 from cfp.domain.leaks.kinds import FindingKind
 
 # Pieces that sit at the edges of the rules: apostrophes and contractions, underscores, digits,
@@ -425,3 +425,25 @@ def test_a_long_text_shown_by_replacements_is_its_translation(text: str) -> None
     shown = visible._show_function(changed)(long_text)
 
     assert shown == long_text.translate(visible._SHOWN_TABLE)
+
+
+FOLD_PIECES = ["a", "B", " ", "Ё", "ё", "Ｑ", "Ελ", "ü", "Ü", "а", "ж", "ǅ", "İ", "K", "ß"]
+FOLD_PIECES += ["Σ", "ς", "σ", "Ꭰ", "ꭰ", "\u0301", "é", "ﬁ", "中", "Ω", "ſ", "Ⓐ", "𝐀", "Ι"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    pieces=st.lists(st.sampled_from(FOLD_PIECES), min_size=1, max_size=6, unique=True),
+    data=st.data(),
+)
+def test_a_long_text_folded_by_replacements_is_folded_as_the_table_folds_it(
+    pieces: list[str], data: st.DataObject
+) -> None:
+    # Lower-casing and one replacement per character beyond ASCII must give what the table
+    # gives character by character (a capital sigma, which lower-cases by its context, or two
+    # characters that lower-case alike but fold apart, go to the table).
+    text = "".join(
+        data.draw(st.lists(st.sampled_from(pieces), min_size=300, max_size=600), label="text")
+    )
+
+    assert folding._fold_with_map(text) == folding._fold_with_table(text)

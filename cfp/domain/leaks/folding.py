@@ -88,10 +88,54 @@ class _FoldTable(dict[int, str]):
 _FOLD_TABLE = _FoldTable()
 
 
+# A long text with few distinct characters beyond ASCII is folded by `str.lower` and a
+# replacement per such character (passes in C at memchr speed) rather than a translation that
+# looks every character up in the table.
+_REPLACED_AT_MOST = 16
+_REPLACE_FROM_LENGTH = 256
+_CAPITAL_SIGMA = "\u03a3"
+
+
+@lru_cache(maxsize=256)
+def _fold_replacements(chars: frozenset[str]) -> tuple[tuple[str, str], ...] | None:
+    """What turns the lower-casing of a text whose characters beyond ASCII are `chars` into its
+    fold, one replacement each; None when that cannot be done (then the table translates)."""
+    if len(chars) > _REPLACED_AT_MOST or _CAPITAL_SIGMA in chars:
+        return None  # `str.lower` writes a capital sigma at a word's end as a final sigma
+    replacements: dict[str, str] = {}
+    for ch in chars:
+        folded, lowered = _FOLD_TABLE[ord(ch)], ch.lower()
+        if len(folded) != 1 or len(lowered) != 1:
+            return None  # grows or vanishes ("ß", "İ", a combining mark): needs the index map
+        if lowered.isascii():
+            if folded != lowered:
+                return None  # it would have to be told apart from the ASCII letter
+            continue
+        if replacements.setdefault(lowered, folded) != folded:
+            return None  # two characters lower-case alike but fold apart
+    # Each replacement must be the last word on what it produces.
+    if any(replacements.get(target, target) != target for target in replacements.values()):
+        return None
+    return tuple((lowered, folded) for lowered, folded in replacements.items() if lowered != folded)
+
+
 def _fold_with_map(text: str) -> tuple[str, list[int] | None]:
     """The folded text and, unless it is aligned with `text`, each folded char's origin."""
     if text.isascii():
         return text.lower(), None
+    if len(text) >= _REPLACE_FROM_LENGTH:
+        replacements = _fold_replacements(frozenset(ch for ch in set(text) if not ch.isascii()))
+        if replacements is not None:
+            folded = text.lower()
+            for lowered, replacement in replacements:
+                if lowered in folded:
+                    folded = folded.replace(lowered, replacement)
+            return folded, None
+    return _fold_with_table(text)
+
+
+def _fold_with_table(text: str) -> tuple[str, list[int] | None]:
+    """`_fold_with_map` by the table, character by character."""
     folded = text.translate(_FOLD_TABLE)
     if len(folded) == len(text) and _FOLD_TABLE.unaligned.isdisjoint(set(text)):
         return folded, None
