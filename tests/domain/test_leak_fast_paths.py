@@ -382,6 +382,9 @@ LINK_SPEAKER = leaks.SpeakerIdentity(
                 "\n",
                 ' "t"',
                 "(a)",
+                "g\u0456thub.com/",  # a Cyrillic i: the target shows other than typed
+                "&#97;",  # something to decode: the shadow is built piece by piece
+                "other",
             ]
         ),
         max_size=24,
@@ -447,3 +450,17 @@ def test_a_long_text_folded_by_replacements_is_folded_as_the_table_folds_it(
     )
 
     assert folding._fold_with_map(text) == folding._fold_with_table(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[me](https://g\u0456thub.com/other) and more",  # the target shows as github.com
+        "[me](https://g\u0456thub.com/other)Qu&#97;x",  # the same, decoded piece by piece
+    ],
+)
+def test_a_target_that_shows_other_than_typed_is_judged_as_shown(text: str) -> None:
+    # The typed reading saw a host that is no profile host; a reader sees github.com.
+    found = leaks.scan(text=text, speakers=[LINK_SPEAKER])
+
+    assert [f.kind for f in found if f.kind is FindingKind.LINK], found

@@ -453,8 +453,9 @@ def _pieces_around_tails(
     line of its own (where `markdown.visible_text` lists link targets).
 
     A text full of links has a piece or two per link. When nothing in the text needs decoding
-    (so nothing in any piece either), the map is built in bulk from the pieces' spans, and the
-    shadow offset where the targets start is returned (else None).
+    (so nothing in any piece either), the map is built in bulk from the pieces' spans. Returns
+    the shadow offset where the targets start when every target is shown exactly as typed, else
+    None.
     """
     # The flow: from the start of the text or the end of a tail to the next tail or the end.
     flow_starts = [0, *map(_END, tails)]
@@ -465,10 +466,12 @@ def _pieces_around_tails(
         for start, end in zip(flow_starts, flow_ends, strict=True):
             if start < end:
                 _decode_into(built, text, start, end, special)
+        targets_from = built.length
         for start, end in targets:
             built.translated("\n\n", start, end)
             _decode_into(built, text, start, end, special)
-        return None
+        typed = "".join(f"\n\n{text[start:end]}" for start, end in targets)
+        return targets_from if "".join(built.out)[targets_from:] == typed else None
     flow = list(map(text.__getitem__, map(slice, flow_starts, flow_ends)))
     flow_sources = zip(flow_starts, flow_ends, itertools.repeat(_FORWARD))
     lengths = list(map(len, flow))
@@ -478,7 +481,8 @@ def _pieces_around_tails(
     blank = len(shown)
     shown += ["\n\n", ""] * len(targets)
     sources += [(0, 0, _WHOLE)] * (2 * len(targets))
-    shown[blank + 1 :: 2] = [text[start:end] for start, end in targets]
+    typed_targets = [text[start:end] for start, end in targets]
+    shown[blank + 1 :: 2] = typed_targets
     sources[blank::2] = [(start, end, _WHOLE) for start, end in targets]
     sources[blank + 1 :: 2] = [(start, end, _FORWARD) for start, end in targets]
     if not text.isascii():
@@ -491,6 +495,8 @@ def _pieces_around_tails(
     built.out += shown
     built.offsets += offsets
     built.sources += sources
+    if not text.isascii() and shown[blank + 1 :: 2] != typed_targets:
+        return None  # a target shows other than typed (a look-alike letter folded, say)
     return offsets[blank] if blank < len(offsets) else built.length
 
 
