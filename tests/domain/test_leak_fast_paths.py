@@ -277,7 +277,7 @@ def test_name_crowds_group_as_the_names_found_one_by_one_do(
     # A crowd found at once, with the name search run on the text without its inside, must
     # group into exactly what the name search alone finds: no name part more or less.
     text = "".join(word + gap for word, gap in words)
-    folded = scanning._Folded(text, *scanning._fold_with_map(text))
+    folded = folding._Folded(text, *folding._fold_with_map(text))
     parts = [names._speaker_parts(speaker.name) for speaker in NAME_CROWD_SPEAKERS]
 
     def grouped(compile_at: int) -> list[tuple[int, int]]:
@@ -348,7 +348,7 @@ def test_targets_after_right_to_left_runs_are_still_known_as_typed(text: str) ->
 def test_addresses_found_from_their_at_sign_are_those_the_whole_pattern_finds(text: str) -> None:
     # The plain address form is found from each "@", its local part read on the reversed text;
     # the reference is the one pattern tried at every position.
-    folded = scanning._Folded(text, *scanning._fold_with_map(text))
+    folded = folding._Folded(text, *folding._fold_with_map(text))
     expected = [folded.span(*match.span()) for match in links._EMAIL.finditer(folded.text)]
 
     assert [(start, end) for start, end, _ in links._email_candidates(folded)] == expected
