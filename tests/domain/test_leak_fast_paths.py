@@ -226,7 +226,7 @@ def test_right_to_left_runs_cut_at_once_show_what_the_walk_over_the_segments_sho
         ],
     )
     fast = visible._in_shown_order(one)
-    walked = visible._walked_in_shown_order(text, 5)
+    walked = visible._walked_in_shown_order(one)
     general = visible._in_shown_order(two) if cut < len(text) else walked
 
     assert fast.text == walked.text == general.text

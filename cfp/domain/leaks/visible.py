@@ -572,7 +572,7 @@ def _one_segment_in_shown_order(text: str, shift: int) -> Shadow:
     outside = parts[0::4]
     joined = "".join(outside)
     if _RUN_OPEN in joined or _RUN_CLOSE in joined:
-        return _walked_in_shown_order(text, shift)
+        return _walked_in_shown_order(Shadow(text, [0], [(shift, shift + len(text), _FORWARD)]))
     work.checked(len(parts))
     ends = list(itertools.accumulate(map(len, parts), initial=shift))
     # Shown: outside, run reversed, outside, ...; each with its source span and direction.
@@ -590,60 +590,6 @@ def _one_segment_in_shown_order(text: str, shift: int) -> Shadow:
     return Shadow("".join(shown), offsets, sources)
 
 
-def _walked_in_shown_order(text: str, shift: int) -> Shadow:
-    """`_in_shown_order` of a one-segment shadow, walking over the marks one by one."""
-    out: list[str] = []
-    offsets: list[int] = []
-    sources: list[tuple[int, int, int]] = []
-    length = 0
-    position = 0
-    run: list[int] | None = None  # the pieces of the open run: start, end, start, end, ...
-    for mark in _RUN_MARKS.finditer(text):
-        at = mark.start()
-        ch = text[at]
-        if run is None:
-            if ch == "\n":
-                continue  # an ordinary line break outside a run
-            if position < at:
-                out.append(text[position:at])
-                offsets.append(length)
-                sources.append((shift + position, shift + at, _FORWARD))
-                length += at - position
-            position = at + 1
-            if ch == _RUN_OPEN:
-                run = []
-            continue
-        if position < at:
-            run += (position, at)
-        if ch == _RUN_OPEN:
-            position = at + 1  # a second override inside a run: the run goes on
-            continue
-        for index in range(len(run) - 2, -1, -2):
-            start, end = run[index], run[index + 1]
-            out.append(text[start:end][::-1])
-            offsets.append(length)
-            sources.append((shift + start, shift + end, _BACKWARD))
-            length += end - start
-        run = None
-        # A pop is not shown; a line break ends the run and is shown after it.
-        position = at + 1 if ch == _RUN_CLOSE else at
-    if run is not None:
-        if position < len(text):
-            run += (position, len(text))
-        for index in range(len(run) - 2, -1, -2):
-            start, end = run[index], run[index + 1]
-            out.append(text[start:end][::-1])
-            offsets.append(length)
-            sources.append((shift + start, shift + end, _BACKWARD))
-            length += end - start
-    elif position < len(text):
-        out.append(text[position:])
-        offsets.append(length)
-        sources.append((shift + position, shift + len(text), _FORWARD))
-    work.checked(len(sources))
-    return Shadow("".join(out), offsets, sources)
-
-
 def _in_shown_order(view: Shadow) -> Shadow:
     """Reverse the runs that a right-to-left override displays backwards.
 
@@ -656,6 +602,11 @@ def _in_shown_order(view: Shadow) -> Shadow:
     # characters all show as one): then a piece is a slice and its source a shift.
     if len(view.sources) == 1 and view.sources[0][2] == _FORWARD:
         return _one_segment_in_shown_order(view.text, view.sources[0][0] - view.offsets[0])
+    return _walked_in_shown_order(view)
+
+
+def _walked_in_shown_order(view: Shadow) -> Shadow:
+    """`_in_shown_order`, walking over the marks one by one and cutting the segments between."""
     text = view.text
     size = len(text)
     view_offsets, view_sources = view.offsets, view.sources
