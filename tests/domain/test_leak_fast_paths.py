@@ -7,6 +7,8 @@ path it replaces, over generated text; the timing they buy is in bench/scan_timi
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -352,6 +354,76 @@ def test_addresses_found_from_their_at_sign_are_those_the_whole_pattern_finds(te
     expected = [folded.span(*match.span()) for match in links._EMAIL.finditer(folded.text)]
 
     assert [(start, end) for start, end, _ in links._email_candidates(folded)] == expected
+
+
+# The edges of a bare domain: label characters, dots and hyphens, what may and may not stand
+# before it, top-level domains cut short or run on, a path, an opening parenthesis.
+DOMAIN_PIECES = ["a", "b1", ".", "-", ".com", ".io", ".co", "m", "/p", "@", ":", "_", " ", "(", "é"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.lists(st.sampled_from(DOMAIN_PIECES), max_size=24).map("".join))
+def test_bare_domains_tried_from_their_hints_are_those_the_pattern_finds_everywhere(
+    text: str,
+) -> None:
+    expected = [match.span() for match in links._BARE_DOMAIN.finditer(text)]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(links, "_HINTS_APART", 0)  # tried from the hints however dense they are
+        from_hints = [match.span() for match in links._bare_domains(text)]
+
+    assert from_hints == expected, text
+    assert [match.span() for match in links._bare_domains(text)] == expected, text
+
+
+def test_a_long_run_of_domains_is_tried_once_per_run() -> None:
+    # One run of labels with a hint every few characters: each hint reads back to the one
+    # before it only, and the run is matched once (from its start) and found whole.
+    text = "x " + "a.com." * 3000 + "io y.org"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(links, "_HINTS_APART", 0)
+        spans = [match.span() for match in links._bare_domains(text)]
+
+    assert spans == [match.span() for match in links._BARE_DOMAIN.finditer(text)]
+    assert len(spans) == 2
+
+
+_URL_BEFORE = re.compile(
+    r"(?:\b[a-z][a-z0-9+.-]{1,15}://|(?<![\w.@/-])www\.)[^\s<>\"'`\[\]{}|\\^]+"
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    text=st.lists(
+        st.sampled_from(
+            [
+                "a",
+                "git",
+                "+",
+                "http",
+                "s",
+                "://",
+                "www.",
+                "x",
+                ".",
+                "-",
+                "/",
+                "@",
+                "_",
+                " ",
+                "é",
+                "1",
+            ]
+        ),
+        max_size=20,
+    ).map("".join)
+)
+def test_urls_found_from_word_starts_are_those_the_boundary_pattern_finds(text: str) -> None:
+    # The pattern tests "no word character before" first (where "\b" used to stand), so a
+    # position inside a word fails at once; it finds exactly what the old form found.
+    expected = [match.span() for match in _URL_BEFORE.finditer(text)]
+
+    assert [match.span() for match in links._URL.finditer(text)] == expected, text
 
 
 LINK_SPEAKER = leaks.SpeakerIdentity(
