@@ -54,15 +54,41 @@ def test_the_compiled_word_respects_contractions_and_word_edges() -> None:
     assert len(spans) == 10 * 4  # quax, quax's, quax_ and the last quax of each copy
 
 
-def test_crowded_evidence_on_the_shadow_is_one_finding_up_to_a_word_or_line_break() -> None:
+def test_crowded_evidence_on_the_shadow_is_one_finding_up_to_a_word_or_block_break() -> None:
     name = FindingKind.NAME
     shown = "Quax, Worth; Quax and Worth\nQuax"
     spans = [(0, 4, name), (6, 11, name), (13, 17, name), (22, 27, name), (28, 32, name)]
 
     groups = scanning._grouped(shown, spans)
 
-    # ", " and "; " join; " and " (a word) and a line break do not.
-    assert groups == [(0, 17, name), (22, 27, name), (28, 32, name)]
+    # ", " and "; " join, and so does a soft line break; " and " (a word) does not.
+    assert groups == [(0, 17, name), (22, 32, name)]
+
+
+@pytest.mark.parametrize(
+    ("gap", "joined"),
+    [
+        ("\n", True),
+        (" \n", True),
+        ("\n ", True),
+        (" \n\t", True),
+        ("\n\n", False),  # a blank line: a new paragraph
+        ("  \n  ", False),
+        ("\n- ", False),  # a list item
+        ("\n> ", False),  # a quote
+        ("\n# ", False),  # a heading
+        (",\n", False),
+        ("\n7 ", False),
+    ],
+)
+def test_candidates_on_two_lines_are_one_only_across_a_soft_line_break(
+    gap: str, joined: bool
+) -> None:
+    name = FindingKind.NAME
+    shown = f"Quax{gap}Worth"
+    groups = scanning._grouped(shown, [(0, 4, name), (len(shown) - 5, len(shown), name)])
+
+    assert (len(groups) == 1) is joined, repr(gap)
 
 
 def test_a_crowd_of_disguised_names_redacts_as_one_and_shows_none() -> None:

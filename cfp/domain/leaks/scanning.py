@@ -334,8 +334,12 @@ def _letter_outside(shown: str, groups: list[tuple[int, int, FindingKind]]) -> b
 
 # Candidates on the shadow this close, with nothing but spaces, punctuation and underscores
 # between them as shown (no letter, digit or line break), are one finding. An underscore is
-# emphasis markup as often as it is a character ("Quux_worth_ Quux"), never a letter.
-_GROUP_GAP = re.compile(r"(?:[^\w\n]|_){0,3}")
+# emphasis markup as often as it is a character ("Quux_worth_ Quux"), never a letter. So are
+# two candidates on the two sides of a soft line break (a line break with at most a blank on
+# each side, inside a paragraph, where it shows as a space): "Qua&#120;worth" at the end of one
+# line and "Vra&#110;ckx" at the start of the next are one name. A blank line, a list marker, a
+# quote or a heading mark after the break keeps them apart: the redaction never joins blocks.
+_GROUP_GAP = re.compile(r"(?:[^\w\n]|_){0,3}|[ \t]?\n[ \t]?")
 
 
 def _grouped(

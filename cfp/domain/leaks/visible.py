@@ -906,6 +906,9 @@ def distinctive_affiliation_words(affiliation: str) -> tuple[str, ...]:
 _EMBEDDED_MINIMUM = 7
 # Occurrences of such tokens in one text from which crowds of them are looked for at once.
 _CROWD_AT = 32
+# Crowds cut by a break that a search may meet beyond the crowds it finds, before the rest is
+# left to the one-by-one check (see `_crowds`).
+_CROWD_CUTS = 32
 
 
 @lru_cache(maxsize=256)
@@ -915,13 +918,20 @@ def _crowd_pattern(tokens: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(f"(?:{'|'.join(map(re.escape, ordered))}){{2,}}")
 
 
-# Inside a crowd's shown span, what the grouping of its members would not cross: a line break,
-# a digit (any word character that is not a letter, but for the underscore), or four characters
-# of spaces, punctuation and underscores in a row.
-_CROWD_BREAK = re.compile(r"[\W\d_](?:(?<=[^\W_])|(?<=\n)|[\W_]{3})")
-# The same on ASCII text, where a plain class is read faster: a non-letter that is a digit or a
-# line break, or that starts four characters of spaces, punctuation and underscores.
-_ASCII_CROWD_BREAK = re.compile(r"[^a-zA-Z](?:(?<=[0-9\n])|[^a-zA-Z0-9\n]{3})")
+# Inside a crowd's shown span, what the grouping of its members would not cross (see
+# `scanning._GROUP_GAP`): a digit (any word character that is not a letter, but for the
+# underscore), four characters of spaces, punctuation and underscores in a row, or a line break
+# that is not a soft one (a letter, at most one blank, the break, at most one blank, a letter:
+# a name that goes on on the next line of the same paragraph).
+_CROWD_BREAK = re.compile(
+    r"[\W\d_](?:(?<=[^\W_])|[\W_]{3})"
+    r"|\n(?:(?<![^\W\d_]\n)(?<![^\W\d_][ \t]\n)|(?![ \t]?[^\W\d_]))"
+)
+# The same on ASCII text, where a plain class is read faster.
+_ASCII_CROWD_BREAK = re.compile(
+    r"[^a-zA-Z](?:(?<=[0-9])|[^a-zA-Z0-9]{3})"
+    r"|\n(?:(?<![a-zA-Z]\n)(?<![a-zA-Z][ \t]\n)|(?![ \t]?[a-zA-Z]))"
+)
 
 
 def _first_break(shown: str, start: int, end: int) -> int:
@@ -984,7 +994,7 @@ def _crowds(
     pattern = _crowd_pattern(tuple(sorted(anywhere)))
     # Crowds cut by breaks cost a check each and save nothing: once they outnumber the crowds
     # found by this many, the rest is left to the one-by-one check.
-    budget = _CROWD_AT
+    budget = _CROWD_CUTS
     position = 0
     while budget > 0:
         match = pattern.search(text, position)
