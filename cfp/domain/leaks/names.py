@@ -156,7 +156,8 @@ def _standing_alone(word: str) -> re.Pattern[str]:
     )
 
 
-# Between two members of a crowd of name parts: what `_grouped` in `scanning` joins across.
+# Between two members of a crowd of name parts: what `_grouped` in `scanning` joins across, but
+# for a soft line break (names a line each are found one by one, and grouped there).
 _CROWD_GAP = r"(?:[^\w\n]|_){1,3}"
 
 
