@@ -161,6 +161,11 @@ class Shadow:
     # typed (nothing in the text needed decoding): a reading that has seen the typed text has
     # seen those targets as they are shown, so it may stop here. None otherwise.
     typed_targets_from: int | None = None
+    # A shadow put in shown order over another one (`_in_shown_order`): the sources above are
+    # offsets of `parent.text`, and `parent` maps them on to the source, in order up to this
+    # shadow's offset `in_order_until` (the text before its link targets), and again after it.
+    parent: Shadow | None = None
+    in_order_until: int = 0
 
     def _source(self, index: int) -> tuple[int, int]:
         segment = bisect.bisect_right(self.offsets, index) - 1
@@ -191,6 +196,20 @@ class Shadow:
         Every segment in between counts: across a right-to-left run the ends of the shown span
         are not the ends of its source (the run's first shown character is its last typed one).
         """
+        parent = self.parent
+        if parent is None:
+            return self._own_span(start, end)
+        # Up to `in_order_until`, `parent` maps its offsets in order: the hull of the offsets
+        # a span covers maps to the hull of their sources. The link targets after it are
+        # sources from the middle of the text: a span across is mapped in two parts.
+        until = self.in_order_until
+        if start < until < end:
+            low, high = parent.span(*self._own_span(start, until))
+            after_low, after_high = parent.span(*self._own_span(until, end))
+            return min(low, after_low), max(high, after_high)
+        return parent.span(*self._own_span(start, end))
+
+    def _own_span(self, start: int, end: int) -> tuple[int, int]:
         segment = bisect.bisect_right(self.offsets, start) - 1
         last = bisect.bisect_right(self.offsets, end - 1) - 1
         if segment == last:
@@ -430,12 +449,13 @@ def shadow(text: str) -> Shadow:
     tails = _link_tails(text)
     targets_from = None
     if tails:
-        targets_from = _pieces_around_tails(built, text, tails, special)
+        flow_end, targets_from = _pieces_around_tails(built, text, tails, special)
     else:
         _decode_into(built, text, 0, len(text), special)
+        flow_end = built.length
     view = Shadow("".join(built.out), built.offsets, built.sources, targets_from)
     if _RUN_OPEN in view.text or _RUN_CLOSE in view.text:
-        ordered = _in_shown_order(view)
+        ordered = _in_shown_order(view, flow_end)
         if targets_from is not None and not _RUN_MARKS_ONLY.search(view.text, targets_from):
             # No run reaches the targets (each starts after a line break, which ends a run):
             # they are still the end of the shadow, as typed.
@@ -448,14 +468,14 @@ def shadow(text: str) -> Shadow:
 
 def _pieces_around_tails(
     built: _Builder, text: str, tails: list[re.Match[str]], special: re.Pattern[str]
-) -> int | None:
+) -> tuple[int, int | None]:
     """Add the text without its link tails, then each tail's destination, title and label on a
     line of its own (where `markdown.visible_text` lists link targets).
 
     A text full of links has a piece or two per link. When nothing in the text needs decoding
     (so nothing in any piece either), the map is built in bulk from the pieces' spans. Returns
-    the shadow offset where the targets start when every target is shown exactly as typed, else
-    None.
+    the shadow offset where the flow ends (and the targets start), and that offset again when
+    every target is shown exactly as typed, else None.
     """
     # The flow: from the start of the text or the end of a tail to the next tail or the end.
     flow_starts = [0, *map(_END, tails)]
@@ -467,11 +487,13 @@ def _pieces_around_tails(
             if start < end:
                 _decode_into(built, text, start, end, special)
         targets_from = built.length
+        flow_pieces = len(built.out)
         for start, end in targets:
             built.translated("\n\n", start, end)
             _decode_into(built, text, start, end, special)
         typed = "".join(f"\n\n{text[start:end]}" for start, end in targets)
-        return targets_from if "".join(built.out)[targets_from:] == typed else None
+        as_typed = "".join(built.out[flow_pieces:]) == typed
+        return targets_from, targets_from if as_typed else None
     flow = list(map(text.__getitem__, map(slice, flow_starts, flow_ends)))
     flow_sources = zip(flow_starts, flow_ends, itertools.repeat(_FORWARD))
     lengths = list(map(len, flow))
@@ -495,9 +517,10 @@ def _pieces_around_tails(
     built.out += shown
     built.offsets += offsets
     built.sources += sources
+    flow_end = offsets[blank] if blank < len(offsets) else built.length
     if not text.isascii() and shown[blank + 1 :: 2] != typed_targets:
-        return None  # a target shows other than typed (a look-alike letter folded, say)
-    return offsets[blank] if blank < len(offsets) else built.length
+        return flow_end, None  # a target shows other than typed (a look-alike letter folded)
+    return flow_end, flow_end
 
 
 _START, _END = operator.methodcaller("start"), operator.methodcaller("end")
@@ -590,7 +613,7 @@ def _one_segment_in_shown_order(text: str, shift: int) -> Shadow:
     return Shadow("".join(shown), offsets, sources)
 
 
-def _in_shown_order(view: Shadow) -> Shadow:
+def _in_shown_order(view: Shadow, flow_end: int) -> Shadow:
     """Reverse the runs that a right-to-left override displays backwards.
 
     A run starts at an override and ends at its pop, a line break or the end; the marks are not
@@ -602,7 +625,25 @@ def _in_shown_order(view: Shadow) -> Shadow:
     # characters all show as one): then a piece is a slice and its source a shift.
     if len(view.sources) == 1 and view.sources[0][2] == _FORWARD:
         return _one_segment_in_shown_order(view.text, view.sources[0][0] - view.offsets[0])
-    return _walked_in_shown_order(view)
+    # Otherwise the text before the link targets (`flow_end` on; each target starts after a
+    # line break, which ends a run) is put in order as if it were its own source, and `view`
+    # maps those offsets on: no segment of `view` is cut or copied (a text of runs around
+    # links, a piece of the map or two per run, was walked run by run). `view` maps that text
+    # in order, so the hull of the offsets a shown span covers maps to the hull of their
+    # sources: the span the walk gives. A run inside a link title is walked.
+    text = view.text
+    if _RUN_MARKS_ONLY.search(text, flow_end):
+        return _walked_in_shown_order(view)
+    flow = _one_segment_in_shown_order(text[:flow_end], 0)
+    if flow_end == len(text):
+        return replace(flow, parent=view, in_order_until=len(flow.text))
+    return Shadow(
+        flow.text + text[flow_end:],
+        [*flow.offsets, len(flow.text)],
+        [*flow.sources, (flow_end, len(text), _FORWARD)],
+        parent=view,
+        in_order_until=len(flow.text),
+    )
 
 
 def _walked_in_shown_order(view: Shadow) -> Shadow:
@@ -1060,7 +1101,12 @@ def token_candidates(
     folded_starts, origin = found.folded_starts, found.origin
     covered_starts, covered_ends = covered
     # The shadow of a text with nothing to undo is the text: one segment, copied as typed.
-    identity = len(view.sources) == 1 and view.sources[0][2] == _FORWARD and view.offsets[0] == 0
+    identity = (
+        len(view.sources) == 1
+        and view.sources[0][2] == _FORWARD
+        and view.offsets[0] == 0
+        and view.parent is None
+    )
     shift = view.sources[0][0] if identity else 0
     size = len(text)
     crowds = _crowds(view.text, found, wanted)
