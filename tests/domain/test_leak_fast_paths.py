@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from cfp.domain import leaks
 from cfp.domain.leaks import folding, links, names, scanning, visible
-from cfp.domain.leaks.kinds import FindingKind
+from cfp.domain.leaks.kinds import _SPECIFICITY, FindingKind
 
 # Pieces that sit at the edges of the rules: apostrophes and contractions, underscores, digits,
 # accented and other-script letters, spaces of several kinds.
@@ -616,3 +616,46 @@ def test_a_target_that_shows_other_than_typed_is_judged_as_shown(text: str) -> N
     found = leaks.scan(text=text, speakers=[LINK_SPEAKER])
 
     assert [f.kind for f in found if f.kind is FindingKind.LINK], found
+
+
+def _merged_by_rank(
+    text: str, candidates: list[tuple[int, int, FindingKind]]
+) -> list[tuple[int, int, FindingKind]]:
+    """The plain merge `scanning._merge` shortens: copies dropped, every candidate sorted by
+    (start, longest first, most specific first), each group named after its best member."""
+    ranked = sorted({(s, s - e, _SPECIFICITY[k], e, k) for s, e, k in candidates if s < e})
+    groups: list[tuple[int, int, FindingKind]] = []
+    for start, _, _, end, kind in ranked:
+        if groups and start < groups[-1][1]:
+            first, last, kind = groups[-1]
+            groups[-1] = (first, max(last, end), kind)
+        else:
+            groups.append((start, end, kind))
+    # A group is named after its longest member, then its most specific one.
+    result: list[tuple[int, int, FindingKind]] = []
+    for first, last, _ in groups:
+        members = [
+            (s - e, _SPECIFICITY[k], k)
+            for s, e, k in candidates
+            if s < e and first <= s and e <= last
+        ]
+        result.append((first, last, min(members)[2]))
+    return result
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    candidates=st.lists(
+        st.tuples(st.integers(0, 30), st.integers(0, 8), st.sampled_from(list(FindingKind))).map(
+            lambda c: (c[0], c[0] + c[1], c[2])
+        ),
+        max_size=25,
+    )
+)
+def test_merging_by_start_gives_the_groups_and_names_of_the_merge_by_rank(
+    candidates: list[tuple[int, int, FindingKind]],
+) -> None:
+    text = "x" * 40
+    merged = [(f.start, f.end, f.kind) for f in scanning._merge(text, candidates)]
+
+    assert merged == _merged_by_rank(text, candidates)

@@ -115,6 +115,7 @@ def _bare_domains(text: str) -> Iterable[re.Match[str]]:
 
 
 _TRAILING_PUNCTUATION = ".,;:!?*_'\""
+_TRAILING_OR_CLOSING = frozenset(_TRAILING_PUNCTUATION + ")")
 
 # Hosts where the first path segment names a person (or an organisation that may be theirs).
 _PROFILE_HOSTS = _words(
@@ -168,6 +169,8 @@ def _trim_url(url: str) -> str:
     parenthesis; "https://en.wikipedia.org/wiki/Mercury_(planet)" keeps its own pair.
     """
     close = url.find(")")
+    if close == -1 and url[-1:] not in _TRAILING_OR_CLOSING:
+        return url  # most URLs: nothing to trim
     opened = closed = previous = 0
     while close != -1:
         opened += url.count("(", previous, close)
@@ -176,7 +179,7 @@ def _trim_url(url: str) -> str:
             url = url[:close]
             break
         previous, close = close, url.find(")", close + 1)
-    while url and url[-1] in _TRAILING_PUNCTUATION + ")":
+    while url and url[-1] in _TRAILING_OR_CLOSING:
         if url[-1] == ")" and url.count("(") >= url.count(")"):
             break
         url = url[:-1]
