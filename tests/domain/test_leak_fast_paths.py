@@ -659,3 +659,23 @@ def test_merging_by_start_gives_the_groups_and_names_of_the_merge_by_rank(
     merged = [(f.start, f.end, f.kind) for f in scanning._merge(text, candidates)]
 
     assert merged == _merged_by_rank(text, candidates)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    text=st.lists(
+        st.sampled_from(["@", "a", " ", "\t", "\n", "\r", "\u00a0", "\u2028", "x@y", "@@"]),
+        max_size=20,
+    ).map("".join)
+)
+def test_the_at_signs_that_start_a_line_are_those_the_walk_over_blanks_finds(text: str) -> None:
+    # Handles are walked around (to see whether they stand on a decorator's line) only when
+    # they start their line; the reference walks back over blanks from every "@".
+    def starts_line(at: int) -> bool:
+        while at > 0 and text[at - 1] != "\n" and text[at - 1].isspace():
+            at -= 1
+        return at == 0 or text[at - 1] == "\n"
+
+    expected = {at for at, ch in enumerate(text) if ch == "@" and starts_line(at)}
+
+    assert links._at_line_starts(text) == expected, repr(text)

@@ -497,24 +497,43 @@ def _is_decorator_line(text: str, start: int, end: int) -> bool:
     return following.startswith(("def ", "class ", "async def ", "@"))
 
 
+# An "@" after a line break and blanks (no other line break), and at the start of the text.
+_AT_LINE_START = re.compile(r"\n[^\S\n]*+@")
+_AT_TEXT_START = re.compile(r"[^\S\n]*+@")
+
+
+def _at_line_starts(text: str) -> set[int]:
+    """The offsets of the "@"s with nothing but blanks before them on their line."""
+    starts = {match.end() - 1 for match in _AT_LINE_START.finditer(text)}
+    first = _AT_TEXT_START.match(text)
+    if first is not None:
+        starts.add(first.end() - 1)
+    return starts
+
+
 def _handle_candidates(folded: _Folded) -> Iterable[tuple[int, int, FindingKind]]:
     text = folded.text
     if "@" not in text:
         return
     work.read(len(text))
+    # Only an "@" that starts its line can stand on a decorator's line: the others are not
+    # walked around.
+    line_starts = _at_line_starts(text)
+    count = 0
     for match in _HANDLE.finditer(text):
-        work.checked()
-        name, server = match.group(1), match.group(2)
-        end = match.end()
+        count += 1
+        name, server = match.group(1, 2)
+        start, end = match.span()
         if name[0].isdigit() or name.lower() in _NOT_HANDLES:
             continue
         if end < len(text) and text[end] in "(/`":
             continue  # decorator calls, npm scopes, inline code
         if "." in name and not server and not _HANDLE_DOMAIN_TAIL.search(name.lower()):
             continue  # dotted decorators such as @app.route or @pytest.mark.slow
-        if _is_decorator_line(text, match.start(), end):
+        if start in line_starts and _is_decorator_line(text, start, end):
             continue
-        yield (*folded.span(match.start(), end), FindingKind.HANDLE)
+        yield (*folded.span(start, end), FindingKind.HANDLE)
+    work.checked(count)
 
 
 def _username_candidates(
