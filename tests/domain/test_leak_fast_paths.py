@@ -679,3 +679,52 @@ def test_the_at_signs_that_start_a_line_are_those_the_walk_over_blanks_finds(tex
     expected = {at for at, ch in enumerate(text) if ch == "@" and starts_line(at)}
 
     assert links._at_line_starts(text) == expected, repr(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    text=st.lists(
+        st.sampled_from(
+            [
+                "a",
+                "x",
+                "X",
+                "n",
+                "N",
+                "-",
+                "--",
+                " ",
+                "\t",
+                "\n",
+                "&",
+                "#",
+                "%",
+                "2",
+                "\\",
+                "*",
+                "~",
+                "\x07",
+                "\x7f",
+                "é",
+                "\u200b",
+                "\u00ad",
+                "ж",
+                "\ufb01",
+                "[a](b)",
+            ]
+        ),
+        max_size=16,
+    ).map("".join)
+)
+def test_a_text_said_to_need_no_decoding_holds_no_special_sequence(text: str) -> None:
+    # The shadow of a text full of links skips the pattern of special sequences when a few
+    # cheap searches say there is none; they may say "look" wrongly, never "none" wrongly.
+    visible.shadow(text)  # the table learns the text's characters
+    special = visible._SPECIAL
+    holds_unaligned = False
+    if not text.isascii():
+        special = visible._special_pattern(frozenset(visible._SHOWN_TABLE.unaligned))
+        holds_unaligned = not set(text).isdisjoint(visible._SHOWN_TABLE.unaligned)
+
+    if not visible._may_need_decoding(text, holds_unaligned):
+        assert special.search(text) is None, repr(text)

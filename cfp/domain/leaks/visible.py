@@ -429,6 +429,7 @@ def shadow(text: str) -> Shadow:
     built = _Builder()
     work.read(len(text))
     special = _SPECIAL
+    holds_unaligned = False
     if not text.isascii():
         # The table learns each new character once (whether it vanishes or grows when shown);
         # only those need segments of their own.
@@ -438,6 +439,7 @@ def shadow(text: str) -> Shadow:
             if ord(ch) not in _SHOWN_TABLE:
                 _SHOWN_TABLE[ord(ch)]  # worked out and kept by __missing__
         special = _special_pattern(frozenset(_SHOWN_TABLE.unaligned))
+        holds_unaligned = not distinct.isdisjoint(_SHOWN_TABLE.unaligned)
         table = _SHOWN_TABLE
         built.show = _show_function(
             frozenset(
@@ -449,7 +451,10 @@ def shadow(text: str) -> Shadow:
     tails = _link_tails(text)
     targets_from = None
     if tails:
-        flow_end, targets_from = _pieces_around_tails(built, text, tails, special)
+        may_decode = _may_need_decoding(text, holds_unaligned)
+        flow_end, targets_from = _pieces_around_tails(
+            built, text, tails, special if may_decode else None
+        )
     else:
         _decode_into(built, text, 0, len(text), special)
         flow_end = built.length
@@ -467,7 +472,7 @@ def shadow(text: str) -> Shadow:
 
 
 def _pieces_around_tails(
-    built: _Builder, text: str, tails: list[re.Match[str]], special: re.Pattern[str]
+    built: _Builder, text: str, tails: list[re.Match[str]], special: re.Pattern[str] | None
 ) -> tuple[int, int | None]:
     """Add the text without its link tails, then each tail's destination, title and label on a
     line of its own (where `markdown.visible_text` lists link targets).
@@ -475,14 +480,15 @@ def _pieces_around_tails(
     A text full of links has a piece or two per link. When nothing in the text needs decoding
     (so nothing in any piece either), the map is built in bulk from the pieces' spans. Returns
     the shadow offset where the flow ends (and the targets start), and that offset again when
-    every target is shown exactly as typed, else None.
+    every target is shown exactly as typed, else None. `special` is None when the text is known
+    to hold nothing to decode (`_may_need_decoding`).
     """
     # The flow: from the start of the text or the end of a tail to the next tail or the end.
     flow_starts = [0, *map(_END, tails)]
     flow_ends = [*map(_START, tails), len(text)]
     # The spans of each tail's destination, title and label (-1 when absent).
     targets = [span for tail in tails for span in tail.regs[1:4] if span[0] < span[1]]
-    if special.search(text) is not None:
+    if special is not None and special.search(text) is not None:
         for start, end in zip(flow_starts, flow_ends, strict=True):
             if start < end:
                 _decode_into(built, text, start, end, special)
@@ -494,7 +500,9 @@ def _pieces_around_tails(
         typed = "".join(f"\n\n{text[start:end]}" for start, end in targets)
         as_typed = "".join(built.out[flow_pieces:]) == typed
         return targets_from, targets_from if as_typed else None
-    flow = list(map(text.__getitem__, map(slice, flow_starts, flow_ends)))
+    # Slices in a comprehension: mapping `text.__getitem__` over slice objects costs twice as
+    # much per piece.
+    flow = [text[start:end] for start, end in zip(flow_starts, flow_ends, strict=True)]
     flow_sources = zip(flow_starts, flow_ends, itertools.repeat(_FORWARD))
     lengths = list(map(len, flow))
     shown = list(itertools.compress(flow, lengths))
@@ -511,7 +519,7 @@ def _pieces_around_tails(
         # Each character shows as one: the pieces are translated together, cut again.
         joined = built.show("".join(shown))
         cuts = list(itertools.accumulate(map(len, shown), initial=0))
-        shown = list(map(joined.__getitem__, map(slice, cuts, cuts[1:])))
+        shown = [joined[start:end] for start, end in itertools.pairwise(cuts)]
     offsets = list(itertools.accumulate(map(len, shown), initial=built.length))
     built.length = offsets.pop()
     built.out += shown
@@ -524,6 +532,26 @@ def _pieces_around_tails(
 
 
 _START, _END = operator.methodcaller("start"), operator.methodcaller("end")
+# The characters that start a special sequence in ASCII, but for "x" and "-" (letters and
+# hyphens are everywhere: their sequences are looked for by what follows them).
+_SPECIAL_SIGNS = "&%\\*~"
+_PUNYCODE_SIGNS = ("n--", "N--")
+_HYPHEN_BREAK_SIGN = re.compile(r"-[ \t]*\n")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _may_need_decoding(text: str, holds_unaligned: bool) -> bool:
+    """False only when `text` holds no special sequence (`_ASCII_SPECIAL`, or a character that
+    vanishes or grows when shown): a few searches at memchr speed, where the pattern tried at
+    every position costs 12 ns a character. `holds_unaligned`: whether one of the text's
+    characters vanishes or grows when shown."""
+    return (
+        holds_unaligned
+        or any(sign in text for sign in _SPECIAL_SIGNS)
+        or any(sign in text for sign in _PUNYCODE_SIGNS)
+        or _HYPHEN_BREAK_SIGN.search(text) is not None
+        or _CONTROL.search(text) is not None
+    )
 
 
 def _decode_into(
