@@ -189,10 +189,16 @@ def _trim_url(url: str) -> str:
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 
 
+@lru_cache(maxsize=256)
+def _is_scheme(before: str) -> bool:
+    """Whether `before` + "://" starts a URL with a scheme (a text has one or two: cached)."""
+    return _SCHEME.match(before + "://") is not None
+
+
 def _url_host_and_path(url: str) -> tuple[str, str]:
-    _, separator, rest = url.partition("://")
+    scheme, separator, rest = url.partition("://")
     # The scheme test is the pattern's only when there is a "://" to test (most URLs here).
-    body = rest if separator and _SCHEME.match(url) else url
+    body = rest if separator and _is_scheme(scheme) else url
     host, _, path = body.partition("/")
     if "@" in host:
         host = host.rpartition("@")[2]  # credentials
@@ -388,6 +394,7 @@ def _link_candidates(
 ) -> Iterable[tuple[int, int, FindingKind]]:
     text = folded.text
     names: _UrlNames | None = None
+    verdicts: dict[str, bool] = {}
     name_patterns: tuple[re.Pattern[str] | None, re.Pattern[str] | None] | None = None
     seen = 0
     patterns: list[Callable[[str], Iterable[re.Match[str]]]] = []
@@ -404,7 +411,8 @@ def _link_candidates(
     work.read(len(text) * (2 + len(patterns)))
     for number, pattern in enumerate(patterns):
         # Only a later pattern looks up what an earlier one took, and only an earlier one
-        # records it: the loop runs once per URL of a text full of them.
+        # records it (its matches come in order: appended, sorted): the loop runs once per URL
+        # of a text full of them.
         taken_starts, taken_ends = list(claimed_starts), list(claimed_ends)
         claims = number + 1 < len(patterns)
         count = 0
@@ -418,22 +426,22 @@ def _link_candidates(
             url = _trim_url(match.group())
             end = start + len(url)
             if claims:
-                at = bisect.bisect_right(claimed_starts, start)
-                claimed_starts.insert(at, start)
-                claimed_ends.insert(at, end)
+                claimed_starts.append(start)
+                claimed_ends.append(end)
             if names is None:
                 names = _cached_url_names(tuple(speakers), frozenset(usernames))
+                verdicts = names.verdicts
             seen += 1
             if seen == _COMPILE_AFTER:
                 name_patterns = _parts_patterns(names.anywhere, names.delimited)
             if "." not in url:
                 continue
-            personal = names.verdicts.get(url)
+            personal = verdicts.get(url)
             if personal is None:
                 personal = _url_is_personal(url, names, name_patterns)
-                if len(names.verdicts) >= _VERDICTS_KEPT:
-                    names.verdicts.clear()
-                names.verdicts[url] = personal
+                if len(verdicts) >= _VERDICTS_KEPT:
+                    verdicts.clear()
+                verdicts[url] = personal
             if personal:
                 yield (*folded.span(start, end), FindingKind.LINK)
         work.checked(count)
