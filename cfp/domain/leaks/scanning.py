@@ -343,7 +343,10 @@ def _letter_outside(shown: str, groups: list[tuple[int, int, FindingKind]]) -> b
 # two candidates on the two sides of a soft line break (a line break with at most a blank on
 # each side, inside a paragraph, where it shows as a space): "Qua&#120;worth" at the end of one
 # line and "Vra&#110;ckx" at the start of the next are one name. A blank line, a list marker, a
-# quote or a heading mark after the break keeps them apart: the redaction never joins blocks.
+# quote or a heading mark after the break keeps them apart, so the redaction does not join
+# paragraphs or list items; a heading line before the break can end up joined with the line
+# after it. Only evidence found on the shadow is grouped (a name typed as it shows is found as
+# typed and redacted where it stands), so that happens to text disguised on purpose.
 _GROUP_GAP = re.compile(r"(?:[^\w\n]|_){0,3}|[ \t]?\n[ \t]?")
 
 
