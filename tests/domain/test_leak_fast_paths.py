@@ -728,3 +728,43 @@ def test_a_text_said_to_need_no_decoding_holds_no_special_sequence(text: str) ->
 
     if not visible._may_need_decoding(text, holds_unaligned):
         assert special.search(text) is None, repr(text)
+
+
+def _special_pattern_letter_by_letter(unaligned: frozenset[str]) -> re.Pattern[str]:
+    """The special pattern as it was: single letters between vanishing characters, no spaces."""
+    if not unaligned:
+        return visible._SPECIAL
+    chars = "".join(f"\\U{ord(ch):08x}" for ch in sorted(unaligned))
+    return re.compile(
+        f"(?=[{visible._ASCII_SPECIAL_STARTS}{chars}])"
+        f"(?:{visible._ASCII_SPECIAL}|[{chars}]++(?:[^\\W\\d_][{chars}]++)*+)"
+    )
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    text=st.lists(
+        st.sampled_from(
+            ["a", "b", "V", " ", "  ", "\u200b", "\u00ad", "\u2060", ".", "7", "\n", "ж"]
+        ),
+        max_size=30,
+    ).map("".join)
+)
+def test_words_of_invisible_characters_show_the_same_text_and_map_no_narrower(text: str) -> None:
+    # Letters and single spaces between vanishing characters are one piece of the map now: the
+    # shadow must show the same text, and each character must map to a source span holding
+    # the one it mapped to when each letter was a piece of its own.
+    visible.shadow.cache_clear()
+    runs = visible.shadow(text)
+    visible.shadow.cache_clear()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(visible, "_special_pattern", _special_pattern_letter_by_letter)
+        letters = visible.shadow(text)
+    visible.shadow.cache_clear()
+
+    assert runs.text == letters.text
+    for index in range(len(runs.text)):
+        low, high = runs.span(index, index + 1)
+        old_low, old_high = letters.span(index, index + 1)
+        assert low <= old_low, (text, index)
+        assert old_high <= high, (text, index)

@@ -310,16 +310,19 @@ _SHOWN_TABLE = _ShownTable()
 def _special_pattern(unaligned: frozenset[str]) -> re.Pattern[str]:
     """`_SPECIAL`, plus runs of the characters met so far that vanish or grow when shown.
 
-    Single letters between such characters belong to the run ("V\u200br\u200ba\u200bn…" is one
-    piece of the map, shown whole, not a piece per letter): a word written with an invisible
-    character between every letter costs one step, and maps back to itself whole.
+    Single letters between such characters belong to the run, and so does a space between two
+    of them ("V\u200br\u200ba\u200bn…" is one piece of the map, shown whole, and so is a line of
+    such words): a text written with an invisible character between every letter costs a step
+    per line, not per letter or per word, and each run maps back to itself whole (a finding in
+    it redacts the run). A word of several letters in a row ends the run: soft hyphens in the
+    words of an ordinary paragraph do not make it one piece.
     """
     if not unaligned:
         return _SPECIAL
     chars = "".join(f"\\U{ord(ch):08x}" for ch in sorted(unaligned))
     return re.compile(
         f"(?=[{_ASCII_SPECIAL_STARTS}{chars}])"
-        f"(?:{_ASCII_SPECIAL}|[{chars}]++(?:[^\\W\\d_][{chars}]++)*+)"
+        f"(?:{_ASCII_SPECIAL}|[{chars}]++(?:[^\\W\\d_](?: [^\\W\\d_])?[{chars}]++)*+)"
     )
 
 
