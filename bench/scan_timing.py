@@ -45,7 +45,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from cfp.domain import leaks, markdown  # noqa: E402
-from cfp.domain.leaks import links, names, scanning, visible, work  # noqa: E402
+from cfp.domain.leaks import folding, links, names, scanning, visible, work  # noqa: E402
 
 SPEAKERS = (
     leaks.SpeakerIdentity(
@@ -173,6 +173,7 @@ def _forget() -> None:
     links._host_kind.cache_clear()
     links._is_scheme.cache_clear()
     visible._crowd_pattern.cache_clear()
+    folding.beyond_ascii.cache_clear()
 
 
 def _seconds(text: str) -> float:

@@ -119,12 +119,19 @@ def _fold_replacements(chars: frozenset[str]) -> tuple[tuple[str, str], ...] | N
     return tuple((lowered, folded) for lowered, folded in replacements.items() if lowered != folded)
 
 
+@lru_cache(maxsize=8)
+def beyond_ascii(text: str) -> frozenset[str]:
+    """The distinct characters of `text` beyond ASCII. Kept for the latest texts: the typed
+    reading folds a text and the shown reading builds its shadow, and both ask."""
+    return frozenset(ch for ch in set(text) if not ch.isascii())
+
+
 def _fold_with_map(text: str) -> tuple[str, list[int] | None]:
     """The folded text and, unless it is aligned with `text`, each folded char's origin."""
     if text.isascii():
         return text.lower(), None
     if len(text) >= _REPLACE_FROM_LENGTH:
-        replacements = _fold_replacements(frozenset(ch for ch in set(text) if not ch.isascii()))
+        replacements = _fold_replacements(beyond_ascii(text))
         if replacements is not None:
             folded = text.lower()
             for lowered, replacement in replacements:

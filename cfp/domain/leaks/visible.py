@@ -39,7 +39,7 @@ from urllib.parse import unquote
 
 from cfp.domain.leaks import work
 from cfp.domain.leaks.affiliations import _affiliation_pattern
-from cfp.domain.leaks.folding import _fold_with_map, fold
+from cfp.domain.leaks.folding import _fold_with_map, beyond_ascii, fold
 from cfp.domain.leaks.kinds import FindingKind, SpeakerIdentity
 from cfp.domain.leaks.names import _name_tokens, _speaker_parts
 from cfp.domain.leaks.words import (
@@ -437,7 +437,9 @@ def shadow(text: str) -> Shadow:
         # The table learns each new character once (whether it vanishes or grows when shown);
         # only those need segments of their own.
         work.read(len(text))
-        distinct = set(text)
+        # Characters in ASCII that vanish when shown (markup, controls) are special sequences
+        # of `_SPECIAL` already: only the others need learning.
+        distinct = beyond_ascii(text)
         for ch in distinct:
             if ord(ch) not in _SHOWN_TABLE:
                 _SHOWN_TABLE[ord(ch)]  # worked out and kept by __missing__
