@@ -768,3 +768,37 @@ def test_words_of_invisible_characters_show_the_same_text_and_map_no_narrower(te
         old_low, old_high = letters.span(index, index + 1)
         assert low <= old_low, (text, index)
         assert old_high <= high, (text, index)
+
+
+# Links whose targets hold a token, part of one or none, and names and pieces of names around.
+TOKEN_LINK_PIECES = [
+    "Vranckx ",
+    "Vra",
+    "nckx",
+    "[a](https://k.example)",
+    "[b](https://vranckx.example)",
+    "[c](https://x.example/nckx)",
+    "[d](https://v-r-a-n-c-k-x.example)",
+    "[Vra](https://k.example)nckx",
+    "\u202e",
+    "ovranckx",
+    " ",
+    "\n",
+    "7",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.lists(st.sampled_from(TOKEN_LINK_PIECES), max_size=16).map("".join))
+def test_tokens_read_up_to_the_targets_find_what_reading_it_all_finds(text: str) -> None:
+    # The token search stops before the link targets listed after the text when no token
+    # reaches into them; the reference reads all of the shadow.
+    usernames = links._link_usernames(CROWD_SPEAKERS)
+    visible.shadow.cache_clear()
+    shortened = scanning._shown_candidates(text, CROWD_SPEAKERS, usernames, handles=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(scanning, "_token_reading", lambda view, shown, *_: (view, shown))
+        whole = scanning._shown_candidates(text, CROWD_SPEAKERS, usernames, handles=True)
+    visible.shadow.cache_clear()
+
+    assert shortened == whole, text

@@ -6,6 +6,7 @@ import bisect
 import operator
 import re
 from collections.abc import Collection, Iterable, Sequence
+from dataclasses import replace
 from functools import lru_cache
 
 from cfp.domain import markdown
@@ -291,13 +292,14 @@ def _shown_candidates(
     # A token inside what the matchers found on the shadow adds nothing: it is not looked at,
     # and when every letter is inside, the letters are not read at all.
     groups = _grouped(view.text, on_view)
-    if _letter_outside(view.text, groups):
+    token_view, token_folded = _token_reading(view, shown, speakers, usernames)
+    if _letter_outside(token_view.text, groups):
         tokens = list(
             visible.token_candidates(
-                view,
+                token_view,
                 speakers,
                 usernames,
-                folded=(shown.text, shown.origin),
+                folded=(token_folded.text, token_folded.origin),
                 covered=([start for start, _, _ in groups], [end for _, end, _ in groups]),
                 in_shadow=True,
             )
@@ -307,6 +309,32 @@ def _shown_candidates(
             # is grouping everything.
             groups = _grouped(view.text, [*groups, *tokens])
     return [(*view.span(start, end), kind) for start, end, kind in groups]
+
+
+def _token_reading(
+    view: visible.Shadow,
+    shown: _Folded,
+    speakers: Sequence[SpeakerIdentity],
+    usernames: set[str],
+) -> tuple[visible.Shadow, _Folded]:
+    """The shadow and its folding that the token search reads: up to the link targets listed
+    after the text when no token reaches into them, else all of it.
+
+    A text full of links lists a target per link; their letters ("https", "example") were
+    split, mapped and searched for tokens with the rest, often as most of the letters. A few
+    searches of the letters in C tell when no token occurrence has a letter there (not even
+    one that starts before them): then those letters cannot change what is found.
+    """
+    cut = view.targets_from
+    if cut is None or cut >= len(view.text):
+        return view, shown
+    folded_cut = cut if shown.origin is None else bisect.bisect_left(shown.origin, cut)
+    if visible.tokens_reach(shown.text, folded_cut, speakers, usernames):
+        return view, shown
+    return (
+        replace(view, text=view.text[:cut]),
+        _Folded(shown.original, shown.text[:folded_cut], shown.origin),
+    )
 
 
 def _before_typed_targets(view: visible.Shadow, shown: _Folded) -> _Folded:

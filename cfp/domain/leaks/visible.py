@@ -161,6 +161,9 @@ class Shadow:
     # typed (nothing in the text needed decoding): a reading that has seen the typed text has
     # seen those targets as they are shown, so it may stop here. None otherwise.
     typed_targets_from: int | None = None
+    # Where the link targets listed after the text start (each after a blank line), typed or
+    # not; None when there are none or the offset is not known (a run inside a link title).
+    targets_from: int | None = None
     # A shadow put in shown order over another one (`_in_shown_order`): the sources above are
     # offsets of `parent.text`, and `parent` maps them on to the source, in order up to this
     # shadow's offset `in_order_until` (the text before its link targets), and again after it.
@@ -463,14 +466,23 @@ def shadow(text: str) -> Shadow:
     else:
         _decode_into(built, text, 0, len(text), special)
         flow_end = built.length
-    view = Shadow("".join(built.out), built.offsets, built.sources, targets_from)
+    view = Shadow(
+        "".join(built.out),
+        built.offsets,
+        built.sources,
+        targets_from,
+        targets_from=flow_end if tails else None,
+    )
     if _RUN_OPEN in view.text or _RUN_CLOSE in view.text:
         ordered = _in_shown_order(view, flow_end)
-        if targets_from is not None and not _RUN_MARKS_ONLY.search(view.text, targets_from):
+        if tails and not _RUN_MARKS_ONLY.search(view.text, flow_end):
             # No run reaches the targets (each starts after a line break, which ends a run):
-            # they are still the end of the shadow, as typed.
+            # they are still the end of the shadow, as they were.
+            moved = len(ordered.text) - (len(view.text) - flow_end)
             ordered = replace(
-                ordered, typed_targets_from=len(ordered.text) - (len(view.text) - targets_from)
+                ordered,
+                typed_targets_from=None if targets_from is None else moved,
+                targets_from=moved,
             )
         return ordered
     return view
@@ -1095,6 +1107,28 @@ def _crowds(
         kind = next(anywhere[token] for token in ordered if token in crowd)
         crowds.append((begin, finish, first, last, kind))
     return crowds
+
+
+def tokens_reach(
+    folded_text: str, cut: int, speakers: Sequence[SpeakerIdentity], usernames: Iterable[str]
+) -> bool:
+    """Whether an occurrence of a speaker's token in the letters of `folded_text` may hold a
+    letter at or after `cut` (a few searches in C). False means every occurrence lies before
+    it: the letters after `cut` need not be read for tokens."""
+    tokens = [token for token, _ in _all_tokens(tuple(speakers), tuple(sorted(set(usernames))))]
+    if not tokens:
+        return False
+    tail = compact_letters(folded_text[cut:])
+    if not tail:
+        return False
+    # An occurrence with a letter after `cut` starts less than its length before it: the
+    # letters before `cut` are read that far back only (a name just before the targets is not
+    # one of them).
+    reach = max(map(len, tokens)) - 1
+    head = compact_letters(folded_text[:cut])
+    before = head[len(head) - reach :] if reach else ""
+    edge = before + tail
+    return any(edge.find(token, max(0, len(before) - len(token) + 1)) != -1 for token in tokens)
 
 
 def token_candidates(
