@@ -170,7 +170,6 @@ def _forget() -> None:
     links._cached_url_names.cache_clear()
     links._parts_patterns.cache_clear()
     names._standing_alone.cache_clear()
-    links._host_kind.cache_clear()
     links._is_scheme.cache_clear()
     visible._crowd_pattern.cache_clear()
     folding.beyond_ascii.cache_clear()
