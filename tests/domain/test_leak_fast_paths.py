@@ -802,3 +802,43 @@ def test_tokens_read_up_to_the_targets_find_what_reading_it_all_finds(text: str)
     visible.shadow.cache_clear()
 
     assert shortened == whole, text
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    text=st.lists(
+        st.sampled_from(
+            [
+                "a",
+                "Vra",
+                "nckx",
+                " ",
+                "\n",
+                "*",
+                "**",
+                "~~",
+                "_",
+                "é",
+                "ж",
+                "\u200b",
+                "&",
+                "\\",
+                "-",
+            ]
+        ),
+        max_size=24,
+    ).map("".join)
+)
+def test_a_text_with_only_markup_to_drop_shows_and_maps_as_decoding_it_does(text: str) -> None:
+    # A text whose special sequences are all emphasis or strikethrough markers is split around
+    # them at once; the reference decodes it sequence by sequence.
+    visible.shadow.cache_clear()
+    split = visible.shadow(text)
+    visible.shadow.cache_clear()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(visible, "_needs_more_than_markup", lambda *_: True)
+        decoded = visible.shadow(text)
+    visible.shadow.cache_clear()
+
+    assert split.text == decoded.text
+    assert (split.offsets, split.sources) == (decoded.offsets, decoded.sources)

@@ -463,8 +463,11 @@ def shadow(text: str) -> Shadow:
         flow_end, targets_from = _pieces_around_tails(
             built, text, tails, special if may_decode else None
         )
-    else:
+    elif _needs_more_than_markup(text, holds_unaligned):
         _decode_into(built, text, 0, len(text), special)
+        flow_end = built.length
+    else:
+        _copy_around_markup(built, text)
         flow_end = built.length
     view = Shadow(
         "".join(built.out),
@@ -551,7 +554,8 @@ def _pieces_around_tails(
 _START, _END = operator.methodcaller("start"), operator.methodcaller("end")
 # The characters that start a special sequence in ASCII, but for "x" and "-" (letters and
 # hyphens are everywhere: their sequences are looked for by what follows them).
-_SPECIAL_SIGNS = "&%\\*~"
+_MARKUP_SIGNS = "*~"
+_DECODED_SIGNS = "&%\\"
 _PUNYCODE_SIGNS = ("n--", "N--")
 _HYPHEN_BREAK_SIGN = re.compile(r"-[ \t]*\n")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -562,13 +566,49 @@ def _may_need_decoding(text: str, holds_unaligned: bool) -> bool:
     vanishes or grows when shown): a few searches at memchr speed, where the pattern tried at
     every position costs 12 ns a character. `holds_unaligned`: whether one of the text's
     characters vanishes or grows when shown."""
+    return _needs_more_than_markup(text, holds_unaligned) or any(
+        sign in text for sign in _MARKUP_SIGNS
+    )
+
+
+def _needs_more_than_markup(text: str, holds_unaligned: bool) -> bool:
+    """False only when the special sequences of `text` are all runs of emphasis and
+    strikethrough markers ("**", "~~"), which show as nothing (see `_may_need_decoding`)."""
     return (
         holds_unaligned
-        or any(sign in text for sign in _SPECIAL_SIGNS)
+        or any(sign in text for sign in _DECODED_SIGNS)
         or any(sign in text for sign in _PUNYCODE_SIGNS)
         or _HYPHEN_BREAK_SIGN.search(text) is not None
         or _CONTROL.search(text) is not None
     )
+
+
+_MARKUP_RUNS = re.compile(r"([*~]+)")
+
+
+def _copy_around_markup(built: _Builder, text: str) -> None:
+    """`_decode_into` of a whole text whose special sequences are all runs of markers (see
+    `_needs_more_than_markup`): one split in C drops the runs, and the pieces between are
+    copied as they show, their map built from their lengths. A text with emphasis in every
+    sentence was decoded marker by marker."""
+    parts = _MARKUP_RUNS.split(text)
+    work.checked(len(parts) // 2)
+    starts = list(itertools.accumulate(map(len, parts), initial=0))
+    plain = parts[0::2]
+    kept = list(map(bool, plain))
+    pieces = list(itertools.compress(plain, kept))
+    piece_starts = list(itertools.compress(starts[0::2], kept))
+    if not text.isascii():
+        pieces = [built.show(piece) if not piece.isascii() else piece for piece in pieces]
+    lengths = list(map(len, pieces))
+    built.sources += [
+        (start, start + length, _FORWARD)
+        for start, length in zip(piece_starts, lengths, strict=True)
+    ]
+    offsets = list(itertools.accumulate(lengths, initial=built.length))
+    built.length = offsets.pop()
+    built.offsets += offsets
+    built.out += pieces
 
 
 def _decode_into(
