@@ -529,20 +529,24 @@ def _handle_candidates(folded: _Folded) -> Iterable[tuple[int, int, FindingKind]
     # Only an "@" that starts its line can stand on a decorator's line: the others are not
     # walked around.
     line_starts = _at_line_starts(text)
+    size = len(text)
+    aligned = folded.origin is None  # then a span of the folded text is one of the original
+    handle = FindingKind.HANDLE
     count = 0
+    # The folded text is lower-case already: the name is looked up as it is.
     for match in _HANDLE.finditer(text):
         count += 1
         name, server = match.group(1, 2)
         start, end = match.span()
-        if name[0].isdigit() or name.lower() in _NOT_HANDLES:
+        if name[0].isdigit() or name in _NOT_HANDLES:
             continue
-        if end < len(text) and text[end] in "(/`":
+        if end < size and text[end] in "(/`":
             continue  # decorator calls, npm scopes, inline code
-        if "." in name and not server and not _HANDLE_DOMAIN_TAIL.search(name.lower()):
+        if "." in name and not server and not _HANDLE_DOMAIN_TAIL.search(name):
             continue  # dotted decorators such as @app.route or @pytest.mark.slow
         if start in line_starts and _is_decorator_line(text, start, end):
             continue
-        yield (*folded.span(start, end), FindingKind.HANDLE)
+        yield (start, end, handle) if aligned else (*folded.span(start, end), handle)
     work.checked(count)
 
 
