@@ -842,3 +842,39 @@ def test_a_text_with_only_markup_to_drop_shows_and_maps_as_decoding_it_does(text
 
     assert split.text == decoded.text
     assert (split.offsets, split.sources) == (decoded.offsets, decoded.sources)
+
+
+def _standing_alone_before(word: str) -> re.Pattern[str]:
+    """The pattern of a word standing alone as it was, its lookbehind first."""
+    return re.compile(
+        rf"(?<![^\W_]){re.escape(word)}(?![^\W_])"
+        rf"(?!'(?:{'|'.join(names._CONTRACTIONS)})(?![^\W_]))"
+    )
+
+
+ALONE_WORDS = ["vranckx", "ann", "d'arc", "jean-luc", "ölund", "x"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    text=st.lists(
+        st.sampled_from([*ALONE_WORDS, " ", "a", "7", "_", "'t", "'s", "-", "\n", "é", "."]),
+        max_size=20,
+    ).map("".join),
+    word=st.sampled_from(ALONE_WORDS),
+)
+def test_a_word_tested_for_standing_alone_after_its_first_letter_matches_as_before(
+    text: str, word: str
+) -> None:
+    # The test that no letter or digit stands before the word moved after its first character,
+    # so the pattern starts with a literal; a crowd of such words is built the same way.
+    before = [match.span() for match in _standing_alone_before(word).finditer(text)]
+
+    assert [match.span() for match in names._standing_alone(word).finditer(text)] == before
+    crowd_before = re.compile(
+        rf"({_standing_alone_before(word).pattern})"
+        rf"(?:{names._CROWD_GAP}({_standing_alone_before(word).pattern})){{2,}}"
+    )
+    assert [match.span() for match in names._crowd_of((word,)).finditer(text)] == [
+        match.span() for match in crowd_before.finditer(text)
+    ]

@@ -147,12 +147,22 @@ def _is_unspaced_word(word: str) -> bool:
 _COMPILE_AT = 32
 
 
+def _alone_start(word: str) -> str:
+    """`word` as a pattern that starts where no letter or digit stands before it.
+
+    The test comes after the word's first character ("v(?<![^\\W_]v)ranckx"), not before it:
+    a pattern that starts with a literal character is searched for at memchr speed, one that
+    starts with a lookbehind is tried at every position (two to three times slower on prose).
+    """
+    first = re.escape(word[0])
+    return rf"{first}(?<![^\W_]{first}){re.escape(word[1:])}"
+
+
 @lru_cache(maxsize=1024)
 def _standing_alone(word: str) -> re.Pattern[str]:
     """`_stands_alone` as a pattern: `[^\\W_]` is exactly `str.isalnum`."""
     return re.compile(
-        rf"(?<![^\W_]){re.escape(word)}(?![^\W_])"
-        rf"(?!'(?:{'|'.join(_CONTRACTIONS)})(?![^\W_]))"
+        rf"{_alone_start(word)}(?![^\W_])(?!'(?:{'|'.join(_CONTRACTIONS)})(?![^\W_]))"
     )
 
 
@@ -167,11 +177,10 @@ def _crowd_of(words: tuple[str, ...]) -> re.Pattern[str]:
 
     The first and the last member are groups 1 and 2.
     """
-    alternatives = "|".join(map(re.escape, sorted(words, key=lambda word: (-len(word), word))))
-    member = (
-        rf"(?<![^\W_])(?:{alternatives})(?![^\W_])"
-        rf"(?!'(?:{'|'.join(_CONTRACTIONS)})(?![^\W_]))"
+    alternatives = "|".join(
+        map(_alone_start, sorted(words, key=lambda word: (-len(word), word)))
     )
+    member = rf"(?:{alternatives})(?![^\W_])(?!'(?:{'|'.join(_CONTRACTIONS)})(?![^\W_]))"
     return re.compile(rf"({member})(?:{_CROWD_GAP}({member})){{2,}}")
 
 
