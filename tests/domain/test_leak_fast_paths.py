@@ -878,3 +878,42 @@ def test_a_word_tested_for_standing_alone_after_its_first_letter_matches_as_befo
     assert [match.span() for match in names._crowd_of((word,)).finditer(text)] == [
         match.span() for match in crowd_before.finditer(text)
     ]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    text=st.lists(
+        st.sampled_from(
+            [
+                "Vra",
+                "nckx ",
+                "&#97;",
+                "**",
+                "\u200b",
+                "é",
+                "\n",
+                "[a](https://k.example)",
+                "[b](https://q.example/é)",
+                "[c](https://x.example/&#98;)",
+                '[d](https://y.example "t&amp;")',
+                "[e](https://z.example/\u200b)",
+                "[f][g]",
+            ]
+        ),
+        max_size=14,
+    ).map("".join)
+)
+def test_clean_targets_of_a_text_with_something_to_decode_are_added_as_decoding_adds_them(
+    text: str,
+) -> None:
+    # When the text needs decoding but its link targets do not, the targets are added in bulk;
+    # the reference decodes every piece, targets too.
+    visible.shadow.cache_clear()
+    bulk = visible.shadow(text)
+    visible.shadow.cache_clear()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(visible, "_may_need_decoding", lambda *_: True)
+        decoded = visible.shadow(text)
+    visible.shadow.cache_clear()
+
+    assert bulk == decoded, text

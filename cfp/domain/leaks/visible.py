@@ -514,10 +514,18 @@ def _pieces_around_tails(
                 _decode_into(built, text, start, end, special)
         targets_from = built.length
         flow_pieces = len(built.out)
-        for start, end in targets:
-            built.translated("\n\n", start, end)
-            _decode_into(built, text, start, end, special)
-        typed = "".join(f"\n\n{text[start:end]}" for start, end in targets)
+        typed_targets = [text[start:end] for start, end in targets]
+        joined = "".join(typed_targets)
+        if _may_need_decoding(
+            joined, not joined.isascii() and not _SHOWN_TABLE.unaligned.isdisjoint(joined)
+        ):
+            for start, end in targets:
+                built.translated("\n\n", start, end)
+                _decode_into(built, text, start, end, special)
+        else:
+            # The special sequences are all in the text: the targets are added in bulk.
+            _add_targets(built, targets, typed_targets)
+        typed = "".join(f"\n\n{target}" for target in typed_targets)
         as_typed = "".join(built.out[flow_pieces:]) == typed
         return targets_from, targets_from if as_typed else None
     # Slices in a comprehension: mapping `text.__getitem__` over slice objects costs twice as
@@ -549,6 +557,29 @@ def _pieces_around_tails(
     if not text.isascii() and shown[blank + 1 :: 2] != typed_targets:
         return flow_end, None  # a target shows other than typed (a look-alike letter folded)
     return flow_end, flow_end
+
+
+def _add_targets(
+    built: _Builder, targets: list[tuple[int, int]], typed_targets: list[str]
+) -> None:
+    """Each target after a blank line that stands for its whole span, when no target holds
+    anything to decode: the map is built from their spans and lengths in C."""
+    shown = ["\n\n", ""] * len(targets)
+    shown[1::2] = typed_targets
+    if not all(map(str.isascii, typed_targets)):
+        shown[1::2] = [
+            target if target.isascii() else built.show(target) for target in typed_targets
+        ]
+    sources: list[tuple[int, int, int]] = [(0, 0, 0)] * (2 * len(targets))
+    sources[0::2] = [(start, end, _WHOLE) for start, end in targets]
+    sources[1::2] = [(start, end, _FORWARD) for start, end in targets]
+    kept = list(map(bool, shown))
+    shown = list(itertools.compress(shown, kept))
+    offsets = list(itertools.accumulate(map(len, shown), initial=built.length))
+    built.length = offsets.pop()
+    built.out += shown
+    built.offsets += offsets
+    built.sources += list(itertools.compress(sources, kept))
 
 
 _START, _END = operator.methodcaller("start"), operator.methodcaller("end")
