@@ -917,3 +917,29 @@ def test_clean_targets_of_a_text_with_something_to_decode_are_added_as_decoding_
     visible.shadow.cache_clear()
 
     assert bulk == decoded, text
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    words=st.lists(
+        st.tuples(
+            st.sampled_from(["Vranckx", "Quaxworth", "Ottoline", "Jane", "van", "J.", "Emma"]),
+            st.sampled_from([" ", "  ", " and ", ", ", " @h1 ", "\n", " is here. ", "-"]),
+        ),
+        max_size=20,
+    )
+)
+def test_distinctive_names_far_apart_are_found_at_once_as_one_by_one(
+    words: list[tuple[str, str]],
+) -> None:
+    # Hits that are all distinctive and farther apart than any run reaches are names each, at
+    # once; the reference walks them one by one (the gap test made impossible to pass).
+    text = "".join(word + gap for word, gap in words)
+    folded = folding._Folded(text, *folding._fold_with_map(text))
+    for speaker in NAME_CROWD_SPEAKERS:
+        parts = names._speaker_parts(speaker.name)
+        at_once = list(names._name_candidates(folded, parts))
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(names, "_START_OF", lambda hit: -(10**9))  # no gap passes the test
+            one_by_one = list(names._name_candidates(folded, parts))
+        assert at_once == one_by_one, text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import operator
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -177,9 +178,7 @@ def _crowd_of(words: tuple[str, ...]) -> re.Pattern[str]:
 
     The first and the last member are groups 1 and 2.
     """
-    alternatives = "|".join(
-        map(_alone_start, sorted(words, key=lambda word: (-len(word), word)))
-    )
+    alternatives = "|".join(map(_alone_start, sorted(words, key=lambda word: (-len(word), word))))
     member = rf"(?:{alternatives})(?![^\W_])(?!'(?:{'|'.join(_CONTRACTIONS)})(?![^\W_]))"
     return re.compile(rf"({member})(?:{_CROWD_GAP}({member})){{2,}}")
 
@@ -243,6 +242,9 @@ def _occurrences(text: str, word: str) -> Iterator[tuple[int, int]]:
 
 # A name part found in the folded text: start, end and the variant that matched.
 _Hit = tuple[int, int, str]
+_START_OF, _END_OF = operator.itemgetter(0), operator.itemgetter(1)
+# Hits farther apart than this are never one run (`_joins` reads at most this many characters).
+_RUN_GAP_MAX = 4
 
 
 def _word_hits(text: str, words: Iterable[str]) -> list[_Hit]:
@@ -278,20 +280,33 @@ def _name_candidates(
     folded: _Folded, parts: dict[str, _Part]
 ) -> Iterable[tuple[int, int, FindingKind]]:
     text = folded.text
+    hits = _word_hits(text, parts)
+    aligned = folded.origin is None
+    if (
+        len(hits) > 1
+        and min(map(operator.sub, map(_START_OF, hits[1:]), map(_END_OF, hits))) > _RUN_GAP_MAX
+        and all(parts[word].strong for word in {word for _, _, word in hits})
+    ):
+        # A text stuffed with distinctive parts, each far from the next: every hit is a run of
+        # its own and the name itself (what the loop below finds, without a step per hit).
+        if aligned:
+            yield from [(start, end, FindingKind.NAME) for start, end, _ in hits]
+        else:
+            yield from [(*folded.span(start, end), FindingKind.NAME) for start, end, _ in hits]
+        return
     runs: list[list[_Hit]] = []
     previous: _Hit | None = None
-    for hit in _word_hits(text, parts):
+    for hit in hits:
         # Most hits are far from the one before: the gap is checked before `_joins` is called.
         if (
             previous is not None
-            and hit[0] - previous[1] <= 4
+            and hit[0] - previous[1] <= _RUN_GAP_MAX
             and _joins(text, parts, previous, hit)
         ):
             runs[-1].append(hit)
         else:
             runs.append([hit])
         previous = hit
-    aligned = folded.origin is None
     for run in runs:
         if parts[run[0][2]].strong if len(run) == 1 else all(parts[w].strong for _, _, w in run):
             # Distinctive parts only (the usual case, and every case of a text stuffed with
@@ -306,7 +321,7 @@ def _name_candidates(
 def _joins(text: str, parts: dict[str, _Part], previous: _Hit, hit: _Hit) -> bool:
     """Whether `hit` continues the run that ends with `previous`."""
     gap = hit[0] - previous[1]
-    if gap > 4:
+    if gap > _RUN_GAP_MAX:
         return False
     if _RUN_GAP.fullmatch(text, previous[1], hit[0]):
         return True
