@@ -943,3 +943,80 @@ def test_distinctive_names_far_apart_are_found_at_once_as_one_by_one(
             patch.setattr(names, "_START_OF", lambda hit: -(10**9))  # no gap passes the test
             one_by_one = list(names._name_candidates(folded, parts))
         assert at_once == one_by_one, text
+
+
+def _decode_into_one_by_one(
+    built: visible._Builder, text: str, start: int, end: int, special: re.Pattern[str]
+) -> None:
+    """The plain path `visible._decode_into` shortens: the sequences decoded one at a time."""
+    position = start
+    for match in special.finditer(text, start, end):
+        begin, finish = match.span()
+        if position < begin:
+            built.copy_shown(text, position, begin)
+        typed = match.group()
+        if typed.isascii():
+            shown = visible._shown_special(typed)
+            if shown is None:
+                built.copy_shown(text, begin, finish)
+            else:
+                built.translated(shown, begin, finish)
+        else:
+            built.translated(typed.translate(visible._SHOWN_TABLE), begin, finish)
+        position = finish
+    built.copy_shown(text, position, end)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    text=st.lists(
+        st.sampled_from(
+            [
+                "Vra",
+                "nckx ",
+                "x",
+                "n--",
+                "xn--bcher-kva",
+                "&#97;",
+                "&amp;&lt;",
+                "&bogus;",
+                "%41%42",
+                "\\*",
+                "\\\n",
+                "-\n",
+                "**",
+                "~",
+                "\x07",
+                "\u200b",
+                "\u00ad",
+                "\ufb01",
+                "é",
+                "\u202e",
+                "\n",
+                "[a](https://k.example/%C3%A9)",
+                '[b](https://q.example "t&amp;")',
+                "[c][d]",
+            ]
+        ),
+        max_size=16,
+    ).map("".join)
+)
+def test_a_piece_split_around_its_sequences_shows_and_maps_as_decoding_one_by_one(
+    text: str,
+) -> None:
+    # Every piece is split (pieces are split from a length on: here, from the first).
+    visible.shadow.cache_clear()
+    visible._SHOWN_SPECIALS.clear()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(visible, "_SPLIT_FROM", 0)
+        split = visible.shadow(text)
+    visible.shadow.cache_clear()
+    as_it_comes = visible.shadow(text)  # short pieces decoded one by one, long ones split
+    visible.shadow.cache_clear()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(visible, "_decode_into", _decode_into_one_by_one)
+        one_by_one = visible.shadow(text)
+    visible.shadow.cache_clear()
+
+    assert split == one_by_one, text
+    assert as_it_comes == one_by_one, text

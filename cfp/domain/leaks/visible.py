@@ -559,9 +559,7 @@ def _pieces_around_tails(
     return flow_end, flow_end
 
 
-def _add_targets(
-    built: _Builder, targets: list[tuple[int, int]], typed_targets: list[str]
-) -> None:
+def _add_targets(built: _Builder, targets: list[tuple[int, int]], typed_targets: list[str]) -> None:
     """Each target after a blank line that stands for its whole span, when no target holds
     anything to decode: the map is built from their spans and lengths in C."""
     shown = ["\n\n", ""] * len(targets)
@@ -647,18 +645,66 @@ def _decode_into(
 ) -> None:
     """Add `text[start:end]` as shown: special sequences decoded, the rest copied.
 
-    The loop runs once per special sequence, so `_Builder._add` is written out in it.
+    The piece is split around its special sequences in C (a piece starts at the start of the
+    text or after link syntax, which is no letter, digit or hyphen: the patterns' lookbehinds
+    read the same in the piece alone), and the map is built in bulk; only what each sequence
+    shows is worked out one by one, mostly as a lookup.
     """
     first = special.search(text, start, end)
     if first is None:
         # Nothing to decode (most pieces between link tails): copied as it shows.
         built.copy_shown(text, start, end)
         return
+    if end - start < _SPLIT_FROM:
+        _decode_one_by_one(built, text, first.start(), end, special, start)
+        return
+    parts = _splitting(special).split(text[start:end])
+    typed_specials = parts[1::2]
+    work.checked(len(typed_specials))
+    cuts = list(itertools.accumulate(map(len, parts), initial=start))
+    shown: list[str] = parts  # decoded in place: plain pieces as shown, then the sequences
+    if not text.isascii():
+        shown[0::2] = [piece if piece.isascii() else built.show(piece) for piece in parts[0::2]]
+    directions = [_FORWARD] * len(parts)
+    decoded: list[str | None] = []
+    for typed in typed_specials:
+        if not typed.isascii():
+            # Characters that vanish (zero-width, marks) or grow (ligatures) when shown.
+            decoded.append(typed.translate(_SHOWN_TABLE))
+            continue
+        known = _SHOWN_SPECIALS.get(typed, _UNKNOWN)
+        decoded.append(_shown_special(typed) if known is _UNKNOWN else known)  # type: ignore[arg-type]
+    shown[1::2] = [
+        typed if value is None else value
+        for value, typed in zip(decoded, typed_specials, strict=True)
+    ]
+    directions[1::2] = [_FORWARD if value is None else _WHOLE for value in decoded]
+    sources = list(zip(cuts, cuts[1:], directions, strict=False))
+    kept = list(map(bool, shown))
+    shown = list(itertools.compress(shown, kept))
+    offsets = list(itertools.accumulate(map(len, shown), initial=built.length))
+    built.length = offsets.pop()
+    built.out += shown
+    built.offsets += offsets
+    built.sources += list(itertools.compress(sources, kept))
+
+
+# Pieces this long are split around their special sequences; shorter ones (the pieces between
+# the links of a text full of them) are decoded sequence by sequence, which costs less for a
+# sequence or two.
+_SPLIT_FROM = 256
+
+
+def _decode_one_by_one(
+    built: _Builder, text: str, first: int, end: int, special: re.Pattern[str], start: int
+) -> None:
+    """`_decode_into` of `text[start:end]`, whose first special sequence starts at `first`,
+    one sequence at a time (`_Builder._add` written out: this runs once per sequence)."""
     out, offsets, sources = built.out, built.offsets, built.sources
     length = built.length
     position = start
     count = 0
-    for match in special.finditer(text, first.start(), end):
+    for match in special.finditer(text, first, end):
         count += 1
         begin, finish = match.span()
         if position < begin:
@@ -689,6 +735,12 @@ def _decode_into(
     built.length = length
     work.checked(count)
     built.copy_shown(text, position, end)
+
+
+@lru_cache(maxsize=64)
+def _splitting(special: re.Pattern[str]) -> re.Pattern[str]:
+    """`special` with the whole match captured, so that `split` keeps the sequences."""
+    return re.compile(f"({special.pattern})", special.flags)
 
 
 _RUN_MARKS = re.compile(f"[{_RUN_OPEN}{_RUN_CLOSE}\n]")
