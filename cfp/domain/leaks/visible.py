@@ -466,8 +466,11 @@ def shadow(text: str) -> Shadow:
     elif _needs_more_than_markup(text, holds_unaligned):
         _decode_into(built, text, 0, len(text), special)
         flow_end = built.length
-    else:
+    elif any(sign in text for sign in _MARKUP_SIGNS):
         _copy_around_markup(built, text)
+        flow_end = built.length
+    else:
+        built.copy_shown(text, 0, len(text))  # nothing to decode (most texts)
         flow_end = built.length
     view = Shadow(
         "".join(built.out),
