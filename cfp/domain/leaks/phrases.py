@@ -178,19 +178,26 @@ def _phrase_object_end(original: str, end: int) -> int | None:
 
 def _phrase_candidates(folded: _Folded) -> Iterable[tuple[int, int, FindingKind]]:
     text = folded.text
+    original = folded.original
+    aligned = folded.origin is None  # then a span of the folded text is one of the original
+    phrase = FindingKind.PHRASE
     for pattern in _PHRASE_PATTERNS:
         work.read(len(text))
+        count = 0
         for match in pattern.finditer(text):
-            work.checked()
-            if match.start() > 0 and text[match.start() - 1].isalnum():
+            count += 1
+            start, end = match.span()
+            if start > 0 and text[start - 1].isalnum():
                 continue  # "my " inside "economy "
-            start, end = folded.span(match.start(), match.end())
+            if not aligned:
+                start, end = folded.span(start, end)
             if match.lastgroup == "plain":
-                yield start, end, FindingKind.PHRASE
+                yield start, end, phrase
                 continue
             # The name right after "I work at" or "I created" is the identifying part.
-            object_end = _phrase_object_end(folded.original, end)
+            object_end = _phrase_object_end(original, end)
             if object_end is not None:
-                yield start, object_end, FindingKind.PHRASE
+                yield start, object_end, phrase
             elif match.lastgroup == "object":
-                yield start, end, FindingKind.PHRASE
+                yield start, end, phrase
+        work.checked(count)
