@@ -256,6 +256,17 @@ class _Builder:
         """`shown`, already as shown, standing for the whole source span."""
         self._add(shown, start, end, aligned=False)
 
+    def extend(self, shown: list[str], sources: list[tuple[int, int, int]]) -> None:
+        """Add pieces as shown with their sources, in bulk: the empty ones are left out, the
+        offsets are summed in C."""
+        kept = list(map(bool, shown))
+        shown = list(itertools.compress(shown, kept))
+        offsets = list(itertools.accumulate(map(len, shown), initial=self.length))
+        self.length = offsets.pop()
+        self.out += shown
+        self.offsets += offsets
+        self.sources += itertools.compress(sources, kept)
+
     def copy_shown(self, text: str, start: int, end: int) -> None:
         """`text[start:end]`, whose characters each show as one character (other scripts)."""
         piece = text[start:end]
@@ -574,13 +585,7 @@ def _add_targets(built: _Builder, targets: list[tuple[int, int]], typed_targets:
     sources: list[tuple[int, int, int]] = [(0, 0, 0)] * (2 * len(targets))
     sources[0::2] = [(start, end, _WHOLE) for start, end in targets]
     sources[1::2] = [(start, end, _FORWARD) for start, end in targets]
-    kept = list(map(bool, shown))
-    shown = list(itertools.compress(shown, kept))
-    offsets = list(itertools.accumulate(map(len, shown), initial=built.length))
-    built.length = offsets.pop()
-    built.out += shown
-    built.offsets += offsets
-    built.sources += list(itertools.compress(sources, kept))
+    built.extend(shown, sources)
 
 
 _START, _END = operator.methodcaller("start"), operator.methodcaller("end")
@@ -625,22 +630,14 @@ def _copy_around_markup(built: _Builder, text: str) -> None:
     sentence was decoded marker by marker."""
     parts = _MARKUP_RUNS.split(text)
     work.checked(len(parts) // 2)
-    starts = list(itertools.accumulate(map(len, parts), initial=0))
-    plain = parts[0::2]
-    kept = list(map(bool, plain))
-    pieces = list(itertools.compress(plain, kept))
-    piece_starts = list(itertools.compress(starts[0::2], kept))
+    cuts = list(itertools.accumulate(map(len, parts), initial=0))
+    pieces = parts[0::2]
     if not text.isascii():
-        pieces = [built.show(piece) if not piece.isascii() else piece for piece in pieces]
-    lengths = list(map(len, pieces))
-    built.sources += [
-        (start, start + length, _FORWARD)
-        for start, length in zip(piece_starts, lengths, strict=True)
-    ]
-    offsets = list(itertools.accumulate(lengths, initial=built.length))
-    built.length = offsets.pop()
-    built.offsets += offsets
-    built.out += pieces
+        pieces = [piece if piece.isascii() else built.show(piece) for piece in pieces]
+    # Each piece copies its source one to one (a character shows as one); the runs between
+    # are not shown.
+    sources = list(zip(cuts[0::2], cuts[1::2], itertools.repeat(_FORWARD), strict=False))
+    built.extend(pieces, sources)
 
 
 def _decode_into(
@@ -682,14 +679,7 @@ def _decode_into(
         for value, typed in zip(decoded, typed_specials, strict=True)
     ]
     directions[1::2] = [_FORWARD if value is None else _WHOLE for value in decoded]
-    sources = list(zip(cuts, cuts[1:], directions, strict=False))
-    kept = list(map(bool, shown))
-    shown = list(itertools.compress(shown, kept))
-    offsets = list(itertools.accumulate(map(len, shown), initial=built.length))
-    built.length = offsets.pop()
-    built.out += shown
-    built.offsets += offsets
-    built.sources += list(itertools.compress(sources, kept))
+    built.extend(shown, list(zip(cuts, cuts[1:], directions, strict=False)))
 
 
 # Pieces this long are split around their special sequences; shorter ones (the pieces between
